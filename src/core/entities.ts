@@ -1,0 +1,208 @@
+/**
+ * The domain vocabulary: what the store returns. Rows never leak out of the store: ids and counts
+ * are numbers, times are `Date`s, JSON columns are parsed values, metric values keep NaN/±Infinity.
+ */
+
+/** Any value JSON can hold. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+/** A JSON object. */
+export type JsonObject = { [key: string]: JsonValue };
+/** Key/value tags, as MLflow keeps them. */
+export type Tags = Record<string, string>;
+
+export const MODEL_VERSION_STATUSES = ['none', 'staging', 'production', 'archived'] as const;
+/** Where a model version stands in its promotion lifecycle. */
+export type ModelVersionStatus = (typeof MODEL_VERSION_STATUSES)[number];
+
+export const RUN_STATUSES = ['queued', 'running', 'completed', 'failed', 'killed'] as const;
+/** A training run's lifecycle: `queued → running → completed | failed | killed`. */
+export type RunStatus = (typeof RUN_STATUSES)[number];
+/** Statuses a run never leaves. */
+export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ['completed', 'failed', 'killed'];
+
+export const EXPERIMENT_STATUSES = ['active', 'completed', 'archived'] as const;
+export type ExperimentStatus = (typeof EXPERIMENT_STATUSES)[number];
+
+export interface Model {
+  id: number;
+  name: string;
+  description: string | null;
+  framework: string | null;
+  task: string | null;
+  architecture: string | null;
+  tags: Tags;
+  metadata: JsonObject;
+  /** The highest version number ever assigned (0 when none); deleted versions keep their number. */
+  latestVersion: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface ModelVersion {
+  id: number;
+  modelId: number;
+  /** 1, 2, 3 … per model, assigned by the store. */
+  version: number;
+  description: string | null;
+  checkpointUri: string | null;
+  sizeBytes: number | null;
+  sha256: string | null;
+  config: JsonObject;
+  status: ModelVersionStatus;
+  trainingRunId: number | null;
+  datasetId: number | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface Dataset {
+  id: number;
+  name: string;
+  version: string;
+  description: string | null;
+  sourceUri: string | null;
+  format: string | null;
+  sampleCount: number | null;
+  /** e.g. `{ train: 8000, val: 1000, test: 1000 }` or richer split descriptions. */
+  splits: JsonObject;
+  schema: JsonObject;
+  digest: string | null;
+  metadata: JsonObject;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface TrainingRun {
+  id: number;
+  name: string | null;
+  modelId: number | null;
+  modelVersionId: number | null;
+  datasetId: number | null;
+  status: RunStatus;
+  config: JsonObject;
+  tags: Tags;
+  notes: string | null;
+  error: string | null;
+  startedAt: Date | null;
+  endedAt: Date | null;
+  /** Set by the store when the run ends: `endedAt - startedAt`. */
+  durationMs: number | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface Hyperparameter {
+  runId: number;
+  name: string;
+  value: JsonValue;
+}
+
+export interface MetricPoint {
+  runId: number;
+  name: string;
+  step: number;
+  /** May be NaN, Infinity or -Infinity: they round-trip on every backend. */
+  value: number;
+  epoch: number | null;
+  timestamp: Date;
+}
+
+/** Kept up to date with every write, so a runs table never scans metric history. */
+export interface MetricSummary {
+  runId: number;
+  name: string;
+  /** Value at the highest step. */
+  lastValue: number;
+  lastStep: number;
+  lastTimestamp: Date;
+  /** Smallest and largest finite value; null when the series has no finite value. */
+  min: number | null;
+  max: number | null;
+  count: number;
+}
+
+/** One bucket of a downsampled metric history. */
+export interface MetricBucket {
+  stepStart: number;
+  stepEnd: number;
+  /** Smallest and largest finite value in the bucket (null when none is finite). */
+  min: number | null;
+  max: number | null;
+  /** Value at the highest step of the bucket. */
+  last: number;
+  lastStep: number;
+  count: number;
+}
+
+export interface Experiment {
+  id: number;
+  name: string;
+  description: string | null;
+  hypothesis: string | null;
+  status: ExperimentStatus;
+  tags: Tags;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** A training run as a member of an experiment. */
+export interface ExperimentRun extends TrainingRun {
+  addedAt: Date;
+}
+
+export interface Prediction {
+  id: number;
+  modelVersionId: number;
+  input: JsonValue;
+  output: JsonValue;
+  groundTruth: JsonValue | null;
+  confidence: number | null;
+  latencyMs: number | null;
+  timestamp: Date;
+  metadata: JsonObject;
+}
+
+export interface Statistics {
+  counts: {
+    models: number;
+    modelVersions: number;
+    datasets: number;
+    trainingRuns: number;
+    hyperparameters: number;
+    metricPoints: number;
+    metricSeries: number;
+    experiments: number;
+    predictions: number;
+  };
+  runsByStatus: Record<RunStatus, number>;
+  modelVersionsByStatus: Record<ModelVersionStatus, number>;
+  /** Newest activity per entity kind (null when there is none). */
+  latest: {
+    modelCreatedAt: Date | null;
+    runCreatedAt: Date | null;
+    runUpdatedAt: Date | null;
+    predictionAt: Date | null;
+  };
+}
+
+/** A page of a list; pass `nextCursor` back as `cursor` for the next page (null on the last). */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** What a batch write stored. */
+export interface WriteResult {
+  written: number;
+}
+
+/** What `health()` reports about the database behind an AiDatabase. */
+export interface HealthReport {
+  backend: BackendName | 'http';
+  serverVersion: string;
+  schemaVersion: string | null;
+  latestSchemaVersion: string;
+}
+
+export const BACKEND_NAMES = ['sqlite', 'postgresql', 'mysql'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];

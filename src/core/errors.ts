@@ -1,0 +1,156 @@
+/**
+ * Typed errors shared by the store, the server and the HTTP client. Every error carries a stable
+ * `code`; the server maps codes to HTTP statuses and the client maps them back to these classes.
+ */
+
+export type ErrorCode =
+  | 'validation_failed'
+  | 'not_found'
+  | 'conflict'
+  | 'illegal_transition'
+  | 'schema_outdated'
+  | 'backend_error'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'payload_too_large';
+
+/** The error body of every failed REST call. */
+export interface WireError {
+  code: ErrorCode;
+  message: string;
+  field?: string;
+  entity?: string;
+}
+
+/** Base class of every error aimdb throws on purpose. */
+export class AimdbError extends Error {
+  readonly code: ErrorCode;
+  /** The input field the error is about, as a dotted path (`points.3.value`), when there is one. */
+  readonly field: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { field?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.field = options.field;
+  }
+
+  /** The wire form used by the REST API; never includes the cause (it may hold SQL). */
+  toJSON(): WireError {
+    return this.field === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, field: this.field };
+  }
+}
+
+/** Input broke a rule (type, length, range, unknown status). Nothing was written. */
+export class ValidationError extends AimdbError {
+  constructor(message: string, options: { field?: string; cause?: unknown } = {}) {
+    super('validation_failed', message, options);
+  }
+}
+
+/** The entity asked for does not exist. */
+export class NotFoundError extends AimdbError {
+  readonly entity: string;
+  constructor(entity: string, key: string | number, options: { field?: string } = {}) {
+    super('not_found', `${entity} ${typeof key === 'number' ? `#${key}` : `'${key}'`} was not found`, options);
+    this.entity = entity;
+  }
+
+  override toJSON(): WireError {
+    return { ...super.toJSON(), entity: this.entity };
+  }
+}
+
+/** The write clashes with what is stored: a duplicate name, or a changed immutable value. */
+export class ConflictError extends AimdbError {
+  constructor(message: string, options: { field?: string; cause?: unknown } = {}) {
+    super('conflict', message, options);
+  }
+}
+
+/** A training run was asked to move between statuses its lifecycle does not allow. */
+export class IllegalTransitionError extends AimdbError {
+  constructor(message: string, options: { field?: string } = {}) {
+    super('illegal_transition', message, options);
+  }
+}
+
+/** The database schema is older (or newer) than this version of aimdb expects. */
+export class SchemaOutdatedError extends AimdbError {
+  constructor(message: string) {
+    super('schema_outdated', message);
+  }
+}
+
+/** The database could not do what was asked: unreachable, wrong credentials, or an unexpected failure. */
+export class BackendError extends AimdbError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('backend_error', message, options);
+  }
+}
+
+/** The request carried no valid token (HTTP only). */
+export class UnauthorizedError extends AimdbError {
+  constructor(message = 'a valid bearer token is required') {
+    super('unauthorized', message);
+  }
+}
+
+/** The token is valid but its scope does not allow the request (HTTP only). */
+export class ForbiddenError extends AimdbError {
+  constructor(message = 'this token may only read') {
+    super('forbidden', message);
+  }
+}
+
+/** The request body or batch is larger than the configured limit (HTTP only). */
+export class PayloadTooLargeError extends AimdbError {
+  constructor(message: string, options: { field?: string } = {}) {
+    super('payload_too_large', message, options);
+  }
+}
+
+/** HTTP status for each error code; the one table both server and client read. */
+export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
+  validation_failed: 422,
+  not_found: 404,
+  conflict: 409,
+  illegal_transition: 409,
+  schema_outdated: 503,
+  backend_error: 500,
+  unauthorized: 401,
+  forbidden: 403,
+  payload_too_large: 413,
+};
+
+/** Rebuilds the typed error from its wire form (used by the HTTP client). */
+export function errorFromWire(body: { code?: string; message?: string; field?: string; entity?: string }): AimdbError {
+  const message = body.message ?? 'unknown error';
+  const field = body.field;
+  const options = field === undefined ? {} : { field };
+  switch (body.code) {
+    case 'validation_failed':
+      return new ValidationError(message, options);
+    case 'not_found': {
+      const error = new NotFoundError(body.entity ?? 'entity', 0, options);
+      error.message = message;
+      return error;
+    }
+    case 'conflict':
+      return new ConflictError(message, options);
+    case 'illegal_transition':
+      return new IllegalTransitionError(message, options);
+    case 'schema_outdated':
+      return new SchemaOutdatedError(message);
+    case 'unauthorized':
+      return new UnauthorizedError(message);
+    case 'forbidden':
+      return new ForbiddenError(message);
+    case 'payload_too_large':
+      return new PayloadTooLargeError(message, options);
+    default:
+      return new BackendError(message);
+  }
+}

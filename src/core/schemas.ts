@@ -1,0 +1,266 @@
+/**
+ * Input schemas: every write is validated here before any SQL runs. The server derives its request
+ * schemas and OpenAPI document from these, so each rule is written once.
+ */
+import { z } from 'zod';
+import { ValidationError } from './errors.js';
+import {
+  EXPERIMENT_STATUSES,
+  MODEL_VERSION_STATUSES,
+  RUN_STATUSES,
+  type JsonObject,
+  type JsonValue,
+} from './entities.js';
+
+/** Limits that input is checked against; errors name them. */
+export const LIMITS = {
+  nameLength: 250,
+  shortTextLength: 250,
+  uriLength: 2048,
+  textLength: 65_535,
+  tagKeyLength: 250,
+  tagValueLength: 5_000,
+  /** Serialised size of one JSON document (config, metadata, prediction input …). */
+  jsonBytes: 4 * 1024 * 1024,
+  batchSize: 100_000,
+  listLimit: 10_000,
+  defaultListLimit: 100,
+  downsampleBuckets: 100_000,
+} as const;
+
+const name = z.string().trim().min(1).max(LIMITS.nameLength);
+const shortText = z.string().max(LIMITS.shortTextLength);
+const longText = z.string().max(LIMITS.textLength);
+const uri = z.string().min(1).max(LIMITS.uriLength);
+const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const nonNegativeInt = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+function jsonSized<T extends z.ZodType>(schema: T) {
+  return schema.refine(
+    (value) => value === undefined || Buffer.byteLength(JSON.stringify(value)) <= LIMITS.jsonBytes,
+    { message: `must serialise to at most ${LIMITS.jsonBytes} bytes of JSON` },
+  );
+}
+
+/** Any JSON value (finite numbers only), at most LIMITS.jsonBytes once serialised. */
+export const jsonValueSchema = jsonSized(z.json()) as unknown as z.ZodType<JsonValue>;
+/** A JSON object (not an array or scalar). */
+export const jsonObjectSchema = jsonSized(z.record(z.string(), z.json())) as unknown as z.ZodType<JsonObject>;
+export const tagsSchema = z.record(z.string().min(1).max(LIMITS.tagKeyLength), z.string().max(LIMITS.tagValueLength));
+/** Epoch milliseconds, an ISO-8601 string, or a Date. */
+export const timeSchema = z.union([z.date(), z.iso.datetime({ offset: true }), nonNegativeInt]).transform((value) =>
+  value instanceof Date ? value : new Date(value),
+);
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/i, 'must be 64 hexadecimal characters');
+
+export const createModelSchema = z.strictObject({
+  name,
+  description: longText.nullish(),
+  framework: shortText.nullish(),
+  task: shortText.nullish(),
+  architecture: shortText.nullish(),
+  tags: tagsSchema.optional(),
+  metadata: jsonObjectSchema.optional(),
+});
+export const updateModelSchema = createModelSchema.partial();
+
+export const modelVersionStatusSchema = z.enum(MODEL_VERSION_STATUSES);
+export const createModelVersionSchema = z.strictObject({
+  modelId: id,
+  description: longText.nullish(),
+  checkpointUri: uri.nullish(),
+  sizeBytes: nonNegativeInt.nullish(),
+  sha256: sha256.nullish(),
+  config: jsonObjectSchema.optional(),
+  status: modelVersionStatusSchema.optional(),
+  trainingRunId: id.nullish(),
+  datasetId: id.nullish(),
+});
+export const updateModelVersionSchema = createModelVersionSchema.omit({ modelId: true }).partial();
+
+export const createDatasetSchema = z.strictObject({
+  name,
+  version: z.string().trim().min(1).max(LIMITS.shortTextLength).optional(),
+  description: longText.nullish(),
+  sourceUri: uri.nullish(),
+  format: shortText.nullish(),
+  sampleCount: nonNegativeInt.nullish(),
+  splits: jsonObjectSchema.optional(),
+  schema: jsonObjectSchema.optional(),
+  digest: shortText.nullish(),
+  metadata: jsonObjectSchema.optional(),
+});
+export const updateDatasetSchema = createDatasetSchema.omit({ name: true, version: true }).partial();
+
+export const runStatusSchema = z.enum(RUN_STATUSES);
+export const createTrainingRunSchema = z.strictObject({
+  name: name.nullish(),
+  modelId: id.nullish(),
+  modelVersionId: id.nullish(),
+  datasetId: id.nullish(),
+  /** Runs start `running` (as in MLflow) unless created `queued`. */
+  status: z.enum(['queued', 'running']).optional(),
+  config: jsonObjectSchema.optional(),
+  tags: tagsSchema.optional(),
+  notes: longText.nullish(),
+});
+export const updateTrainingRunSchema = z.strictObject({
+  name: name.nullish(),
+  modelId: id.nullish(),
+  modelVersionId: id.nullish(),
+  datasetId: id.nullish(),
+  status: runStatusSchema.optional(),
+  config: jsonObjectSchema.optional(),
+  tags: tagsSchema.optional(),
+  notes: longText.nullish(),
+  error: longText.nullish(),
+});
+
+export const hyperparametersSchema = z
+  .record(name, jsonValueSchema)
+  .refine((record) => Object.keys(record).length <= LIMITS.batchSize, {
+    message: `at most ${LIMITS.batchSize} hyperparameters per call`,
+  });
+
+/**
+ * A metric value: any double, including NaN and ±Infinity. JSON cannot carry those three, so over
+ * HTTP they travel as the strings 'NaN', 'Infinity' and '-Infinity'.
+ */
+export const metricValueSchema = z.union([
+  z.custom<number>((value) => typeof value === 'number', { message: 'must be a number' }),
+  z.enum(['NaN', 'Infinity', '-Infinity']).transform(Number),
+]);
+const metricValue = metricValueSchema;
+export const metricPointInputSchema = z.strictObject({
+  name,
+  value: metricValue,
+  /** Omitted: one past the series' highest step (0 for a new series). */
+  step: nonNegativeInt.optional(),
+  epoch: nonNegativeInt.nullish(),
+  timestamp: timeSchema.optional(),
+});
+export const metricBatchSchema = z.array(metricPointInputSchema).max(LIMITS.batchSize);
+export const metricOptionsSchema = metricPointInputSchema.omit({ name: true, value: true });
+
+export const createExperimentSchema = z.strictObject({
+  name,
+  description: longText.nullish(),
+  hypothesis: longText.nullish(),
+  status: z.enum(EXPERIMENT_STATUSES).optional(),
+  tags: tagsSchema.optional(),
+});
+export const updateExperimentSchema = createExperimentSchema.partial();
+
+export const predictionInputSchema = z.strictObject({
+  modelVersionId: id,
+  input: jsonValueSchema,
+  output: jsonValueSchema,
+  groundTruth: jsonValueSchema.nullish(),
+  confidence: z.number().min(0).max(1).nullish(),
+  latencyMs: z.number().min(0).max(Number.MAX_SAFE_INTEGER).nullish(),
+  timestamp: timeSchema.optional(),
+  metadata: jsonObjectSchema.optional(),
+});
+export const predictionBatchSchema = z.array(predictionInputSchema).max(LIMITS.batchSize);
+
+const listLimit = z.number().int().min(1).max(LIMITS.listLimit);
+const cursor = z.string().max(200);
+const pageSchema = { limit: listLimit.optional(), cursor: cursor.nullish() };
+
+export const listModelsSchema = z.strictObject({
+  ...pageSchema,
+  framework: shortText.optional(),
+  task: shortText.optional(),
+  /** Case-insensitive substring of the name. */
+  nameContains: shortText.optional(),
+});
+export const listModelVersionsSchema = z.strictObject({ ...pageSchema, status: modelVersionStatusSchema.optional() });
+export const listDatasetsSchema = z.strictObject({ ...pageSchema, name: name.optional(), nameContains: shortText.optional() });
+export const listTrainingRunsSchema = z.strictObject({
+  ...pageSchema,
+  modelId: id.optional(),
+  modelVersionId: id.optional(),
+  datasetId: id.optional(),
+  experimentId: id.optional(),
+  status: z.union([runStatusSchema, z.array(runStatusSchema)]).optional(),
+  nameContains: shortText.optional(),
+});
+export const listExperimentsSchema = z.strictObject({
+  ...pageSchema,
+  status: z.enum(EXPERIMENT_STATUSES).optional(),
+  nameContains: shortText.optional(),
+});
+export const listPredictionsSchema = z.strictObject({
+  ...pageSchema,
+  modelVersionId: id.optional(),
+  since: timeSchema.optional(),
+  until: timeSchema.optional(),
+});
+export const metricQuerySchema = z.strictObject({
+  name: name.optional(),
+  names: z.array(name).max(1000).optional(),
+  minStep: nonNegativeInt.optional(),
+  maxStep: nonNegativeInt.optional(),
+  limit: z.number().int().min(1).max(10_000_000).optional(),
+});
+export const metricBucketQuerySchema = z.strictObject({
+  buckets: z.number().int().min(1).max(LIMITS.downsampleBuckets),
+  minStep: nonNegativeInt.optional(),
+  maxStep: nonNegativeInt.optional(),
+});
+export const idSchema = id;
+export const nameSchema = name;
+
+/**
+ * Validates input against a schema, turning the first problem into a ValidationError that names
+ * the field (`what.path`) and the rule or limit it broke.
+ */
+export function parseInput<T extends z.ZodType>(schema: T, input: unknown, what: string): z.output<T> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const path = issue.path.map(String).join('.');
+  const field = path === '' ? what : `${what}.${path}`;
+  throw new ValidationError(`${field}: ${describeIssue(issue)}`, { field });
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'too_big': {
+      const unit = issue.origin === 'string' ? ' characters' : issue.origin === 'array' ? ' items' : '';
+      return `must be at most ${String(issue.maximum)}${unit}`;
+    }
+    case 'too_small':
+      return issue.origin === 'string' && issue.minimum === 1
+        ? 'must not be empty'
+        : `must be at least ${String(issue.minimum)}${issue.origin === 'string' ? ' characters long' : ''}`;
+    case 'unrecognized_keys':
+      return `unknown field(s) ${issue.keys.map((key) => `'${key}'`).join(', ')}`;
+    case 'invalid_value':
+      return `must be one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}`;
+    default:
+      return issue.message;
+  }
+}
+
+export type CreateModelInput = z.input<typeof createModelSchema>;
+export type UpdateModelInput = z.input<typeof updateModelSchema>;
+export type CreateModelVersionInput = z.input<typeof createModelVersionSchema>;
+export type UpdateModelVersionInput = z.input<typeof updateModelVersionSchema>;
+export type CreateDatasetInput = z.input<typeof createDatasetSchema>;
+export type UpdateDatasetInput = z.input<typeof updateDatasetSchema>;
+export type CreateTrainingRunInput = z.input<typeof createTrainingRunSchema>;
+export type UpdateTrainingRunInput = z.input<typeof updateTrainingRunSchema>;
+export type MetricPointInput = z.input<typeof metricPointInputSchema>;
+export type MetricOptions = z.input<typeof metricOptionsSchema>;
+export type CreateExperimentInput = z.input<typeof createExperimentSchema>;
+export type UpdateExperimentInput = z.input<typeof updateExperimentSchema>;
+export type PredictionInput = z.input<typeof predictionInputSchema>;
+export type ListModelsQuery = z.input<typeof listModelsSchema>;
+export type ListModelVersionsQuery = z.input<typeof listModelVersionsSchema>;
+export type ListDatasetsQuery = z.input<typeof listDatasetsSchema>;
+export type ListTrainingRunsQuery = z.input<typeof listTrainingRunsSchema>;
+export type ListExperimentsQuery = z.input<typeof listExperimentsSchema>;
+export type ListPredictionsQuery = z.input<typeof listPredictionsSchema>;
+export type MetricQuery = z.input<typeof metricQuerySchema>;
+export type MetricBucketQuery = z.input<typeof metricBucketQuerySchema>;

@@ -1,0 +1,52 @@
+/**
+ * aimdb: an AI model database. One typed, async API over SQLite, PostgreSQL, MySQL and HTTP.
+ */
+export type * from './core/entities.js';
+export { BACKEND_NAMES, EXPERIMENT_STATUSES, MODEL_VERSION_STATUSES, RUN_STATUSES, TERMINAL_RUN_STATUSES } from './core/entities.js';
+export * from './core/errors.js';
+export {
+  LIMITS,
+  parseInput,
+  type CreateDatasetInput,
+  type CreateExperimentInput,
+  type CreateModelInput,
+  type CreateModelVersionInput,
+  type CreateTrainingRunInput,
+  type ListDatasetsQuery,
+  type ListExperimentsQuery,
+  type ListModelsQuery,
+  type ListModelVersionsQuery,
+  type ListPredictionsQuery,
+  type ListTrainingRunsQuery,
+  type MetricBucketQuery,
+  type MetricOptions,
+  type MetricPointInput,
+  type MetricQuery,
+  type PredictionInput,
+  type UpdateDatasetInput,
+  type UpdateExperimentInput,
+  type UpdateModelInput,
+  type UpdateModelVersionInput,
+  type UpdateTrainingRunInput,
+} from './core/schemas.js';
+export type * from './store/ai-database.js';
+export {
+  createAiDatabase,
+  createAiDatabaseFromConfig,
+  openAiDatabase,
+  openSqlDatabase,
+  type AiDatabaseOptions,
+} from './store/open.js';
+export { SqlAiDatabase } from './store/sql/sql-ai-database.js';
+export {
+  loadConfigFile,
+  resolveDatabaseConfig,
+  DEFAULT_CONFIG_FILES,
+  DEFAULT_SQLITE_FILE,
+  type DatabaseConfig,
+  type ServerConfig,
+  type ConfigFile,
+  type ResolvedDatabaseConfig,
+} from './config/config.js';
+export { describeConnection, redactUrl, toConnectionSpec, type ConnectionSpec } from './config/connection.js';
+export { LATEST_SCHEMA_VERSION, migrateToLatest, migrationSql, schemaStatus, type SchemaStatus } from './migrate/migrator.js';

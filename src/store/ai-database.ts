@@ -1,0 +1,166 @@
+/**
+ * The one contract. The SQL store and the HTTP client both implement it, and one test suite runs
+ * against both. It is composed of small per-aggregate parts, every member required.
+ */
+import type {
+  Dataset,
+  Experiment,
+  ExperimentRun,
+  HealthReport,
+  JsonValue,
+  MetricBucket,
+  MetricPoint,
+  MetricSummary,
+  Model,
+  ModelVersion,
+  Page,
+  Prediction,
+  Statistics,
+  TrainingRun,
+  WriteResult,
+} from '../core/entities.js';
+import type {
+  CreateDatasetInput,
+  CreateExperimentInput,
+  CreateModelInput,
+  CreateModelVersionInput,
+  CreateTrainingRunInput,
+  ListDatasetsQuery,
+  ListExperimentsQuery,
+  ListModelsQuery,
+  ListModelVersionsQuery,
+  ListPredictionsQuery,
+  ListTrainingRunsQuery,
+  MetricBucketQuery,
+  MetricOptions,
+  MetricPointInput,
+  MetricQuery,
+  PredictionInput,
+  UpdateDatasetInput,
+  UpdateExperimentInput,
+  UpdateModelInput,
+  UpdateModelVersionInput,
+  UpdateTrainingRunInput,
+} from '../core/schemas.js';
+
+/** Models: named, unique, with tags and metadata. `idOrName` accepts a numeric id or the name. */
+export interface ModelStore {
+  createModel(input: CreateModelInput): Promise<Model>;
+  /** @throws NotFoundError */
+  getModel(idOrName: number | string): Promise<Model>;
+  /** Newest first; `nameContains` is case-insensitive on every backend. */
+  listModels(query?: ListModelsQuery): Promise<Page<Model>>;
+  updateModel(idOrName: number | string, patch: UpdateModelInput): Promise<Model>;
+  /** Deletes the model with its versions and their predictions; runs keep existing, unlinked. */
+  deleteModel(idOrName: number | string): Promise<void>;
+}
+
+/** Versions of a model, numbered 1, 2, 3 … by the store, safely under concurrent creation. */
+export interface ModelVersionStore {
+  createModelVersion(input: CreateModelVersionInput): Promise<ModelVersion>;
+  /** All versions of a model, oldest first. */
+  getModelVersions(modelIdOrName: number | string, query?: ListModelVersionsQuery): Promise<ModelVersion[]>;
+  /** By id, or by model and version number. */
+  getModelVersion(id: number): Promise<ModelVersion>;
+  getModelVersionByNumber(modelIdOrName: number | string, version: number): Promise<ModelVersion>;
+  updateModelVersion(id: number, patch: UpdateModelVersionInput): Promise<ModelVersion>;
+  deleteModelVersion(id: number): Promise<void>;
+}
+
+/** Datasets, unique by (name, version). */
+export interface DatasetStore {
+  createDataset(input: CreateDatasetInput): Promise<Dataset>;
+  /** By id, or by name and version (the newest version when `version` is omitted). */
+  getDataset(idOrName: number | string, version?: string): Promise<Dataset>;
+  listDatasets(query?: ListDatasetsQuery): Promise<Page<Dataset>>;
+  updateDataset(id: number, patch: UpdateDatasetInput): Promise<Dataset>;
+  deleteDataset(id: number): Promise<void>;
+}
+
+/** Training runs and their lifecycle `queued → running → completed | failed | killed`. */
+export interface TrainingRunStore {
+  createTrainingRun(input?: CreateTrainingRunInput): Promise<TrainingRun>;
+  /** Status changes are checked against the lifecycle; times and duration are set by the store. */
+  updateTrainingRun(id: number, patch: UpdateTrainingRunInput): Promise<TrainingRun>;
+  getTrainingRun(id: number): Promise<TrainingRun>;
+  /** Newest first. */
+  listTrainingRuns(query?: ListTrainingRunsQuery): Promise<Page<TrainingRun>>;
+  /** Deletes the run with its hyperparameters, metrics and experiment memberships. */
+  deleteTrainingRun(id: number): Promise<void>;
+}
+
+/** Hyperparameters: immutable once logged, values keep their JSON type. */
+export interface HyperparameterStore {
+  /** Re-logging an identical value is a no-op; a different value is a ConflictError. Atomic. */
+  logHyperparameters(runId: number, values: Record<string, JsonValue>): Promise<void>;
+  getHyperparameters(runId: number): Promise<Record<string, JsonValue>>;
+}
+
+/** Metric time series, identified by (run, name, step). */
+export interface MetricStore {
+  /** One point; a thin wrapper over `logMetrics`. */
+  logMetric(runId: number, name: string, value: number, options?: MetricOptions): Promise<void>;
+  /**
+   * A batch of points, atomically. Re-sending a point (same run, name, step) replaces it instead of
+   * duplicating it, so retried batches are safe.
+   */
+  logMetrics(runId: number, points: MetricPointInput[]): Promise<WriteResult>;
+  /** Raw points ordered by name then step. */
+  getMetrics(runId: number, query?: MetricQuery): Promise<MetricPoint[]>;
+  /** A downsampled history for charts: `buckets` equal step ranges with min/max/last each. */
+  getMetricBuckets(runId: number, name: string, query: MetricBucketQuery): Promise<MetricBucket[]>;
+  /** Per-(run, metric) summaries (last, min, max, count) for one or many runs, without scanning history. */
+  getMetricSummaries(runIds: number | number[]): Promise<MetricSummary[]>;
+}
+
+/** Experiments group runs. */
+export interface ExperimentStore {
+  createExperiment(input: CreateExperimentInput): Promise<Experiment>;
+  getExperiment(idOrName: number | string): Promise<Experiment>;
+  listExperiments(query?: ListExperimentsQuery): Promise<Page<Experiment>>;
+  updateExperiment(idOrName: number | string, patch: UpdateExperimentInput): Promise<Experiment>;
+  deleteExperiment(idOrName: number | string): Promise<void>;
+  /** Idempotent: adding a run twice keeps the first membership. */
+  addExperimentRun(experimentId: number, runId: number): Promise<void>;
+  removeExperimentRun(experimentId: number, runId: number): Promise<void>;
+  /** The experiment's runs, in the order they were added. */
+  getExperimentRuns(experimentId: number): Promise<ExperimentRun[]>;
+}
+
+/** Inference logs. */
+export interface PredictionStore {
+  logPrediction(input: PredictionInput): Promise<Prediction>;
+  /** A batch, atomically. */
+  logPredictions(inputs: PredictionInput[]): Promise<WriteResult>;
+  /** Newest first. */
+  getPredictions(query?: ListPredictionsQuery): Promise<Page<Prediction>>;
+}
+
+export interface StatisticsStore {
+  /** Counts per entity, runs by status, and the newest activity. */
+  getStatistics(): Promise<Statistics>;
+}
+
+/**
+ * The AI model database: one typed, async API over SQLite, PostgreSQL, MySQL and HTTP.
+ */
+export interface AiDatabase
+  extends ModelStore,
+    ModelVersionStore,
+    DatasetStore,
+    TrainingRunStore,
+    HyperparameterStore,
+    MetricStore,
+    ExperimentStore,
+    PredictionStore,
+    StatisticsStore {
+  /**
+   * Runs `fn` with an AiDatabase whose calls all share one transaction: committed when `fn`
+   * resolves, rolled back when it throws. Over HTTP, not supported (throws ValidationError).
+   */
+  transaction<T>(fn: (tx: AiDatabase) => Promise<T>): Promise<T>;
+  /** Backend, server version and schema version; throws BackendError when unreachable. */
+  health(): Promise<HealthReport>;
+  /** Drains the pool. The instance is unusable afterwards. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,88 @@
+/**
+ * Everything that differs between SQLite, PostgreSQL and MySQL, named once. Aggregate code asks the
+ * backend object; it never checks a backend's name.
+ */
+import type {
+  ColumnDefinitionBuilder,
+  CreateTableBuilder,
+  ColumnDataType,
+  Dialect,
+  Expression,
+  InsertQueryBuilder,
+  Kysely,
+  RawBuilder,
+  SqlBool,
+} from 'kysely';
+import type { BackendName } from '../../core/entities.js';
+
+/** What a driver error means, independent of the driver. */
+export type FailureKind =
+  | 'unique-violation'
+  | 'foreign-key-violation'
+  | 'connection-refused'
+  | 'authentication-failed'
+  | 'database-missing'
+  | 'retryable'
+  | 'other';
+
+export interface Capabilities {
+  /** INSERT … RETURNING. MySQL lacks it and reports the generated id instead. */
+  readonly returning: boolean;
+  /** SELECT … FOR UPDATE. SQLite has one writer and needs no row locks. */
+  readonly lockingReads: boolean;
+  /** ALTER TABLE … ADD CONSTRAINT FOREIGN KEY; SQLite only declares them in CREATE TABLE. */
+  readonly alterAddForeignKey: boolean;
+  /** DDL inside a transaction rolls back (PostgreSQL and SQLite, not MySQL). */
+  readonly transactionalDdl: boolean;
+  /** Bound parameters one statement may carry; bulk inserts are chunked to stay under it. */
+  readonly maxBindParameters: number;
+}
+
+export interface Backend {
+  readonly name: BackendName;
+  readonly capabilities: Capabilities;
+  /** The Kysely dialect, with the connection set-up this backend needs. */
+  readonly dialect: Dialect;
+  /** Column type of JSON documents: JSONB, JSON or TEXT. */
+  readonly jsonType: ColumnDataType;
+  /** Column type of auto-increment ids (SQLite only auto-increments INTEGER PRIMARY KEY). */
+  readonly idType: ColumnDataType;
+  /** An auto-increment integer primary key. */
+  idColumn(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
+  /** Per-table options (MySQL: InnoDB, utf8mb4, binary collation so names compare as on the others). */
+  withTableOptions<T extends CreateTableBuilder<string, string>>(builder: T): T;
+  /** INSERT … that replaces the listed columns when the key already exists. */
+  upsert<QB extends InsertQueryBuilder<any, any, any>>(query: QB, key: readonly string[], update: readonly string[]): QB;
+  /** INSERT … that keeps the existing row when the key already exists. */
+  insertOrKeep<QB extends InsertQueryBuilder<any, any, any>>(query: QB, key: readonly string[]): QB;
+  /** Integer division, truncating. */
+  integerDivide(dividend: Expression<number>, divisor: Expression<number>): RawBuilder<number>;
+  /** Case-insensitive "contains", the same on every backend. */
+  containsInsensitive(column: string, text: string): Expression<SqlBool>;
+  /** What a driver error means. */
+  classifyError(error: unknown): FailureKind;
+  /** The database server's version string. */
+  serverVersion(db: Kysely<any>): Promise<string>;
+}
+
+/** Escapes LIKE wildcards so user text matches literally (with `escape '\\'`). */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (character) => `\\${character}`);
+}
+
+/** Reads a property of an unknown error without trusting its shape. */
+export function errorProperty(error: unknown, key: string): unknown {
+  return error !== null && typeof error === 'object' ? (error as Record<string, unknown>)[key] : undefined;
+}
+
+/** Network failures that every driver reports through Node's socket errors. */
+export function classifySocketError(error: unknown): FailureKind | undefined {
+  const code = errorProperty(error, 'code');
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' || code === 'ETIMEDOUT') {
+    return 'connection-refused';
+  }
+  if (code === 'ECONNRESET' || code === 'EPIPE') return 'retryable';
+  const nested = errorProperty(error, 'errors');
+  if (Array.isArray(nested) && nested.length > 0) return classifySocketError(nested[0]);
+  return undefined;
+}

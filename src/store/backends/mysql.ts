@@ -1,0 +1,80 @@
+/** MySQL and MariaDB through mysql2: pooled, lazily loaded; JSON read as text; utf8mb4 throughout. */
+import { MysqlDialect, sql, type Expression, type Kysely } from 'kysely';
+import type { ServerConnection } from '../../config/connection.js';
+import { classifySocketError, errorProperty, escapeLike, type Backend, type FailureKind } from './backend.js';
+
+export function createMysqlBackend(spec: ServerConnection): Backend {
+  return {
+    name: 'mysql',
+    capabilities: {
+      returning: false,
+      lockingReads: true,
+      alterAddForeignKey: true,
+      transactionalDdl: false,
+      maxBindParameters: 65_535,
+    },
+    dialect: new MysqlDialect({
+      pool: async () => {
+        const mysql = await import('mysql2');
+        return mysql.createPool({
+          host: spec.host,
+          port: spec.port,
+          database: spec.database,
+          user: spec.user,
+          password: spec.password,
+          ssl: typeof spec.ssl === 'object' ? spec.ssl : spec.ssl === true ? {} : undefined,
+          connectionLimit: spec.pool.size + spec.pool.maxOverflow,
+          maxIdle: spec.pool.size,
+          idleTimeout: spec.pool.idleTimeoutMs,
+          connectTimeout: spec.pool.acquireTimeoutMs,
+          enableKeepAlive: spec.pool.keepAlive,
+          charset: 'utf8mb4_bin',
+          supportBigNumbers: true,
+          bigNumberStrings: false,
+          decimalNumbers: true,
+          // MySQL 8 parses JSON columns; MariaDB returns text. Text everywhere keeps the mappers single.
+          typeCast: (field, next) => (field.type === 'JSON' ? field.string('utf8') : next()),
+        }) as never;
+      },
+    }),
+    jsonType: 'json',
+    idType: 'bigint',
+    idColumn: (column) => column.primaryKey().autoIncrement(),
+    withTableOptions: (builder) =>
+      builder.modifyEnd(sql`engine = InnoDB default charset = utf8mb4 collate = utf8mb4_bin`) as typeof builder,
+    upsert: (query, _key, update) =>
+      query.onDuplicateKeyUpdate(
+        Object.fromEntries(update.map((column) => [column, sql`values(${sql.ref(column)})`])) as any,
+      ) as typeof query,
+    insertOrKeep: (query, key) =>
+      // Not INSERT IGNORE: that would also swallow foreign-key and range errors.
+      query.onDuplicateKeyUpdate({ [key[0]!]: sql.ref(key[0]!) } as any) as typeof query,
+    integerDivide: (dividend: Expression<number>, divisor: Expression<number>) => sql<number>`(${dividend} div ${divisor})`,
+    containsInsensitive: (column, text) =>
+      sql<boolean>`lower(${sql.ref(column)}) like ${`%${escapeLike(text.toLowerCase())}%`} escape '\\\\'`,
+    classifyError,
+    serverVersion: async (db: Kysely<any>) => {
+      const result = await sql<{ version: string }>`select version() as version`.execute(db);
+      const version = result.rows[0]?.version ?? '?';
+      return version.toLowerCase().includes('mariadb') ? `MariaDB ${version}` : `MySQL ${version}`;
+    },
+  };
+}
+
+function classifyError(error: unknown): FailureKind {
+  switch (Number(errorProperty(error, 'errno'))) {
+    case 1062:
+      return 'unique-violation';
+    case 1451:
+    case 1452:
+      return 'foreign-key-violation';
+    case 1045:
+      return 'authentication-failed';
+    case 1049:
+      return 'database-missing';
+    case 1205:
+    case 1213:
+      return 'retryable';
+  }
+  return classifySocketError(error) ?? 'other';
+}

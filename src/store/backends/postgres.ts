@@ -1,0 +1,89 @@
+/** PostgreSQL through pg: a pooled, lazily loaded driver; JSONB; BIGINTs parsed to numbers. */
+import { PostgresDialect, sql, type Expression, type Kysely } from 'kysely';
+import type { ServerConnection } from '../../config/connection.js';
+import { classifySocketError, errorProperty, escapeLike, type Backend, type FailureKind } from './backend.js';
+
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+const JSON_OID = 114;
+const JSONB_OID = 3802;
+
+export function createPostgresBackend(spec: ServerConnection): Backend {
+  return {
+    name: 'postgresql',
+    capabilities: {
+      returning: true,
+      lockingReads: true,
+      alterAddForeignKey: true,
+      transactionalDdl: true,
+      maxBindParameters: 65_535,
+    },
+    dialect: new PostgresDialect({
+      pool: async () => {
+        const { default: pg } = await import('pg');
+        const pool = new pg.Pool({
+          host: spec.host,
+          port: spec.port,
+          database: spec.database,
+          user: spec.user,
+          password: spec.password,
+          ssl: spec.ssl,
+          max: spec.pool.size + spec.pool.maxOverflow,
+          min: 0,
+          idleTimeoutMillis: spec.pool.idleTimeoutMs,
+          connectionTimeoutMillis: spec.pool.acquireTimeoutMs,
+          keepAlive: spec.pool.keepAlive,
+          application_name: 'aimdb',
+          types: {
+            getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+              // JSON stays text so every backend hands the mappers the same thing to parse.
+              if (oid === JSON_OID || oid === JSONB_OID) return (value: string) => value;
+              if (oid === INT8_OID || oid === NUMERIC_OID) return (value: string) => Number(value);
+              return pg.types.getTypeParser(oid, format as 'text');
+            }) as typeof pg.types.getTypeParser,
+          },
+        });
+        // An idle client that loses its server emits here; the pool drops it and opens a new one.
+        pool.on('error', () => undefined);
+        return pool;
+      },
+    }),
+    jsonType: 'jsonb',
+    idType: 'bigint',
+    idColumn: (column) => column.primaryKey().generatedByDefaultAsIdentity(),
+    withTableOptions: (builder) => builder,
+    upsert: (query, key, update) =>
+      query.onConflict((conflict) =>
+        conflict.columns(key as any).doUpdateSet(Object.fromEntries(update.map((column) => [column, sql.ref(`excluded.${column}`)])) as any),
+      ) as typeof query,
+    insertOrKeep: (query, key) => query.onConflict((conflict) => conflict.columns(key as any).doNothing()) as typeof query,
+    integerDivide: (dividend: Expression<number>, divisor: Expression<number>) =>
+      sql<number>`(${dividend}::bigint / ${divisor}::bigint)`,
+    containsInsensitive: (column, text) => sql<boolean>`${sql.ref(column)} ilike ${`%${escapeLike(text)}%`} escape '\\'`,
+    classifyError,
+    serverVersion: async (db: Kysely<any>) => {
+      const result = await sql<{ version: string }>`show server_version`.execute(db);
+      return `PostgreSQL ${(result.rows[0] as Record<string, string> | undefined)?.server_version ?? '?'}`;
+    },
+  };
+}
+
+function classifyError(error: unknown): FailureKind {
+  const code = String(errorProperty(error, 'code') ?? '');
+  switch (code) {
+    case '23505':
+      return 'unique-violation';
+    case '23503':
+      return 'foreign-key-violation';
+    case '28P01':
+    case '28000':
+      return 'authentication-failed';
+    case '3D000':
+      return 'database-missing';
+    case '40001':
+    case '40P01':
+    case '57P01':
+      return 'retryable';
+  }
+  return classifySocketError(error) ?? 'other';
+}

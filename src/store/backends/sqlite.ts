@@ -1,0 +1,54 @@
+/** SQLite through better-sqlite3: one connection (one writer), WAL, busy timeout, foreign keys on. */
+import Database from 'better-sqlite3';
+import { SqliteDialect, sql, type Expression, type Kysely } from 'kysely';
+import type { SqliteConnection } from '../../config/connection.js';
+import { errorProperty, escapeLike, type Backend, type FailureKind } from './backend.js';
+
+export function createSqliteBackend(spec: SqliteConnection): Backend {
+  return {
+    name: 'sqlite',
+    capabilities: {
+      returning: true,
+      lockingReads: false,
+      alterAddForeignKey: false,
+      transactionalDdl: true,
+      maxBindParameters: 32_766,
+    },
+    dialect: new SqliteDialect({
+      database: async () => {
+        const database = new Database(spec.filename);
+        if (spec.filename !== ':memory:') database.pragma('journal_mode = WAL');
+        database.pragma('busy_timeout = 10000');
+        database.pragma('foreign_keys = ON');
+        database.pragma('synchronous = NORMAL');
+        return database;
+      },
+    }),
+    jsonType: 'text',
+    idType: 'integer',
+    idColumn: (column) => column.primaryKey().autoIncrement(),
+    withTableOptions: (builder) => builder,
+    upsert: (query, key, update) =>
+      query.onConflict((conflict) =>
+        conflict.columns(key as any).doUpdateSet(Object.fromEntries(update.map((column) => [column, sql.ref(`excluded.${column}`)])) as any),
+      ) as typeof query,
+    insertOrKeep: (query, key) => query.onConflict((conflict) => conflict.columns(key as any).doNothing()) as typeof query,
+    integerDivide: (dividend: Expression<number>, divisor: Expression<number>) => sql<number>`(cast(${dividend} as integer) / cast(${divisor} as integer))`,
+    containsInsensitive: (column, text) =>
+      sql<boolean>`lower(${sql.ref(column)}) like ${`%${escapeLike(text.toLowerCase())}%`} escape '\\'`,
+    classifyError,
+    serverVersion: async (db: Kysely<any>) => {
+      const result = await sql<{ version: string }>`select sqlite_version() as version`.execute(db);
+      return `SQLite ${result.rows[0]?.version ?? '?'}`;
+    },
+  };
+}
+
+function classifyError(error: unknown): FailureKind {
+  const code = String(errorProperty(error, 'code') ?? '');
+  if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return 'unique-violation';
+  if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY') return 'foreign-key-violation';
+  if (code === 'SQLITE_CANTOPEN') return 'database-missing';
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return 'retryable';
+  return 'other';
+}

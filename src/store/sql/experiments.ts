@@ -1,0 +1,141 @@
+/** Experiments and the runs they group. */
+import type { Experiment, ExperimentRun, Page } from '../../core/entities.js';
+import { NotFoundError } from '../../core/errors.js';
+import {
+  LIMITS,
+  createExperimentSchema,
+  idSchema,
+  listExperimentsSchema,
+  parseInput,
+  updateExperimentSchema,
+  type CreateExperimentInput,
+  type ListExperimentsQuery,
+  type UpdateExperimentInput,
+} from '../../core/schemas.js';
+import { assertExists, decodeCursor, guarded, insertReturningId, toPage, withTransaction, type StoreContext } from './context.js';
+import { toExperiment, toJsonText, toTrainingRun } from './mappers.js';
+
+export async function createExperiment(ctx: StoreContext, input: CreateExperimentInput): Promise<Experiment> {
+  const data = parseInput(createExperimentSchema, input, 'experiment');
+  const now = ctx.now();
+  return guarded(
+    ctx,
+    async () => {
+      const id = await insertReturningId(ctx, 'experiments', {
+        name: data.name,
+        description: data.description ?? null,
+        hypothesis: data.hypothesis ?? null,
+        status: data.status ?? 'active',
+        tags: toJsonText(data.tags ?? {}),
+        created_at: now,
+        updated_at: now,
+      });
+      return getExperiment(ctx, id);
+    },
+    { entity: 'experiment', key: `'${data.name}'`, field: 'name' },
+  );
+}
+
+async function resolveExperimentId(ctx: StoreContext, idOrName: number | string): Promise<number> {
+  const query = ctx.db.selectFrom('experiments').select('id');
+  const row = await (typeof idOrName === 'number' ? query.where('id', '=', idOrName) : query.where('name', '=', idOrName)).executeTakeFirst();
+  if (row === undefined) throw new NotFoundError('experiment', idOrName);
+  return Number(row.id);
+}
+
+export async function getExperiment(ctx: StoreContext, idOrName: number | string): Promise<Experiment> {
+  return guarded(ctx, async () => {
+    const query = ctx.db.selectFrom('experiments').selectAll();
+    const row = await (typeof idOrName === 'number' ? query.where('id', '=', idOrName) : query.where('name', '=', idOrName)).executeTakeFirst();
+    if (row === undefined) throw new NotFoundError('experiment', idOrName);
+    return toExperiment(row);
+  });
+}
+
+export async function listExperiments(ctx: StoreContext, query: ListExperimentsQuery = {}): Promise<Page<Experiment>> {
+  const filter = parseInput(listExperimentsSchema, query, 'query');
+  const limit = filter.limit ?? LIMITS.defaultListLimit;
+  const after = decodeCursor(filter.cursor);
+  return guarded(ctx, async () => {
+    let select = ctx.db.selectFrom('experiments').selectAll().orderBy('id', 'desc').limit(limit + 1);
+    if (after !== undefined) select = select.where('id', '<', after);
+    if (filter.status !== undefined) select = select.where('status', '=', filter.status);
+    if (filter.nameContains !== undefined) select = select.where(ctx.backend.containsInsensitive('name', filter.nameContains));
+    return toPage(await select.execute(), limit, toExperiment);
+  });
+}
+
+export async function updateExperiment(
+  ctx: StoreContext,
+  idOrName: number | string,
+  patch: UpdateExperimentInput,
+): Promise<Experiment> {
+  const data = parseInput(updateExperimentSchema, patch, 'experiment');
+  return guarded(
+    ctx,
+    async () => {
+      const id = await resolveExperimentId(ctx, idOrName);
+      const values: Record<string, unknown> = { updated_at: ctx.now() };
+      for (const key of ['name', 'description', 'hypothesis', 'status'] as const) {
+        if (data[key] !== undefined) values[key] = data[key];
+      }
+      if (data.tags !== undefined) values.tags = toJsonText(data.tags);
+      await ctx.db.updateTable('experiments').set(values).where('id', '=', id).execute();
+      return getExperiment(ctx, id);
+    },
+    { entity: 'experiment', key: `'${data.name ?? String(idOrName)}'`, field: 'name' },
+  );
+}
+
+export async function deleteExperiment(ctx: StoreContext, idOrName: number | string): Promise<void> {
+  await guarded(ctx, async () => {
+    const id = await resolveExperimentId(ctx, idOrName);
+    await ctx.db.deleteFrom('experiments').where('id', '=', id).execute();
+  });
+}
+
+export async function addExperimentRun(ctx: StoreContext, experimentId: number, runId: number): Promise<void> {
+  parseInput(idSchema, experimentId, 'experimentId');
+  parseInput(idSchema, runId, 'runId');
+  await guarded(ctx, () =>
+    withTransaction(ctx, async (tx) => {
+      await assertExists(tx, 'experiments', experimentId, 'experiment', 'experimentId');
+      await assertExists(tx, 'training_runs', runId, 'training run', 'runId');
+      await tx.backend
+        .insertOrKeep(
+          tx.db.insertInto('experiment_runs').values({ experiment_id: experimentId, run_id: runId, added_at: tx.now() }),
+          ['experiment_id', 'run_id'],
+        )
+        .execute();
+    }),
+  );
+}
+
+export async function removeExperimentRun(ctx: StoreContext, experimentId: number, runId: number): Promise<void> {
+  await guarded(ctx, async () => {
+    const result = await ctx.db
+      .deleteFrom('experiment_runs')
+      .where('experiment_id', '=', experimentId)
+      .where('run_id', '=', runId)
+      .executeTakeFirst();
+    if (Number(result.numDeletedRows) === 0) {
+      throw new NotFoundError('experiment run', `experiment #${experimentId} / run #${runId}`);
+    }
+  });
+}
+
+export async function getExperimentRuns(ctx: StoreContext, experimentId: number): Promise<ExperimentRun[]> {
+  return guarded(ctx, async () => {
+    await assertExists(ctx, 'experiments', experimentId, 'experiment');
+    const rows = await ctx.db
+      .selectFrom('experiment_runs')
+      .innerJoin('training_runs', 'training_runs.id', 'experiment_runs.run_id')
+      .selectAll('training_runs')
+      .select('experiment_runs.added_at')
+      .where('experiment_runs.experiment_id', '=', experimentId)
+      .orderBy('experiment_runs.added_at')
+      .orderBy('training_runs.id')
+      .execute();
+    return rows.map((row) => ({ ...toTrainingRun(row), addedAt: new Date(Number(row.added_at)) }));
+  });
+}

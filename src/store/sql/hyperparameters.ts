@@ -1,0 +1,71 @@
+/** Hyperparameters: immutable once logged (as in MLflow); values keep their JSON type. */
+import { isDeepStrictEqual } from 'node:util';
+import type { JsonValue } from '../../core/entities.js';
+import { ConflictError } from '../../core/errors.js';
+import { hyperparametersSchema, parseInput } from '../../core/schemas.js';
+import { assertExists, chunksFor, guarded, withTransaction, type StoreContext } from './context.js';
+import { fromJsonText, toJsonText } from './mappers.js';
+
+export async function logHyperparameters(
+  ctx: StoreContext,
+  runId: number,
+  values: Record<string, JsonValue>,
+): Promise<void> {
+  const data = parseInput(hyperparametersSchema, values, 'hyperparameters');
+  const names = Object.keys(data);
+  if (names.length === 0) return;
+  await guarded(
+    ctx,
+    () =>
+      withTransaction(ctx, async (tx) => {
+        await assertExists(tx, 'training_runs', runId, 'training run', 'runId');
+        const existing = new Map<string, JsonValue>();
+        for (const chunk of chunksFor(tx, names, 1)) {
+          const rows = await tx.db
+            .selectFrom('hyperparameters')
+            .select(['name', 'value'])
+            .where('run_id', '=', runId)
+            .where('name', 'in', chunk)
+            .execute();
+          for (const row of rows) existing.set(row.name, fromJsonText(row.value));
+        }
+        const fresh: { run_id: number; name: string; value: string; value_number: number | null }[] = [];
+        for (const name of names) {
+          const value = data[name] as JsonValue;
+          if (existing.has(name)) {
+            if (!isDeepStrictEqual(existing.get(name), value)) {
+              throw new ConflictError(
+                `hyperparameter '${name}' of training run #${runId} is already ${JSON.stringify(existing.get(name))}; ` +
+                  `it cannot change to ${JSON.stringify(value)} (hyperparameters are immutable)`,
+                { field: `hyperparameters.${name}` },
+              );
+            }
+            continue;
+          }
+          fresh.push({
+            run_id: runId,
+            name,
+            value: toJsonText(value),
+            value_number: typeof value === 'number' ? value : null,
+          });
+        }
+        for (const chunk of chunksFor(tx, fresh, 4)) {
+          await tx.db.insertInto('hyperparameters').values(chunk).execute();
+        }
+      }),
+    { entity: 'hyperparameter of training run', key: `#${runId}` },
+  );
+}
+
+export async function getHyperparameters(ctx: StoreContext, runId: number): Promise<Record<string, JsonValue>> {
+  return guarded(ctx, async () => {
+    await assertExists(ctx, 'training_runs', runId, 'training run');
+    const rows = await ctx.db
+      .selectFrom('hyperparameters')
+      .select(['name', 'value'])
+      .where('run_id', '=', runId)
+      .orderBy('name')
+      .execute();
+    return Object.fromEntries(rows.map((row) => [row.name, fromJsonText(row.value)]));
+  });
+}

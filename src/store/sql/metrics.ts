@@ -1,0 +1,280 @@
+/**
+ * Metric time series keyed by (run, name, step), with a per-(run, name) summary kept in the same
+ * transaction as the points. Appends (every step past the series' last) take the fast path: plain
+ * inserts and a summary merged in memory. Rewrites of existing steps (a retried batch) upsert and
+ * recompute that series' summary, so retries never duplicate or miscount.
+ */
+import { sql } from 'kysely';
+import type { MetricBucket, MetricPoint, MetricSummary, WriteResult } from '../../core/entities.js';
+import { NotFoundError } from '../../core/errors.js';
+import {
+  metricBatchSchema,
+  metricBucketQuerySchema,
+  metricQuerySchema,
+  parseInput,
+  type MetricBucketQuery,
+  type MetricPointInput,
+  type MetricQuery,
+} from '../../core/schemas.js';
+import { chunksFor, guarded, withTransaction, type StoreContext } from './context.js';
+import { decodeDouble, encodeDouble, toMetricPoint, toMetricSummary } from './mappers.js';
+import type { MetricSummariesTable, MetricsTable } from './tables.js';
+
+type MetricRow = MetricsTable;
+type SummaryRow = MetricSummariesTable;
+
+const METRIC_COLUMNS = 7;
+const SUMMARY_COLUMNS = 9;
+
+/** Locks the run row (serialising writers of one run's metrics) and fails if it does not exist. */
+async function lockRun(ctx: StoreContext, runId: number): Promise<void> {
+  let select = ctx.db.selectFrom('training_runs').select('id').where('id', '=', runId);
+  if (ctx.backend.capabilities.lockingReads) select = select.forUpdate();
+  if ((await select.executeTakeFirst()) === undefined) throw new NotFoundError('training run', runId, { field: 'runId' });
+}
+
+async function loadSummaries(ctx: StoreContext, runId: number, names: string[]): Promise<Map<string, SummaryRow>> {
+  const found = new Map<string, SummaryRow>();
+  for (const chunk of chunksFor(ctx, names, 1)) {
+    const rows = await ctx.db
+      .selectFrom('metric_summaries')
+      .selectAll()
+      .where('run_id', '=', runId)
+      .where('name', 'in', chunk)
+      .execute();
+    for (const row of rows) found.set(row.name, row);
+  }
+  return found;
+}
+
+function mergeSummary(runId: number, name: string, previous: SummaryRow | undefined, points: MetricRow[]): SummaryRow {
+  let last = points[0]!;
+  let min = previous?.min_value ?? null;
+  let max = previous?.max_value ?? null;
+  for (const point of points) {
+    if (Number(point.step) >= Number(last.step)) last = point;
+    if (point.value !== null) {
+      if (min === null || point.value < min) min = point.value;
+      if (max === null || point.value > max) max = point.value;
+    }
+  }
+  return {
+    run_id: runId,
+    name,
+    last_value: last.value,
+    last_kind: last.value_kind,
+    last_step: Number(last.step),
+    last_logged_at: Number(last.logged_at),
+    min_value: min,
+    max_value: max,
+    count: Number(previous?.count ?? 0) + points.length,
+  };
+}
+
+async function recomputeSummary(ctx: StoreContext, runId: number, name: string): Promise<SummaryRow> {
+  const aggregate = await ctx.db
+    .selectFrom('metrics')
+    .select((eb) => [
+      eb.fn.countAll<number>().as('count'),
+      eb.fn.min('value').as('min_value'),
+      eb.fn.max('value').as('max_value'),
+    ])
+    .where('run_id', '=', runId)
+    .where('name', '=', name)
+    .executeTakeFirstOrThrow();
+  const last = await ctx.db
+    .selectFrom('metrics')
+    .select(['step', 'value', 'value_kind', 'logged_at'])
+    .where('run_id', '=', runId)
+    .where('name', '=', name)
+    .orderBy('step', 'desc')
+    .limit(1)
+    .executeTakeFirstOrThrow();
+  return {
+    run_id: runId,
+    name,
+    last_value: last.value === null ? null : Number(last.value),
+    last_kind: Number(last.value_kind) as SummaryRow['last_kind'],
+    last_step: Number(last.step),
+    last_logged_at: Number(last.logged_at),
+    min_value: aggregate.min_value === null ? null : Number(aggregate.min_value),
+    max_value: aggregate.max_value === null ? null : Number(aggregate.max_value),
+    count: Number(aggregate.count),
+  };
+}
+
+export async function logMetrics(ctx: StoreContext, runId: number, points: MetricPointInput[]): Promise<WriteResult> {
+  const batch = parseInput(metricBatchSchema, points, 'points');
+  if (batch.length === 0) return { written: 0 };
+  const now = ctx.now();
+  return guarded(ctx, () =>
+    withTransaction(ctx, async (tx) => {
+      await lockRun(tx, runId);
+      const names = [...new Set(batch.map((point) => point.name))];
+      const summaries = await loadSummaries(tx, runId, names);
+
+      // Assign omitted steps (one past the highest known) and keep the last point per (name, step).
+      const nextStep = new Map<string, number>();
+      for (const name of names) {
+        const summary = summaries.get(name);
+        nextStep.set(name, summary === undefined ? 0 : Number(summary.last_step) + 1);
+      }
+      const byKey = new Map<string, MetricRow>();
+      for (const point of batch) {
+        const step = point.step ?? nextStep.get(point.name)!;
+        nextStep.set(point.name, Math.max(nextStep.get(point.name)!, step + 1));
+        const encoded = encodeDouble(point.value);
+        byKey.set(`${point.name}\u0000${step}`, {
+          run_id: runId,
+          name: point.name,
+          step,
+          value: encoded.value,
+          value_kind: encoded.kind,
+          epoch: point.epoch ?? null,
+          logged_at: point.timestamp?.getTime() ?? now,
+        });
+      }
+
+      const seriesPoints = new Map<string, MetricRow[]>();
+      for (const row of byKey.values()) {
+        const list = seriesPoints.get(row.name);
+        if (list === undefined) seriesPoints.set(row.name, [row]);
+        else list.push(row);
+      }
+      const appended: MetricRow[] = [];
+      const rewritten: MetricRow[] = [];
+      const rewrittenNames: string[] = [];
+      for (const [name, rows] of seriesPoints) {
+        const summary = summaries.get(name);
+        const isAppend = summary === undefined || rows.every((row) => Number(row.step) > Number(summary.last_step));
+        if (isAppend) appended.push(...rows);
+        else {
+          rewritten.push(...rows);
+          rewrittenNames.push(name);
+        }
+      }
+
+      for (const chunk of chunksFor(tx, appended, METRIC_COLUMNS)) {
+        await tx.db.insertInto('metrics').values(chunk).execute();
+      }
+      for (const chunk of chunksFor(tx, rewritten, METRIC_COLUMNS)) {
+        await tx.backend
+          .upsert(tx.db.insertInto('metrics').values(chunk), ['run_id', 'name', 'step'], ['value', 'value_kind', 'epoch', 'logged_at'])
+          .execute();
+      }
+
+      const newSummaries: SummaryRow[] = [];
+      for (const [name, rows] of seriesPoints) {
+        newSummaries.push(
+          rewrittenNames.includes(name)
+            ? await recomputeSummary(tx, runId, name)
+            : mergeSummary(runId, name, summaries.get(name), rows),
+        );
+      }
+      for (const chunk of chunksFor(tx, newSummaries, SUMMARY_COLUMNS)) {
+        await tx.backend
+          .upsert(tx.db.insertInto('metric_summaries').values(chunk), ['run_id', 'name'], [
+            'last_value',
+            'last_kind',
+            'last_step',
+            'last_logged_at',
+            'min_value',
+            'max_value',
+            'count',
+          ])
+          .execute();
+      }
+      return { written: byKey.size };
+    }),
+  );
+}
+
+export async function getMetrics(ctx: StoreContext, runId: number, query: MetricQuery = {}): Promise<MetricPoint[]> {
+  const filter = parseInput(metricQuerySchema, query, 'query');
+  return guarded(ctx, async () => {
+    await assertRun(ctx, runId);
+    let select = ctx.db.selectFrom('metrics').selectAll().where('run_id', '=', runId).orderBy('name').orderBy('step');
+    if (filter.name !== undefined) select = select.where('name', '=', filter.name);
+    if (filter.names !== undefined) select = select.where('name', 'in', filter.names.length === 0 ? [''] : filter.names);
+    if (filter.minStep !== undefined) select = select.where('step', '>=', filter.minStep);
+    if (filter.maxStep !== undefined) select = select.where('step', '<=', filter.maxStep);
+    if (filter.limit !== undefined) select = select.limit(filter.limit);
+    return (await select.execute()).map(toMetricPoint);
+  });
+}
+
+async function assertRun(ctx: StoreContext, runId: number): Promise<void> {
+  const row = await ctx.db.selectFrom('training_runs').select('id').where('id', '=', runId).executeTakeFirst();
+  if (row === undefined) throw new NotFoundError('training run', runId);
+}
+
+export async function getMetricBuckets(
+  ctx: StoreContext,
+  runId: number,
+  name: string,
+  query: MetricBucketQuery,
+): Promise<MetricBucket[]> {
+  const filter = parseInput(metricBucketQuerySchema, query, 'query');
+  return guarded(ctx, async () => {
+    await assertRun(ctx, runId);
+    const series = ctx.db.selectFrom('metrics').where('run_id', '=', runId).where('name', '=', name);
+    const range = await series
+      .select((eb) => [eb.fn.min('step').as('lo'), eb.fn.max('step').as('hi')])
+      .$if(filter.minStep !== undefined, (q) => q.where('step', '>=', filter.minStep!))
+      .$if(filter.maxStep !== undefined, (q) => q.where('step', '<=', filter.maxStep!))
+      .executeTakeFirstOrThrow();
+    if (range.lo === null || range.hi === null) return [];
+    const lo = Number(range.lo);
+    const span = Number(range.hi) - lo + 1;
+    const buckets = Math.min(filter.buckets, span);
+    const bucketExpression = ctx.backend.integerDivide(sql<number>`((${sql.ref('step')} - ${lo}) * ${buckets})`, sql<number>`${span}`);
+    const rows = await series
+      .select((eb) => [
+        bucketExpression.as('bucket'),
+        eb.fn.min('step').as('step_start'),
+        eb.fn.max('step').as('step_end'),
+        eb.fn.min('value').as('min_value'),
+        eb.fn.max('value').as('max_value'),
+        eb.fn.countAll<number>().as('count'),
+      ])
+      .where('step', '>=', lo)
+      .where('step', '<=', lo + span - 1)
+      .groupBy(sql`1`)
+      .orderBy(sql`1`)
+      .execute();
+    const lastSteps = rows.map((row) => Number(row.step_end));
+    const lastValues = new Map<number, number>();
+    for (const chunk of chunksFor(ctx, lastSteps, 1)) {
+      const points = await series.select(['step', 'value', 'value_kind']).where('step', 'in', chunk).execute();
+      for (const point of points) lastValues.set(Number(point.step), decodeDouble(point.value, point.value_kind));
+    }
+    return rows.map((row) => ({
+      stepStart: Number(row.step_start),
+      stepEnd: Number(row.step_end),
+      min: row.min_value === null ? null : Number(row.min_value),
+      max: row.max_value === null ? null : Number(row.max_value),
+      last: lastValues.get(Number(row.step_end)) ?? Number.NaN,
+      lastStep: Number(row.step_end),
+      count: Number(row.count),
+    }));
+  });
+}
+
+export async function getMetricSummaries(ctx: StoreContext, runIds: number | number[]): Promise<MetricSummary[]> {
+  const ids = [...new Set(Array.isArray(runIds) ? runIds : [runIds])];
+  if (ids.length === 0) return [];
+  return guarded(ctx, async () => {
+    const summaries: MetricSummary[] = [];
+    for (const chunk of chunksFor(ctx, ids, 1)) {
+      const rows = await ctx.db
+        .selectFrom('metric_summaries')
+        .selectAll()
+        .where('run_id', 'in', chunk)
+        .orderBy('run_id')
+        .orderBy('name')
+        .execute();
+      summaries.push(...rows.map(toMetricSummary));
+    }
+    return summaries;
+  });
+}

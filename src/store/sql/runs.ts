@@ -1,0 +1,172 @@
+/** Training runs and their lifecycle `queued → running → completed | failed | killed`. */
+import { TERMINAL_RUN_STATUSES, type Page, type RunStatus, type TrainingRun } from '../../core/entities.js';
+import { IllegalTransitionError, NotFoundError } from '../../core/errors.js';
+import {
+  LIMITS,
+  createTrainingRunSchema,
+  listTrainingRunsSchema,
+  parseInput,
+  updateTrainingRunSchema,
+  type CreateTrainingRunInput,
+  type ListTrainingRunsQuery,
+  type UpdateTrainingRunInput,
+} from '../../core/schemas.js';
+import {
+  assertExists,
+  decodeCursor,
+  guarded,
+  insertReturningId,
+  toPage,
+  withTransaction,
+  type StoreContext,
+} from './context.js';
+import { toJsonText, toTrainingRun } from './mappers.js';
+
+/** Where each status may go next; staying put is always allowed. */
+const NEXT_STATUSES: Readonly<Record<RunStatus, readonly RunStatus[]>> = {
+  queued: ['running', 'failed', 'killed'],
+  running: ['completed', 'failed', 'killed'],
+  completed: [],
+  failed: [],
+  killed: [],
+};
+
+/** Throws IllegalTransitionError unless `from → to` is a step of the lifecycle. */
+export function checkTransition(runId: number, from: RunStatus, to: RunStatus): void {
+  if (from === to || NEXT_STATUSES[from].includes(to)) return;
+  const allowed = NEXT_STATUSES[from];
+  throw new IllegalTransitionError(
+    `training run #${runId} cannot go from '${from}' to '${to}'` +
+      (allowed.length === 0 ? ` ('${from}' is final)` : ` (allowed: ${allowed.join(', ')})`),
+    { field: 'status' },
+  );
+}
+
+async function assertLinksExist(
+  ctx: StoreContext,
+  links: { modelId?: number | null; modelVersionId?: number | null; datasetId?: number | null },
+): Promise<void> {
+  if (links.modelId != null) await assertExists(ctx, 'models', links.modelId, 'model', 'modelId');
+  if (links.modelVersionId != null) {
+    await assertExists(ctx, 'model_versions', links.modelVersionId, 'model version', 'modelVersionId');
+  }
+  if (links.datasetId != null) await assertExists(ctx, 'datasets', links.datasetId, 'dataset', 'datasetId');
+}
+
+export async function createTrainingRun(ctx: StoreContext, input: CreateTrainingRunInput = {}): Promise<TrainingRun> {
+  const data = parseInput(createTrainingRunSchema, input, 'trainingRun');
+  return guarded(ctx, () =>
+    withTransaction(ctx, async (tx) => {
+      await assertLinksExist(tx, data);
+      const now = tx.now();
+      const status = data.status ?? 'running';
+      const id = await insertReturningId(tx, 'training_runs', {
+        name: data.name ?? null,
+        model_id: data.modelId ?? null,
+        model_version_id: data.modelVersionId ?? null,
+        dataset_id: data.datasetId ?? null,
+        status,
+        config: toJsonText(data.config ?? {}),
+        tags: toJsonText(data.tags ?? {}),
+        notes: data.notes ?? null,
+        error: null,
+        started_at: status === 'running' ? now : null,
+        ended_at: null,
+        duration_ms: null,
+        created_at: now,
+        updated_at: now,
+      });
+      return getTrainingRun(tx, id);
+    }),
+  );
+}
+
+export async function getTrainingRun(ctx: StoreContext, id: number): Promise<TrainingRun> {
+  return guarded(ctx, async () => {
+    const row = await ctx.db.selectFrom('training_runs').selectAll().where('id', '=', id).executeTakeFirst();
+    if (row === undefined) throw new NotFoundError('training run', id);
+    return toTrainingRun(row);
+  });
+}
+
+export async function updateTrainingRun(
+  ctx: StoreContext,
+  id: number,
+  patch: UpdateTrainingRunInput,
+): Promise<TrainingRun> {
+  const data = parseInput(updateTrainingRunSchema, patch, 'trainingRun');
+  return guarded(ctx, () =>
+    withTransaction(ctx, async (tx) => {
+      let select = tx.db.selectFrom('training_runs').selectAll().where('id', '=', id);
+      if (tx.backend.capabilities.lockingReads) select = select.forUpdate();
+      const row = await select.executeTakeFirst();
+      if (row === undefined) throw new NotFoundError('training run', id);
+      const current = toTrainingRun(row);
+      await assertLinksExist(tx, data);
+      const now = tx.now();
+      const values: Record<string, unknown> = { updated_at: now };
+      if (data.status !== undefined && data.status !== current.status) {
+        checkTransition(id, current.status, data.status);
+        values.status = data.status;
+        const startedAt = current.startedAt?.getTime() ?? (data.status === 'running' ? now : null);
+        if (data.status === 'running') values.started_at = startedAt;
+        if (TERMINAL_RUN_STATUSES.includes(data.status)) {
+          values.ended_at = now;
+          values.duration_ms = startedAt === null ? null : Math.max(0, now - startedAt);
+        }
+      }
+      for (const [key, column] of [
+        ['name', 'name'],
+        ['modelId', 'model_id'],
+        ['modelVersionId', 'model_version_id'],
+        ['datasetId', 'dataset_id'],
+        ['notes', 'notes'],
+        ['error', 'error'],
+      ] as const) {
+        if (data[key] !== undefined) values[column] = data[key];
+      }
+      if (data.config !== undefined) values.config = toJsonText(data.config);
+      if (data.tags !== undefined) values.tags = toJsonText(data.tags);
+      await tx.db.updateTable('training_runs').set(values).where('id', '=', id).execute();
+      return getTrainingRun(tx, id);
+    }),
+  );
+}
+
+export async function listTrainingRuns(ctx: StoreContext, query: ListTrainingRunsQuery = {}): Promise<Page<TrainingRun>> {
+  const filter = parseInput(listTrainingRunsSchema, query, 'query');
+  const limit = filter.limit ?? LIMITS.defaultListLimit;
+  const after = decodeCursor(filter.cursor);
+  return guarded(ctx, async () => {
+    let select = ctx.db.selectFrom('training_runs').selectAll('training_runs').orderBy('training_runs.id', 'desc').limit(limit + 1);
+    if (after !== undefined) select = select.where('training_runs.id', '<', after);
+    if (filter.modelId !== undefined) select = select.where('model_id', '=', filter.modelId);
+    if (filter.modelVersionId !== undefined) select = select.where('model_version_id', '=', filter.modelVersionId);
+    if (filter.datasetId !== undefined) select = select.where('dataset_id', '=', filter.datasetId);
+    if (filter.status !== undefined) {
+      const statuses = Array.isArray(filter.status) ? filter.status : [filter.status];
+      select = select.where('status', 'in', statuses);
+    }
+    if (filter.nameContains !== undefined) select = select.where(ctx.backend.containsInsensitive('training_runs.name', filter.nameContains));
+    if (filter.experimentId !== undefined) {
+      const experimentId = filter.experimentId;
+      select = select.where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('experiment_runs')
+            .select('experiment_runs.run_id')
+            .whereRef('experiment_runs.run_id', '=', 'training_runs.id')
+            .where('experiment_runs.experiment_id', '=', experimentId),
+        ),
+      );
+    }
+    return toPage(await select.execute(), limit, toTrainingRun);
+  });
+}
+
+export async function deleteTrainingRun(ctx: StoreContext, id: number): Promise<void> {
+  await guarded(ctx, async () => {
+    const result = await ctx.db.deleteFrom('training_runs').where('id', '=', id).executeTakeFirst();
+    if (Number(result.numDeletedRows) === 0) throw new NotFoundError('training run', id);
+  });
+}

@@ -1,0 +1,164 @@
+/**
+ * Row shapes of the tables, as Kysely sees them. Times are epoch milliseconds (BIGINT), JSON columns
+ * are written as text and read back as text (see the backends), ids are auto-increment integers.
+ */
+import type { Generated } from 'kysely';
+
+/** A JSON column: written as serialised text, read back as text by every backend. */
+export type JsonColumn = string;
+/** A BIGINT; the drivers are set up to return numbers, and the mappers coerce anyway. */
+export type Numeric = number;
+
+export interface ModelsTable {
+  id: Generated<number>;
+  name: string;
+  description: string | null;
+  framework: string | null;
+  task: string | null;
+  architecture: string | null;
+  tags: JsonColumn;
+  metadata: JsonColumn;
+  latest_version: Numeric;
+  created_at: Numeric;
+  updated_at: Numeric;
+}
+
+export interface ModelVersionsTable {
+  id: Generated<number>;
+  model_id: number;
+  version: Numeric;
+  description: string | null;
+  checkpoint_uri: string | null;
+  size_bytes: number | null;
+  sha256: string | null;
+  config: JsonColumn;
+  status: string;
+  training_run_id: number | null;
+  dataset_id: number | null;
+  created_at: Numeric;
+  updated_at: Numeric;
+}
+
+export interface DatasetsTable {
+  id: Generated<number>;
+  name: string;
+  version: string;
+  description: string | null;
+  source_uri: string | null;
+  format: string | null;
+  sample_count: number | null;
+  splits: JsonColumn;
+  /** `schema` is reserved in MySQL, hence the longer name. */
+  data_schema: JsonColumn;
+  digest: string | null;
+  metadata: JsonColumn;
+  created_at: Numeric;
+  updated_at: Numeric;
+}
+
+export interface TrainingRunsTable {
+  id: Generated<number>;
+  name: string | null;
+  model_id: number | null;
+  model_version_id: number | null;
+  dataset_id: number | null;
+  status: string;
+  config: JsonColumn;
+  tags: JsonColumn;
+  notes: string | null;
+  error: string | null;
+  started_at: number | null;
+  ended_at: number | null;
+  duration_ms: number | null;
+  created_at: Numeric;
+  updated_at: Numeric;
+}
+
+export interface HyperparametersTable {
+  run_id: number;
+  name: string;
+  value: JsonColumn;
+  /** The value when it is a finite number, so parameters sort and filter numerically. */
+  value_number: number | null;
+}
+
+/** How a metric value is stored: `value` holds finite numbers; the others are flagged, value NULL. */
+export type ValueKind = 0 | 1 | 2 | 3;
+
+export interface MetricsTable {
+  run_id: number;
+  name: string;
+  step: Numeric;
+  value: number | null;
+  value_kind: ValueKind;
+  epoch: number | null;
+  logged_at: Numeric;
+}
+
+export interface MetricSummariesTable {
+  run_id: number;
+  name: string;
+  last_value: number | null;
+  last_kind: ValueKind;
+  last_step: Numeric;
+  last_logged_at: Numeric;
+  min_value: number | null;
+  max_value: number | null;
+  count: Numeric;
+}
+
+export interface ExperimentsTable {
+  id: Generated<number>;
+  name: string;
+  description: string | null;
+  hypothesis: string | null;
+  status: string;
+  tags: JsonColumn;
+  created_at: Numeric;
+  updated_at: Numeric;
+}
+
+export interface ExperimentRunsTable {
+  experiment_id: number;
+  run_id: number;
+  added_at: Numeric;
+}
+
+export interface PredictionsTable {
+  id: Generated<number>;
+  model_version_id: number;
+  input: JsonColumn;
+  output: JsonColumn;
+  ground_truth: JsonColumn | null;
+  confidence: number | null;
+  latency_ms: number | null;
+  predicted_at: Numeric;
+  metadata: JsonColumn;
+}
+
+export interface Tables {
+  models: ModelsTable;
+  model_versions: ModelVersionsTable;
+  datasets: DatasetsTable;
+  training_runs: TrainingRunsTable;
+  hyperparameters: HyperparametersTable;
+  metrics: MetricsTable;
+  metric_summaries: MetricSummariesTable;
+  experiments: ExperimentsTable;
+  experiment_runs: ExperimentRunsTable;
+  predictions: PredictionsTable;
+}
+
+/** Tables in dependency order (parents first), for copying and clearing. */
+export const TABLE_NAMES = [
+  'models',
+  'datasets',
+  'training_runs',
+  'model_versions',
+  'hyperparameters',
+  'metrics',
+  'metric_summaries',
+  'experiments',
+  'experiment_runs',
+  'predictions',
+] as const satisfies readonly (keyof Tables)[];

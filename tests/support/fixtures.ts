@@ -1,0 +1,39 @@
+/** Opening a fresh database on a test backend for one describe block. */
+import { afterAll, beforeAll } from 'vitest';
+import { createAiDatabase, type AiDatabase } from '../../src/index.js';
+import type { ContractTarget } from '../contract/suite.js';
+import type { TestBackend } from './backends.js';
+
+/** A contract target for a SQL backend: a new database per `open()`. */
+export function sqlTarget(backend: TestBackend): ContractTarget {
+  return {
+    label: backend.name,
+    capabilities: { transactions: true },
+    open: async () => {
+      const provisioned = await backend.provision();
+      const db = await createAiDatabase({ url: provisioned.url });
+      return {
+        db,
+        close: async () => {
+          await db.close();
+          await provisioned.drop();
+        },
+      };
+    },
+  };
+}
+
+/** Opens the target before the block's tests and closes it after; returns a getter. */
+export function useDatabase(target: ContractTarget): () => AiDatabase {
+  let opened: { db: AiDatabase; close(): Promise<void> } | undefined;
+  beforeAll(async () => {
+    opened = await target.open();
+  });
+  afterAll(async () => {
+    await opened?.close();
+  });
+  return () => {
+    if (opened === undefined) throw new Error('database not open yet');
+    return opened.db;
+  };
+}
