@@ -1,0 +1,255 @@
+/**
+ * The HTTP implementation of AiDatabase: the same API as the embedded store, over an aimdb server.
+ * `createAiDatabase({ backend: 'http', url, token })` returns one, so code moves between embedded and
+ * shared use by configuration alone.
+ */
+import type {
+  Dataset,
+  Experiment,
+  HealthReport,
+  JsonValue,
+  Model,
+  ModelVersion,
+  Prediction,
+  TrainingRun,
+  WriteResult,
+} from '../core/entities.js';
+import { BackendError, ValidationError } from '../core/errors.js';
+import type { MetricOptions, MetricPointInput } from '../core/schemas.js';
+import type { AiDatabase } from '../store/ai-database.js';
+import { HttpTransport, type HttpMethod } from './http-transport.js';
+import {
+  decodeArray,
+  decodeDataset,
+  decodeExperiment,
+  decodeExperimentRun,
+  decodeMetricBucket,
+  decodeMetricPoint,
+  decodeMetricSummary,
+  decodeModel,
+  decodeModelVersion,
+  decodePage,
+  decodePrediction,
+  decodeStatistics,
+  decodeTrainingRun,
+} from './wire-decoding.js';
+
+/** Options of `createHttpAiDatabase`. */
+export interface HttpAiDatabaseOptions {
+  /** The server's base URL, e.g. `http://127.0.0.1:8765`. */
+  url: string;
+  /** Bearer token, when the server has tokens configured. */
+  token?: string;
+  /** How many times a failed connection is retried (default 3). */
+  retries?: number;
+  /** A fetch implementation (default: the global one, which keeps connections alive). */
+  fetch?: typeof fetch;
+}
+
+/** One path segment: ids as digits, names URL-encoded (a `/` in a metric name stays inside its segment). */
+const segment = (value: number | string) => encodeURIComponent(String(value));
+
+/** JSON cannot hold NaN or ±Infinity, so they travel as strings; other points pass untouched. */
+function encodeMetricPoints(points: MetricPointInput[]): unknown {
+  if (!Array.isArray(points)) return points;
+  let encoded: unknown[] | undefined;
+  for (let index = 0; index < points.length; index++) {
+    const point = points[index];
+    const value = (point as { value?: unknown } | null)?.value;
+    if (typeof value === 'number' && !Number.isFinite(value)) {
+      encoded ??= points.slice();
+      encoded[index] = { ...point, value: String(value) };
+    }
+  }
+  return encoded ?? points;
+}
+
+/**
+ * Opens an AiDatabase that talks to an aimdb server. Nothing is sent until the first call.
+ *
+ * @example
+ * const db = createHttpAiDatabase({ url: 'http://127.0.0.1:8765', token: process.env.AIMDB_TOKEN });
+ * await db.logMetrics(runId, [{ name: 'loss', value: 0.12, step: 10 }]);
+ */
+export function createHttpAiDatabase(options: HttpAiDatabaseOptions): AiDatabase {
+  return new HttpAiDatabase(options);
+}
+
+class HttpAiDatabase implements AiDatabase {
+  readonly #transport: HttpTransport;
+  #closed = false;
+
+  constructor(options: HttpAiDatabaseOptions) {
+    this.#transport = new HttpTransport(options);
+  }
+
+  async #call(
+    method: HttpMethod,
+    path: string,
+    extra: { query?: Record<string, unknown> | undefined; body?: unknown; idempotent?: boolean } = {},
+  ): Promise<unknown> {
+    if (this.#closed) throw new BackendError('this AiDatabase was closed');
+    return this.#transport.send({
+      method,
+      path,
+      query: extra.query,
+      body: extra.body,
+      idempotent: extra.idempotent ?? (method === 'GET' || method === 'PUT' || method === 'DELETE'),
+    });
+  }
+
+  async createModel(input: Parameters<AiDatabase['createModel']>[0]): Promise<Model> {
+    return decodeModel(await this.#call('POST', '/models', { body: input }));
+  }
+  async getModel(idOrName: number | string): Promise<Model> {
+    return decodeModel(await this.#call('GET', `/models/${segment(idOrName)}`));
+  }
+  async listModels(query?: Parameters<AiDatabase['listModels']>[0]) {
+    return decodePage(await this.#call('GET', '/models', { query }), decodeModel);
+  }
+  async updateModel(idOrName: number | string, patch: Parameters<AiDatabase['updateModel']>[1]): Promise<Model> {
+    return decodeModel(await this.#call('PATCH', `/models/${segment(idOrName)}`, { body: patch }));
+  }
+  async deleteModel(idOrName: number | string): Promise<void> {
+    await this.#call('DELETE', `/models/${segment(idOrName)}`);
+  }
+
+  async createModelVersion(input: Parameters<AiDatabase['createModelVersion']>[0]): Promise<ModelVersion> {
+    return decodeModelVersion(await this.#call('POST', '/model-versions', { body: input }));
+  }
+  async getModelVersions(modelIdOrName: number | string, query?: Parameters<AiDatabase['getModelVersions']>[1]) {
+    return decodeArray(await this.#call('GET', `/models/${segment(modelIdOrName)}/versions`, { query }), decodeModelVersion);
+  }
+  async getModelVersion(id: number): Promise<ModelVersion> {
+    return decodeModelVersion(await this.#call('GET', `/model-versions/${segment(id)}`));
+  }
+  async getModelVersionByNumber(modelIdOrName: number | string, version: number): Promise<ModelVersion> {
+    return decodeModelVersion(await this.#call('GET', `/models/${segment(modelIdOrName)}/versions/${segment(version)}`));
+  }
+  async updateModelVersion(id: number, patch: Parameters<AiDatabase['updateModelVersion']>[1]): Promise<ModelVersion> {
+    return decodeModelVersion(await this.#call('PATCH', `/model-versions/${segment(id)}`, { body: patch }));
+  }
+  async deleteModelVersion(id: number): Promise<void> {
+    await this.#call('DELETE', `/model-versions/${segment(id)}`);
+  }
+
+  async createDataset(input: Parameters<AiDatabase['createDataset']>[0]): Promise<Dataset> {
+    return decodeDataset(await this.#call('POST', '/datasets', { body: input }));
+  }
+  async getDataset(idOrName: number | string, version?: string): Promise<Dataset> {
+    return decodeDataset(await this.#call('GET', `/datasets/${segment(idOrName)}`, { query: { version } }));
+  }
+  async listDatasets(query?: Parameters<AiDatabase['listDatasets']>[0]) {
+    return decodePage(await this.#call('GET', '/datasets', { query }), decodeDataset);
+  }
+  async updateDataset(id: number, patch: Parameters<AiDatabase['updateDataset']>[1]): Promise<Dataset> {
+    return decodeDataset(await this.#call('PATCH', `/datasets/${segment(id)}`, { body: patch }));
+  }
+  async deleteDataset(id: number): Promise<void> {
+    await this.#call('DELETE', `/datasets/${segment(id)}`);
+  }
+
+  async createTrainingRun(input?: Parameters<AiDatabase['createTrainingRun']>[0]): Promise<TrainingRun> {
+    return decodeTrainingRun(await this.#call('POST', '/runs', { body: input ?? {} }));
+  }
+  async updateTrainingRun(id: number, patch: Parameters<AiDatabase['updateTrainingRun']>[1]): Promise<TrainingRun> {
+    return decodeTrainingRun(await this.#call('PATCH', `/runs/${segment(id)}`, { body: patch }));
+  }
+  async getTrainingRun(id: number): Promise<TrainingRun> {
+    return decodeTrainingRun(await this.#call('GET', `/runs/${segment(id)}`));
+  }
+  async listTrainingRuns(query?: Parameters<AiDatabase['listTrainingRuns']>[0]) {
+    return decodePage(await this.#call('GET', '/runs', { query }), decodeTrainingRun);
+  }
+  async deleteTrainingRun(id: number): Promise<void> {
+    await this.#call('DELETE', `/runs/${segment(id)}`);
+  }
+
+  async logHyperparameters(runId: number, values: Record<string, JsonValue>): Promise<void> {
+    // Re-logging identical values is a no-op, so a retried request is harmless.
+    await this.#call('POST', `/runs/${segment(runId)}/hyperparameters`, { body: values, idempotent: true });
+  }
+  async getHyperparameters(runId: number): Promise<Record<string, JsonValue>> {
+    return (await this.#call('GET', `/runs/${segment(runId)}/hyperparameters`)) as Record<string, JsonValue>;
+  }
+
+  async logMetric(runId: number, name: string, value: number, options: MetricOptions = {}): Promise<void> {
+    await this.logMetrics(runId, [{ ...options, name, value }]);
+  }
+  async logMetrics(runId: number, points: MetricPointInput[]): Promise<WriteResult> {
+    // A re-sent point replaces itself (same run, name, step), so retrying a batch never duplicates it.
+    return (await this.#call('POST', `/runs/${segment(runId)}/metrics`, {
+      body: { points: encodeMetricPoints(points) },
+      idempotent: true,
+    })) as WriteResult;
+  }
+  async getMetrics(runId: number, query?: Parameters<AiDatabase['getMetrics']>[1]) {
+    return decodeArray(await this.#call('GET', `/runs/${segment(runId)}/metrics`, { query }), decodeMetricPoint);
+  }
+  async getMetricBuckets(runId: number, name: string, query: Parameters<AiDatabase['getMetricBuckets']>[2]) {
+    return decodeArray(
+      await this.#call('GET', `/runs/${segment(runId)}/metrics/${segment(name)}/buckets`, { query }),
+      decodeMetricBucket,
+    );
+  }
+  async getMetricSummaries(runIds: number | number[]) {
+    const ids = Array.isArray(runIds) ? runIds : [runIds];
+    if (ids.length === 0) return [];
+    return decodeArray(await this.#call('GET', '/metric-summaries', { query: { runIds: ids.join(',') } }), decodeMetricSummary);
+  }
+
+  async createExperiment(input: Parameters<AiDatabase['createExperiment']>[0]): Promise<Experiment> {
+    return decodeExperiment(await this.#call('POST', '/experiments', { body: input }));
+  }
+  async getExperiment(idOrName: number | string): Promise<Experiment> {
+    return decodeExperiment(await this.#call('GET', `/experiments/${segment(idOrName)}`));
+  }
+  async listExperiments(query?: Parameters<AiDatabase['listExperiments']>[0]) {
+    return decodePage(await this.#call('GET', '/experiments', { query }), decodeExperiment);
+  }
+  async updateExperiment(idOrName: number | string, patch: Parameters<AiDatabase['updateExperiment']>[1]): Promise<Experiment> {
+    return decodeExperiment(await this.#call('PATCH', `/experiments/${segment(idOrName)}`, { body: patch }));
+  }
+  async deleteExperiment(idOrName: number | string): Promise<void> {
+    await this.#call('DELETE', `/experiments/${segment(idOrName)}`);
+  }
+  async addExperimentRun(experimentId: number, runId: number): Promise<void> {
+    await this.#call('PUT', `/experiments/${segment(experimentId)}/runs/${segment(runId)}`);
+  }
+  async removeExperimentRun(experimentId: number, runId: number): Promise<void> {
+    await this.#call('DELETE', `/experiments/${segment(experimentId)}/runs/${segment(runId)}`);
+  }
+  async getExperimentRuns(experimentId: number) {
+    return decodeArray(await this.#call('GET', `/experiments/${segment(experimentId)}/runs`), decodeExperimentRun);
+  }
+
+  async logPrediction(input: Parameters<AiDatabase['logPrediction']>[0]): Promise<Prediction> {
+    return decodePrediction(await this.#call('POST', '/predictions', { body: input }));
+  }
+  async logPredictions(inputs: Parameters<AiDatabase['logPredictions']>[0]): Promise<WriteResult> {
+    return (await this.#call('POST', '/predictions/batch', { body: { predictions: inputs } })) as WriteResult;
+  }
+  async getPredictions(query?: Parameters<AiDatabase['getPredictions']>[0]) {
+    return decodePage(await this.#call('GET', '/predictions', { query }), decodePrediction);
+  }
+
+  async getStatistics() {
+    return decodeStatistics(await this.#call('GET', '/statistics'));
+  }
+
+  async transaction<T>(_fn: (tx: AiDatabase) => Promise<T>): Promise<T> {
+    throw new ValidationError(
+      'interactive transactions need the embedded backend (sqlite, postgresql or mysql); over HTTP each call ' +
+        'is atomic on its own, and batch calls (logMetrics, logPredictions, logHyperparameters) are atomic as a whole',
+      { field: 'transaction' },
+    );
+  }
+
+  async health(): Promise<HealthReport> {
+    return (await this.#call('GET', '/health')) as HealthReport;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * One JSON request to an aimdb server: bearer token, typed errors rebuilt from the wire, and
+ * retries when the connection fails. Keep-alive comes from fetch's pooled dispatcher.
+ */
+import { BackendError, errorFromWire, type AimdbError } from '../core/errors.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface HttpTransportOptions {
+  /** The server's base URL, e.g. `http://127.0.0.1:8765`. */
+  url: string;
+  token?: string | undefined;
+  /** How many times a failed connection is retried (default 3). */
+  retries?: number | undefined;
+  fetch?: typeof fetch | undefined;
+}
+
+export interface HttpRequest {
+  method: HttpMethod;
+  /** Path below `/api/v1`, already encoded. */
+  path: string;
+  query?: Record<string, unknown> | undefined;
+  body?: unknown;
+  /**
+   * Whether sending the request twice has the effect of sending it once. A connection that failed
+   * after the request may have reached the server is retried only then; a refused connection
+   * (nothing was sent) is always retried.
+   */
+  idempotent: boolean;
+}
+
+/** Error codes of a connection that was never established: the server cannot have seen the request. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+/** Error codes of a connection that broke mid-request: the server may or may not have acted. */
+const BROKEN_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'ETIMEDOUT']);
+
+function connectionErrorCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current !== null && typeof current === 'object'; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && (NOT_SENT_CODES.has(code) || BROKEN_CODES.has(code))) return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Appends query parameters: arrays repeat the key, Dates travel as ISO strings, nullish values are left out. */
+export function toQueryString(query: Record<string, unknown> | undefined): string {
+  if (query === undefined) return '';
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined || value === null) continue;
+    for (const item of Array.isArray(value) ? value : [value]) {
+      params.append(key, item instanceof Date ? item.toISOString() : String(item));
+    }
+  }
+  const text = params.toString();
+  return text === '' ? '' : `?${text}`;
+}
+
+/** Sends JSON requests to one server; see HttpRequest for the retry rule. */
+export class HttpTransport {
+  readonly #baseUrl: string;
+  readonly #headers: Record<string, string>;
+  readonly #retries: number;
+  readonly #fetch: typeof fetch;
+
+  constructor(options: HttpTransportOptions) {
+    this.#baseUrl = `${options.url.replace(/\/+$/, '')}/api/v1`;
+    this.#headers = { accept: 'application/json' };
+    if (options.token !== undefined && options.token !== '') this.#headers.authorization = `Bearer ${options.token}`;
+    this.#retries = options.retries ?? 3;
+    this.#fetch = options.fetch ?? fetch;
+  }
+
+  /** Sends the request and returns the parsed JSON answer (undefined for 204). */
+  async send(request: HttpRequest): Promise<unknown> {
+    const url = `${this.#baseUrl}${request.path}${toQueryString(request.query)}`;
+    const headers = { ...this.#headers };
+    let body: string | undefined;
+    if (request.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(request.body);
+    }
+    for (let attempt = 0; ; attempt++) {
+      let response: Response;
+      try {
+        response = await this.#fetch(url, { method: request.method, headers, body });
+      } catch (error) {
+        const code = connectionErrorCode(error);
+        const retryable = code !== undefined && (NOT_SENT_CODES.has(code) || request.idempotent);
+        if (retryable && attempt < this.#retries) {
+          await sleep(Math.min(50 * 2 ** attempt, 2000));
+          continue;
+        }
+        throw new BackendError(
+          `aimdb server at ${this.#baseUrl} could not be reached (${code ?? (error as Error).message})` +
+            (attempt > 0 ? ` after ${attempt + 1} attempts` : ''),
+          { cause: error },
+        );
+      }
+      if (response.status === 204) {
+        await response.body?.cancel();
+        return undefined;
+      }
+      const text = await response.text();
+      if (response.ok) return text === '' ? undefined : (JSON.parse(text) as unknown);
+      throw this.#errorFrom(response.status, text);
+    }
+  }
+
+  #errorFrom(status: number, text: string): AimdbError {
+    try {
+      const parsed = JSON.parse(text) as { error?: { code?: string; message?: string; field?: string; entity?: string } };
+      if (parsed.error !== undefined && typeof parsed.error === 'object' && typeof parsed.error.code === 'string') {
+        return errorFromWire(parsed.error);
+      }
+    } catch {
+      // Not our error shape (a proxy's page, say): described by its status below.
+    }
+    return new BackendError(`aimdb server answered HTTP ${status} without an aimdb error body`);
+  }
+}
