@@ -50,3 +50,4 @@ export {
 } from './config/config.js';
 export { describeConnection, redactUrl, toConnectionSpec, type ConnectionSpec } from './config/connection.js';
 export { LATEST_SCHEMA_VERSION, migrateToLatest, migrationSql, schemaStatus, type SchemaStatus } from './migrate/migrator.js';
+export { createRunLogger, type RunLogger, type RunLoggerOptions, type RunLoggerStats } from './logging/run-logger.js';
