@@ -63,6 +63,11 @@ export interface Backend {
   classifyError(error: unknown): FailureKind;
   /** The database server's version string. */
   serverVersion(db: Kysely<any>): Promise<string>;
+  /**
+   * After rows were inserted with explicit ids (copy, import), makes the table's next generated id
+   * follow the highest stored one, so new rows never collide with copied ones.
+   */
+  resetIdSequence(db: Kysely<any>, table: string, column: string): Promise<void>;
 }
 
 /** Escapes LIKE wildcards so user text matches literally (with `escape '\\'`). */

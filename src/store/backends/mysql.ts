@@ -58,6 +58,14 @@ export function createMysqlBackend(spec: ServerConnection): Backend {
       const version = result.rows[0]?.version ?? '?';
       return version.toLowerCase().includes('mariadb') ? `MariaDB ${version}` : `MySQL ${version}`;
     },
+    // InnoDB usually raises the counter past explicit ids already; setting it makes that certain
+    // (an in-place metadata change, no table rebuild).
+    resetIdSequence: async (db: Kysely<any>, table: string, column: string) => {
+      const result = await sql<{ highest: number | string | null }>`select max(${sql.ref(column)}) as highest from ${sql.table(table)}`.execute(db);
+      const next = Number(result.rows[0]?.highest ?? 0) + 1;
+      if (!Number.isSafeInteger(next)) return;
+      await sql`alter table ${sql.table(table)} auto_increment = ${sql.lit(next)}`.execute(db);
+    },
   };
 }
 

@@ -65,6 +65,10 @@ export function createPostgresBackend(spec: ServerConnection): Backend {
       const result = await sql<{ version: string }>`show server_version`.execute(db);
       return `PostgreSQL ${(result.rows[0] as Record<string, string> | undefined)?.server_version ?? '?'}`;
     },
+    // Identity columns do not advance when ids are given explicitly; point the sequence past the maximum.
+    resetIdSequence: async (db: Kysely<any>, table: string, column: string) => {
+      await sql`select setval(pg_get_serial_sequence(${table}, ${column}), coalesce(max(${sql.ref(column)}), 0) + 1, false) from ${sql.table(table)}`.execute(db);
+    },
   };
 }
 

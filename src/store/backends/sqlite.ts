@@ -41,6 +41,8 @@ export function createSqliteBackend(spec: SqliteConnection): Backend {
       const result = await sql<{ version: string }>`select sqlite_version() as version`.execute(db);
       return `SQLite ${result.rows[0]?.version ?? '?'}`;
     },
+    // AUTOINCREMENT tables keep sqlite_sequence at the highest id ever inserted, explicit ones included.
+    resetIdSequence: async () => undefined,
   };
 }
 
