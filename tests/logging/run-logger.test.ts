@@ -91,7 +91,7 @@ describe.each(testBackends())('run logger on $name', (backend) => {
     const run = await db().createTrainingRun({ name: 'by-count' });
     const logger = createRunLogger(db(), run.id, { flushEvery: 10, flushIntervalMs: 0 });
     for (let step = 0; step < 10; step++) await logger.log('loss', step, { step });
-    await vi.waitFor(async () => expect(await db().getMetrics(run.id)).toHaveLength(10));
+    await vi.waitFor(async () => expect(await db().getMetrics(run.id)).toHaveLength(10), { timeout: 10_000 });
     await logger.close();
   });
 
@@ -99,7 +99,7 @@ describe.each(testBackends())('run logger on $name', (backend) => {
     const run = await db().createTrainingRun({ name: 'by-time' });
     const logger = createRunLogger(db(), run.id, { flushEvery: 1000, flushIntervalMs: 20 });
     await logger.log('loss', 1, { step: 0 });
-    await vi.waitFor(async () => expect(await db().getMetrics(run.id)).toHaveLength(1));
+    await vi.waitFor(async () => expect(await db().getMetrics(run.id)).toHaveLength(1), { timeout: 10_000 });
     await logger.close();
   });
 
