@@ -238,6 +238,11 @@ function describeIssue(issue: z.core.$ZodIssue): string {
       return `unknown field(s) ${issue.keys.map((key) => `'${key}'`).join(', ')}`;
     case 'invalid_value':
       return `must be one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}`;
+    case 'invalid_key': {
+      // A record key (a hyperparameter or tag name) broke its own rule; say which rule and limit.
+      const inner = issue.issues[0];
+      return inner === undefined ? 'invalid name' : `name ${describeIssue(inner as z.core.$ZodIssue)}`;
+    }
     default:
       return issue.message;
   }

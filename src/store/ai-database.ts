@@ -123,7 +123,7 @@ export interface ExperimentStore {
   /** Idempotent: adding a run twice keeps the first membership. */
   addExperimentRun(experimentId: number, runId: number): Promise<void>;
   removeExperimentRun(experimentId: number, runId: number): Promise<void>;
-  /** The experiment's runs, in the order they were added. */
+  /** The experiment's runs, in the order they were added (runs added in the same millisecond by id). */
   getExperimentRuns(experimentId: number): Promise<ExperimentRun[]>;
 }
 

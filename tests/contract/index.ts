@@ -3,6 +3,14 @@
  * both run `defineAllContracts(target)`.
  */
 import type { ContractTarget } from './suite.js';
+import { defineDemoScenarioContract } from './demo-scenario.contract.js';
+import { defineDatasetsContract } from './datasets.contract.js';
+import { defineExperimentsContract } from './experiments.contract.js';
+import { defineMetricsContract } from './metrics.contract.js';
+import { defineModelsContract } from './models.contract.js';
+import { definePredictionsContract } from './predictions.contract.js';
+import { defineTrainingRunsContract } from './training-runs.contract.js';
+import { defineTransactionsContract } from './transactions.contract.js';
 
 /** Registers every contract's describe blocks for the target. */
 export function defineAllContracts(target: ContractTarget): void {
@@ -10,4 +18,13 @@ export function defineAllContracts(target: ContractTarget): void {
 }
 
 /** Each contract file's define function; add new contract files here. */
-const CONTRACTS: Array<(target: ContractTarget) => void> = [];
+const CONTRACTS: Array<(target: ContractTarget) => void> = [
+  defineDemoScenarioContract,
+  defineModelsContract,
+  defineDatasetsContract,
+  defineTrainingRunsContract,
+  defineMetricsContract,
+  defineExperimentsContract,
+  definePredictionsContract,
+  defineTransactionsContract,
+];

@@ -32,8 +32,10 @@ export function createMysqlBackend(spec: ServerConnection): Backend {
           supportBigNumbers: true,
           bigNumberStrings: false,
           decimalNumbers: true,
-          // MySQL 8 parses JSON columns; MariaDB returns text. Text everywhere keeps the mappers single.
-          typeCast: (field, next) => (field.type === 'JSON' ? field.string('utf8') : next()),
+          // mysql2 parses JSON columns (MySQL's JSON type, and MariaDB's LONGTEXT flagged json in its
+          // extended metadata). Text everywhere keeps the mappers single: a JSON string value such as
+          // "adamw" would otherwise come back unquoted and fail to parse.
+          jsonStrings: true,
         }) as never;
       },
     }),

@@ -4,7 +4,7 @@ import type { HealthReport, JsonValue } from '../../core/entities.js';
 import type { MetricOptions } from '../../core/schemas.js';
 import type { AiDatabase } from '../ai-database.js';
 import { LATEST_SCHEMA_VERSION, schemaStatus } from '../../migrate/migrator.js';
-import { guarded, type StoreContext } from './context.js';
+import { guarded, translateError, type StoreContext } from './context.js';
 import * as datasets from './datasets.js';
 import * as experiments from './experiments.js';
 import * as hyperparameters from './hyperparameters.js';
@@ -101,11 +101,22 @@ export class SqlAiDatabase implements AiDatabase {
 
   async transaction<T>(fn: (tx: AiDatabase) => Promise<T>): Promise<T> {
     if (this.#ctx.inTransaction) return fn(this);
-    return guarded(this.#ctx, () =>
-      this.#ctx.db
-        .transaction()
-        .execute((trx) => fn(new SqlAiDatabase({ ...this.#ctx, db: trx, inTransaction: true }, async () => undefined))),
-    );
+    // What `fn` throws is the caller's own error (its calls already translate theirs): rethrow it
+    // unchanged after the rollback. Only failures of BEGIN/COMMIT go through the error seam.
+    let thrownByFn: { error: unknown } | undefined;
+    try {
+      return await this.#ctx.db.transaction().execute(async (trx) => {
+        try {
+          return await fn(new SqlAiDatabase({ ...this.#ctx, db: trx, inTransaction: true }, async () => undefined));
+        } catch (error) {
+          thrownByFn = { error };
+          throw error;
+        }
+      });
+    } catch (error) {
+      if (thrownByFn !== undefined && thrownByFn.error === error) throw error;
+      throw translateError(this.#ctx, error);
+    }
   }
 
   async health(): Promise<HealthReport> {

@@ -1,0 +1,235 @@
+/**
+ * Metric time series: points keyed by (run, name, step), retries that never duplicate, omitted steps,
+ * NaN and ±Infinity round trips, summaries kept with every write, and downsampled buckets.
+ */
+import { describe, expect, it } from 'vitest';
+import { NotFoundError, ValidationError, type MetricBucket, type MetricPointInput } from '../../src/index.js';
+import { useDatabase } from '../support/fixtures.js';
+import type { ContractTarget } from './suite.js';
+import { expectDate, expectRejection } from './expectations.js';
+
+/** What a correct downsampling returns, computed here from the raw points. */
+function expectedBuckets(points: Array<{ step: number; value: number }>, buckets: number): MetricBucket[] {
+  const lo = Math.min(...points.map((point) => point.step));
+  const hi = Math.max(...points.map((point) => point.step));
+  const span = hi - lo + 1;
+  const count = Math.min(buckets, span);
+  const groups = new Map<number, Array<{ step: number; value: number }>>();
+  for (const point of points) {
+    const index = Math.floor(((point.step - lo) * count) / span);
+    groups.set(index, [...(groups.get(index) ?? []), point]);
+  }
+  return [...groups.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([, group]) => {
+      const sorted = [...group].sort((a, b) => a.step - b.step);
+      const finite = sorted.map((point) => point.value).filter(Number.isFinite);
+      const last = sorted.at(-1)!;
+      return {
+        stepStart: sorted[0]!.step,
+        stepEnd: last.step,
+        min: finite.length === 0 ? null : Math.min(...finite),
+        max: finite.length === 0 ? null : Math.max(...finite),
+        last: last.value,
+        lastStep: last.step,
+        count: sorted.length,
+      };
+    });
+}
+
+export function defineMetricsContract(target: ContractTarget): void {
+  describe(`${target.label}: metrics`, () => {
+    const db = useDatabase(target);
+
+    it('stores points with their epoch and timestamp and returns them ordered by name then step', async () => {
+      const run = await db().createTrainingRun();
+      const at = new Date('2024-03-01T12:00:00.123Z');
+      await db().logMetrics(run.id, [
+        { name: 'val_loss', value: 0.9, step: 1, epoch: 0, timestamp: at },
+        { name: 'loss', value: 1.5, step: 1, epoch: 0, timestamp: at.getTime() },
+        { name: 'loss', value: 2.5, step: 0, epoch: 0, timestamp: at.toISOString() },
+      ]);
+      const points = await db().getMetrics(run.id);
+      expect(points.map((point) => [point.name, point.step, point.value, point.epoch])).toEqual([
+        ['loss', 0, 2.5, 0],
+        ['loss', 1, 1.5, 0],
+        ['val_loss', 1, 0.9, 0],
+      ]);
+      for (const point of points) {
+        expect(point.runId).toBe(run.id);
+        expectDate(point.timestamp);
+        expect(point.timestamp.getTime()).toBe(at.getTime());
+      }
+      const defaulted = await db().createTrainingRun();
+      await db().logMetric(defaulted.id, 'loss', 1);
+      const [point] = await db().getMetrics(defaulted.id);
+      expectDate(point!.timestamp);
+      expect(point!.epoch).toBeNull();
+    });
+
+    it('does not duplicate a re-sent batch and keeps the summary exact', async () => {
+      const run = await db().createTrainingRun();
+      const batch: MetricPointInput[] = Array.from({ length: 10 }, (_unused, step) => ({ name: 'loss', value: 10 - step, step }));
+      expect(await db().logMetrics(run.id, batch)).toEqual({ written: 10 });
+      await db().logMetrics(run.id, batch);
+      await db().logMetrics(run.id, batch.slice(3, 7));
+      const points = await db().getMetrics(run.id, { name: 'loss' });
+      expect(points.map((point) => point.step)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      const [summary] = await db().getMetricSummaries(run.id);
+      expect(summary).toMatchObject({ runId: run.id, name: 'loss', count: 10, min: 1, max: 10, lastStep: 9, lastValue: 1 });
+      expectDate(summary!.lastTimestamp);
+
+      // A retry that carries a corrected value replaces the point and the summary follows.
+      await db().logMetrics(run.id, [{ name: 'loss', value: 0.25, step: 4 }, { name: 'loss', value: 50, step: 9 }]);
+      expect((await db().getMetrics(run.id, { name: 'loss' })).map((point) => point.value)).toEqual([10, 9, 8, 7, 0.25, 5, 4, 3, 2, 50]);
+      expect((await db().getMetricSummaries(run.id))[0]).toMatchObject({ count: 10, min: 0.25, max: 50, lastStep: 9, lastValue: 50 });
+    });
+
+    it('keeps the last of two points with the same step inside one batch', async () => {
+      const run = await db().createTrainingRun();
+      expect(await db().logMetrics(run.id, [{ name: 'acc', value: 0.1, step: 3 }, { name: 'acc', value: 0.2, step: 3 }])).toEqual({ written: 1 });
+      expect((await db().getMetrics(run.id)).map((point) => point.value)).toEqual([0.2]);
+      expect((await db().getMetricSummaries(run.id))[0]).toMatchObject({ count: 1, min: 0.2, max: 0.2 });
+    });
+
+    it('fills omitted steps with one past the highest step of each series', async () => {
+      const run = await db().createTrainingRun();
+      await db().logMetric(run.id, 'loss', 3);
+      await db().logMetric(run.id, 'loss', 2);
+      await db().logMetric(run.id, 'acc', 0.5);
+      await db().logMetric(run.id, 'loss', 1, { step: 10 });
+      await db().logMetrics(run.id, [{ name: 'loss', value: 0.9 }, { name: 'loss', value: 0.8 }, { name: 'acc', value: 0.6 }]);
+      await db().logMetric(run.id, 'loss', 5, { step: 4 });
+      await db().logMetric(run.id, 'loss', 0.7);
+      const steps = (name: string) => db().getMetrics(run.id, { name }).then((points) => points.map((point) => point.step));
+      expect(await steps('loss')).toEqual([0, 1, 4, 10, 11, 12, 13]);
+      expect(await steps('acc')).toEqual([0, 1]);
+      expect((await db().getMetricSummaries(run.id)).find((summary) => summary.name === 'loss')).toMatchObject({
+        count: 7,
+        lastStep: 13,
+        lastValue: 0.7,
+        min: 0.7,
+        max: 5,
+      });
+    });
+
+    it('round-trips NaN, Infinity and -Infinity in points, summaries and buckets', async () => {
+      const run = await db().createTrainingRun();
+      await db().logMetrics(run.id, [
+        { name: 'grad_norm', value: 1.5, step: 0 },
+        { name: 'grad_norm', value: Number.NaN, step: 1 },
+        { name: 'grad_norm', value: Number.POSITIVE_INFINITY, step: 2 },
+        { name: 'grad_norm', value: Number.NEGATIVE_INFINITY, step: 3 },
+        { name: 'grad_norm', value: -2.5, step: 4 },
+        { name: 'grad_norm', value: Number.NaN, step: 5 },
+      ]);
+      await db().logMetric(run.id, 'diverged', Number.POSITIVE_INFINITY);
+      await db().logMetric(run.id, 'diverged', Number.NaN);
+      const values = (await db().getMetrics(run.id, { name: 'grad_norm' })).map((point) => point.value);
+      expect(values).toEqual([1.5, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -2.5, Number.NaN]);
+      expect(Object.is(values[1], Number.NaN)).toBe(true);
+
+      const summaries = await db().getMetricSummaries(run.id);
+      const grad = summaries.find((summary) => summary.name === 'grad_norm')!;
+      expect(grad.count).toBe(6);
+      expect(grad.min).toBe(-2.5);
+      expect(grad.max).toBe(1.5);
+      expect(grad.lastStep).toBe(5);
+      expect(Number.isNaN(grad.lastValue)).toBe(true);
+      const diverged = summaries.find((summary) => summary.name === 'diverged')!;
+      expect(diverged).toMatchObject({ count: 2, min: null, max: null, lastStep: 1 });
+      expect(Number.isNaN(diverged.lastValue)).toBe(true);
+
+      // Rewriting a step recomputes the summary from history: the non-finite values still do not count as min/max.
+      await db().logMetric(run.id, 'grad_norm', Number.NEGATIVE_INFINITY, { step: 5 });
+      const rewritten = (await db().getMetricSummaries(run.id)).find((summary) => summary.name === 'grad_norm')!;
+      expect(rewritten).toMatchObject({ count: 6, min: -2.5, max: 1.5, lastStep: 5, lastValue: Number.NEGATIVE_INFINITY });
+
+      const buckets = await db().getMetricBuckets(run.id, 'grad_norm', { buckets: 3 });
+      expect(buckets).toEqual([
+        { stepStart: 0, stepEnd: 1, min: 1.5, max: 1.5, last: Number.NaN, lastStep: 1, count: 2 },
+        { stepStart: 2, stepEnd: 3, min: null, max: null, last: Number.NEGATIVE_INFINITY, lastStep: 3, count: 2 },
+        { stepStart: 4, stepEnd: 5, min: -2.5, max: -2.5, last: Number.NEGATIVE_INFINITY, lastStep: 5, count: 2 },
+      ]);
+    });
+
+    it('downsamples a few hundred points into buckets with exact min, max, last and count', async () => {
+      const run = await db().createTrainingRun();
+      const points = Array.from({ length: 300 }, (_unused, step) => ({
+        name: 'loss',
+        step,
+        value: Math.round((Math.sin(step / 7) * 100 + (step % 13) - step / 10) * 1000) / 1000,
+      }));
+      await db().logMetrics(run.id, points);
+      const ten = await db().getMetricBuckets(run.id, 'loss', { buckets: 10 });
+      expect(ten).toHaveLength(10);
+      expect(ten).toEqual(expectedBuckets(points, 10));
+      expect(ten.every((bucket) => bucket.count === 30)).toBe(true);
+
+      // Uneven divisions and a step range, where integer division must truncate on every backend.
+      expect(await db().getMetricBuckets(run.id, 'loss', { buckets: 7 })).toEqual(expectedBuckets(points, 7));
+      const ranged = points.filter((point) => point.step >= 45 && point.step <= 251);
+      expect(await db().getMetricBuckets(run.id, 'loss', { buckets: 11, minStep: 45, maxStep: 251 })).toEqual(expectedBuckets(ranged, 11));
+
+      // More buckets than steps: one bucket per point.
+      const short = await db().createTrainingRun();
+      await db().logMetrics(short.id, [{ name: 'x', value: 1, step: 5 }, { name: 'x', value: 2, step: 6 }, { name: 'x', value: 3, step: 9 }]);
+      expect((await db().getMetricBuckets(short.id, 'x', { buckets: 100 })).map((bucket) => [bucket.stepStart, bucket.count, bucket.last])).toEqual([
+        [5, 1, 1],
+        [6, 1, 2],
+        [9, 1, 3],
+      ]);
+      expect(await db().getMetricBuckets(short.id, 'absent', { buckets: 10 })).toEqual([]);
+      await expectRejection(db().getMetricBuckets(short.id, 'x', { buckets: 0 }), ValidationError, { field: 'query.buckets' });
+      await expectRejection(db().getMetricBuckets(987_654, 'x', { buckets: 10 }), NotFoundError);
+    });
+
+    it('filters raw points by name, names, step range and limit', async () => {
+      const run = await db().createTrainingRun();
+      const batch: MetricPointInput[] = [];
+      for (let step = 0; step < 20; step++) {
+        batch.push({ name: 'a', value: step, step }, { name: 'b', value: -step, step }, { name: 'c', value: step * 2, step });
+      }
+      expect(await db().logMetrics(run.id, batch)).toEqual({ written: 60 });
+      const get = (query: Parameters<ReturnType<typeof db>['getMetrics']>[1]) =>
+        db().getMetrics(run.id, query).then((points) => points.map((point) => `${point.name}${point.step}`));
+      expect(await get({ name: 'b', minStep: 17 })).toEqual(['b17', 'b18', 'b19']);
+      expect(await get({ names: ['a', 'c'], minStep: 5, maxStep: 6 })).toEqual(['a5', 'a6', 'c5', 'c6']);
+      expect(await get({ name: 'c', limit: 2 })).toEqual(['c0', 'c1']);
+      expect(await get({ name: 'missing' })).toEqual([]);
+    });
+
+    it('stores nothing from a batch with one invalid point, naming the point', async () => {
+      const run = await db().createTrainingRun();
+      await db().logMetric(run.id, 'loss', 1, { step: 0 });
+      const invalid = [
+        { name: 'loss', value: 0.9, step: 1 },
+        { name: 'acc', value: 0.5, step: 1 },
+        { name: 'loss', value: 0.8, step: 2 },
+        { name: 'loss', value: 'high' as unknown as number, step: 3 },
+      ];
+      await expectRejection(db().logMetrics(run.id, invalid), ValidationError, { field: 'points.3.value' });
+      await expectRejection(db().logMetrics(run.id, [{ name: 'loss', value: 1, step: -1 }]), ValidationError, { field: 'points.0.step' });
+      await expectRejection(db().logMetrics(run.id, [{ name: '', value: 1 }]), ValidationError, { field: 'points.0.name' });
+      await expectRejection(db().logMetric(run.id, 'loss', 1, { step: 1.5 }), ValidationError);
+      expect((await db().getMetrics(run.id)).map((point) => point.step)).toEqual([0]);
+      expect((await db().getMetricSummaries(run.id))[0]).toMatchObject({ count: 1, lastStep: 0 });
+      await expectRejection(db().logMetrics(987_654, [{ name: 'loss', value: 1 }]), NotFoundError, { field: 'runId' });
+      await expectRejection(db().getMetrics(987_654), NotFoundError);
+    });
+
+    it('summarises many runs at once without mixing them', async () => {
+      const first = await db().createTrainingRun();
+      const second = await db().createTrainingRun();
+      await db().logMetrics(first.id, [{ name: 'loss', value: 3 }, { name: 'loss', value: 1 }, { name: 'loss', value: 2 }]);
+      await db().logMetrics(second.id, [{ name: 'loss', value: 7 }, { name: 'acc', value: 0.4 }]);
+      const summaries = await db().getMetricSummaries([first.id, second.id]);
+      expect(summaries.map((summary) => [summary.runId, summary.name, summary.count, summary.lastValue, summary.min, summary.max])).toEqual([
+        [first.id, 'loss', 3, 2, 1, 3],
+        [second.id, 'acc', 1, 0.4, 0.4, 0.4],
+        [second.id, 'loss', 1, 7, 7, 7],
+      ]);
+      expect(await db().getMetricSummaries([])).toEqual([]);
+    });
+  });
+}
