@@ -1,0 +1,52 @@
+/** `aimdb serve`: the REST API (and the dashboard, when built) over the configured database. */
+import { Option, type Command } from 'commander';
+import type { DatabaseConfig, ServerConfig } from '../../config/config.js';
+import { atStage, CliError } from '../cli-error.js';
+import type { CliContext } from '../context.js';
+import { EXIT_CODES } from '../exit-codes.js';
+import { parsePort } from '../database-options.js';
+
+/** The shape of src/server/serve.ts, loaded only when `serve` runs so other commands stay light. */
+interface ServeModule {
+  startServer(options: { database: DatabaseConfig; server?: ServerConfig; uiDir?: string }): Promise<{ url: string; close(): Promise<void> }>;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export function register(program: Command, context: CliContext): void {
+  program
+    .command('serve')
+    .description('serve the REST API over the database chosen by --url / --config (see aimdb doctor)')
+    .option('--host <host>', 'interface to listen on (default: server.host of the config, else 127.0.0.1)')
+    .option('--port <number>', 'port to listen on (default: server.port of the config, else 8765)', parsePort)
+    .addOption(new Option('--log-level <level>', 'request log level').choices(LOG_LEVELS))
+    .option('--ui-dir <dir>', 'serve the dashboard from this folder (default: the built one, when present)')
+    .action(async (options: { host?: string; port?: number; logLevel?: ServerConfig['logLevel']; uiDir?: string }, command: Command) => {
+      const output = context.output(command);
+      const resolved = await context.resolveDatabase(command);
+      const server: ServerConfig = {
+        ...(resolved.server ?? {}),
+        ...(options.host === undefined ? {} : { host: options.host }),
+        ...(options.port === undefined ? {} : { port: options.port }),
+        ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
+      };
+      // A variable specifier: the server module is built by its own package part and loaded lazily.
+      const serveModulePath = '../../server/serve.js';
+      const { startServer } = (await import(serveModulePath)) as ServeModule;
+      let started: Awaited<ReturnType<ServeModule['startServer']>>;
+      try {
+        started = await startServer({ database: resolved.config, server, ...(options.uiDir === undefined ? {} : { uiDir: options.uiDir }) });
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        if (code === 'EADDRINUSE' || code === 'EACCES') {
+          throw new CliError(`--port: cannot listen on ${server.host ?? '127.0.0.1'}:${server.port ?? 8765} (${String(code)})`, {
+            exitCode: EXIT_CODES.usage,
+            hint: 'pick another --port, or stop what is using it',
+          });
+        }
+        throw atStage(error, 'connect');
+      }
+      if (output.json) output.printJson({ url: started.url });
+      else output.line(`aimdb serving ${started.url} (Ctrl-C to stop)`);
+    });
+}

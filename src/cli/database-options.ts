@@ -1,0 +1,158 @@
+/**
+ * The database options of every command that opens a database, and how they layer over the
+ * auto-detected configuration: defaults < config file (or AIMDB_DATABASE_URL) < AIMDB_* variables
+ * < flags, empty values counting as unset.
+ */
+import { Option, InvalidArgumentError, type Command } from 'commander';
+import {
+  CONFIG_BACKENDS,
+  resolveDatabaseConfig,
+  type ConfigBackend,
+  type DatabaseConfig,
+  type ResolvedDatabaseConfig,
+  type ServerConfig,
+} from '../config/config.js';
+import { backendOfUrl, toConnectionSpec, type ConnectionSpec } from '../config/connection.js';
+import { atStage } from './cli-error.js';
+
+/** Database used on a server backend when neither the flags, the url nor the config name one. */
+export const DEFAULT_SERVER_DATABASE = 'aimdb';
+
+const BACKEND_ALIASES: Record<string, ConfigBackend> = {
+  sqlite: 'sqlite',
+  sqlite3: 'sqlite',
+  postgresql: 'postgresql',
+  postgres: 'postgresql',
+  pg: 'postgresql',
+  mysql: 'mysql',
+  mariadb: 'mysql',
+  http: 'http',
+};
+
+function parseBackend(value: string): ConfigBackend {
+  const backend = BACKEND_ALIASES[value.trim().toLowerCase()];
+  if (backend === undefined) {
+    throw new InvalidArgumentError(`expected one of ${CONFIG_BACKENDS.filter((name) => name !== 'http').join(', ')} (or http for an aimdb server); try --backend postgresql`);
+  }
+  return backend;
+}
+
+/** Parses a TCP port, naming the range when it is not one. */
+export function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(port) || port < 1 || port > 65_535) {
+    throw new InvalidArgumentError('expected an integer from 1 to 65535, e.g. --port 5432');
+  }
+  return port;
+}
+
+/** Parses a positive integer option such as --limit. */
+export function parsePositiveInt(value: string): number {
+  const number = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(number) || number < 1) {
+    throw new InvalidArgumentError('expected a positive integer, e.g. --limit 20');
+  }
+  return number;
+}
+
+/** The environment variable behind each database flag. */
+export const DATABASE_ENV: Record<'backend' | 'host' | 'port' | 'database' | 'user' | 'password', string> = {
+  backend: 'AIMDB_BACKEND',
+  host: 'AIMDB_HOST',
+  port: 'AIMDB_PORT',
+  database: 'AIMDB_DATABASE',
+  user: 'AIMDB_USER',
+  password: 'AIMDB_PASSWORD',
+};
+
+/** Adds --backend, --host, --port, --database, --user, --password and --echo to a command. */
+export function addDatabaseOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--backend <name>', 'sqlite, postgresql or mysql (default: from the url or config, else sqlite)').env(DATABASE_ENV.backend).argParser(parseBackend))
+    .addOption(new Option('--host <host>', 'database server host (default 127.0.0.1)').env(DATABASE_ENV.host))
+    .addOption(new Option('--port <number>', 'database server port (default 5432 / 3306)').env(DATABASE_ENV.port).argParser(parsePort))
+    .addOption(new Option('--database <name>', `database name, or the SQLite file (default ${DEFAULT_SERVER_DATABASE} / ./aimdb.sqlite)`).env(DATABASE_ENV.database))
+    .addOption(new Option('--user <name>', 'database user (default postgres / root)').env(DATABASE_ENV.user))
+    .addOption(new Option('--password <password>', 'database password; prefer the environment variable').env(DATABASE_ENV.password))
+    .addOption(new Option('--echo', 'print every SQL statement to stderr (never the bound values)'));
+}
+
+/** Where one effective setting came from, for `aimdb doctor`. */
+export type SettingSource = 'flag' | 'environment' | 'config-file' | 'default';
+
+export interface CliDatabaseConfig {
+  /** The merged configuration handed to the library. */
+  config: DatabaseConfig;
+  /** The auto-detected base (config file, AIMDB_DATABASE_URL or the default SQLite file). */
+  resolved: ResolvedDatabaseConfig;
+  /** The normalised connection (passwords inside; print only through describeConnection). */
+  spec: ConnectionSpec;
+  /** Per field set by a flag or an AIMDB_* variable: which one. */
+  overrides: Array<{ field: string; source: SettingSource; name: string }>;
+  /** The `server:` section of the config file, when one was read. */
+  server: ServerConfig | undefined;
+}
+
+type Field = keyof typeof DATABASE_ENV;
+const CONNECTION_FIELDS = ['backend', 'url', 'path', 'host', 'port', 'database', 'user', 'password'] as const;
+
+function backendOf(config: DatabaseConfig): ConfigBackend {
+  return config.backend ?? (config.url !== undefined ? backendOfUrl(config.url) : 'sqlite');
+}
+
+/**
+ * The configuration a command runs with. A flag (or AIMDB_* variable) choosing another backend or
+ * giving a url replaces the detected connection entirely (keeping pool and SSL settings), so
+ * `--backend mysql` never inherits the default SQLite file.
+ */
+export async function resolveCliDatabaseConfig(command: Command): Promise<CliDatabaseConfig> {
+  const options = command.optsWithGlobals<Record<string, unknown>>();
+  let resolved: ResolvedDatabaseConfig;
+  try {
+    resolved = await resolveDatabaseConfig(typeof options.config === 'string' && options.config !== '' ? { configPath: options.config } : {});
+  } catch (error) {
+    throw atStage(error, 'config');
+  }
+  try {
+    const overrides: CliDatabaseConfig['overrides'] = [];
+    const flags: DatabaseConfig = {};
+    const url = typeof options.url === 'string' && options.url !== '' ? options.url : undefined;
+    if (url !== undefined) {
+      flags.url = url;
+      overrides.push({ field: 'url', source: 'flag', name: '--url' });
+    }
+    for (const field of Object.keys(DATABASE_ENV) as Field[]) {
+      const value = options[field];
+      if (value === undefined || value === '') continue;
+      const source = command.getOptionValueSourceWithGlobals(field) === 'env' ? 'environment' : 'flag';
+      (flags as Record<string, unknown>)[field] = value;
+      overrides.push({ field, source, name: source === 'environment' ? DATABASE_ENV[field] : `--${field}` });
+    }
+    let base: DatabaseConfig = { ...resolved.config };
+    const baseBackend = backendOf(base);
+    const flagBackend = flags.backend ?? (flags.url !== undefined ? backendOfUrl(flags.url) : undefined);
+    if (flags.url !== undefined || (flagBackend !== undefined && flagBackend !== baseBackend)) {
+      base = Object.fromEntries(Object.entries(base).filter(([key]) => !(CONNECTION_FIELDS as readonly string[]).includes(key)));
+    }
+    const config: DatabaseConfig = { ...base, ...flags };
+    if (options.echo === true) config.echo = true;
+    const backend = backendOf(config);
+    if ((backend === 'postgresql' || backend === 'mysql') && config.database === undefined && config.url === undefined) {
+      config.database = DEFAULT_SERVER_DATABASE;
+    }
+    if (backend === 'sqlite' && config.database !== undefined && config.path === undefined && config.url === undefined) {
+      // For SQLite, --database names the file; make it explicit so doctor shows it.
+      config.path = config.database;
+      delete config.database;
+    }
+    const spec = toConnectionSpec(config);
+    return { config, resolved, spec, overrides, server: resolved.server };
+  } catch (error) {
+    throw atStage(error, 'connect');
+  }
+}
+
+/** A new subcommand of `parent` that opens a database, with the database options added. */
+export function databaseCommand(parent: Command, name: string): Command {
+  return addDatabaseOptions(parent.command(name));
+}
