@@ -1,0 +1,186 @@
+/**
+ * One metric as a chart, for one run or several overlaid. Against the step axis it asks the server
+ * for as many buckets as the chart is wide (min/max band + last value per bucket), so a
+ * million-point history costs one small answer. Epoch and time axes need each point's epoch or
+ * timestamp, which buckets do not carry: they load raw points for series up to RAW_POINT_LIMIT and
+ * fall back to steps beyond that, saying so (docs/decisions/0601-chart-data.md).
+ */
+import { useMemo, useState } from 'react';
+import type uPlot from 'uplot';
+import { fetchMetricBuckets, fetchMetricPoints } from '../api/endpoints.js';
+import { useApi, useElementWidth } from '../hooks/use-api.js';
+import { formatMetric } from '../lib/format.js';
+import type { ChartSettings, XAxis } from './chart-settings.js';
+import { withAlpha } from './palette.js';
+import { alignOnX, forLogScale, seriesFromBuckets, seriesFromPoints, smooth, X_ACCESSORS, type ChartSeries } from './series.js';
+import { UPlotChart } from './uplot-chart.js';
+
+/** Largest series drawn against epoch or time (raw points are fetched for those axes). */
+export const RAW_POINT_LIMIT = 20_000;
+/** Widths are rounded to this many pixels so small resizes do not refetch. */
+const WIDTH_STEP = 40;
+/** Canvas cannot read CSS variables; a grey readable on light and dark backgrounds. */
+const AXIS_COLOR = '#6b7280';
+
+export interface ChartRun {
+  id: number;
+  label: string;
+  color: string;
+  /** Points in the series (from its metric summary); decides whether raw points may be loaded. */
+  pointCount: number;
+}
+
+interface LoadedRun {
+  run: ChartRun;
+  series: ChartSeries;
+  axis: XAxis;
+}
+
+async function loadSeries(run: ChartRun, metric: string, axis: XAxis, buckets: number, signal: AbortSignal): Promise<LoadedRun> {
+  if (axis === 'step' || run.pointCount > RAW_POINT_LIMIT) {
+    return { run, series: seriesFromBuckets(await fetchMetricBuckets(run.id, metric, buckets, signal)), axis: 'step' };
+  }
+  const points = await fetchMetricPoints(run.id, metric, RAW_POINT_LIMIT, signal);
+  return { run, series: seriesFromPoints(points, X_ACCESSORS[axis], buckets), axis };
+}
+
+export interface MetricChartProps {
+  metric: string;
+  runs: ChartRun[];
+  settings: ChartSettings;
+  /** Changing it reloads the data (live refresh). */
+  refreshKey?: number;
+  height?: number;
+}
+
+export function MetricChart({ metric, runs, settings, refreshKey = 0, height = 240 }: MetricChartProps) {
+  const [containerRef, rawWidth] = useElementWidth<HTMLDivElement>();
+  const width = Math.max(0, Math.floor(rawWidth / WIDTH_STEP) * WIDTH_STEP);
+  const [cursor, setCursor] = useState<number | null>(null);
+  const runKey = runs.map((run) => `${run.id}:${run.pointCount}`).join(',');
+
+  const loaded = useApi(
+    async (signal) => (width <= 0 ? [] : Promise.all(runs.map((run) => loadSeries(run, metric, settings.xAxis, width, signal)))),
+    [metric, runKey, settings.xAxis, width, refreshKey],
+  );
+
+  const chart = useMemo(() => (loaded.data === undefined ? undefined : buildChart(loaded.data, metric, settings)), [loaded.data, metric, settings]);
+
+  const notices: string[] = [];
+  if (loaded.data !== undefined) {
+    const fellBack = loaded.data.filter((entry) => entry.axis !== settings.xAxis);
+    if (fellBack.length > 0) {
+      notices.push(
+        `Drawn against steps: ${fellBack.map((entry) => entry.run.label).join(', ')} ha${fellBack.length === 1 ? 's' : 've'} more than ` +
+          `${RAW_POINT_LIMIT.toLocaleString('en-US')} points, and only steps are downsampled by the server.`,
+      );
+    }
+    const nonFinite = loaded.data.reduce((sum, entry) => sum + entry.series.nonFinite, 0);
+    if (nonFinite > 0) notices.push(`${nonFinite} NaN/infinite value${nonFinite === 1 ? '' : 's'} not drawn.`);
+    if (chart !== undefined && chart.hiddenByLog > 0) notices.push(`${chart.hiddenByLog} value${chart.hiddenByLog === 1 ? '' : 's'} ≤ 0 hidden on the log scale.`);
+    if (settings.xAxis === 'epoch' && loaded.data.every((entry) => entry.axis === 'epoch' && entry.series.x.length === 0)) {
+      notices.push('No epochs were logged with this metric; choose the step axis.');
+    }
+  }
+
+  const empty = chart !== undefined && chart.data[0].length === 0;
+  return (
+    <figure className="chart-card" data-metric={metric} data-runs={runs.length} data-drawn={chart !== undefined && !empty ? 'true' : 'false'}>
+      <figcaption>
+        <strong>{metric}</strong>
+        {loaded.loading && <span className="muted"> loading…</span>}
+      </figcaption>
+      <div ref={containerRef} className="chart-area" style={{ minHeight: height }}>
+        {loaded.error !== undefined && <p className="error">Could not load {metric}: {loaded.error.message}</p>}
+        {empty && <p className="muted">No points to draw.</p>}
+        {chart !== undefined && !empty && width > 0 && (
+          <UPlotChart
+            options={chart.options}
+            data={chart.data}
+            width={width}
+            height={height}
+            label={`${metric} for ${runs.map((run) => run.label).join(', ')}`}
+            onCursor={setCursor}
+          />
+        )}
+      </div>
+      {chart !== undefined && !empty && (
+        <ul className="chart-legend" aria-label={`${metric} values`}>
+          {chart.legend.map((entry) => (
+            <li key={entry.label}>
+              <span className="swatch" style={{ background: entry.color }} aria-hidden="true" />
+              {entry.label}: <span className="mono">{formatMetric(cursor === null ? entry.lastValue : entry.values[cursor] ?? null)}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+      {notices.map((notice) => (
+        <p key={notice} className="notice">
+          {notice}
+        </p>
+      ))}
+    </figure>
+  );
+}
+
+interface BuiltChart {
+  options: Omit<uPlot.Options, 'width' | 'height'>;
+  data: uPlot.AlignedData;
+  legend: { label: string; color: string; values: (number | null)[]; lastValue: number | null }[];
+  hiddenByLog: number;
+}
+
+function buildChart(loaded: LoadedRun[], metric: string, settings: ChartSettings): BuiltChart {
+  const axis = loaded.every((entry) => entry.axis === settings.xAxis) ? settings.xAxis : 'step';
+  let hiddenByLog = 0;
+  const prepare = (values: (number | null)[]) => {
+    if (!settings.logScale) return values;
+    const result = forLogScale(values);
+    hiddenByLog += result.hidden;
+    return result.values;
+  };
+  const smoothing = settings.smoothing > 0;
+  const columns = loaded.map((entry) => {
+    const line = smooth(entry.series.last, settings.smoothing);
+    const values = [prepare(entry.series.max), prepare(entry.series.min), prepare(line)];
+    if (smoothing) values.push(prepare([...entry.series.last]));
+    return { x: entry.series.x, values };
+  });
+  const aligned = alignOnX(columns);
+  const series: uPlot.Series[] = [{ label: axis }];
+  const data: (number | null)[][] = [];
+  const bands: uPlot.Band[] = [];
+  const legend: BuiltChart['legend'] = [];
+  const invisible = 'rgba(0,0,0,0)';
+  loaded.forEach((entry, runIndex) => {
+    const [max, min, line, raw] = aligned.values[runIndex]!;
+    const base = series.length;
+    series.push({ label: `${entry.run.label} max`, stroke: invisible, width: 0, points: { show: false }, spanGaps: true });
+    series.push({ label: `${entry.run.label} min`, stroke: invisible, width: 0, points: { show: false }, spanGaps: true });
+    bands.push({ series: [base, base + 1], fill: withAlpha(entry.run.color, 0.18) });
+    data.push(max!, min!);
+    if (smoothing && raw !== undefined) {
+      series.push({ label: `${entry.run.label} raw`, stroke: withAlpha(entry.run.color, 0.35), width: 1, spanGaps: true, points: { show: false } });
+      data.push(raw);
+    }
+    series.push({ label: entry.run.label, stroke: entry.run.color, width: 2, spanGaps: true, points: { show: aligned.x.length < 60 } });
+    data.push(line!);
+    const lastValue = [...line!].reverse().find((value) => value !== null) ?? null;
+    legend.push({ label: entry.run.label, color: entry.run.color, values: line!, lastValue });
+  });
+  const options: Omit<uPlot.Options, 'width' | 'height'> = {
+    series,
+    bands,
+    legend: { show: false },
+    cursor: { drag: { x: true, y: false } },
+    scales: {
+      x: { time: axis === 'time' },
+      y: settings.logScale ? { distr: 3, log: 10 } : {},
+    },
+    axes: [
+      { label: axis === 'time' ? undefined : axis, stroke: AXIS_COLOR, grid: { stroke: 'rgba(128,128,128,0.15)' } },
+      { label: metric, stroke: AXIS_COLOR, grid: { stroke: 'rgba(128,128,128,0.15)' }, size: 60 },
+    ],
+  };
+  return { options, data: [aligned.x, ...data] as uPlot.AlignedData, legend, hiddenByLog };
+}

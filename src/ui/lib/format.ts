@@ -1,0 +1,89 @@
+/** Display formatting shared by every page. */
+import type { JsonValue } from '../../core/entities.js';
+
+/** A metric value with NaN and ±Infinity spelled out and a sensible number of digits. */
+export function formatMetric(value: number | null | undefined): string {
+  if (value === null || value === undefined) return '—';
+  if (Number.isNaN(value)) return 'NaN';
+  if (value === Number.POSITIVE_INFINITY) return '∞';
+  if (value === Number.NEGATIVE_INFINITY) return '−∞';
+  if (value === 0) return '0';
+  const magnitude = Math.abs(value);
+  if (magnitude >= 1e6 || magnitude < 1e-3) return value.toExponential(3);
+  if (Number.isInteger(value)) return value.toLocaleString('en-US');
+  return Number(value.toPrecision(5)).toString();
+}
+
+export function formatCount(value: number): string {
+  return value.toLocaleString('en-US');
+}
+
+const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+
+export function formatBytes(bytes: number | null): string {
+  if (bytes === null) return '—';
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < BYTE_UNITS.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${unit === 0 ? value : value.toFixed(1)} ${BYTE_UNITS[unit]}`;
+}
+
+export function formatDuration(ms: number | null): string {
+  if (ms === null) return '—';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const seconds = Math.floor(ms / 1000);
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  if (h > 0) return `${h} h ${m} min`;
+  if (m > 0) return `${m} min ${s} s`;
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** Local date and time, second precision. */
+export function formatDateTime(date: Date | null): string {
+  if (date === null) return '—';
+  return date.toLocaleString('en-GB', {
+    year: 'numeric',
+    month: 'short',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
+}
+
+/** "3 min ago", "in 2 h", relative to `now`. */
+export function formatRelative(date: Date | null, now: number = Date.now()): string {
+  if (date === null) return '—';
+  const seconds = Math.round((date.getTime() - now) / 1000);
+  const abs = Math.abs(seconds);
+  const [amount, unit] =
+    abs < 60 ? [abs, 's'] : abs < 3600 ? [Math.round(abs / 60), 'min'] : abs < 86_400 ? [Math.round(abs / 3600), 'h'] : [Math.round(abs / 86_400), 'd'];
+  if (abs < 5) return 'just now';
+  return seconds < 0 ? `${amount} ${unit} ago` : `in ${amount} ${unit}`;
+}
+
+/** A hyperparameter or JSON value as one short line. */
+export function formatJsonValue(value: JsonValue | undefined): string {
+  if (value === undefined) return '—';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') return formatMetric(value);
+  return JSON.stringify(value);
+}
+
+/** The first `maxLength` characters of a JSON document, for table previews. */
+export function jsonPreview(value: JsonValue | null | undefined, maxLength = 80): string {
+  if (value === null || value === undefined) return '—';
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return text.length <= maxLength ? text : `${text.slice(0, maxLength - 1)}…`;
+}
+
+/** The short form of a sha256 digest (first 12 hex digits). */
+export function shortDigest(digest: string | null): string {
+  if (digest === null) return '—';
+  return digest.length > 12 ? `${digest.slice(0, 12)}…` : digest;
+}

@@ -1,0 +1,182 @@
+/**
+ * Compare runs: every metric drawn once with all selected runs overlaid (one colour per run),
+ * the hyperparameters side by side with differences highlighted, and final metric values.
+ */
+import { useMemo, useState } from 'react';
+import { fetchHyperparameters, fetchMetricSummaries, fetchRun } from '../api/endpoints.js';
+import { hrefWith, Link, navigate } from '../app/router.js';
+import { ChartSettingsBar, DEFAULT_CHART_SETTINGS, type ChartSettings } from '../charts/chart-settings.js';
+import { MetricChart, type ChartRun } from '../charts/metric-chart.js';
+import { runColor } from '../charts/palette.js';
+import { EmptyState } from '../components/empty-state.js';
+import { ErrorBox } from '../components/error-box.js';
+import { Loading } from '../components/loading.js';
+import { StatusBadge } from '../components/status-badge.js';
+import { useApi } from '../hooks/use-api.js';
+import { parameterRows } from '../lib/differences.js';
+import { formatDuration, formatJsonValue, formatMetric } from '../lib/format.js';
+import { groupSummaries, metricNames } from '../lib/runs-table.js';
+import { MAX_COMPARE } from './runs-page.js';
+
+export function ComparePage({ query }: { query: URLSearchParams }) {
+  const ids = useMemo(
+    () =>
+      [...new Set((query.get('runs') ?? '').split(',').filter((part) => /^\d+$/.test(part)).map(Number))].slice(0, MAX_COMPARE),
+    [query.get('runs')],
+  );
+  const [settings, setSettings] = useState<ChartSettings>(DEFAULT_CHART_SETTINGS);
+  const [onlyDifferences, setOnlyDifferences] = useState(false);
+  const loaded = useApi(
+    async (signal) => {
+      const [runs, summaries, hyperparameters] = await Promise.all([
+        Promise.all(ids.map((id) => fetchRun(id, signal))),
+        fetchMetricSummaries(ids, signal),
+        Promise.all(ids.map((id) => fetchHyperparameters(id, signal))),
+      ]);
+      return { runs, summaries: groupSummaries(summaries), hyperparameters };
+    },
+    [ids.join(',')],
+  );
+
+  if (ids.length < 2) {
+    return (
+      <section>
+        <h1>Compare runs</h1>
+        <EmptyState title="Choose at least two runs to compare.">
+          <p>
+            Tick runs in the <Link to="/runs">runs table</Link> and press “Compare selected”.
+          </p>
+        </EmptyState>
+      </section>
+    );
+  }
+  if (loaded.error !== undefined) return <ErrorBox error={loaded.error} onRetry={loaded.reload} />;
+  if (loaded.data === undefined) return <Loading what="runs to compare" />;
+  const { runs, summaries, hyperparameters } = loaded.data;
+  const chartRuns = runs.map((run, index) => ({ id: run.id, label: run.name ?? `Run #${run.id}`, color: runColor(index) }));
+  const metrics = metricNames(summaries);
+  const rows = parameterRows(hyperparameters);
+  const shownRows = onlyDifferences ? rows.filter((row) => row.differs) : rows;
+  const differing = rows.filter((row) => row.differs).length;
+
+  return (
+    <section>
+      <h1>Compare {runs.length} runs</h1>
+      <ul className="compare-runs" aria-label="Compared runs">
+        {chartRuns.map((run) => (
+          <li key={run.id}>
+            <span className="swatch" style={{ background: run.color }} aria-hidden="true" />
+            <Link to={`/runs/${run.id}`}>{run.label}</Link>{' '}
+            <StatusBadge status={runs.find((r) => r.id === run.id)!.status} />{' '}
+            {ids.length > 2 && (
+              <button
+                className="link-button"
+                aria-label={`Remove ${run.label} from the comparison`}
+                onClick={() => navigate(hrefWith('/compare', { runs: ids.filter((id) => id !== run.id).join(',') }), { replace: true })}
+              >
+                remove
+              </button>
+            )}
+          </li>
+        ))}
+      </ul>
+
+      <h2>Metrics</h2>
+      {metrics.length === 0 ? (
+        <EmptyState title="None of these runs has metrics." />
+      ) : (
+        <>
+          <ChartSettingsBar value={settings} onChange={setSettings} />
+          <div className="chart-grid">
+            {metrics.map((metric) => {
+              const withMetric: ChartRun[] = chartRuns
+                .filter((run) => summaries.get(run.id)?.has(metric))
+                .map((run) => ({ ...run, pointCount: summaries.get(run.id)!.get(metric)!.count }));
+              return <MetricChart key={metric} metric={metric} runs={withMetric} settings={settings} />;
+            })}
+          </div>
+        </>
+      )}
+
+      <h2>Hyperparameters</h2>
+      {rows.length === 0 ? (
+        <p className="muted">None of these runs logged hyperparameters.</p>
+      ) : (
+        <>
+          <div className="toolbar">
+            <label>
+              <input type="checkbox" checked={onlyDifferences} onChange={(event) => setOnlyDifferences(event.target.checked)} /> Only
+              differences
+            </label>
+            <span className="muted">
+              {differing} of {rows.length} differ
+            </span>
+          </div>
+          <div className="table-wrap">
+            <table className="compare-table">
+              <thead>
+                <tr>
+                  <th scope="col">Hyperparameter</th>
+                  {chartRuns.map((run) => (
+                    <th scope="col" key={run.id}>
+                      <span className="swatch" style={{ background: run.color }} aria-hidden="true" /> {run.label}
+                    </th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {shownRows.map((row) => (
+                  <tr key={row.name} className={row.differs ? 'differs' : undefined}>
+                    <th scope="row">
+                      {row.name}
+                      {row.differs && <span className="differs-mark"> (differs)</span>}
+                    </th>
+                    {row.values.map((value, index) => (
+                      <td key={chartRuns[index]!.id} className="mono">
+                        {formatJsonValue(value)}
+                      </td>
+                    ))}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
+      )}
+
+      <h2>Outcome</h2>
+      <div className="table-wrap">
+        <table className="compare-table">
+          <thead>
+            <tr>
+              <th scope="col">Value</th>
+              {chartRuns.map((run) => (
+                <th scope="col" key={run.id}>
+                  {run.label}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            <tr>
+              <th scope="row">Duration</th>
+              {runs.map((run) => (
+                <td key={run.id}>{formatDuration(run.durationMs)}</td>
+              ))}
+            </tr>
+            {metrics.map((metric) => (
+              <tr key={metric}>
+                <th scope="row">{metric} (last)</th>
+                {runs.map((run) => (
+                  <td key={run.id} className="mono">
+                    {formatMetric(summaries.get(run.id)?.get(metric)?.lastValue)}
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}
