@@ -1,8 +1,12 @@
-/** SQLite through better-sqlite3: one connection (one writer), WAL, busy timeout, foreign keys on. */
+/** SQLite through better-sqlite3: one connection (one writer), WAL, busy retries, foreign keys on. */
 import Database from 'better-sqlite3';
-import { SqliteDialect, sql, type Expression, type Kysely } from 'kysely';
+import { sql, type Expression, type Kysely } from 'kysely';
 import type { SqliteConnection } from '../../config/connection.js';
 import { errorProperty, escapeLike, type Backend, type FailureKind } from './backend.js';
+import { ImmediateSqliteDialect } from './sqlite-dialect.js';
+
+/** How long a statement waits for another writer's lock on the file before failing. */
+const BUSY_TIMEOUT_MS = 10_000;
 
 export function createSqliteBackend(spec: SqliteConnection): Backend {
   return {
@@ -14,16 +18,20 @@ export function createSqliteBackend(spec: SqliteConnection): Backend {
       transactionalDdl: true,
       maxBindParameters: 32_766,
     },
-    dialect: new SqliteDialect({
-      database: async () => {
-        const database = new Database(spec.filename);
-        if (spec.filename !== ':memory:') database.pragma('journal_mode = WAL');
-        database.pragma('busy_timeout = 10000');
-        database.pragma('foreign_keys = ON');
-        database.pragma('synchronous = NORMAL');
-        return database;
+    dialect: new ImmediateSqliteDialect(
+      {
+        database: async () => {
+          const database = new Database(spec.filename);
+          // Waiting for a lock is done by the dialect, asynchronously; SQLite itself must not block.
+          database.pragma('busy_timeout = 0');
+          if (spec.filename !== ':memory:') await retryWhileBusy(() => database.pragma('journal_mode = WAL'));
+          database.pragma('foreign_keys = ON');
+          database.pragma('synchronous = NORMAL');
+          return database;
+        },
       },
-    }),
+      BUSY_TIMEOUT_MS,
+    ),
     jsonType: 'text',
     idType: 'integer',
     idColumn: (column) => column.primaryKey().autoIncrement(),
@@ -51,6 +59,19 @@ function classifyError(error: unknown): FailureKind {
   if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return 'unique-violation';
   if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY') return 'foreign-key-violation';
   if (code === 'SQLITE_CANTOPEN') return 'database-missing';
-  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return 'retryable';
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return 'retryable';
   return 'other';
+}
+
+/** Switching to WAL needs a moment of exclusive access; another opener may hold the file briefly. */
+async function retryWhileBusy<T>(fn: () => T): Promise<T> {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  for (;;) {
+    try {
+      return fn();
+    } catch (error) {
+      if (classifyError(error) !== 'retryable' || Date.now() >= deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
 }
