@@ -107,7 +107,14 @@ export class HttpTransport {
       }
       const text = await response.text();
       if (response.ok) return text === '' ? undefined : (JSON.parse(text) as unknown);
-      throw this.#errorFrom(response.status, text);
+      const error = this.#errorFrom(response.status, text);
+      // A 503 that is not an aimdb error is a server refusing work while it shuts down (or a load
+      // balancer without a healthy server): the request was not processed, so any method may retry.
+      if (response.status === 503 && error.code === 'backend_error' && attempt < this.#retries) {
+        await sleep(Math.min(50 * 2 ** attempt, 2000));
+        continue;
+      }
+      throw error;
     }
   }
 

@@ -1,0 +1,172 @@
+/**
+ * The Fastify application: every AiDatabase method as a route, the OpenAPI document and its docs
+ * page, health probes, bearer-token auth, one error shape, and the dashboard when it is built.
+ * It does not listen; `startServer` (serve.ts) does, and tests drive it in-process.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { SchemaOutdatedError, ValidationError } from '../core/errors.js';
+import { parseInput } from '../core/schemas.js';
+import type { ServerConfig } from '../config/config.js';
+import type { AiDatabase } from '../store/ai-database.js';
+import { createTokenCheck } from './auth.js';
+import { createErrorHandler, toWireError } from './error-handler.js';
+import { buildOpenApiDocument, toJsonSchema } from './openapi.js';
+import { coerceQuery, queryShapes, readPathParam, type RouteSpec } from './route-spec.js';
+import { API_ROUTES } from './routes/index.js';
+import { resolveServerConfig, type EffectiveServerConfig } from './server-config.js';
+
+/** The package root, from this file's place in `src/server` or `dist/server`. */
+const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Where the built dashboard is looked for by default. */
+export const DEFAULT_UI_DIR = path.join(PACKAGE_ROOT, 'dist', 'ui');
+
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+export interface BuildAppOptions {
+  db: AiDatabase;
+  /** Server settings (already layered); defaults fill what is unset. */
+  server?: ServerConfig;
+  /**
+   * false: no logs. A pino logger: used as is. Pino options: merged over the defaults (level from
+   * `server.logLevel`, the Authorization header redacted). Default: JSON logs to stdout.
+   */
+  logger?: boolean | FastifyBaseLogger | Record<string, unknown>;
+  /** The built dashboard to serve at `/` (default `dist/ui` of the package); false: none. */
+  uiDir?: string | false;
+}
+
+function loggerOptions(
+  logger: BuildAppOptions['logger'],
+  config: EffectiveServerConfig,
+): Pick<FastifyServerOptions, 'logger' | 'loggerInstance'> {
+  if (logger === false) return { logger: false };
+  if (logger !== undefined && logger !== true && typeof (logger as FastifyBaseLogger).child === 'function') {
+    return { loggerInstance: logger as FastifyBaseLogger };
+  }
+  const defaults = { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] };
+  return { logger: logger === undefined || logger === true ? defaults : { ...defaults, ...(logger as object) } };
+}
+
+/** Builds the app (routes registered, not listening). */
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const config = resolveServerConfig(options.server);
+  const { db } = options;
+  const app = Fastify({
+    ...loggerOptions(options.logger, config),
+    bodyLimit: config.bodyLimitBytes,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    // Metric names (up to 250 characters, URL-encoded) travel in paths.
+    routerOptions: { maxParamLength: 2048 },
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  });
+
+  app.setErrorHandler(createErrorHandler(config.bodyLimitBytes));
+
+  const checkToken = createTokenCheck(config.tokens);
+  app.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+    if (checkToken !== undefined && request.url.startsWith('/api/')) {
+      const caller = checkToken(request);
+      request.log = request.log.child({ token: caller.name });
+    }
+  });
+
+  const document = buildOpenApiDocument(
+    API_ROUTES,
+    {
+      title: 'aimdb',
+      version: packageVersion(),
+      description:
+        'The aimdb REST API: models, versions, datasets, training runs, hyperparameters, metrics, experiments and ' +
+        'predictions. Errors answer { "error": { "code", "message", "field"?, "entity"? } }.',
+    },
+    checkToken !== undefined,
+  );
+  await app.register(fastifySwagger, { mode: 'static', specification: { document: document as never } });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => document);
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (request, reply) => {
+    try {
+      const health = await db.health();
+      if (health.schemaVersion !== health.latestSchemaVersion) {
+        throw new SchemaOutdatedError(
+          `the database schema is at ${health.schemaVersion ?? 'nothing'}, this server needs ${health.latestSchemaVersion}`,
+        );
+      }
+      return { status: 'ready', ...health };
+    } catch (error) {
+      request.log.warn({ err: error }, 'not ready');
+      const { body } = toWireError(error, request, config.bodyLimitBytes);
+      return reply.status(503).send(body);
+    }
+  });
+
+  for (const route of API_ROUTES) registerRoute(app, route, db, config);
+
+  const uiDir = options.uiDir === undefined ? DEFAULT_UI_DIR : options.uiDir;
+  const uiIndexExists = uiDir !== false && existsSync(path.join(uiDir, 'index.html'));
+  if (uiIndexExists) await app.register(fastifyStatic, { root: uiDir, prefix: '/' });
+
+  app.setNotFoundHandler((request, reply) => {
+    const pathname = request.url.split('?')[0]!;
+    const isApi = pathname.startsWith('/api/') || pathname === '/api';
+    if (uiIndexExists && !isApi && (request.method === 'GET' || request.method === 'HEAD')) {
+      // The dashboard routes in the browser: any other page path gets its index.html.
+      return reply.type('text/html').sendFile('index.html');
+    }
+    return reply.status(404).send({
+      error: { code: 'not_found', message: `no route ${request.method} ${pathname}`, entity: 'route' },
+    });
+  });
+
+  return app;
+}
+
+function registerRoute(app: FastifyInstance, route: RouteSpec, db: AiDatabase, config: EffectiveServerConfig): void {
+  const shapes = route.query === undefined ? undefined : queryShapes(toJsonSchema(route.query) as never);
+  app.route({
+    method: route.method,
+    url: route.url,
+    handler: async (request, reply) => {
+      const rawParams = request.params as Record<string, string>;
+      const params: Record<string, number | string> = {};
+      for (const [name, param] of Object.entries(route.params ?? {})) {
+        params[name] = readPathParam(name, param.kind, rawParams[name] ?? '');
+      }
+      const rawQuery = (request.query ?? {}) as Record<string, unknown>;
+      let query: Record<string, unknown> = {};
+      if (shapes !== undefined) query = coerceQuery(rawQuery, shapes);
+      else if (Object.keys(rawQuery).length > 0) {
+        throw new ValidationError(
+          `query: unknown field(s) ${Object.keys(rawQuery).map((name) => `'${name}'`).join(', ')}; this route takes no query`,
+          { field: 'query' },
+        );
+      }
+      if (route.validateQuery === true && route.query !== undefined) query = parseInput(route.query, query, 'query');
+      if (route.body === undefined && request.body !== undefined && request.body !== null) {
+        throw new ValidationError('body: this route takes no body', { field: 'body' });
+      }
+      const result = await route.handler({ db, params, query, body: request.body, config, request });
+      if (route.status === 204) return reply.status(204).send();
+      return reply.status(route.status).send(result);
+    },
+  });
+}

@@ -1,0 +1,215 @@
+/**
+ * Schemas of the answers, for the OpenAPI document only (answers are serialised as they are). Each
+ * entity schema must list exactly the keys of its type in src/core/entities.ts, so a field added
+ * there fails the typecheck here until it is documented.
+ */
+import { z } from 'zod';
+import {
+  EXPERIMENT_STATUSES,
+  MODEL_VERSION_STATUSES,
+  RUN_STATUSES,
+  type Dataset,
+  type Experiment,
+  type HealthReport,
+  type MetricBucket,
+  type MetricPoint,
+  type MetricSummary,
+  type Model,
+  type ModelVersion,
+  type Prediction,
+  type Statistics,
+  type TrainingRun,
+} from '../core/entities.js';
+import { jsonObjectSchema, jsonValueSchema, tagsSchema } from '../core/schemas.js';
+
+/** An object schema with exactly the keys of T. */
+function entity<T>() {
+  return <S extends { [K in keyof T]-?: z.ZodType }>(shape: S & Record<Exclude<keyof S, keyof T>, never>) => z.object(shape);
+}
+
+const time = z.iso.datetime().describe('ISO-8601 time');
+const nullableTime = time.nullable();
+const id = z.number().int().positive();
+const nullableId = id.nullable();
+const text = z.string().nullable();
+const count = z.number().int().min(0);
+/** A double; NaN and ±Infinity travel as strings. */
+const metricValue = z.union([z.number(), z.enum(['NaN', 'Infinity', '-Infinity'])]);
+
+export const modelResponse = entity<Model>()({
+  id,
+  name: z.string(),
+  description: text,
+  framework: text,
+  task: text,
+  architecture: text,
+  tags: tagsSchema,
+  metadata: jsonObjectSchema,
+  latestVersion: count,
+  createdAt: time,
+  updatedAt: time,
+});
+
+export const modelVersionResponse = entity<ModelVersion>()({
+  id,
+  modelId: id,
+  version: z.number().int().positive(),
+  description: text,
+  checkpointUri: text,
+  sizeBytes: count.nullable(),
+  sha256: text,
+  config: jsonObjectSchema,
+  status: z.enum(MODEL_VERSION_STATUSES),
+  trainingRunId: nullableId,
+  datasetId: nullableId,
+  createdAt: time,
+  updatedAt: time,
+});
+
+export const datasetResponse = entity<Dataset>()({
+  id,
+  name: z.string(),
+  version: z.string(),
+  description: text,
+  sourceUri: text,
+  format: text,
+  sampleCount: count.nullable(),
+  splits: jsonObjectSchema,
+  schema: jsonObjectSchema,
+  digest: text,
+  metadata: jsonObjectSchema,
+  createdAt: time,
+  updatedAt: time,
+});
+
+const trainingRunShape = {
+  id,
+  name: text,
+  modelId: nullableId,
+  modelVersionId: nullableId,
+  datasetId: nullableId,
+  status: z.enum(RUN_STATUSES),
+  config: jsonObjectSchema,
+  tags: tagsSchema,
+  notes: text,
+  error: text,
+  startedAt: nullableTime,
+  endedAt: nullableTime,
+  durationMs: z.number().nullable(),
+  createdAt: time,
+  updatedAt: time,
+};
+export const trainingRunResponse = entity<TrainingRun>()(trainingRunShape);
+export const experimentRunResponse = trainingRunResponse.extend({ addedAt: time });
+
+export const metricPointResponse = entity<MetricPoint>()({
+  runId: id,
+  name: z.string(),
+  step: count,
+  value: metricValue,
+  epoch: count.nullable(),
+  timestamp: time,
+});
+
+export const metricSummaryResponse = entity<MetricSummary>()({
+  runId: id,
+  name: z.string(),
+  lastValue: metricValue,
+  lastStep: count,
+  lastTimestamp: time,
+  min: z.number().nullable(),
+  max: z.number().nullable(),
+  count,
+});
+
+export const metricBucketResponse = entity<MetricBucket>()({
+  stepStart: count,
+  stepEnd: count,
+  min: z.number().nullable(),
+  max: z.number().nullable(),
+  last: metricValue,
+  lastStep: count,
+  count,
+});
+
+export const experimentResponse = entity<Experiment>()({
+  id,
+  name: z.string(),
+  description: text,
+  hypothesis: text,
+  status: z.enum(EXPERIMENT_STATUSES),
+  tags: tagsSchema,
+  createdAt: time,
+  updatedAt: time,
+});
+
+export const predictionResponse = entity<Prediction>()({
+  id,
+  modelVersionId: id,
+  input: jsonValueSchema,
+  output: jsonValueSchema,
+  groundTruth: jsonValueSchema.nullable(),
+  confidence: z.number().nullable(),
+  latencyMs: z.number().nullable(),
+  timestamp: time,
+  metadata: jsonObjectSchema,
+});
+
+const countsOf = <const K extends readonly string[]>(keys: K) =>
+  z.object(Object.fromEntries(keys.map((key) => [key, count])) as Record<K[number], typeof count>);
+
+export const statisticsResponse = entity<Statistics>()({
+  counts: entity<Statistics['counts']>()({
+    models: count,
+    modelVersions: count,
+    datasets: count,
+    trainingRuns: count,
+    hyperparameters: count,
+    metricPoints: count,
+    metricSeries: count,
+    experiments: count,
+    predictions: count,
+  }),
+  runsByStatus: countsOf(RUN_STATUSES),
+  modelVersionsByStatus: countsOf(MODEL_VERSION_STATUSES),
+  latest: entity<Statistics['latest']>()({
+    modelCreatedAt: nullableTime,
+    runCreatedAt: nullableTime,
+    runUpdatedAt: nullableTime,
+    predictionAt: nullableTime,
+  }),
+});
+
+export const healthResponse = entity<HealthReport>()({
+  backend: z.enum(['sqlite', 'postgresql', 'mysql', 'http']),
+  serverVersion: z.string(),
+  schemaVersion: z.string().nullable(),
+  latestSchemaVersion: z.string(),
+});
+
+export const writeResultResponse = z.object({ written: count.describe('how many items were stored') });
+export const hyperparametersResponse = z.record(z.string(), jsonValueSchema);
+
+/** A page of a list answer. */
+export const pageOf = (item: z.ZodType) =>
+  z.object({ items: z.array(item), nextCursor: z.string().nullable().describe('pass as `cursor` for the next page; null on the last') });
+
+/** The body of every failed request. */
+export const errorResponse = z.object({
+  error: z.object({
+    code: z.enum([
+      'validation_failed',
+      'not_found',
+      'conflict',
+      'illegal_transition',
+      'schema_outdated',
+      'backend_error',
+      'unauthorized',
+      'forbidden',
+      'payload_too_large',
+    ]),
+    message: z.string(),
+    field: z.string().optional().describe('the input field the error is about, as a dotted path'),
+    entity: z.string().optional().describe('for not_found: the kind of entity'),
+  }),
+});

@@ -1,0 +1,17 @@
+/** Every API route, in the order the OpenAPI document lists them. */
+import type { RouteSpec } from '../route-spec.js';
+import { datasetRoutes } from './datasets.js';
+import { experimentRoutes } from './experiments.js';
+import { modelRoutes } from './models.js';
+import { predictionRoutes } from './predictions.js';
+import { runRoutes } from './runs.js';
+import { systemRoutes } from './system.js';
+
+export const API_ROUTES: readonly RouteSpec[] = [
+  ...systemRoutes,
+  ...modelRoutes,
+  ...datasetRoutes,
+  ...runRoutes,
+  ...experimentRoutes,
+  ...predictionRoutes,
+];

@@ -1,0 +1,170 @@
+/** Training runs, their hyperparameters and their metrics. */
+import { z } from 'zod';
+import {
+  createTrainingRunSchema,
+  hyperparametersSchema,
+  idSchema,
+  listTrainingRunsSchema,
+  metricBatchSchema,
+  metricBucketQuerySchema,
+  metricQuerySchema,
+  parseInput,
+  updateTrainingRunSchema,
+} from '../../core/schemas.js';
+import type { RouteSpec } from '../route-spec.js';
+import { unwrapBatchBody } from '../route-spec.js';
+import { checkBatchSize } from '../batch-limit.js';
+import {
+  hyperparametersResponse,
+  metricBucketResponse,
+  metricPointResponse,
+  metricSummaryResponse,
+  pageOf,
+  trainingRunResponse,
+  writeResultResponse,
+} from '../response-schemas.js';
+import { encodeMetricBuckets, encodeMetricPoints, encodeMetricSummaries } from '../wire-encoding.js';
+
+const runId = { kind: 'id', description: 'training run id' } as const;
+
+export const runRoutes: RouteSpec[] = [
+  {
+    method: 'POST',
+    url: '/api/v1/runs',
+    operationId: 'createTrainingRun',
+    summary: 'Start a training run (status running unless created queued)',
+    tag: 'runs',
+    body: createTrainingRunSchema,
+    status: 201,
+    response: trainingRunResponse,
+    handler: ({ db, body }) => db.createTrainingRun((body ?? undefined) as never),
+  },
+  {
+    method: 'GET',
+    url: '/api/v1/runs',
+    operationId: 'listTrainingRuns',
+    summary: 'List training runs, newest first (status takes one value or a comma-separated list)',
+    tag: 'runs',
+    query: listTrainingRunsSchema,
+    status: 200,
+    response: pageOf(trainingRunResponse),
+    handler: ({ db, query }) => db.listTrainingRuns(query),
+  },
+  {
+    method: 'GET',
+    url: '/api/v1/runs/:id',
+    operationId: 'getTrainingRun',
+    summary: 'Get a training run',
+    tag: 'runs',
+    params: { id: runId },
+    status: 200,
+    response: trainingRunResponse,
+    handler: ({ db, params }) => db.getTrainingRun(params.id as number),
+  },
+  {
+    method: 'PATCH',
+    url: '/api/v1/runs/:id',
+    operationId: 'updateTrainingRun',
+    summary: 'Update a training run; status changes follow queued → running → completed | failed | killed',
+    tag: 'runs',
+    params: { id: runId },
+    body: updateTrainingRunSchema,
+    bodyRequired: true,
+    status: 200,
+    response: trainingRunResponse,
+    handler: ({ db, params, body }) => db.updateTrainingRun(params.id as number, body as never),
+  },
+  {
+    method: 'DELETE',
+    url: '/api/v1/runs/:id',
+    operationId: 'deleteTrainingRun',
+    summary: 'Delete a training run with its hyperparameters, metrics and experiment memberships',
+    tag: 'runs',
+    params: { id: runId },
+    status: 204,
+    handler: ({ db, params }) => db.deleteTrainingRun(params.id as number),
+  },
+  {
+    method: 'POST',
+    url: '/api/v1/runs/:id/hyperparameters',
+    operationId: 'logHyperparameters',
+    summary: 'Log hyperparameters ({ "name": value, … }); identical re-logs are no-ops, changed values conflict',
+    tag: 'hyperparameters',
+    params: { id: runId },
+    body: hyperparametersSchema,
+    bodyRequired: true,
+    status: 204,
+    handler: async ({ db, params, body, config }) => {
+      checkBatchSize(body, 'hyperparameters', config.maxBatchSize);
+      await db.logHyperparameters(params.id as number, body as never);
+    },
+  },
+  {
+    method: 'GET',
+    url: '/api/v1/runs/:id/hyperparameters',
+    operationId: 'getHyperparameters',
+    summary: "A run's hyperparameters as one object",
+    tag: 'hyperparameters',
+    params: { id: runId },
+    status: 200,
+    response: hyperparametersResponse,
+    handler: ({ db, params }) => db.getHyperparameters(params.id as number),
+  },
+  {
+    method: 'POST',
+    url: '/api/v1/runs/:id/metrics',
+    operationId: 'logMetrics',
+    summary:
+      'Log a batch of metric points atomically; re-sending a point (same name and step) replaces it, so retries are safe. ' +
+      'NaN and ±Infinity travel as the strings "NaN", "Infinity", "-Infinity".',
+    tag: 'metrics',
+    params: { id: runId },
+    body: z.strictObject({ points: metricBatchSchema }),
+    bodyRequired: true,
+    status: 200,
+    response: writeResultResponse,
+    handler: ({ db, params, body, config }) => {
+      const points = unwrapBatchBody(body, 'points');
+      checkBatchSize(points, 'points', config.maxBatchSize);
+      return db.logMetrics(params.id as number, points as never);
+    },
+  },
+  {
+    method: 'GET',
+    url: '/api/v1/runs/:id/metrics',
+    operationId: 'getMetrics',
+    summary: 'Raw metric points ordered by name then step (names takes repeated keys or a comma-separated list)',
+    tag: 'metrics',
+    params: { id: runId },
+    query: metricQuerySchema,
+    status: 200,
+    response: z.array(metricPointResponse),
+    handler: async ({ db, params, query }) => encodeMetricPoints(await db.getMetrics(params.id as number, query)),
+  },
+  {
+    method: 'GET',
+    url: '/api/v1/runs/:id/metrics/:name/buckets',
+    operationId: 'getMetricBuckets',
+    summary: 'A downsampled metric history: equal step ranges with min, max and last value each',
+    tag: 'metrics',
+    params: { id: runId, name: { kind: 'text', description: 'metric name (URL-encoded; may contain /)' } },
+    query: metricBucketQuerySchema,
+    status: 200,
+    response: z.array(metricBucketResponse),
+    handler: async ({ db, params, query }) =>
+      encodeMetricBuckets(await db.getMetricBuckets(params.id as number, params.name as string, query as never)),
+  },
+  {
+    method: 'GET',
+    url: '/api/v1/metric-summaries',
+    operationId: 'getMetricSummaries',
+    summary: 'Last, min, max and count per (run, metric), for one or many runs',
+    tag: 'metrics',
+    query: z.strictObject({ runIds: z.array(idSchema).max(10_000) }),
+    validateQuery: true,
+    status: 200,
+    response: z.array(metricSummaryResponse),
+    handler: async ({ db, query }) =>
+      encodeMetricSummaries(await db.getMetricSummaries(parseInput(z.array(idSchema), query.runIds, 'query.runIds'))),
+  },
+];

@@ -1,0 +1,29 @@
+/**
+ * Answers as JSON: Dates serialise to ISO strings on their own; metric values that JSON cannot
+ * hold (NaN, ±Infinity) become the strings "NaN", "Infinity", "-Infinity". Only the metric fields
+ * can hold them, so only those are looked at, and a point is copied only when it needs it.
+ */
+import type { MetricBucket, MetricPoint, MetricSummary } from '../core/entities.js';
+
+type Encoded<T, K extends keyof T> = Omit<T, K> & { [P in K]: number | string };
+
+/** A double as JSON carries it. */
+export function encodeMetricValue(value: number): number | string {
+  return Number.isFinite(value) ? value : String(value);
+}
+
+function encodeField<T, K extends keyof T>(items: T[], field: K): Array<Encoded<T, K>> {
+  let encoded: T[] | undefined;
+  for (let index = 0; index < items.length; index++) {
+    const value = items[index]![field];
+    if (typeof value === 'number' && !Number.isFinite(value)) {
+      encoded ??= items.slice();
+      encoded[index] = { ...items[index]!, [field]: String(value) };
+    }
+  }
+  return (encoded ?? items) as Array<Encoded<T, K>>;
+}
+
+export const encodeMetricPoints = (points: MetricPoint[]) => encodeField(points, 'value');
+export const encodeMetricSummaries = (summaries: MetricSummary[]) => encodeField(summaries, 'lastValue');
+export const encodeMetricBuckets = (buckets: MetricBucket[]) => encodeField(buckets, 'last');
