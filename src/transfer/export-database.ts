@@ -1,0 +1,129 @@
+/**
+ * `exportDatabase`: writes a database, or part of it, as an aimdb archive (see archive-format.ts).
+ */
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import type { Kysely } from 'kysely';
+import { ValidationError } from '../core/errors.js';
+import { schemaStatus } from '../migrate/migrator.js';
+import { ARCHIVE_FORMAT, ARCHIVE_FORMAT_VERSION, type ArchiveManifest } from './archive-format.js';
+import { checkLocation, openSource, type DatabaseLocation } from './endpoints.js';
+import type { ProgressListener } from './progress.js';
+import { TableChecksum } from './row-values.js';
+import { DEFAULT_BATCH_BYTES, DEFAULT_BATCH_ROWS, countRows, readBatches } from './table-io.js';
+import { TABLE_SPECS, isTableName, type TableName } from './table-specs.js';
+
+export interface ExportOptions {
+  /** Only these tables (default all). */
+  tables?: readonly string[];
+  /** Only rows created or changed at or after this time; hyperparameters follow their run. */
+  since?: Date | number;
+  onProgress?: ProgressListener;
+}
+
+export interface ExportReport {
+  tables: Array<{ table: TableName; rows: number; checksum: string }>;
+  elapsedMs: number;
+}
+
+/** Resolves `--tables`: known names only, kept in dependency order. */
+export function selectTables(tables: readonly string[] | undefined): TableName[] {
+  if (tables === undefined) return TABLE_SPECS.map((spec) => spec.name);
+  const unknown = tables.filter((name) => !isTableName(name));
+  if (unknown.length > 0) {
+    throw new ValidationError(
+      `tables: unknown table ${unknown.map((name) => `'${name}'`).join(', ')}; known tables are ${TABLE_SPECS.map((spec) => spec.name).join(', ')}`,
+      { field: 'tables' },
+    );
+  }
+  if (tables.length === 0) throw new ValidationError('tables: name at least one table', { field: 'tables' });
+  return TABLE_SPECS.map((spec) => spec.name).filter((name) => tables.includes(name));
+}
+
+function sinceMillis(since: Date | number | undefined): number | undefined {
+  if (since === undefined) return undefined;
+  const millis = since instanceof Date ? since.getTime() : since;
+  if (!Number.isSafeInteger(millis) || millis < 0) {
+    throw new ValidationError('since: expected a time on or after 1970-01-01 (a Date or epoch milliseconds)', { field: 'since' });
+  }
+  return millis;
+}
+
+async function* archiveLines(
+  db: Kysely<any>,
+  manifest: ArchiveManifest,
+  report: ExportReport,
+  onProgress: ProgressListener | undefined,
+): AsyncGenerator<string> {
+  yield `${JSON.stringify(manifest)}\n`;
+  const since = manifest.since ?? undefined;
+  for (const name of manifest.tables) {
+    const spec = TABLE_SPECS.find((candidate) => candidate.name === name)!;
+    const started = Date.now();
+    const rowsTotal = await countRows(db, spec, { since });
+    onProgress?.({ stage: 'table-start', table: name, rowsDone: 0, rowsTotal });
+    yield `${JSON.stringify({ table: name, columns: spec.columns.map((column) => column.name) })}\n`;
+    const checksum = new TableChecksum(spec);
+    for await (const rows of readBatches(db, spec, { since }, { rows: DEFAULT_BATCH_ROWS, bytes: DEFAULT_BATCH_BYTES })) {
+      let text = '';
+      for (const row of rows) {
+        checksum.add(row);
+        text += `${JSON.stringify(row)}\n`;
+      }
+      yield text;
+      onProgress?.({ stage: 'rows', table: name, rowsDone: checksum.rows, rowsTotal });
+    }
+    yield `${JSON.stringify({ end: name, rows: checksum.rows, checksum: checksum.hex })}\n`;
+    report.tables.push({ table: name, rows: checksum.rows, checksum: checksum.hex });
+    onProgress?.({ stage: 'table-done', table: name, rowsDone: checksum.rows, rowsTotal, elapsedMs: Date.now() - started });
+  }
+  yield `${JSON.stringify({ end: 'archive', tables: manifest.tables.length })}\n`;
+}
+
+/**
+ * Writes `source` (or the chosen tables, or rows since a time) to a gzip NDJSON archive at `to`:
+ * a file path, or any writable stream (left open when it is stdout).
+ *
+ * @example
+ * await exportDatabase('sqlite:///aimdb.sqlite', 'backup.aimdb');
+ */
+export async function exportDatabase(source: DatabaseLocation, to: string | Writable, options: ExportOptions = {}): Promise<ExportReport> {
+  const tables = selectTables(options.tables);
+  const since = sinceMillis(options.since);
+  checkLocation(source, 'source');
+  const started = Date.now();
+  const opened = await openSource(source);
+  try {
+    const db = opened.database.kysely as unknown as Kysely<any>;
+    const status = await schemaStatus(db);
+    const manifest: ArchiveManifest = {
+      format: ARCHIVE_FORMAT,
+      formatVersion: ARCHIVE_FORMAT_VERSION,
+      schemaVersion: status.current ?? '',
+      createdAt: new Date().toISOString(),
+      sourceBackend: opened.database.backend.name,
+      tables,
+      since: since ?? null,
+    };
+    const report: ExportReport = { tables: [], elapsedMs: 0 };
+    // A file appears under its name only when complete; a failed export leaves nothing behind.
+    const partial = typeof to === 'string' ? `${to}.partial` : undefined;
+    const sink = partial === undefined ? (to as Writable) : createWriteStream(partial);
+    try {
+      await pipeline(Readable.from(archiveLines(db, manifest, report, options.onProgress)), createGzip(), sink, {
+        end: sink !== process.stdout,
+      });
+      if (partial !== undefined) await rename(partial, to as string);
+    } catch (error) {
+      if (partial !== undefined) await rm(partial, { force: true });
+      throw error;
+    }
+    report.elapsedMs = Date.now() - started;
+    return report;
+  } finally {
+    await opened.close();
+  }
+}

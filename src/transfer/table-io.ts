@@ -1,0 +1,213 @@
+/**
+ * Reading a table in keyset-ordered batches and writing batches back, on any backend. Batches are
+ * sized by bytes as well as rows, so a table of large prediction payloads streams with the same
+ * flat memory as a table of small metric points.
+ */
+import { sql, type Expression, type Kysely, type SqlBool, type ExpressionBuilder } from 'kysely';
+import type { Backend } from '../store/backends/backend.js';
+import { rowObject, rowValues, type RowValues } from './row-values.js';
+import type { TableSpec } from './table-specs.js';
+
+/** Rows per batch when nothing is known about their size yet. */
+export const DEFAULT_BATCH_ROWS = 5_000;
+/** Bytes a batch aims at; the row count adapts to it after every batch. */
+export const DEFAULT_BATCH_BYTES = 8 * 1024 * 1024;
+/** Bytes of values one INSERT statement carries at most (under MySQL's 16 MiB max_allowed_packet default). */
+const STATEMENT_BYTES = 4 * 1024 * 1024;
+
+/** Which rows of a table to read. */
+export interface RowFilter {
+  /** Only rows whose key sorts after this key tuple (in the source's own order). */
+  after?: readonly unknown[] | undefined;
+  /** Only rows whose first key column is at least this (resuming a composite-key table). */
+  firstKeyAtLeast?: number | undefined;
+  /** Only rows created or changed at or after this time (epoch milliseconds). */
+  since?: number | undefined;
+}
+
+export interface BatchSizing {
+  rows: number;
+  bytes: number;
+}
+
+function keyAfter(eb: ExpressionBuilder<any, any>, key: readonly string[], values: readonly unknown[]): Expression<SqlBool> {
+  // (k1 > a) or (k1 = a and k2 > b) or …, with k1 >= a in front so every backend starts an index range scan.
+  const alternatives = key.map((column, position) =>
+    eb.and([
+      ...key.slice(0, position).map((previous, index) => eb(eb.ref(previous), '=', values[index])),
+      eb(eb.ref(column), '>', values[position]),
+    ]),
+  );
+  return key.length === 1 ? alternatives[0]! : eb.and([eb(eb.ref(key[0]!), '>=', values[0]), eb.or(alternatives)]);
+}
+
+function applyFilter(eb: ExpressionBuilder<any, any>, spec: TableSpec, filter: RowFilter): Expression<SqlBool> {
+  const conditions: Expression<SqlBool>[] = [];
+  if (filter.after !== undefined) conditions.push(keyAfter(eb, spec.key, filter.after));
+  if (filter.firstKeyAtLeast !== undefined) conditions.push(eb(eb.ref(spec.key[0]!), '>=', filter.firstKeyAtLeast));
+  if (filter.since !== undefined) {
+    const since = spec.since;
+    if ('parent' in since) {
+      conditions.push(
+        eb(
+          eb.ref(since.column),
+          'in',
+          eb.selectFrom(since.parent).select('id').where(since.parentColumn, '>=', filter.since),
+        ),
+      );
+    } else {
+      conditions.push(eb(eb.ref(since.column), '>=', filter.since));
+    }
+  }
+  return eb.and(conditions);
+}
+
+/** Rows of the table matching the filter. */
+export async function countRows(db: Kysely<any>, spec: TableSpec, filter: RowFilter = {}): Promise<number> {
+  const row = await db
+    .selectFrom(spec.name)
+    .select((eb) => eb.fn.countAll().as('count'))
+    .where((eb) => applyFilter(eb, spec, filter))
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
+/** Whether the table holds any row at all (cheaper than a count on a large table). */
+export async function hasRows(db: Kysely<any>, spec: TableSpec): Promise<boolean> {
+  const row = await db.selectFrom(spec.name).select(sql<number>`1`.as('one')).limit(1).executeTakeFirst();
+  return row !== undefined;
+}
+
+function approximateBytes(values: RowValues): number {
+  let bytes = 0;
+  for (const value of values) bytes += typeof value === 'string' ? value.length + 2 : 8;
+  return bytes;
+}
+
+/** Rows per batch that keep the next batch near `sizing.bytes`, judged by the batch just read. */
+function nextBatchRows(sizing: BatchSizing, current: number, rows: RowValues[]): number {
+  const bytes = rows.reduce((sum, row) => sum + approximateBytes(row), 0);
+  if (bytes === 0) return current;
+  const fitting = Math.floor((rows.length * sizing.bytes) / bytes);
+  return Math.max(1, Math.min(sizing.rows, fitting));
+}
+
+/**
+ * The table's rows in key order, batch by batch. The next batch is already being read while the
+ * caller writes the current one.
+ */
+export async function* readBatches(
+  db: Kysely<any>,
+  spec: TableSpec,
+  filter: RowFilter,
+  sizing: BatchSizing,
+): AsyncGenerator<RowValues[]> {
+  const read = (after: readonly unknown[] | undefined, limit: number) => {
+    let query = db
+      .selectFrom(spec.name)
+      .select(spec.columns.map((column) => column.name))
+      .where((eb) => applyFilter(eb, spec, { ...filter, after }));
+    for (const column of spec.key) query = query.orderBy(column);
+    const pending = query.limit(limit).execute().then((rows) => rows.map((row) => rowValues(spec, row)));
+    pending.catch(() => undefined);
+    return { pending, limit };
+  };
+  const keyIndexes = spec.key.map((name) => spec.columns.findIndex((column) => column.name === name));
+  let limit = Math.min(sizing.rows, spec.columns.some((column) => column.kind === 'json') ? 500 : sizing.rows);
+  let next: ReturnType<typeof read> | undefined = read(filter.after, limit);
+  while (next !== undefined) {
+    const rows: RowValues[] = await next.pending;
+    if (rows.length === 0) return;
+    limit = nextBatchRows(sizing, limit, rows);
+    const last = rows[rows.length - 1]!;
+    next = rows.length < next.limit ? undefined : read(keyIndexes.map((index) => last[index]), limit);
+    yield rows;
+  }
+}
+
+/** Splits rows into INSERT statements under the backend's bound-parameter limit and a byte budget. */
+function statements(backend: Backend, spec: TableSpec, rows: RowValues[]): RowValues[][] {
+  const maxRows = Math.max(1, Math.floor(backend.capabilities.maxBindParameters / spec.columns.length));
+  const chunks: RowValues[][] = [];
+  let chunk: RowValues[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    const size = approximateBytes(row);
+    if (chunk.length > 0 && (chunk.length >= maxRows || bytes + size > STATEMENT_BYTES)) {
+      chunks.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(row);
+    bytes += size;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
+}
+
+/**
+ * Inserts rows with their ids as they are. The deferred reference (a run's model version) is
+ * written as NULL here and set by `writeDeferredReferences` once the referenced table is complete.
+ */
+export async function insertRows(db: Kysely<any>, backend: Backend, spec: TableSpec, rows: RowValues[]): Promise<void> {
+  const deferredIndex = spec.deferred === undefined ? -1 : spec.columns.findIndex((column) => column.name === spec.deferred!.column);
+  for (const chunk of statements(backend, spec, rows)) {
+    const objects = chunk.map((values) => {
+      const row = rowObject(spec, values);
+      if (deferredIndex >= 0) row[spec.deferred!.column] = null;
+      return row;
+    });
+    await db.insertInto(spec.name).values(objects).execute();
+  }
+}
+
+/** (row id, referenced id) pairs of a deferred reference. */
+export type DeferredPair = readonly [id: number, reference: number];
+
+/** The non-null deferred references of a table, in id order, batch by batch. */
+export async function* readDeferredReferences(
+  db: Kysely<any>,
+  spec: TableSpec,
+  filter: Pick<RowFilter, 'since'>,
+  batchRows: number,
+): AsyncGenerator<DeferredPair[]> {
+  const column = spec.deferred!.column;
+  let after: number | undefined;
+  for (;;) {
+    const rows = await db
+      .selectFrom(spec.name)
+      .select(['id', column])
+      .where((eb) => eb.and([eb(eb.ref(column), 'is not', null), applyFilter(eb, spec, { since: filter.since })]))
+      .$if(after !== undefined, (query) => query.where('id', '>', after!))
+      .orderBy('id')
+      .limit(batchRows)
+      .execute();
+    if (rows.length === 0) return;
+    yield rows.map((row) => [Number(row.id), Number(row[column])] as const);
+    if (rows.length < batchRows) return;
+    after = Number(rows[rows.length - 1]!.id);
+  }
+}
+
+/** Sets a deferred reference for each pair: one UPDATE … CASE per chunk. */
+export async function writeDeferredReferences(db: Kysely<any>, backend: Backend, spec: TableSpec, pairs: readonly DeferredPair[]): Promise<void> {
+  const column = spec.deferred!.column;
+  const chunkRows = Math.max(1, Math.min(1_000, Math.floor(backend.capabilities.maxBindParameters / 3)));
+  for (let start = 0; start < pairs.length; start += chunkRows) {
+    const chunk = pairs.slice(start, start + chunkRows);
+    await db
+      .updateTable(spec.name)
+      .set((eb) => {
+        let expression = eb.case() as any;
+        // Literal integers (safe: they are numbers) so PostgreSQL types the CASE as an integer, not text.
+        for (const [id, reference] of chunk) expression = expression.when('id', '=', id).then(sql.lit(Math.trunc(reference)));
+        return { [column]: expression.end() };
+      })
+      .where(
+        'id',
+        'in',
+        chunk.map(([id]) => id),
+      )
+      .execute();
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * What moving a table needs to know beyond its Kysely row type: the column kinds (to normalise
+ * values read from any driver), the key (to read in keyset order and to resume), the time column
+ * behind `--since`, and the one foreign key that closes a cycle and so is written after its target.
+ */
+import { TABLE_NAMES, type Tables } from '../store/sql/tables.js';
+
+export type TableName = (typeof TABLE_NAMES)[number];
+
+/** How a column's values are normalised: whole numbers, doubles, text, or JSON documents held as text. */
+export type ColumnKind = 'integer' | 'double' | 'text' | 'json';
+
+export interface ColumnSpec {
+  readonly name: string;
+  readonly kind: ColumnKind;
+  readonly nullable: boolean;
+}
+
+export interface TableSpec {
+  readonly name: TableName;
+  readonly columns: readonly ColumnSpec[];
+  /** Primary key columns; the first is always an integer (an id or a run/experiment id). */
+  readonly key: readonly string[];
+  /** True when the key is a generated id whose counter must follow copied ids. */
+  readonly generatedId: boolean;
+  /**
+   * Which rows `--since` keeps: a time column of the table, or rows whose parent (by `column`,
+   * pointing at `parent.id`) was updated since then (hyperparameters have no time of their own).
+   */
+  readonly since: { column: string } | { column: string; parent: TableName; parentColumn: string };
+  /** A nullable reference written only after the referenced table is complete (the version ↔ run cycle). */
+  readonly deferred?: { column: string; references: TableName };
+}
+
+type Named<N extends string> = ColumnSpec & { name: N };
+const column = <N extends string>(name: N, kind: ColumnKind, nullable = false): Named<N> => ({ name, kind, nullable });
+const int = <N extends string>(name: N) => column(name, 'integer');
+const intOrNull = <N extends string>(name: N) => column(name, 'integer', true);
+const text = <N extends string>(name: N) => column(name, 'text');
+const textOrNull = <N extends string>(name: N) => column(name, 'text', true);
+const json = <N extends string>(name: N) => column(name, 'json');
+const doubleOrNull = <N extends string>(name: N) => column(name, 'double', true);
+
+type Specs = { readonly [name in TableName]: Omit<TableSpec, 'name'> & { columns: readonly (ColumnSpec & { name: keyof Tables[name] & string })[] } };
+
+const SPECS: Specs = {
+  models: {
+    columns: [
+      int('id'), text('name'), textOrNull('description'), textOrNull('framework'), textOrNull('task'),
+      textOrNull('architecture'), json('tags'), json('metadata'), int('latest_version'), int('created_at'), int('updated_at'),
+    ],
+    key: ['id'],
+    generatedId: true,
+    since: { column: 'updated_at' },
+  },
+  datasets: {
+    columns: [
+      int('id'), text('name'), text('version'), textOrNull('description'), textOrNull('source_uri'), textOrNull('format'),
+      intOrNull('sample_count'), json('splits'), json('data_schema'), textOrNull('digest'), json('metadata'),
+      int('created_at'), int('updated_at'),
+    ],
+    key: ['id'],
+    generatedId: true,
+    since: { column: 'updated_at' },
+  },
+  training_runs: {
+    columns: [
+      int('id'), textOrNull('name'), intOrNull('model_id'), intOrNull('model_version_id'), intOrNull('dataset_id'),
+      text('status'), json('config'), json('tags'), textOrNull('notes'), textOrNull('error'), intOrNull('started_at'),
+      intOrNull('ended_at'), intOrNull('duration_ms'), int('created_at'), int('updated_at'),
+    ],
+    key: ['id'],
+    generatedId: true,
+    since: { column: 'updated_at' },
+    deferred: { column: 'model_version_id', references: 'model_versions' },
+  },
+  model_versions: {
+    columns: [
+      int('id'), int('model_id'), int('version'), textOrNull('description'), textOrNull('checkpoint_uri'),
+      intOrNull('size_bytes'), textOrNull('sha256'), json('config'), text('status'), intOrNull('training_run_id'),
+      intOrNull('dataset_id'), int('created_at'), int('updated_at'),
+    ],
+    key: ['id'],
+    generatedId: true,
+    since: { column: 'updated_at' },
+  },
+  hyperparameters: {
+    columns: [int('run_id'), text('name'), json('value'), doubleOrNull('value_number')],
+    key: ['run_id', 'name'],
+    generatedId: false,
+    since: { column: 'run_id', parent: 'training_runs', parentColumn: 'updated_at' },
+  },
+  metrics: {
+    columns: [int('run_id'), text('name'), int('step'), doubleOrNull('value'), int('value_kind'), intOrNull('epoch'), int('logged_at')],
+    key: ['run_id', 'name', 'step'],
+    generatedId: false,
+    since: { column: 'logged_at' },
+  },
+  metric_summaries: {
+    columns: [
+      int('run_id'), text('name'), doubleOrNull('last_value'), int('last_kind'), int('last_step'), int('last_logged_at'),
+      doubleOrNull('min_value'), doubleOrNull('max_value'), int('count'),
+    ],
+    key: ['run_id', 'name'],
+    generatedId: false,
+    since: { column: 'last_logged_at' },
+  },
+  experiments: {
+    columns: [
+      int('id'), text('name'), textOrNull('description'), textOrNull('hypothesis'), text('status'), json('tags'),
+      int('created_at'), int('updated_at'),
+    ],
+    key: ['id'],
+    generatedId: true,
+    since: { column: 'updated_at' },
+  },
+  experiment_runs: {
+    columns: [int('experiment_id'), int('run_id'), int('added_at')],
+    key: ['experiment_id', 'run_id'],
+    generatedId: false,
+    since: { column: 'added_at' },
+  },
+  predictions: {
+    columns: [
+      int('id'), int('model_version_id'), json('input'), json('output'), column('ground_truth', 'json', true),
+      doubleOrNull('confidence'), doubleOrNull('latency_ms'), int('predicted_at'), json('metadata'),
+    ],
+    key: ['id'],
+    generatedId: true,
+    since: { column: 'predicted_at' },
+  },
+};
+
+/** Every table's spec, parents first (the order rows can be inserted in). */
+export const TABLE_SPECS: readonly TableSpec[] = TABLE_NAMES.map((name) => ({ name, ...SPECS[name] }) as TableSpec);
+
+export function tableSpec(name: TableName): TableSpec {
+  return TABLE_SPECS.find((spec) => spec.name === name)!;
+}
+
+export function isTableName(name: string): name is TableName {
+  return (TABLE_NAMES as readonly string[]).includes(name);
+}
