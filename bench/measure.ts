@@ -1,0 +1,69 @@
+/** What a scenario reports, and the small timing helpers every scenario uses. */
+import { performance } from 'node:perf_hooks';
+import type { BenchBackendName } from './config.js';
+
+/** Rates compare aimdb / baseline; durations baseline / aimdb: above 1 means aimdb is faster. */
+export type Unit = 'points/s' | 'rows/s' | 'ms' | 'MB';
+
+export interface ScenarioResult {
+  backend: BenchBackendName;
+  id: string;
+  title: string;
+  unit: Unit;
+  aimdb: number;
+  /** The raw-driver figure (or, for growth, the figure at the smaller volume). */
+  baseline: number | null;
+  baselineLabel: string;
+  /** aimdb relative to the baseline, oriented so that higher is better for aimdb. */
+  ratio: number | null;
+  /** The ratio the issue asks for (or, for memory, the ceiling in MB). */
+  target: number;
+  targetText: string;
+  met: boolean;
+  note?: string;
+  details?: Record<string, number | string>;
+}
+
+export function seconds(start: number): number {
+  return (performance.now() - start) / 1000;
+}
+
+export const now = () => performance.now();
+
+/** Runs `fn` and returns its wall time in milliseconds. */
+export async function timeMs(fn: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  await fn();
+  return performance.now() - start;
+}
+
+/** The fastest of `repeat` runs: reads are noisy on a shared machine and the best is the cleanest. */
+export async function bestMs(repeat: number, fn: () => Promise<unknown>): Promise<number> {
+  let best = Number.POSITIVE_INFINITY;
+  for (let index = 0; index < repeat; index++) best = Math.min(best, await timeMs(fn));
+  return best;
+}
+
+export function rateResult(
+  base: Omit<ScenarioResult, 'ratio' | 'met' | 'unit' | 'targetText'> & { unit?: Unit; targetText?: string },
+): ScenarioResult {
+  const ratio = base.baseline === null || base.baseline === 0 ? null : base.aimdb / base.baseline;
+  return {
+    unit: 'points/s',
+    targetText: `≥ ${base.target}×`,
+    ...base,
+    ratio,
+    met: ratio !== null && ratio >= base.target,
+  };
+}
+
+export function durationResult(
+  base: Omit<ScenarioResult, 'ratio' | 'met' | 'unit' | 'targetText'> & { targetText?: string },
+): ScenarioResult {
+  const ratio = base.baseline === null || base.aimdb === 0 ? null : base.baseline / base.aimdb;
+  return { unit: 'ms', targetText: `≥ ${base.target}×`, ...base, ratio, met: ratio !== null && ratio >= base.target };
+}
+
+export function log(message: string): void {
+  process.stdout.write(`${message}\n`);
+}

@@ -1,0 +1,93 @@
+/** pg on the benchmark's database: COPY FROM STDIN (pg-copy-streams) and unnest multi-row inserts. */
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { bucketSpan, METRIC_COLUMNS, PREDICTION_COLUMNS, type RawDriver, type RawMetricRow } from './raw-driver.js';
+
+/** COPY's text format: tab-separated, backslash escapes. Names in the benchmark need none. */
+function copyText(rows: RawMetricRow[]): string {
+  let text = '';
+  for (const row of rows) text += `${row.run_id}\t${row.name}\t${row.step}\t${row.value}\t0\t\\N\t${row.logged_at}\n`;
+  return text;
+}
+
+export async function openPostgresRaw(url: string): Promise<RawDriver> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const unnestMetrics = `insert into metrics (${METRIC_COLUMNS})
+    select * from unnest($1::bigint[], $2::varchar[], $3::bigint[], $4::float8[], $5::smallint[], $6::int[], $7::bigint[])`;
+  return {
+    bulkMethods: {
+      'COPY FROM STDIN': async (rows) => {
+        await pipeline(Readable.from([copyText(rows)]), client.query(copyFrom(`copy metrics (${METRIC_COLUMNS}) from stdin`)));
+      },
+      'unnest multi-row insert': async (rows) => {
+        await client.query(unnestMetrics, [
+          rows.map((row) => row.run_id),
+          rows.map((row) => row.name),
+          rows.map((row) => row.step),
+          rows.map((row) => row.value),
+          rows.map(() => 0),
+          rows.map(() => null),
+          rows.map((row) => row.logged_at),
+        ]);
+      },
+    },
+    insertOnePerTransaction: async (row) => {
+      await client.query('begin');
+      await client.query(`insert into metrics (${METRIC_COLUMNS}) values ($1, $2, $3, $4, 0, null, $5)`, [
+        row.run_id,
+        row.name,
+        row.step,
+        row.value,
+        row.logged_at,
+      ]);
+      await client.query('commit');
+    },
+    insertPredictions: async (rows) => {
+      await client.query(
+        `insert into predictions (${PREDICTION_COLUMNS})
+         select * from unnest($1::bigint[], $2::jsonb[], $3::jsonb[], $4::jsonb[], $5::float8[], $6::float8[], $7::bigint[], $8::jsonb[])`,
+        [
+          rows.map((row) => row.model_version_id),
+          rows.map((row) => row.input),
+          rows.map((row) => row.output),
+          rows.map((row) => row.ground_truth),
+          rows.map((row) => row.confidence),
+          rows.map((row) => row.latency_ms),
+          rows.map((row) => row.predicted_at),
+          rows.map((row) => row.metadata),
+        ],
+      );
+    },
+    readHistory: async (runId, name) =>
+      (
+        await client.query('select step, value, value_kind, epoch, logged_at from metrics where run_id = $1 and name = $2 order by step', [
+          runId,
+          name,
+        ])
+      ).rowCount ?? 0,
+    bucketQuery: async (runId, name, n) => {
+      const range = await client.query('select min(step)::float8 as lo, max(step)::float8 as hi from metrics where run_id = $1 and name = $2', [runId, name]);
+      const { lo, hi } = range.rows[0] as { lo: number; hi: number };
+      const { span, count } = bucketSpan(lo, hi, n);
+      const result = await client.query(
+        `with b as (
+           select ((step - $3::bigint) * $4::bigint) / $5::bigint as bucket, min(step) as s0, max(step) as s1, min(value) as mn, max(value) as mx, count(*) as c
+           from metrics where run_id = $1 and name = $2 group by 1)
+         select b.*, m.value as last from b join metrics m on m.run_id = $1 and m.name = $2 and m.step = b.s1 order by b.bucket`,
+        [runId, name, lo, count, span],
+      );
+      return result.rowCount ?? 0;
+    },
+    latestPerRun: async (lo, hi) =>
+      (
+        await client.query(
+          'select distinct on (run_id, name) run_id, name, value from metrics where run_id between $1 and $2 order by run_id, name, step desc',
+          [lo, hi],
+        )
+      ).rowCount ?? 0,
+    close: () => client.end(),
+  };
+}

@@ -1,0 +1,51 @@
+/** better-sqlite3 on the benchmark's file: prepared statements, one transaction per batch. */
+import Database from 'better-sqlite3';
+import { bucketSpan, METRIC_COLUMNS, PREDICTION_COLUMNS, type RawDriver, type RawMetricRow, type RawPredictionRow } from './raw-driver.js';
+
+export function openSqliteRaw(filename: string): RawDriver {
+  const db = new Database(filename);
+  // The same connection settings aimdb's SQLite backend uses, so both pay the same durability.
+  db.pragma('journal_mode = WAL');
+  db.pragma('busy_timeout = 10000');
+  db.pragma('foreign_keys = ON');
+  db.pragma('synchronous = NORMAL');
+  const insertMetric = db.prepare(`insert into metrics (${METRIC_COLUMNS}) values (?, ?, ?, ?, 0, null, ?)`);
+  const insertMetrics = db.transaction((rows: RawMetricRow[]) => {
+    for (const row of rows) insertMetric.run(row.run_id, row.name, row.step, row.value, row.logged_at);
+  });
+  const insertOne = db.transaction((row: RawMetricRow) => insertMetric.run(row.run_id, row.name, row.step, row.value, row.logged_at));
+  const insertPrediction = db.prepare(`insert into predictions (${PREDICTION_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?)`);
+  const insertPredictions = db.transaction((rows: RawPredictionRow[]) => {
+    for (const row of rows) {
+      insertPrediction.run(row.model_version_id, row.input, row.output, row.ground_truth, row.confidence, row.latency_ms, row.predicted_at, row.metadata);
+    }
+  });
+  const history = db.prepare('select step, value, value_kind, epoch, logged_at from metrics where run_id = ? and name = ? order by step');
+  const range = db.prepare('select min(step) as lo, max(step) as hi from metrics where run_id = ? and name = ?');
+  const buckets = db.prepare(`
+    with b as (
+      select ((step - cast(@lo as integer)) * cast(@n as integer)) / cast(@span as integer) as bucket, min(step) as s0, max(step) as s1, min(value) as mn, max(value) as mx, count(*) as c
+      from metrics where run_id = @run and name = @name group by 1)
+    select b.*, m.value as last from b join metrics m on m.run_id = @run and m.name = @name and m.step = b.s1 order by b.bucket`);
+  // SQLite's documented bare-column rule: with max(), the other columns come from the max row.
+  const latest = db.prepare(
+    'select run_id, name, max(step) as step, value from metrics where run_id between ? and ? group by run_id, name',
+  );
+  return {
+    bulkMethods: { 'prepared inserts, one transaction': async (rows) => insertMetrics(rows) },
+    insertOnePerTransaction: async (row) => {
+      insertOne(row);
+    },
+    insertPredictions: async (rows) => insertPredictions(rows),
+    readHistory: async (runId, name) => history.all(runId, name).length,
+    bucketQuery: async (runId, name, n) => {
+      const { lo, hi } = range.get(runId, name) as { lo: number; hi: number };
+      const { span, count } = bucketSpan(lo, hi, n);
+      return buckets.all({ lo, n: count, span, run: runId, name }).length;
+    },
+    latestPerRun: async (lo, hi) => latest.all(lo, hi).length,
+    close: async () => {
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * `npm run bench`: every scenario of issue #7 on every configured backend, each next to its raw-driver
+ * baseline in the same process and run. See docs/benchmarks.md for what is measured and why.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createAiDatabase } from '../src/index.js';
+import { parseBenchOptions, type BenchBackendName } from './config.js';
+import { openRaw, type BenchContext } from './context.js';
+import { log, type ScenarioResult } from './measure.js';
+import { provisionBenchDatabase } from './provision.js';
+import { printTable, saveReport, writeDocs, type BenchReport } from './report.js';
+import { growth } from './scenarios/growth.js';
+import { httpScenarios } from './scenarios/http.js';
+import { logMetricsBatches, predictions, trainingLoop } from './scenarios/ingest.js';
+import { histories, runsTable } from './scenarios/reads.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+interface Scenario {
+  id: string;
+  run(ctx: BenchContext, skipped: string[]): Promise<ScenarioResult[]>;
+}
+
+const SCENARIOS: Scenario[] = [
+  { id: 'log-metrics', run: logMetricsBatches },
+  { id: 'training-loop', run: trainingLoop },
+  { id: 'http', run: httpScenarios },
+  { id: 'predictions', run: predictions },
+  { id: 'history', run: histories },
+  { id: 'runs-table', run: runsTable },
+  { id: 'growth', run: growth },
+];
+
+async function runBackend(backend: BenchBackendName, options: ReturnType<typeof parseBenchOptions>, skipped: string[]) {
+  const database = await provisionBenchDatabase(backend, options);
+  const db = await createAiDatabase({ url: database.url });
+  const raw = await openRaw(database);
+  const health = await db.health();
+  const ctx: BenchContext = { backend, options, sizes: options.sizes, database, db, raw, fastestBulk: new Map() };
+  const results: ScenarioResult[] = [];
+  try {
+    for (const scenario of SCENARIOS) {
+      if (options.only !== undefined && !options.only.includes(scenario.id)) continue;
+      log(`${backend}: ${scenario.id}`);
+      results.push(...(await scenario.run(ctx, skipped)));
+    }
+  } finally {
+    await raw.close();
+    await db.close();
+    await database.drop();
+  }
+  return { results, server: health.serverVersion };
+}
+
+async function main(): Promise<void> {
+  const options = parseBenchOptions(process.argv.slice(2), process.env);
+  const startedAt = new Date();
+  const results: ScenarioResult[] = [];
+  const servers: Record<string, string> = {};
+  const skipped: string[] = [];
+  for (const backend of options.backends) {
+    log(`\n== ${backend} ==`);
+    const outcome = await runBackend(backend, options, skipped);
+    results.push(...outcome.results);
+    servers[backend] = outcome.server;
+  }
+  const report: BenchReport = {
+    startedAt: startedAt.toISOString(),
+    durationSeconds: (Date.now() - startedAt.getTime()) / 1000,
+    mode: options.quick ? 'quick' : process.argv.some((argument) => argument.startsWith('--size')) ? 'custom' : 'full',
+    machine: { cpus: os.cpus().length, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.versions.node, platform: process.platform },
+    servers,
+    sizes: options.sizes,
+    results,
+    skipped,
+  };
+  log(`\n${printTable(results)}`);
+  for (const note of skipped) log(`skipped: ${note}`);
+  const missed = results.filter((result) => !result.met);
+  log(missed.length === 0 ? 'Every target met.' : `Targets not met: ${missed.map((result) => `${result.backend} ${result.id}`).join(', ')}`);
+  const saved = saveReport(report, root);
+  log(`Saved ${path.relative(root, saved.json)} and ${path.relative(root, saved.markdown)}`);
+  if (options.writeDocs) log(`Updated ${path.relative(root, writeDocs(report, root))}`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,124 @@
+/** Writes: logMetrics batches, a training loop through the run logger, and logPredictions. */
+import { createRunLogger } from '../../src/index.js';
+import { createRuns, type BenchContext } from '../context.js';
+import { metricName, metricValue, prediction, runBatches, toRawPrediction, toRawRows } from '../data.js';
+import { log, now, rateResult, seconds, type ScenarioResult } from '../measure.js';
+
+export async function logMetricsBatches(ctx: BenchContext): Promise<ScenarioResult[]> {
+  const { runs, metricsPerRun, stepsPerMetric } = ctx.sizes;
+  const total = runs * metricsPerRun * stepsPerMetric;
+  const results: ScenarioResult[] = [];
+  for (const batchSize of ctx.sizes.batchSizes) {
+    // The same batches for everyone, built before the clock starts.
+    const batches = [...runBatches(metricsPerRun, stepsPerMetric, batchSize)];
+    const rates: Record<string, number> = {};
+    for (const [label, insert] of Object.entries(ctx.raw.bulkMethods)) {
+      const runIds = await createRuns(ctx.db, runs, `raw-${batchSize}`);
+      const loggedAt = Date.now();
+      const rows = runIds.map((runId) => batches.map((batch) => toRawRows(runId, batch, loggedAt)));
+      const start = now();
+      for (const runRows of rows) for (const batch of runRows) await insert(batch);
+      rates[label] = total / seconds(start);
+      log(`  raw ${label}, batches of ${batchSize}: ${Math.round(rates[label]!)} points/s`);
+    }
+    const runIds = await createRuns(ctx.db, runs, `aimdb-${batchSize}`);
+    const start = now();
+    for (const runId of runIds) for (const batch of batches) await ctx.db.logMetrics(runId, batch);
+    const aimdbRate = total / seconds(start);
+    log(`  aimdb logMetrics, batches of ${batchSize}: ${Math.round(aimdbRate)} points/s`);
+    const [fastestLabel, fastestRate] = Object.entries(rates).sort((a, b) => b[1] - a[1])[0]!;
+    ctx.fastestBulk.set(batchSize, { label: fastestLabel, pointsPerSecond: fastestRate });
+    results.push(
+      rateResult({
+        backend: ctx.backend,
+        id: `log-metrics-${batchSize}`,
+        title: `logMetrics, batches of ${batchSize.toLocaleString('en')} (${total.toLocaleString('en')} points)`,
+        aimdb: aimdbRate,
+        baseline: fastestRate,
+        baselineLabel: fastestLabel,
+        target: 0.5,
+        details: Object.fromEntries(Object.entries(rates).map(([label, rate]) => [`raw ${label}`, Math.round(rate)])),
+      }),
+    );
+  }
+  return results;
+}
+
+export async function trainingLoop(ctx: BenchContext): Promise<ScenarioResult[]> {
+  const { loopPoints, perCallPoints } = ctx.sizes;
+  const [loggerRun, rawRun, perCallRun] = await createRuns(ctx.db, 3, 'loop');
+  const pointAt = (index: number) => ({ name: metricName(index % 10), value: metricValue(index % 10, Math.floor(index / 10)), step: Math.floor(index / 10) });
+
+  const rawStart = now();
+  const loggedAt = Date.now();
+  for (let index = 0; index < perCallPoints; index++) {
+    const point = pointAt(index);
+    await ctx.raw.insertOnePerTransaction({ run_id: rawRun!, name: point.name, step: point.step, value: point.value, logged_at: loggedAt });
+  }
+  const perCallRate = perCallPoints / seconds(rawStart);
+  log(`  raw one transaction per point: ${Math.round(perCallRate)} points/s`);
+
+  const callStart = now();
+  for (let index = 0; index < perCallPoints; index++) {
+    const point = pointAt(index);
+    await ctx.db.logMetric(perCallRun!, point.name, point.value, { step: point.step });
+  }
+  const logMetricRate = perCallPoints / seconds(callStart);
+  log(`  aimdb logMetric per point (no logger): ${Math.round(logMetricRate)} points/s`);
+
+  const loggerStart = now();
+  const logger = createRunLogger(ctx.db, loggerRun!);
+  for (let index = 0; index < loopPoints; index++) {
+    const point = pointAt(index);
+    await logger.log(point.name, point.value, { step: point.step });
+  }
+  // close() is inside the clock: a point counts once it is in the database.
+  await logger.close();
+  const loggerRate = loopPoints / seconds(loggerStart);
+  log(`  aimdb run logger, awaited per point, through close(): ${Math.round(loggerRate)} points/s`);
+  return [
+    rateResult({
+      backend: ctx.backend,
+      id: 'training-loop',
+      title: `training loop: await logger.log() per point (${loopPoints.toLocaleString('en')} points)`,
+      aimdb: loggerRate,
+      baseline: perCallRate,
+      baselineLabel: 'raw, one transaction per point',
+      target: 20,
+      details: { 'aimdb logMetric per point': Math.round(logMetricRate) },
+    }),
+  ];
+}
+
+export async function predictions(ctx: BenchContext): Promise<ScenarioResult[]> {
+  const { predictions: total, predictionBatch } = ctx.sizes;
+  const model = await ctx.db.createModel({ name: `bench-model-${Date.now()}` });
+  const version = await ctx.db.createModelVersion({ modelId: model.id });
+  const at = Date.now();
+  const inputs = Array.from({ length: total }, (_, index) => prediction(version.id, index, at));
+  const batches: (typeof inputs)[] = [];
+  for (let start = 0; start < total; start += predictionBatch) batches.push(inputs.slice(start, start + predictionBatch));
+  const rawBatches = batches.map((batch) => batch.map(toRawPrediction));
+
+  const rawStart = now();
+  for (const batch of rawBatches) await ctx.raw.insertPredictions(batch);
+  const rawRate = total / seconds(rawStart);
+  log(`  raw multi-row insert of predictions: ${Math.round(rawRate)} rows/s`);
+  const start = now();
+  for (const batch of batches) await ctx.db.logPredictions(batch);
+  const aimdbRate = total / seconds(start);
+  log(`  aimdb logPredictions: ${Math.round(aimdbRate)} rows/s`);
+  return [
+    rateResult({
+      backend: ctx.backend,
+      id: 'predictions',
+      title: `logPredictions, batches of ${predictionBatch.toLocaleString('en')} (${total.toLocaleString('en')} rows, JSON input/output)`,
+      unit: 'rows/s',
+      aimdb: aimdbRate,
+      baseline: rawRate,
+      baselineLabel: 'raw multi-row insert',
+      target: 0.5,
+    }),
+  ];
+}
+
