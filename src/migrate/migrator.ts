@@ -83,6 +83,9 @@ export async function schemaStatus(db: Kysely<any>): Promise<SchemaStatus> {
 
 /** Applies every pending migration. Throws the first failure with its migration's name. */
 export async function migrateToLatest(db: Kysely<any>, backend: Backend): Promise<MigrationResultSet> {
+  // A schema from a newer aimdb gets the plain 'upgrade aimdb' error, not the Migrator's
+  // "corrupted migrations".
+  await schemaStatus(db);
   const result = await migratorFor(db, backend).migrateToLatest();
   if (result.error !== undefined) {
     const failed = result.results?.find((item) => item.status === 'Error');

@@ -1,0 +1,145 @@
+/**
+ * Schema migrations on every backend: a fresh database migrates on open, `migrate: false` refuses an
+ * outdated schema with the command to run, the DDL a DBA would apply by hand works, down/up round
+ * trips, and a schema newer than this aimdb is refused.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { Kysely, sql } from 'kysely';
+import {
+  LATEST_SCHEMA_VERSION,
+  SchemaOutdatedError,
+  createAiDatabase,
+  migrationSql,
+  schemaStatus,
+  toConnectionSpec,
+  type AiDatabase,
+} from '../../src/index.js';
+import { createBackend } from '../../src/store/open.js';
+import { migrateDown, migrateToLatest, MIGRATION_TABLE } from '../../src/migrate/migrator.js';
+import type { Backend } from '../../src/store/backends/backend.js';
+import { testBackends, type ProvisionedDatabase } from '../support/backends.js';
+
+const TABLES = [
+  'models',
+  'model_versions',
+  'datasets',
+  'training_runs',
+  'hyperparameters',
+  'metrics',
+  'metric_summaries',
+  'experiments',
+  'experiment_runs',
+  'predictions',
+];
+
+function backendFor(url: string): Backend {
+  const spec = toConnectionSpec({ url });
+  if (spec.backend === 'http') throw new Error('not a SQL url');
+  return createBackend(spec);
+}
+
+async function tableNames(db: Kysely<any>): Promise<string[]> {
+  return (await db.introspection.getTables()).map((table) => table.name).sort();
+}
+
+describe.each(testBackends())('$name: migrations', (testBackend) => {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  /** A fresh, empty database and a raw Kysely handle on it (for SQLite in memory, the handle IS the database). */
+  async function emptyDatabase(): Promise<{ provisioned: ProvisionedDatabase; backend: Backend; raw: Kysely<any> }> {
+    const provisioned = await testBackend.provision();
+    const backend = backendFor(provisioned.url);
+    const raw = new Kysely<any>({ dialect: backend.dialect });
+    cleanups.push(async () => {
+      await raw.destroy();
+      await provisioned.drop();
+    });
+    return { provisioned, backend, raw };
+  }
+
+  async function open(url: string, options: { migrate?: boolean } = {}): Promise<AiDatabase> {
+    const db = await createAiDatabase({ url, ...options });
+    cleanups.push(() => db.close());
+    return db;
+  }
+
+  it('creates every table on first open and reports the latest schema version', async () => {
+    if (testBackend.name === 'sqlite-memory') {
+      // Each open of :memory: is a new database; check it through the store alone.
+      const db = await open('sqlite::memory:');
+      expect((await db.health()).schemaVersion).toBe(LATEST_SCHEMA_VERSION);
+      return;
+    }
+    const { provisioned, raw } = await emptyDatabase();
+    expect(await tableNames(raw)).toEqual([]);
+    const db = await open(provisioned.url);
+    const health = await db.health();
+    expect(health).toMatchObject({ schemaVersion: LATEST_SCHEMA_VERSION, latestSchemaVersion: LATEST_SCHEMA_VERSION });
+    expect(health.backend).toBe(testBackend.family);
+    expect(health.serverVersion.length).toBeGreaterThan(0);
+    expect(await tableNames(raw)).toEqual(expect.arrayContaining(TABLES));
+    const status = await schemaStatus(raw);
+    expect(status).toEqual({ current: LATEST_SCHEMA_VERSION, latest: LATEST_SCHEMA_VERSION, applied: [LATEST_SCHEMA_VERSION], pending: [] });
+    // Opening again is a no-op, not a second migration.
+    await open(provisioned.url);
+    expect((await schemaStatus(raw)).applied).toEqual([LATEST_SCHEMA_VERSION]);
+  });
+
+  it('with migrate: false refuses an empty database, naming `aimdb migrate up`, and creates nothing', async () => {
+    const { provisioned, raw } = await emptyDatabase();
+    const failure = createAiDatabase({ url: provisioned.url, migrate: false });
+    await expect(failure).rejects.toBeInstanceOf(SchemaOutdatedError);
+    await expect(failure).rejects.toThrow(/aimdb migrate up/);
+    if (testBackend.name !== 'sqlite-memory') expect(await tableNames(raw)).toEqual([]);
+  });
+
+  it('the DDL from migrationSql, applied by hand, gives a schema that opens with migrate: false', async () => {
+    const { provisioned, backend, raw } = await emptyDatabase();
+    const statements = await migrationSql(backend);
+    const ddl = statements.filter((statement) => !statement.startsWith('--'));
+    expect(statements).toContain(`-- migration ${LATEST_SCHEMA_VERSION}`);
+    expect(ddl.filter((statement) => /^create table/i.test(statement)).length).toBeGreaterThanOrEqual(TABLES.length);
+    const all = ddl.join(';\n');
+    if (testBackend.family === 'postgresql') expect(all).toMatch(/jsonb/);
+    if (testBackend.family === 'mysql') {
+      expect(all).toMatch(/`models`/);
+      expect(all).toMatch(/utf8mb4/);
+    }
+    if (testBackend.family === 'sqlite') expect(all).not.toMatch(/jsonb|utf8mb4/);
+    if (testBackend.name === 'sqlite-memory') return; // a by-hand schema cannot outlive its connection
+
+    for (const statement of ddl) await sql.raw(statement).execute(raw);
+    const db = await open(provisioned.url, { migrate: false });
+    const model = await db.createModel({ name: 'by-hand' });
+    expect((await db.createModelVersion({ modelId: model.id })).version).toBe(1);
+    expect((await db.health()).schemaVersion).toBe(LATEST_SCHEMA_VERSION);
+  });
+
+  it('migrates down to nothing and up again', async () => {
+    if (testBackend.name === 'sqlite-memory') return;
+    const { provisioned, backend, raw } = await emptyDatabase();
+    await migrateToLatest(raw, backend);
+    await migrateDown(raw, backend);
+    const remaining = await tableNames(raw);
+    for (const table of TABLES) expect(remaining).not.toContain(table);
+    expect((await schemaStatus(raw)).pending).toEqual([LATEST_SCHEMA_VERSION]);
+    await expect(createAiDatabase({ url: provisioned.url, migrate: false })).rejects.toBeInstanceOf(SchemaOutdatedError);
+    const db = await open(provisioned.url);
+    expect((await db.createModel({ name: 'again' })).id).toBeGreaterThan(0);
+  });
+
+  it('refuses a database whose schema is newer than this aimdb', async () => {
+    if (testBackend.name === 'sqlite-memory') return;
+    const { provisioned, backend, raw } = await emptyDatabase();
+    await migrateToLatest(raw, backend);
+    await raw.insertInto(MIGRATION_TABLE).values({ name: '9999-from-the-future', timestamp: new Date().toISOString() }).execute();
+    for (const migrate of [true, false]) {
+      const failure = createAiDatabase({ url: provisioned.url, migrate });
+      await expect(failure).rejects.toBeInstanceOf(SchemaOutdatedError);
+      await expect(failure).rejects.toThrow(/9999-from-the-future.*upgrade aimdb/);
+    }
+  });
+});
