@@ -54,6 +54,16 @@ function stageOf(error: unknown): FailureStage {
   return stage ?? 'command';
 }
 
+/** The command listing each entity kind the store names in NotFoundError. */
+const LIST_COMMAND_OF_ENTITY: Record<string, string> = {
+  model: 'aimdb models list',
+  'model version': 'aimdb versions list',
+  dataset: 'aimdb datasets list',
+  'training run': 'aimdb runs list',
+  experiment: 'aimdb experiments list',
+  prediction: 'aimdb predictions list',
+};
+
 export interface FailureReport {
   exitCode: ExitCode;
   /** One line, without the `aimdb:` prefix. */
@@ -75,7 +85,8 @@ export function describeFailure(error: unknown): FailureReport {
     return { exitCode: EXIT_CODES.usage, line: withHint(message, option === undefined ? 'see --help' : `check ${option}`) };
   }
   if (error instanceof NotFoundError) {
-    return { exitCode: EXIT_CODES.notFound, line: withHint(error.message, "list what exists with the matching 'list' command") };
+    const list = LIST_COMMAND_OF_ENTITY[error.entity];
+    return { exitCode: EXIT_CODES.notFound, line: withHint(error.message, list === undefined ? "list what exists with the matching 'list' command" : `see what exists with '${list}'`) };
   }
   if (error instanceof SchemaOutdatedError) {
     return { exitCode: EXIT_CODES.schema, line: withHint(error.message, "see 'aimdb migrate status'") };
@@ -102,7 +113,7 @@ function withHint(message: string, hint: string | undefined): string {
 
 function connectHint(message: string): string {
   if (/password|user name/i.test(message)) return 'check --user and --password (or AIMDB_PASSWORD), or the url';
-  if (/does not exist/i.test(message)) return 'create the database first, or pass --database NAME';
+  if (/does not exist/i.test(message)) return "e.g. 'createdb NAME' or 'CREATE DATABASE NAME', or pass --database for another";
   if (/unreachable/i.test(message)) return "check --host and --port (or --url), or run 'aimdb doctor'";
   return "run 'aimdb doctor' to see the connection aimdb tried";
 }

@@ -91,6 +91,8 @@ export interface CliDatabaseConfig {
   overrides: Array<{ field: string; source: SettingSource; name: string }>;
   /** The `server:` section of the config file, when one was read. */
   server: ServerConfig | undefined;
+  /** One sentence: which source chose the connection, and why. */
+  chosenBy: string;
 }
 
 type Field = keyof typeof DATABASE_ENV;
@@ -131,9 +133,16 @@ export async function resolveCliDatabaseConfig(command: Command): Promise<CliDat
     let base: DatabaseConfig = { ...resolved.config };
     const baseBackend = backendOf(base);
     const flagBackend = flags.backend ?? (flags.url !== undefined ? backendOfUrl(flags.url) : undefined);
-    if (flags.url !== undefined || (flagBackend !== undefined && flagBackend !== baseBackend)) {
+    const replaced = flags.url !== undefined || (flagBackend !== undefined && flagBackend !== baseBackend);
+    if (replaced) {
       base = Object.fromEntries(Object.entries(base).filter(([key]) => !(CONNECTION_FIELDS as readonly string[]).includes(key)));
     }
+    const overrideNames = overrides.map((item) => item.name).join(', ');
+    const chosenBy = replaced
+      ? `${overrideNames} (replacing the ${resolved.source === 'default' ? 'default SQLite file' : resolved.source === 'environment' ? 'AIMDB_DATABASE_URL' : `config file ${resolved.configPath ?? ''}`})`
+      : overrides.length > 0
+        ? `${resolved.reason}; overridden by ${overrideNames}`
+        : resolved.reason;
     const config: DatabaseConfig = { ...base, ...flags };
     if (options.echo === true) config.echo = true;
     const backend = backendOf(config);
@@ -146,7 +155,7 @@ export async function resolveCliDatabaseConfig(command: Command): Promise<CliDat
       delete config.database;
     }
     const spec = toConnectionSpec(config);
-    return { config, resolved, spec, overrides, server: resolved.server };
+    return { config, resolved, spec, overrides, server: resolved.server, chosenBy };
   } catch (error) {
     throw atStage(error, 'connect');
   }

@@ -68,7 +68,7 @@ export function buildProgram(context: CliContext = createCliContext()): Command 
     .exitOverride()
     .configureOutput({
       // Commander's own errors (unknown option, bad value) become our one-line format.
-      outputError: (text, write) => write(`aimdb: ${text.trim().replace(/^error: /, '')} — see 'aimdb --help'\n`),
+      outputError: (text, write) => write(`aimdb: ${text.trim().replace(/^error: /, '').replace(/\s*\n\s*/g, ' ')} — see 'aimdb --help'\n`),
     })
     .addHelpText(
       'after',
@@ -114,6 +114,11 @@ function debugDetails(error: unknown): string {
  * shells report as 130); `aimdb serve` installs its own handlers to close the server cleanly.
  */
 export async function main(): Promise<void> {
+  // `aimdb runs list | head` closes the pipe early; that is the reader's choice, not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? EXIT_CODES.ok);
+    throw error;
+  });
   // exitCode instead of process.exit(), so piped stdout is flushed completely.
   process.exitCode = await runCli(process.argv);
 }

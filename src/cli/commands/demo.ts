@@ -46,7 +46,7 @@ export function register(program: Command, context: CliContext): void {
         if (!quietReporter) {
           output.heading('AI Model Database demo');
           output.line(`  database: ${describeConnection(resolved.spec)}`);
-          output.line(`  chosen by: ${resolved.overrides.length > 0 ? resolved.overrides.map((item) => item.name).join(', ') : resolved.resolved.reason}`);
+          output.line(`  chosen by: ${resolved.chosenBy}`);
         }
         let result;
         try {

@@ -82,6 +82,7 @@ export function register(program: Command, context: CliContext): void {
         source: resolved.resolved.source,
         configFile: resolved.resolved.configPath ?? null,
         reason: resolved.resolved.reason,
+        chosenBy: resolved.chosenBy,
         overrides: resolved.overrides.map(({ field, source, name }) => ({ field, source, name })),
         environment: {
           AIMDB_CONFIG: process.env.AIMDB_CONFIG || null,
@@ -101,8 +102,8 @@ export function register(program: Command, context: CliContext): void {
         output.fields([
           ['backend', spec.backend],
           ['connection', report.connection],
-          ['chosen from', `${report.source}${report.configFile === null ? '' : ` (${report.configFile})`}`],
-          ['why', report.reason],
+          ['config file', report.configFile ?? 'none'],
+          ['chosen by', resolved.chosenBy],
           ['auto-detect order', 'flags > AIMDB_* variables > --config / $AIMDB_CONFIG / ./aimdb.config.{yaml,yml,json} > $AIMDB_DATABASE_URL > ./aimdb.sqlite'],
           ['overridden by', report.overrides.length === 0 ? 'nothing' : report.overrides.map((item) => `${item.field} ← ${item.name}`).join(', ')],
           ...(pool === undefined

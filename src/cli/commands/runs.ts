@@ -115,8 +115,8 @@ export function register(program: Command, context: CliContext): void {
           ['duration', formatDuration(run.durationMs)],
           ['tags', formatJson(run.tags, 100)],
           ['config', formatJson(run.config, 100)],
-          ['notes', run.notes],
-          ['error', run.error],
+          ...(run.notes === null ? [] : ([['notes', run.notes]] as Array<[string, string]>)),
+          ...(run.error === null ? [] : ([['error', run.error]] as Array<[string, string]>)),
         ]);
         output.line();
         output.heading(`Hyperparameters (${Object.keys(hyperparameters).length})`);

@@ -1,15 +1,10 @@
 /** `aimdb serve`: the REST API (and the dashboard, when built) over the configured database. */
 import { Option, type Command } from 'commander';
-import type { DatabaseConfig, ServerConfig } from '../../config/config.js';
+import type { ServerConfig } from '../../config/config.js';
 import { atStage, CliError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { parsePort } from '../database-options.js';
-
-/** The shape of src/server/serve.ts, loaded only when `serve` runs so other commands stay light. */
-interface ServeModule {
-  startServer(options: { database: DatabaseConfig; server?: ServerConfig; uiDir?: string }): Promise<{ url: string; close(): Promise<void> }>;
-}
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -30,10 +25,9 @@ export function register(program: Command, context: CliContext): void {
         ...(options.port === undefined ? {} : { port: options.port }),
         ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
       };
-      // A variable specifier: the server module is built by its own package part and loaded lazily.
-      const serveModulePath = '../../server/serve.js';
-      const { startServer } = (await import(serveModulePath)) as ServeModule;
-      let started: Awaited<ReturnType<ServeModule['startServer']>>;
+      // Loaded lazily so the other commands never pay for Fastify at start-up.
+      const { startServer } = await import('../../server/serve.js');
+      let started: Awaited<ReturnType<typeof startServer>>;
       try {
         started = await startServer({ database: resolved.config, server, ...(options.uiDir === undefined ? {} : { uiDir: options.uiDir }) });
       } catch (error) {
