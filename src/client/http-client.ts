@@ -86,7 +86,7 @@ class HttpAiDatabase implements AiDatabase {
   async #call(
     method: HttpMethod,
     path: string,
-    extra: { query?: Record<string, unknown> | undefined; body?: unknown; idempotent?: boolean } = {},
+    extra: { query?: Record<string, unknown> | undefined; body?: unknown; bodyName?: string; idempotent?: boolean } = {},
   ): Promise<unknown> {
     if (this.#closed) throw new BackendError('this AiDatabase was closed');
     return this.#transport.send({
@@ -94,12 +94,13 @@ class HttpAiDatabase implements AiDatabase {
       path,
       query: extra.query,
       body: extra.body,
+      bodyName: extra.bodyName,
       idempotent: extra.idempotent ?? (method === 'GET' || method === 'PUT' || method === 'DELETE'),
     });
   }
 
   async createModel(input: Parameters<AiDatabase['createModel']>[0]): Promise<Model> {
-    return decodeModel(await this.#call('POST', '/models', { body: input }));
+    return decodeModel(await this.#call('POST', '/models', { body: input, bodyName: 'model' }));
   }
   async getModel(idOrName: number | string): Promise<Model> {
     return decodeModel(await this.#call('GET', `/models/${segment(idOrName)}`));
@@ -108,14 +109,14 @@ class HttpAiDatabase implements AiDatabase {
     return decodePage(await this.#call('GET', '/models', { query }), decodeModel);
   }
   async updateModel(idOrName: number | string, patch: Parameters<AiDatabase['updateModel']>[1]): Promise<Model> {
-    return decodeModel(await this.#call('PATCH', `/models/${segment(idOrName)}`, { body: patch }));
+    return decodeModel(await this.#call('PATCH', `/models/${segment(idOrName)}`, { body: patch, bodyName: 'model' }));
   }
   async deleteModel(idOrName: number | string): Promise<void> {
     await this.#call('DELETE', `/models/${segment(idOrName)}`);
   }
 
   async createModelVersion(input: Parameters<AiDatabase['createModelVersion']>[0]): Promise<ModelVersion> {
-    return decodeModelVersion(await this.#call('POST', '/model-versions', { body: input }));
+    return decodeModelVersion(await this.#call('POST', '/model-versions', { body: input, bodyName: 'modelVersion' }));
   }
   async getModelVersions(modelIdOrName: number | string, query?: Parameters<AiDatabase['getModelVersions']>[1]) {
     return decodeArray(await this.#call('GET', `/models/${segment(modelIdOrName)}/versions`, { query }), decodeModelVersion);
@@ -127,14 +128,14 @@ class HttpAiDatabase implements AiDatabase {
     return decodeModelVersion(await this.#call('GET', `/models/${segment(modelIdOrName)}/versions/${segment(version)}`));
   }
   async updateModelVersion(id: number, patch: Parameters<AiDatabase['updateModelVersion']>[1]): Promise<ModelVersion> {
-    return decodeModelVersion(await this.#call('PATCH', `/model-versions/${segment(id)}`, { body: patch }));
+    return decodeModelVersion(await this.#call('PATCH', `/model-versions/${segment(id)}`, { body: patch, bodyName: 'modelVersion' }));
   }
   async deleteModelVersion(id: number): Promise<void> {
     await this.#call('DELETE', `/model-versions/${segment(id)}`);
   }
 
   async createDataset(input: Parameters<AiDatabase['createDataset']>[0]): Promise<Dataset> {
-    return decodeDataset(await this.#call('POST', '/datasets', { body: input }));
+    return decodeDataset(await this.#call('POST', '/datasets', { body: input, bodyName: 'dataset' }));
   }
   async getDataset(idOrName: number | string, version?: string): Promise<Dataset> {
     return decodeDataset(await this.#call('GET', `/datasets/${segment(idOrName)}`, { query: { version } }));
@@ -143,17 +144,17 @@ class HttpAiDatabase implements AiDatabase {
     return decodePage(await this.#call('GET', '/datasets', { query }), decodeDataset);
   }
   async updateDataset(id: number, patch: Parameters<AiDatabase['updateDataset']>[1]): Promise<Dataset> {
-    return decodeDataset(await this.#call('PATCH', `/datasets/${segment(id)}`, { body: patch }));
+    return decodeDataset(await this.#call('PATCH', `/datasets/${segment(id)}`, { body: patch, bodyName: 'dataset' }));
   }
   async deleteDataset(id: number): Promise<void> {
     await this.#call('DELETE', `/datasets/${segment(id)}`);
   }
 
   async createTrainingRun(input?: Parameters<AiDatabase['createTrainingRun']>[0]): Promise<TrainingRun> {
-    return decodeTrainingRun(await this.#call('POST', '/runs', { body: input ?? {} }));
+    return decodeTrainingRun(await this.#call('POST', '/runs', { body: input ?? {}, bodyName: 'trainingRun' }));
   }
   async updateTrainingRun(id: number, patch: Parameters<AiDatabase['updateTrainingRun']>[1]): Promise<TrainingRun> {
-    return decodeTrainingRun(await this.#call('PATCH', `/runs/${segment(id)}`, { body: patch }));
+    return decodeTrainingRun(await this.#call('PATCH', `/runs/${segment(id)}`, { body: patch, bodyName: 'trainingRun' }));
   }
   async getTrainingRun(id: number): Promise<TrainingRun> {
     return decodeTrainingRun(await this.#call('GET', `/runs/${segment(id)}`));
@@ -167,7 +168,7 @@ class HttpAiDatabase implements AiDatabase {
 
   async logHyperparameters(runId: number, values: Record<string, JsonValue>): Promise<void> {
     // Re-logging identical values is a no-op, so a retried request is harmless.
-    await this.#call('POST', `/runs/${segment(runId)}/hyperparameters`, { body: values, idempotent: true });
+    await this.#call('POST', `/runs/${segment(runId)}/hyperparameters`, { body: values, bodyName: 'hyperparameters', idempotent: true });
   }
   async getHyperparameters(runId: number): Promise<Record<string, JsonValue>> {
     return (await this.#call('GET', `/runs/${segment(runId)}/hyperparameters`)) as Record<string, JsonValue>;
@@ -199,7 +200,7 @@ class HttpAiDatabase implements AiDatabase {
   }
 
   async createExperiment(input: Parameters<AiDatabase['createExperiment']>[0]): Promise<Experiment> {
-    return decodeExperiment(await this.#call('POST', '/experiments', { body: input }));
+    return decodeExperiment(await this.#call('POST', '/experiments', { body: input, bodyName: 'experiment' }));
   }
   async getExperiment(idOrName: number | string): Promise<Experiment> {
     return decodeExperiment(await this.#call('GET', `/experiments/${segment(idOrName)}`));
@@ -208,7 +209,7 @@ class HttpAiDatabase implements AiDatabase {
     return decodePage(await this.#call('GET', '/experiments', { query }), decodeExperiment);
   }
   async updateExperiment(idOrName: number | string, patch: Parameters<AiDatabase['updateExperiment']>[1]): Promise<Experiment> {
-    return decodeExperiment(await this.#call('PATCH', `/experiments/${segment(idOrName)}`, { body: patch }));
+    return decodeExperiment(await this.#call('PATCH', `/experiments/${segment(idOrName)}`, { body: patch, bodyName: 'experiment' }));
   }
   async deleteExperiment(idOrName: number | string): Promise<void> {
     await this.#call('DELETE', `/experiments/${segment(idOrName)}`);
@@ -224,7 +225,7 @@ class HttpAiDatabase implements AiDatabase {
   }
 
   async logPrediction(input: Parameters<AiDatabase['logPrediction']>[0]): Promise<Prediction> {
-    return decodePrediction(await this.#call('POST', '/predictions', { body: input }));
+    return decodePrediction(await this.#call('POST', '/predictions', { body: input, bodyName: 'prediction' }));
   }
   async logPredictions(inputs: Parameters<AiDatabase['logPredictions']>[0]): Promise<WriteResult> {
     return (await this.#call('POST', '/predictions/batch', { body: { predictions: inputs } })) as WriteResult;

@@ -2,7 +2,7 @@
  * One JSON request to an aimdb server: bearer token, typed errors rebuilt from the wire, and
  * retries when the connection fails. Keep-alive comes from fetch's pooled dispatcher.
  */
-import { BackendError, errorFromWire, type AimdbError } from '../core/errors.js';
+import { BackendError, ValidationError, errorFromWire, type AimdbError } from '../core/errors.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -21,6 +21,8 @@ export interface HttpRequest {
   path: string;
   query?: Record<string, unknown> | undefined;
   body?: unknown;
+  /** How the store names the body in error fields (`model`, `hyperparameters`); none for envelopes. */
+  bodyName?: string | undefined;
   /**
    * Whether sending the request twice has the effect of sending it once. A connection that failed
    * after the request may have reached the server is retried only then; a refused connection
@@ -60,6 +62,33 @@ export function toQueryString(query: Record<string, unknown> | undefined): strin
   return text === '' ? '' : `?${text}`;
 }
 
+/**
+ * The path of the first NaN or ±Infinity in a value, or undefined. JSON.stringify would quietly turn
+ * them into null, where the embedded store rejects them; checking here keeps both the same.
+ */
+export function findNonFiniteNumber(value: unknown, path: string[] = []): string[] | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : path;
+  if (value === null || typeof value !== 'object' || value instanceof Date) return undefined;
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) {
+      const item: unknown = value[index];
+      if (typeof item === 'object' || typeof item === 'number') {
+        const found = findNonFiniteNumber(item, [...path, String(index)]);
+        if (found !== undefined) return found;
+      }
+    }
+    return undefined;
+  }
+  for (const key of Object.keys(value)) {
+    const item = (value as Record<string, unknown>)[key];
+    if (typeof item === 'object' || typeof item === 'number') {
+      const found = findNonFiniteNumber(item, [...path, key]);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
+}
+
 /** Sends JSON requests to one server; see HttpRequest for the retry rule. */
 export class HttpTransport {
   readonly #baseUrl: string;
@@ -81,6 +110,14 @@ export class HttpTransport {
     const headers = { ...this.#headers };
     let body: string | undefined;
     if (request.body !== undefined) {
+      const nonFinite = findNonFiniteNumber(request.body);
+      if (nonFinite !== undefined) {
+        const field = [request.bodyName, ...nonFinite].filter((part) => part !== undefined && part !== '').join('.');
+        throw new ValidationError(
+          `${field}: must be a finite number (JSON cannot carry NaN or Infinity; only metric values may be non-finite)`,
+          { field },
+        );
+      }
       headers['content-type'] = 'application/json';
       body = JSON.stringify(request.body);
     }

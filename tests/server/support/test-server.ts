@@ -1,0 +1,65 @@
+/**
+ * A real aimdb server for tests: a fresh database on a test backend, the app listening on a random
+ * loopback port, and everything torn down again.
+ */
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { ServerConfig } from '../../../src/config/config.js';
+import { buildApp } from '../../../src/server/app.js';
+import { openSqlDatabase } from '../../../src/store/open.js';
+import type { SqlAiDatabase } from '../../../src/store/sql/sql-ai-database.js';
+import type { ProvisionedDatabase, TestBackend } from '../../support/backends.js';
+
+export interface TestServer {
+  /** Base URL, e.g. http://127.0.0.1:41234 */
+  url: string;
+  app: FastifyInstance;
+  /** The database behind the server, for checking what a request stored. */
+  db: SqlAiDatabase;
+  databaseUrl: string;
+  close(): Promise<void>;
+}
+
+/** Starts an app over an existing database URL (its own pool). */
+export async function startAppOn(
+  databaseUrl: string,
+  server: ServerConfig = {},
+  extra: { uiDir?: string | false; logger?: false | Record<string, unknown> } = {},
+): Promise<Omit<TestServer, 'close'> & { close(): Promise<void> }> {
+  const db = await openSqlDatabase({ url: databaseUrl });
+  const app = await buildApp({ db, server, logger: extra.logger ?? false, uiDir: extra.uiDir ?? false });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = app.server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    app,
+    db,
+    databaseUrl,
+    close: async () => {
+      await app.close();
+      await db.close();
+    },
+  };
+}
+
+/** Provisions a fresh database on the backend and starts a server over it. */
+export async function startTestServer(
+  backend: TestBackend,
+  server: ServerConfig = {},
+  extra: { uiDir?: string | false; logger?: false | Record<string, unknown> } = {},
+): Promise<TestServer> {
+  const provisioned: ProvisionedDatabase = await backend.provision();
+  try {
+    const started = await startAppOn(provisioned.url, server, extra);
+    return {
+      ...started,
+      close: async () => {
+        await started.close();
+        await provisioned.drop();
+      },
+    };
+  } catch (error) {
+    await provisioned.drop();
+    throw error;
+  }
+}
