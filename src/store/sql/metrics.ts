@@ -8,7 +8,6 @@ import { sql } from 'kysely';
 import type { MetricBucket, MetricPoint, MetricSummary, WriteResult } from '../../core/entities.js';
 import { NotFoundError } from '../../core/errors.js';
 import {
-  metricBatchSchema,
   metricBucketQuerySchema,
   metricQuerySchema,
   parseInput,
@@ -16,15 +15,42 @@ import {
   type MetricPointInput,
   type MetricQuery,
 } from '../../core/schemas.js';
+import { insertRows } from './bulk-insert.js';
 import { chunksFor, guarded, withTransaction, type StoreContext } from './context.js';
 import { decodeDouble, encodeDouble, toMetricPoint, toMetricSummary } from './mappers.js';
+import { validateMetricBatch } from './metric-batch-validation.js';
 import type { MetricSummariesTable, MetricsTable } from './tables.js';
 
 type MetricRow = MetricsTable;
 type SummaryRow = MetricSummariesTable;
 
-const METRIC_COLUMNS = 7;
-const SUMMARY_COLUMNS = 9;
+const METRIC_COLUMNS = ['run_id', 'name', 'step', 'value', 'value_kind', 'epoch', 'logged_at'] as const;
+const SUMMARY_COLUMNS = [
+  'run_id',
+  'name',
+  'last_value',
+  'last_kind',
+  'last_step',
+  'last_logged_at',
+  'min_value',
+  'max_value',
+  'count',
+] as const;
+const SUMMARY_UPDATES = SUMMARY_COLUMNS.slice(2);
+const METRIC_UPDATES = ['value', 'value_kind', 'epoch', 'logged_at'] as const;
+
+const metricValues = (row: MetricRow): unknown[] => [row.run_id, row.name, row.step, row.value, row.value_kind, row.epoch, row.logged_at];
+const summaryValues = (row: SummaryRow): unknown[] => [
+  row.run_id,
+  row.name,
+  row.last_value,
+  row.last_kind,
+  row.last_step,
+  row.last_logged_at,
+  row.min_value,
+  row.max_value,
+  row.count,
+];
 
 /** Locks the run row (serialising writers of one run's metrics) and fails if it does not exist. */
 async function lockRun(ctx: StoreContext, runId: number): Promise<void> {
@@ -104,7 +130,7 @@ async function recomputeSummary(ctx: StoreContext, runId: number, name: string):
 }
 
 export async function logMetrics(ctx: StoreContext, runId: number, points: MetricPointInput[]): Promise<WriteResult> {
-  const batch = parseInput(metricBatchSchema, points, 'points');
+  const batch = validateMetricBatch(points, 'points');
   if (batch.length === 0) return { written: 0 };
   const now = ctx.now();
   return guarded(ctx, () =>
@@ -113,18 +139,23 @@ export async function logMetrics(ctx: StoreContext, runId: number, points: Metri
       const names = [...new Set(batch.map((point) => point.name))];
       const summaries = await loadSummaries(tx, runId, names);
 
-      // Assign omitted steps (one past the highest known) and keep the last point per (name, step).
+      // Assign omitted steps (one past the highest known) and group points by series.
       const nextStep = new Map<string, number>();
       for (const name of names) {
         const summary = summaries.get(name);
         nextStep.set(name, summary === undefined ? 0 : Number(summary.last_step) + 1);
       }
-      const byKey = new Map<string, MetricRow>();
+      let seriesPoints = new Map<string, MetricRow[]>();
+      // Steps rising within each series (the usual case) cannot repeat a (name, step).
+      let rising = true;
       for (const point of batch) {
-        const step = point.step ?? nextStep.get(point.name)!;
-        nextStep.set(point.name, Math.max(nextStep.get(point.name)!, step + 1));
+        const next = nextStep.get(point.name)!;
+        const step = point.step ?? next;
+        const list = seriesPoints.get(point.name);
+        if (list !== undefined && step <= Number(list[list.length - 1]!.step)) rising = false;
+        nextStep.set(point.name, Math.max(next, step + 1));
         const encoded = encodeDouble(point.value);
-        byKey.set(`${point.name}\u0000${step}`, {
+        const row: MetricRow = {
           run_id: runId,
           name: point.name,
           step,
@@ -132,61 +163,53 @@ export async function logMetrics(ctx: StoreContext, runId: number, points: Metri
           value_kind: encoded.kind,
           epoch: point.epoch ?? null,
           logged_at: point.timestamp?.getTime() ?? now,
-        });
-      }
-
-      const seriesPoints = new Map<string, MetricRow[]>();
-      for (const row of byKey.values()) {
-        const list = seriesPoints.get(row.name);
-        if (list === undefined) seriesPoints.set(row.name, [row]);
+        };
+        if (list === undefined) seriesPoints.set(point.name, [row]);
         else list.push(row);
       }
-      const appended: MetricRow[] = [];
-      const rewritten: MetricRow[] = [];
-      const rewrittenNames: string[] = [];
+      if (!rising) seriesPoints = lastPointPerStep(seriesPoints);
+
+      const appended: unknown[][] = [];
+      const rewritten: unknown[][] = [];
+      const rewrittenNames = new Set<string>();
+      let written = 0;
       for (const [name, rows] of seriesPoints) {
+        written += rows.length;
         const summary = summaries.get(name);
         const isAppend = summary === undefined || rows.every((row) => Number(row.step) > Number(summary.last_step));
-        if (isAppend) appended.push(...rows);
-        else {
-          rewritten.push(...rows);
-          rewrittenNames.push(name);
-        }
+        const target = isAppend ? appended : rewritten;
+        for (const row of rows) target.push(metricValues(row));
+        if (!isAppend) rewrittenNames.add(name);
       }
+      await insertRows(tx, 'metrics', METRIC_COLUMNS, appended);
+      await insertRows(tx, 'metrics', METRIC_COLUMNS, rewritten, 'upsert', (query) =>
+        tx.backend.upsert(query, ['run_id', 'name', 'step'], METRIC_UPDATES),
+      );
 
-      for (const chunk of chunksFor(tx, appended, METRIC_COLUMNS)) {
-        await tx.db.insertInto('metrics').values(chunk).execute();
-      }
-      for (const chunk of chunksFor(tx, rewritten, METRIC_COLUMNS)) {
-        await tx.backend
-          .upsert(tx.db.insertInto('metrics').values(chunk), ['run_id', 'name', 'step'], ['value', 'value_kind', 'epoch', 'logged_at'])
-          .execute();
-      }
-
-      const newSummaries: SummaryRow[] = [];
+      const newSummaries: unknown[][] = [];
       for (const [name, rows] of seriesPoints) {
-        newSummaries.push(
-          rewrittenNames.includes(name)
-            ? await recomputeSummary(tx, runId, name)
-            : mergeSummary(runId, name, summaries.get(name), rows),
-        );
+        const summary = rewrittenNames.has(name)
+          ? await recomputeSummary(tx, runId, name)
+          : mergeSummary(runId, name, summaries.get(name), rows);
+        newSummaries.push(summaryValues(summary));
       }
-      for (const chunk of chunksFor(tx, newSummaries, SUMMARY_COLUMNS)) {
-        await tx.backend
-          .upsert(tx.db.insertInto('metric_summaries').values(chunk), ['run_id', 'name'], [
-            'last_value',
-            'last_kind',
-            'last_step',
-            'last_logged_at',
-            'min_value',
-            'max_value',
-            'count',
-          ])
-          .execute();
-      }
-      return { written: byKey.size };
+      await insertRows(tx, 'metric_summaries', SUMMARY_COLUMNS, newSummaries, 'upsert', (query) =>
+        tx.backend.upsert(query, ['run_id', 'name'], SUMMARY_UPDATES),
+      );
+      return { written };
     }),
   );
+}
+
+/** Keeps the last point sent for each (name, step), as re-sending a point replaces it. */
+function lastPointPerStep(seriesPoints: Map<string, MetricRow[]>): Map<string, MetricRow[]> {
+  const result = new Map<string, MetricRow[]>();
+  for (const [name, rows] of seriesPoints) {
+    const byStep = new Map<number, MetricRow>();
+    for (const row of rows) byStep.set(Number(row.step), row);
+    result.set(name, [...byStep.values()]);
+  }
+  return result;
 }
 
 export async function getMetrics(ctx: StoreContext, runId: number, query: MetricQuery = {}): Promise<MetricPoint[]> {

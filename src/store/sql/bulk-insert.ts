@@ -1,0 +1,85 @@
+/**
+ * Multi-row INSERTs without per-batch query building. Building and compiling a 10,000-row insert
+ * with Kysely costs about as much as the database takes to store it, so each statement shape is
+ * compiled once (by Kysely, so the SQL is still the dialect's own) and reused with fresh parameters.
+ * Rows go in chunks whose sizes are powers of two, which keeps the number of shapes per table small
+ * (at most one per power of two) whatever batch sizes callers use.
+ */
+import { CompiledQuery, type InsertQueryBuilder } from 'kysely';
+import type { Backend } from '../backends/backend.js';
+import type { StoreContext } from './context.js';
+import type { Tables } from './tables.js';
+
+/**
+ * Rows per statement at most. Larger statements stop paying off well before the parameter limit:
+ * parsing a statement of thousands of rows costs more than the round trips it saves (measured with
+ * `npm run bench`; see docs/decisions/0500-bulk-metric-writes.md).
+ */
+const MAX_ROWS_PER_STATEMENT = 1024;
+
+type InsertBuilder = InsertQueryBuilder<Tables, keyof Tables, any>;
+
+/** Compiled SQL per backend and statement shape. */
+const statementCache = new WeakMap<Backend, Map<string, string>>();
+
+/** Rows per statement for a table of `columns` columns: a power of two within the parameter limit. */
+export function rowsPerStatement(backend: Backend, columns: number): number {
+  const limit = Math.min(MAX_ROWS_PER_STATEMENT, Math.floor(backend.capabilities.maxBindParameters / columns));
+  return 2 ** Math.floor(Math.log2(Math.max(1, limit)));
+}
+
+/**
+ * Inserts `rows` (each an array of values in `columns` order) into `table`, in as few statements as
+ * the chunking allows. `decorate` adds an ON CONFLICT / ON DUPLICATE KEY clause when needed; `shape`
+ * names that variant in the cache.
+ */
+export async function insertRows(
+  ctx: StoreContext,
+  table: keyof Tables,
+  columns: readonly string[],
+  rows: readonly unknown[][],
+  shape = 'insert',
+  decorate: (query: InsertBuilder) => InsertBuilder = (query) => query,
+): Promise<void> {
+  const maxRows = rowsPerStatement(ctx.backend, columns.length);
+  let offset = 0;
+  while (offset < rows.length) {
+    const remaining = rows.length - offset;
+    const count = remaining >= maxRows ? maxRows : 2 ** Math.floor(Math.log2(remaining));
+    const parameters: unknown[] = new Array(count * columns.length);
+    let index = 0;
+    for (let row = offset; row < offset + count; row++) {
+      const values = rows[row]!;
+      for (let column = 0; column < columns.length; column++) parameters[index++] = values[column];
+    }
+    const sqlText = statementSql(ctx, table, columns, count, shape, decorate);
+    await ctx.db.executeQuery(CompiledQuery.raw(sqlText, parameters));
+    offset += count;
+  }
+}
+
+function statementSql(
+  ctx: StoreContext,
+  table: keyof Tables,
+  columns: readonly string[],
+  count: number,
+  shape: string,
+  decorate: (query: InsertBuilder) => InsertBuilder,
+): string {
+  let cache = statementCache.get(ctx.backend);
+  if (cache === undefined) statementCache.set(ctx.backend, (cache = new Map()));
+  const key = `${table}|${shape}|${columns.join(',')}|${count}`;
+  const cached = cache.get(key);
+  if (cached !== undefined) return cached;
+  // Distinct marker values let us check that Kysely binds parameters row by row, column by column.
+  const rows = Array.from({ length: count }, (_, row) =>
+    Object.fromEntries(columns.map((column, position) => [column, row * columns.length + position])),
+  );
+  const compiled = decorate(ctx.db.insertInto(table).values(rows as never)).compile();
+  const order = compiled.parameters;
+  if (order.length !== count * columns.length || order.some((value, position) => value !== position)) {
+    throw new Error(`bulk insert into ${table}: unexpected parameter order in the compiled statement`);
+  }
+  cache.set(key, compiled.sql);
+  return compiled.sql;
+}
