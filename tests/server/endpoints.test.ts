@@ -1,0 +1,244 @@
+/**
+ * Every REST endpoint over real HTTP on a random loopback port, on every backend: status codes,
+ * answer shapes, the wire encodings (ISO times, "NaN"/"Infinity" metric values) and query parsing.
+ * The last test checks that every route of the API was called.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API_ROUTES } from '../../src/server/routes/index.js';
+import { testBackends } from '../support/backends.js';
+import { call, type HttpAnswer, type HttpCallOptions } from './support/http.js';
+import { startTestServer, type TestServer } from './support/test-server.js';
+
+const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+const routePatterns = API_ROUTES.map((route) => ({
+  key: `${route.method} ${route.url}`,
+  method: route.method,
+  pattern: new RegExp(`^${route.url.replace(/:[A-Za-z]+/g, '[^/]+')}$`),
+}));
+
+describe.each(testBackends())('REST endpoints on $name', (backend) => {
+  let server: TestServer;
+  const called = new Set<string>();
+
+  async function api(method: string, path: string, options?: HttpCallOptions): Promise<HttpAnswer> {
+    const pathname = path.split('?')[0]!;
+    const route = routePatterns.find((candidate) => candidate.method === method && candidate.pattern.test(pathname));
+    if (route !== undefined) called.add(route.key);
+    return call(server.url, method, path, options);
+  }
+
+  beforeAll(async () => {
+    server = await startTestServer(backend);
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('answers the health probes, health and statistics', async () => {
+    expect((await call(server.url, 'GET', '/healthz')).body).toEqual({ status: 'ok' });
+    const ready = await call(server.url, 'GET', '/readyz');
+    expect(ready.status).toBe(200);
+    expect(ready.body.status).toBe('ready');
+    const health = await api('GET', '/api/v1/health');
+    expect(health.status).toBe(200);
+    expect(health.body.backend).toBe(backend.family);
+    expect(health.body.schemaVersion).toBe(health.body.latestSchemaVersion);
+    const statistics = await api('GET', '/api/v1/statistics');
+    expect(statistics.status).toBe(200);
+    expect(statistics.body.counts.models).toBe(0);
+    expect(statistics.body.latest.modelCreatedAt).toBeNull();
+    expect(ready.headers.get('x-request-id')).toMatch(/[0-9a-f-]{36}/);
+  });
+
+  it('creates, reads, lists, updates and deletes models and their versions', async () => {
+    const created = await api('POST', '/api/v1/models', { body: { name: 'resnet', framework: 'pytorch', metadata: { at: '2020-01-01T00:00:00.000Z' } } });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ name: 'resnet', framework: 'pytorch', latestVersion: 0, tags: {} });
+    expect(created.body.createdAt).toMatch(ISO);
+    const id = created.body.id as number;
+    expect((await api('GET', `/api/v1/models/${id}`)).body.name).toBe('resnet');
+    expect((await api('GET', '/api/v1/models/resnet')).body.id).toBe(id);
+    await api('POST', '/api/v1/models', { body: { name: 'bert', framework: 'jax' } });
+    const page = await api('GET', '/api/v1/models?limit=1');
+    expect(page.body.items).toHaveLength(1);
+    expect(page.body.items[0].name).toBe('bert');
+    const next = await api('GET', `/api/v1/models?limit=1&cursor=${encodeURIComponent(page.body.nextCursor)}`);
+    expect(next.body.items.map((model: { name: string }) => model.name)).toEqual(['resnet']);
+    expect((await api('GET', '/api/v1/models?framework=pytorch')).body.items).toHaveLength(1);
+    expect((await api('GET', '/api/v1/models?nameContains=ESN')).body.items[0].name).toBe('resnet');
+    const updated = await api('PATCH', '/api/v1/models/resnet', { body: { description: 'image classifier' } });
+    expect(updated.status).toBe(200);
+    expect(updated.body.description).toBe('image classifier');
+
+    const v1 = await api('POST', '/api/v1/model-versions', { body: { modelId: id, checkpointUri: 's3://b/1' } });
+    expect(v1.status).toBe(201);
+    expect(v1.body).toMatchObject({ modelId: id, version: 1, status: 'none' });
+    const v2 = await api('POST', '/api/v1/model-versions', { body: { modelId: id } });
+    expect(v2.body.version).toBe(2);
+    expect((await api('GET', `/api/v1/models/${id}/versions`)).body.map((v: { version: number }) => v.version)).toEqual([1, 2]);
+    expect((await api('GET', `/api/v1/models/resnet/versions/2`)).body.id).toBe(v2.body.id);
+    expect((await api('GET', `/api/v1/model-versions/${v1.body.id}`)).body.checkpointUri).toBe('s3://b/1');
+    const promoted = await api('PATCH', `/api/v1/model-versions/${v1.body.id}`, { body: { status: 'production' } });
+    expect(promoted.body.status).toBe('production');
+    expect((await api('GET', `/api/v1/models/${id}/versions?status=production`)).body).toHaveLength(1);
+    expect((await api('DELETE', `/api/v1/model-versions/${v2.body.id}`)).status).toBe(204);
+    expect((await api('GET', `/api/v1/model-versions/${v2.body.id}`)).status).toBe(404);
+    expect((await api('DELETE', '/api/v1/models/bert')).status).toBe(204);
+    const gone = await api('GET', '/api/v1/models/bert');
+    expect(gone.status).toBe(404);
+    expect(gone.body.error).toMatchObject({ code: 'not_found', entity: 'model' });
+  });
+
+  it('creates, reads, lists, updates and deletes datasets', async () => {
+    const v1 = await api('POST', '/api/v1/datasets', { body: { name: 'imagenet', version: '1', sampleCount: 10 } });
+    expect(v1.status).toBe(201);
+    const v2 = await api('POST', '/api/v1/datasets', { body: { name: 'imagenet', version: '2', splits: { train: 8 } } });
+    expect((await api('GET', '/api/v1/datasets/imagenet')).body.version).toBe('2');
+    expect((await api('GET', '/api/v1/datasets/imagenet?version=1')).body.id).toBe(v1.body.id);
+    expect((await api('GET', `/api/v1/datasets/${v2.body.id}`)).body.splits).toEqual({ train: 8 });
+    expect((await api('GET', '/api/v1/datasets?name=imagenet')).body.items).toHaveLength(2);
+    expect((await api('GET', '/api/v1/datasets?nameContains=NET&limit=1')).body.nextCursor).not.toBeNull();
+    expect((await api('PATCH', `/api/v1/datasets/${v1.body.id}`, { body: { format: 'jpeg' } })).body.format).toBe('jpeg');
+    expect((await api('DELETE', `/api/v1/datasets/${v1.body.id}`)).status).toBe(204);
+    expect((await api('GET', '/api/v1/datasets/imagenet?version=1')).status).toBe(404);
+    expect((await api('GET', '/api/v1/datasets/imagenet?colour=red')).status).toBe(422);
+  });
+
+  it('runs training runs through their lifecycle with hyperparameters', async () => {
+    const run = await api('POST', '/api/v1/runs', { body: { name: 'baseline', tags: { team: 'vision' } } });
+    expect(run.status).toBe(201);
+    expect(run.body.status).toBe('running');
+    expect(run.body.startedAt).toMatch(ISO);
+    const queued = await api('POST', '/api/v1/runs', { body: { status: 'queued' } });
+    const bare = await api('POST', '/api/v1/runs');
+    expect(bare.status).toBe(201);
+    expect((await api('GET', `/api/v1/runs/${run.body.id}`)).body.tags).toEqual({ team: 'vision' });
+    expect((await api('GET', '/api/v1/runs?status=queued')).body.items.map((r: { id: number }) => r.id)).toEqual([queued.body.id]);
+    expect((await api('GET', '/api/v1/runs?status=queued,running')).body.items).toHaveLength(3);
+    expect((await api('GET', '/api/v1/runs?status=queued&status=running&limit=2')).body.items).toHaveLength(2);
+    expect((await api('GET', '/api/v1/runs?nameContains=BASE')).body.items).toHaveLength(1);
+
+    expect((await api('POST', `/api/v1/runs/${run.body.id}/hyperparameters`, { body: { lr: 0.01, layers: [64, 64], opt: { name: 'adam' } } })).status).toBe(204);
+    expect((await api('POST', `/api/v1/runs/${run.body.id}/hyperparameters`, { body: { lr: 0.01 } })).status).toBe(204);
+    const conflict = await api('POST', `/api/v1/runs/${run.body.id}/hyperparameters`, { body: { lr: 0.02 } });
+    expect(conflict.status).toBe(409);
+    expect(conflict.body.error.code).toBe('conflict');
+    expect((await api('GET', `/api/v1/runs/${run.body.id}/hyperparameters`)).body).toEqual({ lr: 0.01, layers: [64, 64], opt: { name: 'adam' } });
+
+    const done = await api('PATCH', `/api/v1/runs/${run.body.id}`, { body: { status: 'completed' } });
+    expect(done.body.status).toBe('completed');
+    expect(done.body.endedAt).toMatch(ISO);
+    expect(typeof done.body.durationMs).toBe('number');
+    const illegal = await api('PATCH', `/api/v1/runs/${run.body.id}`, { body: { status: 'running' } });
+    expect(illegal.status).toBe(409);
+    expect(illegal.body.error.code).toBe('illegal_transition');
+    expect((await api('DELETE', `/api/v1/runs/${bare.body.id}`)).status).toBe(204);
+    expect((await api('GET', `/api/v1/runs/${bare.body.id}`)).status).toBe(404);
+  });
+
+  it('logs metric batches with NaN and ±Infinity as strings and reads points, buckets and summaries', async () => {
+    const run = (await api('POST', '/api/v1/runs', { body: { name: 'metrics' } })).body;
+    const points = [
+      { name: 'train/loss', value: 1.5, step: 0, epoch: 0, timestamp: '2026-01-01T00:00:00.000Z' },
+      { name: 'train/loss', value: 'NaN', step: 1, timestamp: 1767225601000 },
+      { name: 'train/loss', value: 0.5, step: 2 },
+      { name: 'train/loss', value: 'Infinity', step: 3 },
+      { name: 'acc', value: '-Infinity', step: 0 },
+    ];
+    const logged = await api('POST', `/api/v1/runs/${run.id}/metrics`, { body: { points } });
+    expect(logged.status).toBe(200);
+    expect(logged.body).toEqual({ written: 5 });
+    // A retried batch replaces its points instead of duplicating them.
+    expect((await api('POST', `/api/v1/runs/${run.id}/metrics`, { body: { points } })).body).toEqual({ written: 5 });
+
+    const all = await api('GET', `/api/v1/runs/${run.id}/metrics`);
+    expect(all.body.map((p: { name: string; step: number; value: unknown }) => [p.name, p.step, p.value])).toEqual([
+      ['acc', 0, '-Infinity'],
+      ['train/loss', 0, 1.5],
+      ['train/loss', 1, 'NaN'],
+      ['train/loss', 2, 0.5],
+      ['train/loss', 3, 'Infinity'],
+    ]);
+    expect(all.body[1].timestamp).toBe('2026-01-01T00:00:00.000Z');
+    expect(all.body[2].timestamp).toBe('2026-01-01T00:00:01.000Z');
+    const filtered = await api('GET', `/api/v1/runs/${run.id}/metrics?name=train%2Floss&minStep=1&maxStep=2`);
+    expect(filtered.body.map((p: { step: number }) => p.step)).toEqual([1, 2]);
+    expect((await api('GET', `/api/v1/runs/${run.id}/metrics?names=acc,train/loss&limit=2`)).body).toHaveLength(2);
+    expect((await api('GET', `/api/v1/runs/${run.id}/metrics?names=acc&names=train/loss`)).body).toHaveLength(5);
+
+    const buckets = await api('GET', `/api/v1/runs/${run.id}/metrics/${encodeURIComponent('train/loss')}/buckets?buckets=2`);
+    expect(buckets.status).toBe(200);
+    expect(buckets.body).toEqual([
+      { stepStart: 0, stepEnd: 1, min: 1.5, max: 1.5, last: 'NaN', lastStep: 1, count: 2 },
+      { stepStart: 2, stepEnd: 3, min: 0.5, max: 0.5, last: 'Infinity', lastStep: 3, count: 2 },
+    ]);
+    const other = (await api('POST', '/api/v1/runs')).body;
+    await api('POST', `/api/v1/runs/${other.id}/metrics`, { body: { points: [{ name: 'acc', value: 0.9 }] } });
+    const summaries = await api('GET', `/api/v1/metric-summaries?runIds=${run.id},${other.id}`);
+    expect(summaries.body.map((s: { runId: number; name: string; lastValue: unknown; count: number }) => [s.runId, s.name, s.lastValue, s.count])).toEqual([
+      [run.id, 'acc', '-Infinity', 1],
+      [run.id, 'train/loss', 'Infinity', 4],
+      [other.id, 'acc', 0.9, 1],
+    ]);
+    expect(summaries.body[1]).toMatchObject({ min: 0.5, max: 1.5, lastStep: 3 });
+    expect((await api('GET', '/api/v1/metric-summaries?runIds=')).body).toEqual([]);
+    const badIds = await api('GET', '/api/v1/metric-summaries?runIds=1,x');
+    expect(badIds.status).toBe(422);
+    expect(badIds.body.error.field).toBe('query.runIds.1');
+  });
+
+  it('groups runs in experiments', async () => {
+    const experiment = await api('POST', '/api/v1/experiments', { body: { name: 'ablation', hypothesis: 'smaller is fine' } });
+    expect(experiment.status).toBe(201);
+    const id = experiment.body.id as number;
+    const [a, b] = [(await api('POST', '/api/v1/runs')).body, (await api('POST', '/api/v1/runs')).body];
+    expect((await api('PUT', `/api/v1/experiments/${id}/runs/${b.id}`)).status).toBe(204);
+    expect((await api('PUT', `/api/v1/experiments/${id}/runs/${a.id}`)).status).toBe(204);
+    expect((await api('PUT', `/api/v1/experiments/${id}/runs/${a.id}`)).status).toBe(204);
+    const members = await api('GET', `/api/v1/experiments/${id}/runs`);
+    expect(members.body.map((r: { id: number }) => r.id)).toEqual([b.id, a.id]);
+    expect(members.body[0].addedAt).toMatch(ISO);
+    expect((await api('GET', '/api/v1/experiments/ablation')).body.id).toBe(id);
+    expect((await api('GET', '/api/v1/experiments?status=active&nameContains=ABL')).body.items).toHaveLength(1);
+    expect((await api('GET', `/api/v1/runs?experimentId=${id}`)).body.items).toHaveLength(2);
+    expect((await api('PATCH', `/api/v1/experiments/${id}`, { body: { status: 'completed' } })).body.status).toBe('completed');
+    expect((await api('DELETE', `/api/v1/experiments/${id}/runs/${b.id}`)).status).toBe(204);
+    expect((await api('GET', `/api/v1/experiments/${id}/runs`)).body).toHaveLength(1);
+    expect((await api('PUT', `/api/v1/experiments/${id}/runs/987654`)).status).toBe(404);
+    expect((await api('DELETE', '/api/v1/experiments/ablation')).status).toBe(204);
+    expect((await api('GET', `/api/v1/experiments/${id}`)).status).toBe(404);
+  });
+
+  it('logs predictions one at a time and in batches, and pages them by time', async () => {
+    const model = (await api('POST', '/api/v1/models', { body: { name: 'predictor' } })).body;
+    const version = (await api('POST', '/api/v1/model-versions', { body: { modelId: model.id } })).body;
+    const one = await api('POST', '/api/v1/predictions', {
+      body: { modelVersionId: version.id, input: { text: 'hi' }, output: [0.1, 0.9], confidence: 0.9, timestamp: '2026-01-01T00:00:00.000Z' },
+    });
+    expect(one.status).toBe(201);
+    expect(one.body).toMatchObject({ modelVersionId: version.id, input: { text: 'hi' }, output: [0.1, 0.9], groundTruth: null });
+    const batch = await api('POST', '/api/v1/predictions/batch', {
+      body: {
+        predictions: Array.from({ length: 20 }, (_unused, index) => ({
+          modelVersionId: version.id,
+          input: index,
+          output: index * 2,
+          timestamp: Date.UTC(2026, 0, 2, 0, 0, index),
+        })),
+      },
+    });
+    expect(batch.status).toBe(200);
+    expect(batch.body).toEqual({ written: 20 });
+    const page = await api('GET', `/api/v1/predictions?modelVersionId=${version.id}&limit=5`);
+    expect(page.body.items).toHaveLength(5);
+    expect(page.body.items[0].input).toBe(19);
+    const window = await api('GET', `/api/v1/predictions?since=2026-01-01T00:00:00.000Z&until=${Date.UTC(2026, 0, 1, 12)}`);
+    expect(window.body.items.map((p: { id: number }) => p.id)).toEqual([one.body.id]);
+  });
+
+  it('called every route of the API', () => {
+    const missing = routePatterns.map((route) => route.key).filter((key) => !called.has(key));
+    expect(missing).toEqual([]);
+  });
+});
