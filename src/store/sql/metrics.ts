@@ -216,13 +216,26 @@ export async function getMetrics(ctx: StoreContext, runId: number, query: Metric
   const filter = parseInput(metricQuerySchema, query, 'query');
   return guarded(ctx, async () => {
     await assertRun(ctx, runId);
-    let select = ctx.db.selectFrom('metrics').selectAll().where('run_id', '=', runId).orderBy('name').orderBy('step');
+    // Only the columns a point needs: run_id is known, and one named series needs no name column.
+    let select = ctx.db
+      .selectFrom('metrics')
+      .select(['step', 'value', 'value_kind', 'epoch', 'logged_at'])
+      .$if(filter.name === undefined, (q) => q.select('name'))
+      .where('run_id', '=', runId)
+      .orderBy('name')
+      .orderBy('step');
     if (filter.name !== undefined) select = select.where('name', '=', filter.name);
     if (filter.names !== undefined) select = select.where('name', 'in', filter.names.length === 0 ? [''] : filter.names);
     if (filter.minStep !== undefined) select = select.where('step', '>=', filter.minStep);
     if (filter.maxStep !== undefined) select = select.where('step', '<=', filter.maxStep);
     if (filter.limit !== undefined) select = select.limit(filter.limit);
-    return (await select.execute()).map(toMetricPoint);
+    const rows = await select.execute();
+    const points: MetricPoint[] = new Array(rows.length);
+    for (let index = 0; index < rows.length; index++) {
+      const row = rows[index]! as (typeof rows)[number] & { name?: string };
+      points[index] = toMetricPoint({ ...row, run_id: runId, name: row.name ?? filter.name! });
+    }
+    return points;
   });
 }
 
@@ -251,7 +264,7 @@ export async function getMetricBuckets(
     const span = Number(range.hi) - lo + 1;
     const buckets = Math.min(filter.buckets, span);
     const bucketExpression = ctx.backend.integerDivide(sql<number>`((${sql.ref('step')} - ${lo}) * ${buckets})`, sql<number>`${span}`);
-    const rows = await series
+    const grouped = series
       .select((eb) => [
         bucketExpression.as('bucket'),
         eb.fn.min('step').as('step_start'),
@@ -262,21 +275,22 @@ export async function getMetricBuckets(
       ])
       .where('step', '>=', lo)
       .where('step', '<=', lo + span - 1)
-      .groupBy(sql`1`)
-      .orderBy(sql`1`)
+      .groupBy(sql`1`);
+    // The last value of each bucket is the point at its highest step: one join, not a second query.
+    const rows = await ctx.db
+      .selectFrom(grouped.as('b'))
+      .innerJoin('metrics as m', (join) =>
+        join.on('m.run_id', '=', runId).on('m.name', '=', name).onRef('m.step', '=', 'b.step_end'),
+      )
+      .select(['b.step_start', 'b.step_end', 'b.min_value', 'b.max_value', 'b.count', 'm.value', 'm.value_kind'])
+      .orderBy('b.step_start')
       .execute();
-    const lastSteps = rows.map((row) => Number(row.step_end));
-    const lastValues = new Map<number, number>();
-    for (const chunk of chunksFor(ctx, lastSteps, 1)) {
-      const points = await series.select(['step', 'value', 'value_kind']).where('step', 'in', chunk).execute();
-      for (const point of points) lastValues.set(Number(point.step), decodeDouble(point.value, point.value_kind));
-    }
     return rows.map((row) => ({
       stepStart: Number(row.step_start),
       stepEnd: Number(row.step_end),
       min: row.min_value === null ? null : Number(row.min_value),
       max: row.max_value === null ? null : Number(row.max_value),
-      last: lastValues.get(Number(row.step_end)) ?? Number.NaN,
+      last: decodeDouble(row.value, row.value_kind),
       lastStep: Number(row.step_end),
       count: Number(row.count),
     }));
