@@ -83,7 +83,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     void reply.header('x-request-id', request.id);
     if (checkToken !== undefined && request.url.startsWith('/api/')) {
       const caller = checkToken(request);
+      // Both, so the 'request completed' line (written through reply.log) names the caller too.
       request.log = request.log.child({ token: caller.name });
+      reply.log = request.log;
     }
   });
 
