@@ -1,7 +1,7 @@
 /** Hyperparameters: immutable once logged (as in MLflow); values keep their JSON type. */
 import { isDeepStrictEqual } from 'node:util';
 import type { JsonValue } from '../../core/entities.js';
-import { ConflictError } from '../../core/errors.js';
+import { ConflictError, NotFoundError } from '../../core/errors.js';
 import { hyperparametersSchema, parseInput } from '../../core/schemas.js';
 import { assertExists, chunksFor, guarded, withTransaction, type StoreContext } from './context.js';
 import { fromJsonText, toJsonText } from './mappers.js';
@@ -18,7 +18,11 @@ export async function logHyperparameters(
     ctx,
     () =>
       withTransaction(ctx, async (tx) => {
-        await assertExists(tx, 'training_runs', runId, 'training run', 'runId');
+        // Locking the run row serialises concurrent writers of one run's hyperparameters (two
+        // servers re-logging the same value must both succeed, not race into a unique violation).
+        let runRow = tx.db.selectFrom('training_runs').select('id').where('id', '=', runId);
+        if (tx.backend.capabilities.lockingReads) runRow = runRow.forUpdate();
+        if ((await runRow.executeTakeFirst()) === undefined) throw new NotFoundError('training run', runId, { field: 'runId' });
         const existing = new Map<string, JsonValue>();
         for (const chunk of chunksFor(tx, names, 1)) {
           const rows = await tx.db
