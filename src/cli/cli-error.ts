@@ -78,7 +78,7 @@ export function describeFailure(error: unknown): FailureReport {
   }
   if (error instanceof ValidationError) {
     if (stage === 'config') {
-      return { exitCode: EXIT_CODES.config, line: withHint(error.message, "fix the file, or run 'aimdb doctor' to see which file was read") };
+      return { exitCode: EXIT_CODES.config, line: withHint(error.message, configHint(error.message)) };
     }
     const option = error.field === undefined ? undefined : OPTION_OF_FIELD[error.field.split('.')[0]!];
     const message = option !== undefined && stage === 'connect' ? `${option}: ${stripField(error.message)}` : error.message;
@@ -109,6 +109,12 @@ function stripField(message: string): string {
 
 function withHint(message: string, hint: string | undefined): string {
   return hint === undefined ? message : `${message} — ${hint}`;
+}
+
+function configHint(message: string): string {
+  if (/environment variable/.test(message)) return 'set the variable, or give a default in the file as ${NAME:-value}';
+  if (/cannot be read/.test(message)) return 'check --config and AIMDB_CONFIG, or create one with aimdb init';
+  return 'fix the file (the template from aimdb init documents every field), or pick another with --config';
 }
 
 function connectHint(message: string): string {
