@@ -62,18 +62,20 @@ export async function occupiedTables(db: Kysely<any>): Promise<string[]> {
  * target's highest first-key value are complete; the rows at that value are removed and copied
  * again (composite keys only; for an id key that value is one complete row).
  */
-async function resumePoint(target: Kysely<any>, spec: TableSpec): Promise<{ filter: RowFilter; kept: number }> {
+async function resumePoint(target: Kysely<any>, spec: TableSpec, sourceRows: number): Promise<{ filter: RowFilter; kept: number; complete: boolean }> {
   const kept = await countRows(target, spec);
-  if (kept === 0) return { filter: {}, kept: 0 };
+  if (kept === 0) return { filter: {}, kept: 0, complete: false };
+  // As many rows as the source: the table was finished before the interruption (verify confirms it).
+  if (kept === sourceRows) return { filter: {}, kept, complete: true };
   const first = spec.key[0]!;
   const row = await target
     .selectFrom(spec.name)
     .select((eb) => eb.fn.max(first).as('highest'))
     .executeTakeFirstOrThrow();
   const highest = Number(row.highest);
-  if (spec.key.length === 1) return { filter: { after: [highest] }, kept };
+  if (spec.key.length === 1) return { filter: { after: [highest] }, kept, complete: false };
   const deleted = await target.transaction().execute((trx) => trx.deleteFrom(spec.name).where(first, '=', highest).executeTakeFirst());
-  return { filter: { firstKeyAtLeast: highest }, kept: kept - Number(deleted.numDeletedRows) };
+  return { filter: { firstKeyAtLeast: highest }, kept: kept - Number(deleted.numDeletedRows), complete: false };
 }
 
 function checkOptions(options: CopyOptions): void {
@@ -148,18 +150,19 @@ async function copyOpened(
   const reports: TableTransferReport[] = [];
   for (const spec of TABLE_SPECS) {
     const tableStarted = Date.now();
-    const { filter, kept } = options.resume === true ? await resumePoint(to, spec) : { filter: {}, kept: 0 };
     const rowsTotal = await countRows(from, spec);
+    const { filter, kept, complete } =
+      options.resume === true ? await resumePoint(to, spec, rowsTotal) : { filter: {}, kept: 0, complete: false };
     let written = 0;
-    options.onProgress?.({ stage: 'table-start', table: spec.name, rowsDone: kept, rowsTotal });
-    for await (const rows of readBatches(from, spec, filter, sizing)) {
+    await options.onProgress?.({ stage: 'table-start', table: spec.name, rowsDone: kept, rowsTotal });
+    for await (const rows of complete ? [] : readBatches(from, spec, filter, sizing)) {
       try {
         await to.transaction().execute((trx) => insertRows(trx, target.backend, spec, rows));
       } catch (error) {
         throw writeFailure(target.backend, spec.name, error, kept + written);
       }
       written += rows.length;
-      options.onProgress?.({ stage: 'rows', table: spec.name, rowsDone: kept + written, rowsTotal });
+      await options.onProgress?.({ stage: 'rows', table: spec.name, rowsDone: kept + written, rowsTotal });
     }
     for (const dependent of TABLE_SPECS.filter((other) => other.deferred?.references === spec.name)) {
       for await (const pairs of readDeferredReferences(from, dependent, {}, sizing.rows)) {
@@ -173,7 +176,7 @@ async function copyOpened(
     if (spec.generatedId) await target.backend.resetIdSequence(to, spec.name, 'id');
     const elapsedMs = Date.now() - tableStarted;
     reports.push({ table: spec.name, rowsWritten: written, rowsKept: kept, elapsedMs });
-    options.onProgress?.({ stage: 'table-done', table: spec.name, rowsDone: kept + written, rowsTotal, elapsedMs });
+    await options.onProgress?.({ stage: 'table-done', table: spec.name, rowsDone: kept + written, rowsTotal, elapsedMs });
   }
 
   let verification: VerificationReport | null = null;

@@ -64,7 +64,7 @@ async function* archiveLines(
     const spec = TABLE_SPECS.find((candidate) => candidate.name === name)!;
     const started = Date.now();
     const rowsTotal = await countRows(db, spec, { since });
-    onProgress?.({ stage: 'table-start', table: name, rowsDone: 0, rowsTotal });
+    await onProgress?.({ stage: 'table-start', table: name, rowsDone: 0, rowsTotal });
     yield `${JSON.stringify({ table: name, columns: spec.columns.map((column) => column.name) })}\n`;
     const checksum = new TableChecksum(spec);
     for await (const rows of readBatches(db, spec, { since }, { rows: DEFAULT_BATCH_ROWS, bytes: DEFAULT_BATCH_BYTES })) {
@@ -74,11 +74,11 @@ async function* archiveLines(
         text += `${JSON.stringify(row)}\n`;
       }
       yield text;
-      onProgress?.({ stage: 'rows', table: name, rowsDone: checksum.rows, rowsTotal });
+      await onProgress?.({ stage: 'rows', table: name, rowsDone: checksum.rows, rowsTotal });
     }
     yield `${JSON.stringify({ end: name, rows: checksum.rows, checksum: checksum.hex })}\n`;
     report.tables.push({ table: name, rows: checksum.rows, checksum: checksum.hex });
-    onProgress?.({ stage: 'table-done', table: name, rowsDone: checksum.rows, rowsTotal, elapsedMs: Date.now() - started });
+    await onProgress?.({ stage: 'table-done', table: name, rowsDone: checksum.rows, rowsTotal, elapsedMs: Date.now() - started });
   }
   yield `${JSON.stringify({ end: 'archive', tables: manifest.tables.length })}\n`;
 }

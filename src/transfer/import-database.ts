@@ -88,7 +88,7 @@ export async function importDatabase(from: string | Readable, target: DatabaseLo
           tableStarted = Date.now();
           written = 0;
           const rowsTotal = checked?.digests.get(event.spec.name)?.rows ?? 0;
-          options.onProgress?.({ stage: 'table-start', table: event.spec.name, rowsDone: 0, rowsTotal });
+          await options.onProgress?.({ stage: 'table-start', table: event.spec.name, rowsDone: 0, rowsTotal });
           break;
         }
         case 'rows': {
@@ -106,7 +106,7 @@ export async function importDatabase(from: string | Readable, target: DatabaseLo
           }
           written += rows.length;
           const rowsTotal = checked?.digests.get(spec.name)?.rows ?? written;
-          options.onProgress?.({ stage: 'rows', table: spec.name, rowsDone: written, rowsTotal });
+          await options.onProgress?.({ stage: 'rows', table: spec.name, rowsDone: written, rowsTotal });
           break;
         }
         case 'table-end': {
@@ -115,7 +115,7 @@ export async function importDatabase(from: string | Readable, target: DatabaseLo
           if (spec.generatedId) await backend.resetIdSequence(db, spec.name, 'id');
           const elapsedMs = Date.now() - tableStarted;
           reports.push({ table: spec.name, rowsWritten: written, rowsKept: 0, elapsedMs });
-          options.onProgress?.({ stage: 'table-done', table: spec.name, rowsDone: written, rowsTotal: event.rows, elapsedMs });
+          await options.onProgress?.({ stage: 'table-done', table: spec.name, rowsDone: written, rowsTotal: event.rows, elapsedMs });
           break;
         }
       }

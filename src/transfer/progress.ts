@@ -11,8 +11,11 @@ export type TransferProgress =
   /** A table was compared between both sides. */
   | { stage: 'verified'; table: TableName; ok: boolean };
 
-/** Receives progress; throwing from it aborts the transfer after the last committed batch. */
-export type ProgressListener = (event: TransferProgress) => void;
+/**
+ * Receives progress. The transfer waits for a returned promise; throwing (or rejecting) aborts it
+ * after the last committed batch, which `resume` can continue from.
+ */
+export type ProgressListener = (event: TransferProgress) => void | Promise<void>;
 
 /** What one table's transfer did. */
 export interface TableTransferReport {

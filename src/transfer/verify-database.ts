@@ -66,7 +66,7 @@ export async function verifyTables(
     const [wanted, actual] = await Promise.all([expected(spec), digestTable(target, spec)]);
     const ok = wanted.rows === actual.rows && wanted.checksum === actual.checksum;
     tables.push({ table: spec.name, expected: wanted, actual, ok });
-    onProgress?.({ stage: 'verified', table: spec.name, ok });
+    await onProgress?.({ stage: 'verified', table: spec.name, ok });
   }
   return { ok: tables.every((table) => table.ok), tables };
 }

@@ -1,0 +1,138 @@
+/**
+ * exportDatabase / importDatabase on every backend: a full round trip through an archive, partial
+ * archives (--tables, --since), and damaged archives that must change nothing.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { ConflictError, ValidationError } from '../../src/index.js';
+import { ARCHIVE_FORMAT_VERSION, exportDatabase, importDatabase } from '../../src/transfer/index.js';
+import { seedSampleData, snapshot } from './sample-data.js';
+import { backendPairs, locationOf, openTestDatabase, type OpenedTestDatabase } from './transfer-fixtures.js';
+
+vi.setConfig({ testTimeout: 180_000 });
+
+const folder = mkdtempSync(path.join(tmpdir(), 'aimdb-archive-'));
+afterAll(() => rmSync(folder, { recursive: true, force: true }));
+let fileNumber = 0;
+const archivePath = () => path.join(folder, `archive-${(fileNumber += 1)}.aimdb`);
+
+function archiveLines(file: string): string[] {
+  return gunzipSync(readFileSync(file)).toString('utf8').trimEnd().split('\n');
+}
+
+async function rowCount(database: OpenedTestDatabase, table: 'models' | 'predictions' | 'metrics'): Promise<number> {
+  const row = await database.db.kysely.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+describe.each(backendPairs())('archive %s', (_label, sourceBackend, targetBackend) => {
+  const opened: OpenedTestDatabase[] = [];
+  const open = async (backend: typeof sourceBackend) => {
+    const database = await openTestDatabase(backend);
+    opened.push(database);
+    return database;
+  };
+  afterEach(async () => {
+    for (const database of opened.splice(0)) await database.dispose();
+  });
+
+  it('exports everything and imports it elsewhere with every value intact', async () => {
+    const source = await open(sourceBackend);
+    const target = await open(targetBackend);
+    await seedSampleData(source.db);
+    const file = archivePath();
+
+    const exported = await exportDatabase(locationOf(source), file);
+    expect(exported.tables.find((table) => table.table === 'metrics')?.rows).toBe(427);
+    const lines = archiveLines(file);
+    const manifest = JSON.parse(lines[0]!);
+    expect(manifest).toMatchObject({ format: 'aimdb-archive', formatVersion: ARCHIVE_FORMAT_VERSION, since: null });
+    expect(manifest.tables).toHaveLength(10);
+    expect(JSON.parse(lines.at(-1)!)).toEqual({ end: 'archive', tables: 10 });
+
+    const imported = await importDatabase(file, locationOf(target));
+    expect(imported.verification?.ok).toBe(true);
+    expect(await snapshot(target.db)).toEqual(await snapshot(source.db));
+    // Id counters follow the imported ids.
+    const highest = Math.max(...(await snapshot(source.db)).models.map((model) => model.id));
+    expect((await target.db.createModel({ name: 'after import' })).id).toBeGreaterThan(highest);
+
+    // Importing into a database that already holds data needs --append.
+    await expect(importDatabase(file, locationOf(target))).rejects.toThrow(ConflictError);
+  });
+
+  it('exports chosen tables and rows since a time, and imports them on top of their parents', async () => {
+    const source = await open(sourceBackend);
+    const target = await open(targetBackend);
+    await seedSampleData(source.db);
+    const parents = archivePath();
+    await exportDatabase(locationOf(source), parents, { tables: ['model_versions', 'models', 'datasets', 'training_runs'] });
+    expect(JSON.parse(archiveLines(parents)[0]!).tables).toEqual(['models', 'datasets', 'training_runs', 'model_versions']);
+    await importDatabase(parents, locationOf(target));
+    expect(await rowCount(target, 'predictions')).toBe(0);
+    const sourceSnapshot = await snapshot(source.db);
+    const targetSnapshot = await snapshot(target.db);
+    expect(targetSnapshot.models).toEqual(sourceSnapshot.models);
+    expect(targetSnapshot.runs).toEqual(sourceSnapshot.runs);
+    expect(targetSnapshot.versions).toEqual(sourceSnapshot.versions);
+
+    // Predictions made at or after the 21st one's time (sample predictions are 37 ms apart).
+    const since = sourceSnapshot.predictions.map((prediction) => prediction.timestamp.getTime()).sort((a, b) => a - b)[20]!;
+    const recent = archivePath();
+    const report = await exportDatabase(locationOf(source), recent, { tables: ['predictions'], since: new Date(since) });
+    const expectedPredictions = sourceSnapshot.predictions.filter((prediction) => prediction.timestamp.getTime() >= since);
+    expect(report.tables).toEqual([expect.objectContaining({ table: 'predictions', rows: expectedPredictions.length })]);
+    expect(expectedPredictions.length).toBeLessThan(sourceSnapshot.predictions.length);
+
+    const imported = await importDatabase(recent, locationOf(target), { append: true });
+    expect(imported.verification?.ok).toBe(true);
+    const predictions = (await snapshot(target.db)).predictions;
+    expect(predictions).toEqual(expectedPredictions);
+
+    await expect(exportDatabase(locationOf(source), archivePath(), { tables: ['models', 'runs'] })).rejects.toThrow(
+      /tables: unknown table 'runs'; known tables are models, datasets/,
+    );
+  });
+
+  it('rejects a damaged, cut or foreign archive and changes nothing', async () => {
+    const source = await open(sourceBackend);
+    const target = await open(targetBackend);
+    await seedSampleData(source.db);
+    const file = archivePath();
+    await exportDatabase(locationOf(source), file);
+    const lines = archiveLines(file);
+
+    // One metric value changed inside the archive, its recorded checksum left as it was.
+    const tampered = lines.map((line) => (line.startsWith('[') && line.includes('"loss",123,') ? line.replace(/"loss",123,[^,]+,/, '"loss",123,0.5,') : line));
+    expect(tampered).not.toEqual(lines);
+    const tamperedFile = archivePath();
+    writeFileSync(tamperedFile, gzipSync(`${tampered.join('\n')}\n`));
+    await expect(importDatabase(tamperedFile, locationOf(target))).rejects.toThrow(/table metrics is damaged/);
+
+    // Cut short: the last table and the end marker are missing.
+    const cutFile = archivePath();
+    writeFileSync(cutFile, gzipSync(`${lines.slice(0, -3).join('\n')}\n`));
+    await expect(importDatabase(cutFile, locationOf(target))).rejects.toThrow(ValidationError);
+
+    // A newer format this aimdb cannot read, and a file that is not an archive at all.
+    const newerFile = archivePath();
+    const manifest = { ...JSON.parse(lines[0]!), formatVersion: ARCHIVE_FORMAT_VERSION + 1 };
+    writeFileSync(newerFile, gzipSync(`${[JSON.stringify(manifest), ...lines.slice(1)].join('\n')}\n`));
+    await expect(importDatabase(newerFile, locationOf(target))).rejects.toThrow(/format version 2 is newer than this aimdb reads/);
+    const plainFile = archivePath();
+    writeFileSync(plainFile, 'id,name\n1,resnet\n');
+    await expect(importDatabase(plainFile, locationOf(target))).rejects.toThrow(/not a gzip-compressed aimdb archive/);
+    await expect(importDatabase(path.join(folder, 'no-such-file.aimdb'), locationOf(target))).rejects.toThrow(/file not found/);
+
+    // A value of the wrong type names the column.
+    const badValue = lines.map((line, index) => (index === 2 ? line.replace(/^\[\d+,/, '["seven",') : line));
+    const badFile = archivePath();
+    writeFileSync(badFile, gzipSync(`${badValue.join('\n')}\n`));
+    await expect(importDatabase(badFile, locationOf(target))).rejects.toThrow(/archive line 3: models\.id must be an integer/);
+
+    for (const table of ['models', 'predictions', 'metrics'] as const) expect(await rowCount(target, table)).toBe(0);
+  });
+});
