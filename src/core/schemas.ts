@@ -26,6 +26,8 @@ export const LIMITS = {
   listLimit: 10_000,
   defaultListLimit: 100,
   downsampleBuckets: 100_000,
+  /** Largest epoch (a 32-bit integer column on every backend). */
+  maxEpoch: 2_147_483_647,
 } as const;
 
 const name = z.string().trim().min(1).max(LIMITS.nameLength);
@@ -34,6 +36,8 @@ const longText = z.string().max(LIMITS.textLength);
 const uri = z.string().min(1).max(LIMITS.uriLength);
 const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const nonNegativeInt = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+/** Columns such as a metric's epoch are 32-bit integers on every backend. */
+const nonNegativeInt32 = z.number().int().min(0).max(LIMITS.maxEpoch);
 
 function jsonSized<T extends z.ZodType>(schema: T) {
   return schema.refine(
@@ -136,7 +140,7 @@ export const metricPointInputSchema = z.strictObject({
   value: metricValue,
   /** Omitted: one past the series' highest step (0 for a new series). */
   step: nonNegativeInt.optional(),
-  epoch: nonNegativeInt.nullish(),
+  epoch: nonNegativeInt32.nullish(),
   timestamp: timeSchema.optional(),
 });
 export const metricBatchSchema = z.array(metricPointInputSchema).max(LIMITS.batchSize);
@@ -217,11 +221,41 @@ export const nameSchema = name;
  */
 export function parseInput<T extends z.ZodType>(schema: T, input: unknown, what: string): z.output<T> {
   const result = schema.safeParse(input);
-  if (result.success) return result.data;
+  if (result.success) {
+    const nulAt = findNulCharacter(result.data, []);
+    if (nulAt !== undefined) {
+      const field = nulAt === '' ? what : `${what}.${nulAt}`;
+      throw new ValidationError(`${field}: must not contain the NUL character (U+0000)`, { field });
+    }
+    return result.data;
+  }
   const issue = result.error.issues[0]!;
   const path = issue.path.map(String).join('.');
   const field = path === '' ? what : `${what}.${path}`;
   throw new ValidationError(`${field}: ${describeIssue(issue)}`, { field });
+}
+
+/**
+ * The path of the first string (or object key) holding U+0000, which PostgreSQL cannot store in text
+ * or JSONB. Refused everywhere so that every backend accepts the same input.
+ */
+function findNulCharacter(value: unknown, path: string[]): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path.join('.') : undefined;
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) {
+      const found = findNulCharacter(value[index], [...path, String(index)]);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    for (const [key, item] of Object.entries(value)) {
+      if (key.includes('\u0000')) return [...path, key].join('.');
+      const found = findNulCharacter(item, [...path, key]);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {

@@ -7,6 +7,7 @@ import { defineDemoScenarioContract } from './demo-scenario.contract.js';
 import { defineDatasetsContract } from './datasets.contract.js';
 import { defineExperimentsContract } from './experiments.contract.js';
 import { defineMetricsContract } from './metrics.contract.js';
+import { defineInputLimitsContract } from './input-limits.contract.js';
 import { defineModelsContract } from './models.contract.js';
 import { definePredictionsContract } from './predictions.contract.js';
 import { defineTrainingRunsContract } from './training-runs.contract.js';
@@ -27,4 +28,5 @@ const CONTRACTS: Array<(target: ContractTarget) => void> = [
   defineExperimentsContract,
   definePredictionsContract,
   defineTransactionsContract,
+  defineInputLimitsContract,
 ];

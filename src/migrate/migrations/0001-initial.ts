@@ -8,12 +8,13 @@ const DOUBLE = 'double precision';
 
 export async function up(db: Kysely<any>, backend: Backend): Promise<void> {
   const json = backend.jsonType;
+  const text = backend.textType;
   const table = (name: string) => backend.withTableOptions(db.schema.createTable(name));
 
   await table('models')
     .addColumn('id', backend.idType, (c) => backend.idColumn(c))
     .addColumn('name', NAME, (c) => c.notNull().unique())
-    .addColumn('description', 'text')
+    .addColumn('description', text)
     .addColumn('framework', NAME)
     .addColumn('task', NAME)
     .addColumn('architecture', NAME)
@@ -28,8 +29,8 @@ export async function up(db: Kysely<any>, backend: Backend): Promise<void> {
     .addColumn('id', backend.idType, (c) => backend.idColumn(c))
     .addColumn('name', NAME, (c) => c.notNull())
     .addColumn('version', NAME, (c) => c.notNull())
-    .addColumn('description', 'text')
-    .addColumn('source_uri', 'text')
+    .addColumn('description', text)
+    .addColumn('source_uri', text)
     .addColumn('format', NAME)
     .addColumn('sample_count', 'bigint')
     .addColumn('splits', json, (c) => c.notNull())
@@ -47,8 +48,8 @@ export async function up(db: Kysely<any>, backend: Backend): Promise<void> {
     .addColumn('id', backend.idType, (c) => backend.idColumn(c))
     .addColumn('model_id', 'bigint', (c) => c.notNull().references('models.id').onDelete('cascade'))
     .addColumn('version', 'integer', (c) => c.notNull())
-    .addColumn('description', 'text')
-    .addColumn('checkpoint_uri', 'text')
+    .addColumn('description', text)
+    .addColumn('checkpoint_uri', text)
     .addColumn('size_bytes', 'bigint')
     .addColumn('sha256', 'varchar(64)')
     .addColumn('config', json, (c) => c.notNull())
@@ -71,8 +72,8 @@ export async function up(db: Kysely<any>, backend: Backend): Promise<void> {
     .addColumn('status', STATUS, (c) => c.notNull())
     .addColumn('config', json, (c) => c.notNull())
     .addColumn('tags', json, (c) => c.notNull())
-    .addColumn('notes', 'text')
-    .addColumn('error', 'text')
+    .addColumn('notes', text)
+    .addColumn('error', text)
     .addColumn('started_at', 'bigint')
     .addColumn('ended_at', 'bigint')
     .addColumn('duration_ms', 'bigint')
@@ -125,8 +126,8 @@ export async function up(db: Kysely<any>, backend: Backend): Promise<void> {
   await table('experiments')
     .addColumn('id', backend.idType, (c) => backend.idColumn(c))
     .addColumn('name', NAME, (c) => c.notNull().unique())
-    .addColumn('description', 'text')
-    .addColumn('hypothesis', 'text')
+    .addColumn('description', text)
+    .addColumn('hypothesis', text)
     .addColumn('status', STATUS, (c) => c.notNull())
     .addColumn('tags', json, (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())

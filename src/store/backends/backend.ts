@@ -45,6 +45,11 @@ export interface Backend {
   readonly dialect: Dialect;
   /** Column type of JSON documents: JSONB, JSON or TEXT. */
   readonly jsonType: ColumnDataType;
+  /**
+   * Column type of long text (descriptions, notes, error text): at least LIMITS.textLength
+   * characters of any script. MySQL's TEXT holds 65,535 bytes, too few for 65,535 Persian characters.
+   */
+  readonly textType: ColumnDataType | RawBuilder<unknown>;
   /** Column type of auto-increment ids (SQLite only auto-increments INTEGER PRIMARY KEY). */
   readonly idType: ColumnDataType;
   /** An auto-increment integer primary key. */

@@ -40,6 +40,7 @@ export function createMysqlBackend(spec: ServerConnection): Backend {
       },
     }),
     jsonType: 'json',
+    textType: sql`mediumtext`,
     idType: 'bigint',
     idColumn: (column) => column.primaryKey().autoIncrement(),
     withTableOptions: (builder) =>

@@ -49,6 +49,7 @@ export function createPostgresBackend(spec: ServerConnection): Backend {
       },
     }),
     jsonType: 'jsonb',
+    textType: 'text',
     idType: 'bigint',
     idColumn: (column) => column.primaryKey().generatedByDefaultAsIdentity(),
     withTableOptions: (builder) => builder,

@@ -7,6 +7,8 @@ import { ImmediateSqliteDialect } from './sqlite-dialect.js';
 
 /** How long a statement waits for another writer's lock on the file before failing. */
 const BUSY_TIMEOUT_MS = 10_000;
+/** A SQL function registered on every connection: Unicode-aware lower case. */
+const UNICODE_LOWER = 'aimdb_lower';
 
 export function createSqliteBackend(spec: SqliteConnection): Backend {
   return {
@@ -27,12 +29,17 @@ export function createSqliteBackend(spec: SqliteConnection): Backend {
           if (spec.filename !== ':memory:') await retryWhileBusy(() => database.pragma('journal_mode = WAL'));
           database.pragma('foreign_keys = ON');
           database.pragma('synchronous = NORMAL');
+          // SQLite's lower() folds ASCII only; this one folds every script, as the other backends do.
+          database.function(UNICODE_LOWER, { deterministic: true }, (value: unknown) =>
+            typeof value === 'string' ? value.toLowerCase() : value,
+          );
           return database;
         },
       },
       BUSY_TIMEOUT_MS,
     ),
     jsonType: 'text',
+    textType: 'text',
     idType: 'integer',
     idColumn: (column) => column.primaryKey().autoIncrement(),
     withTableOptions: (builder) => builder,
@@ -43,7 +50,7 @@ export function createSqliteBackend(spec: SqliteConnection): Backend {
     insertOrKeep: (query, key) => query.onConflict((conflict) => conflict.columns(key as any).doNothing()) as typeof query,
     integerDivide: (dividend: Expression<number>, divisor: Expression<number>) => sql<number>`(cast(${dividend} as integer) / cast(${divisor} as integer))`,
     containsInsensitive: (column, text) =>
-      sql<boolean>`lower(${sql.ref(column)}) like ${`%${escapeLike(text.toLowerCase())}%`} escape '\\'`,
+      sql<boolean>`${sql.raw(UNICODE_LOWER)}(${sql.ref(column)}) like ${`%${escapeLike(text.toLowerCase())}%`} escape '\\'`,
     classifyError,
     serverVersion: async (db: Kysely<any>) => {
       const result = await sql<{ version: string }>`select sqlite_version() as version`.execute(db);

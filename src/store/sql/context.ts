@@ -143,9 +143,13 @@ export function toPage<Row extends { id: number }, T>(rows: Row[], limit: number
   };
 }
 
+const OTHER_PARAMETERS = 16;
+
 /** Splits rows so that one statement stays under the backend's bound-parameter limit. */
 export function chunksFor<T>(ctx: StoreContext, rows: T[], columnsPerRow: number): T[][] {
-  const size = Math.max(1, Math.floor(ctx.backend.capabilities.maxBindParameters / columnsPerRow));
+  // The statement binds a few parameters besides the chunk (a run id in `where run_id = ? and name in (…)`).
+  const available = ctx.backend.capabilities.maxBindParameters - OTHER_PARAMETERS;
+  const size = Math.max(1, Math.floor(available / columnsPerRow));
   const chunks: T[][] = [];
   for (let start = 0; start < rows.length; start += size) chunks.push(rows.slice(start, start + size));
   return chunks;

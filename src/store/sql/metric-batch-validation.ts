@@ -18,6 +18,8 @@ export interface ValidMetricPoint {
 const KNOWN_FIELDS = new Set(['name', 'value', 'step', 'epoch', 'timestamp']);
 
 const isNonNegativeInteger = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+/** Epochs above this (a 32-bit column) and names holding NUL are left to the schema to judge. */
+const SURE_EPOCH_MAX = 2_147_483_647;
 
 function fastPoint(input: unknown): ValidMetricPoint | undefined {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) return undefined;
@@ -25,9 +27,9 @@ function fastPoint(input: unknown): ValidMetricPoint | undefined {
   const { name, value, step, epoch, timestamp } = input as Record<string, unknown>;
   if (typeof name !== 'string' || typeof value !== 'number') return undefined;
   const trimmed = name.trim();
-  if (trimmed.length === 0 || trimmed.length > LIMITS.nameLength) return undefined;
+  if (trimmed.length === 0 || trimmed.length > LIMITS.nameLength || trimmed.includes('\u0000')) return undefined;
   if (step !== undefined && !isNonNegativeInteger(step)) return undefined;
-  if (epoch !== undefined && epoch !== null && !isNonNegativeInteger(epoch)) return undefined;
+  if (epoch !== undefined && epoch !== null && !(isNonNegativeInteger(epoch) && epoch <= LIMITS.maxEpoch)) return undefined;
   let time: Date | undefined;
   if (timestamp instanceof Date) {
     if (Number.isNaN(timestamp.getTime())) return undefined;

@@ -1,7 +1,7 @@
 /** The SQL implementation of AiDatabase: a thin class over the per-aggregate modules. */
 import type { Kysely } from 'kysely';
 import type { HealthReport, JsonValue } from '../../core/entities.js';
-import type { MetricOptions } from '../../core/schemas.js';
+import { idSchema, parseInput, type MetricOptions } from '../../core/schemas.js';
 import type { AiDatabase } from '../ai-database.js';
 import { LATEST_SCHEMA_VERSION, schemaStatus } from '../../migrate/migrator.js';
 import { guarded, translateError, type StoreContext } from './context.js';
@@ -15,6 +15,11 @@ import * as runs from './runs.js';
 import * as statistics from './statistics.js';
 import type { Tables } from './tables.js';
 import * as versions from './versions.js';
+
+/** Ids are checked before any SQL: a fraction or NaN would otherwise reach the driver (and MySQL inlines NaN). */
+const checkId = (id: number, field = 'id'): number => parseInput(idSchema, id, field);
+const checkIdOrName = (idOrName: number | string, field = 'id'): number | string =>
+  typeof idOrName === 'number' ? checkId(idOrName, field) : idOrName;
 
 type Rest<F> = F extends (ctx: StoreContext, ...args: infer A) => infer R ? (...args: A) => R : never;
 
@@ -38,60 +43,67 @@ export class SqlAiDatabase implements AiDatabase {
   }
 
   createModel: Rest<typeof models.createModel> = (input) => models.createModel(this.#ctx, input);
-  getModel: Rest<typeof models.getModel> = (idOrName) => models.getModel(this.#ctx, idOrName);
+  getModel: Rest<typeof models.getModel> = async (idOrName) => models.getModel(this.#ctx, checkIdOrName(idOrName));
   listModels: Rest<typeof models.listModels> = (query) => models.listModels(this.#ctx, query);
-  updateModel: Rest<typeof models.updateModel> = (idOrName, patch) => models.updateModel(this.#ctx, idOrName, patch);
-  deleteModel: Rest<typeof models.deleteModel> = (idOrName) => models.deleteModel(this.#ctx, idOrName);
+  updateModel: Rest<typeof models.updateModel> = async (idOrName, patch) =>
+    models.updateModel(this.#ctx, checkIdOrName(idOrName), patch);
+  deleteModel: Rest<typeof models.deleteModel> = async (idOrName) => models.deleteModel(this.#ctx, checkIdOrName(idOrName));
 
   createModelVersion: Rest<typeof versions.createModelVersion> = (input) => versions.createModelVersion(this.#ctx, input);
-  getModelVersions: Rest<typeof versions.getModelVersions> = (model, query) =>
-    versions.getModelVersions(this.#ctx, model, query);
-  getModelVersion: Rest<typeof versions.getModelVersion> = (id) => versions.getModelVersion(this.#ctx, id);
-  getModelVersionByNumber: Rest<typeof versions.getModelVersionByNumber> = (model, version) =>
-    versions.getModelVersionByNumber(this.#ctx, model, version);
-  updateModelVersion: Rest<typeof versions.updateModelVersion> = (id, patch) =>
-    versions.updateModelVersion(this.#ctx, id, patch);
-  deleteModelVersion: Rest<typeof versions.deleteModelVersion> = (id) => versions.deleteModelVersion(this.#ctx, id);
+  getModelVersions: Rest<typeof versions.getModelVersions> = async (model, query) =>
+    versions.getModelVersions(this.#ctx, checkIdOrName(model, 'modelId'), query);
+  getModelVersion: Rest<typeof versions.getModelVersion> = async (id) => versions.getModelVersion(this.#ctx, checkId(id));
+  getModelVersionByNumber: Rest<typeof versions.getModelVersionByNumber> = async (model, version) =>
+    versions.getModelVersionByNumber(this.#ctx, checkIdOrName(model, 'modelId'), checkId(version, 'version'));
+  updateModelVersion: Rest<typeof versions.updateModelVersion> = async (id, patch) =>
+    versions.updateModelVersion(this.#ctx, checkId(id), patch);
+  deleteModelVersion: Rest<typeof versions.deleteModelVersion> = async (id) => versions.deleteModelVersion(this.#ctx, checkId(id));
 
   createDataset: Rest<typeof datasets.createDataset> = (input) => datasets.createDataset(this.#ctx, input);
-  getDataset: Rest<typeof datasets.getDataset> = (idOrName, version) => datasets.getDataset(this.#ctx, idOrName, version);
+  getDataset: Rest<typeof datasets.getDataset> = async (idOrName, version) =>
+    datasets.getDataset(this.#ctx, checkIdOrName(idOrName), version);
   listDatasets: Rest<typeof datasets.listDatasets> = (query) => datasets.listDatasets(this.#ctx, query);
-  updateDataset: Rest<typeof datasets.updateDataset> = (id, patch) => datasets.updateDataset(this.#ctx, id, patch);
-  deleteDataset: Rest<typeof datasets.deleteDataset> = (id) => datasets.deleteDataset(this.#ctx, id);
+  updateDataset: Rest<typeof datasets.updateDataset> = async (id, patch) => datasets.updateDataset(this.#ctx, checkId(id), patch);
+  deleteDataset: Rest<typeof datasets.deleteDataset> = async (id) => datasets.deleteDataset(this.#ctx, checkId(id));
 
   createTrainingRun: Rest<typeof runs.createTrainingRun> = (input) => runs.createTrainingRun(this.#ctx, input);
-  updateTrainingRun: Rest<typeof runs.updateTrainingRun> = (id, patch) => runs.updateTrainingRun(this.#ctx, id, patch);
-  getTrainingRun: Rest<typeof runs.getTrainingRun> = (id) => runs.getTrainingRun(this.#ctx, id);
+  updateTrainingRun: Rest<typeof runs.updateTrainingRun> = async (id, patch) => runs.updateTrainingRun(this.#ctx, checkId(id), patch);
+  getTrainingRun: Rest<typeof runs.getTrainingRun> = async (id) => runs.getTrainingRun(this.#ctx, checkId(id));
   listTrainingRuns: Rest<typeof runs.listTrainingRuns> = (query) => runs.listTrainingRuns(this.#ctx, query);
-  deleteTrainingRun: Rest<typeof runs.deleteTrainingRun> = (id) => runs.deleteTrainingRun(this.#ctx, id);
+  deleteTrainingRun: Rest<typeof runs.deleteTrainingRun> = async (id) => runs.deleteTrainingRun(this.#ctx, checkId(id));
 
-  logHyperparameters: Rest<typeof hyperparameters.logHyperparameters> = (runId, values) =>
-    hyperparameters.logHyperparameters(this.#ctx, runId, values);
-  getHyperparameters: Rest<typeof hyperparameters.getHyperparameters> = (runId) =>
-    hyperparameters.getHyperparameters(this.#ctx, runId);
+  logHyperparameters: Rest<typeof hyperparameters.logHyperparameters> = async (runId, values) =>
+    hyperparameters.logHyperparameters(this.#ctx, checkId(runId, 'runId'), values);
+  getHyperparameters: Rest<typeof hyperparameters.getHyperparameters> = async (runId) =>
+    hyperparameters.getHyperparameters(this.#ctx, checkId(runId, 'runId'));
 
   async logMetric(runId: number, name: string, value: number, options: MetricOptions = {}): Promise<void> {
-    await metrics.logMetrics(this.#ctx, runId, [{ ...options, name, value }]);
+    await metrics.logMetrics(this.#ctx, checkId(runId, 'runId'), [{ ...options, name, value }]);
   }
-  logMetrics: Rest<typeof metrics.logMetrics> = (runId, points) => metrics.logMetrics(this.#ctx, runId, points);
-  getMetrics: Rest<typeof metrics.getMetrics> = (runId, query) => metrics.getMetrics(this.#ctx, runId, query);
-  getMetricBuckets: Rest<typeof metrics.getMetricBuckets> = (runId, name, query) =>
-    metrics.getMetricBuckets(this.#ctx, runId, name, query);
-  getMetricSummaries: Rest<typeof metrics.getMetricSummaries> = (runIds) => metrics.getMetricSummaries(this.#ctx, runIds);
+  logMetrics: Rest<typeof metrics.logMetrics> = async (runId, points) => metrics.logMetrics(this.#ctx, checkId(runId, 'runId'), points);
+  getMetrics: Rest<typeof metrics.getMetrics> = async (runId, query) => metrics.getMetrics(this.#ctx, checkId(runId, 'runId'), query);
+  getMetricBuckets: Rest<typeof metrics.getMetricBuckets> = async (runId, name, query) =>
+    metrics.getMetricBuckets(this.#ctx, checkId(runId, 'runId'), name, query);
+  getMetricSummaries: Rest<typeof metrics.getMetricSummaries> = async (runIds) =>
+    metrics.getMetricSummaries(
+      this.#ctx,
+      Array.isArray(runIds) ? runIds.map((runId, index) => checkId(runId, `runIds.${index}`)) : checkId(runIds, 'runIds'),
+    );
 
   createExperiment: Rest<typeof experiments.createExperiment> = (input) => experiments.createExperiment(this.#ctx, input);
-  getExperiment: Rest<typeof experiments.getExperiment> = (idOrName) => experiments.getExperiment(this.#ctx, idOrName);
+  getExperiment: Rest<typeof experiments.getExperiment> = async (idOrName) =>
+    experiments.getExperiment(this.#ctx, checkIdOrName(idOrName));
   listExperiments: Rest<typeof experiments.listExperiments> = (query) => experiments.listExperiments(this.#ctx, query);
-  updateExperiment: Rest<typeof experiments.updateExperiment> = (idOrName, patch) =>
-    experiments.updateExperiment(this.#ctx, idOrName, patch);
-  deleteExperiment: Rest<typeof experiments.deleteExperiment> = (idOrName) =>
-    experiments.deleteExperiment(this.#ctx, idOrName);
+  updateExperiment: Rest<typeof experiments.updateExperiment> = async (idOrName, patch) =>
+    experiments.updateExperiment(this.#ctx, checkIdOrName(idOrName), patch);
+  deleteExperiment: Rest<typeof experiments.deleteExperiment> = async (idOrName) =>
+    experiments.deleteExperiment(this.#ctx, checkIdOrName(idOrName));
   addExperimentRun: Rest<typeof experiments.addExperimentRun> = (experimentId, runId) =>
     experiments.addExperimentRun(this.#ctx, experimentId, runId);
-  removeExperimentRun: Rest<typeof experiments.removeExperimentRun> = (experimentId, runId) =>
-    experiments.removeExperimentRun(this.#ctx, experimentId, runId);
-  getExperimentRuns: Rest<typeof experiments.getExperimentRuns> = (experimentId) =>
-    experiments.getExperimentRuns(this.#ctx, experimentId);
+  removeExperimentRun: Rest<typeof experiments.removeExperimentRun> = async (experimentId, runId) =>
+    experiments.removeExperimentRun(this.#ctx, checkId(experimentId, 'experimentId'), checkId(runId, 'runId'));
+  getExperimentRuns: Rest<typeof experiments.getExperimentRuns> = async (experimentId) =>
+    experiments.getExperimentRuns(this.#ctx, checkId(experimentId, 'experimentId'));
 
   logPrediction: Rest<typeof predictions.logPrediction> = (input) => predictions.logPrediction(this.#ctx, input);
   logPredictions: Rest<typeof predictions.logPredictions> = (inputs) => predictions.logPredictions(this.#ctx, inputs);
