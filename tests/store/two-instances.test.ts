@@ -55,6 +55,14 @@ describe.each(shared)('$name: two instances on one database', (backend) => {
     expect((await second.getMetricSummaries(run.id)).find((item) => item.name === 'acc')).toMatchObject({ count: 50, lastStep: 49, min: 0, max: 0.98 });
   });
 
+  it('lets both log the same new hyperparameters at once, and refuses a different value from either', async () => {
+    const run = await first.createTrainingRun({ name: 'shared-params' });
+    const values = { lr: 0.001, batch_size: 64, optimizer: { name: 'adamw' } };
+    await Promise.all(Array.from({ length: 10 }, (_unused, index) => (index % 2 === 0 ? first : second).logHyperparameters(run.id, values)));
+    expect(await second.getHyperparameters(run.id)).toEqual(values);
+    await expect(first.logHyperparameters(run.id, { lr: 0.01 })).rejects.toMatchObject({ code: 'conflict', field: 'hyperparameters.lr' });
+  });
+
   it('sees the other instance’s writes and refuses its duplicate names', async () => {
     await first.createExperiment({ name: 'seen-by-both' });
     expect((await second.getExperiment('seen-by-both')).name).toBe('seen-by-both');
