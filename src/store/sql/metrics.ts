@@ -262,8 +262,11 @@ export async function getMetricBuckets(
     if (range.lo === null || range.hi === null) return [];
     const lo = Number(range.lo);
     const span = Number(range.hi) - lo + 1;
-    const buckets = Math.min(filter.buckets, span);
-    const bucketExpression = ctx.backend.integerDivide(sql<number>`((${sql.ref('step')} - ${lo}) * ${buckets})`, sql<number>`${span}`);
+    // Equal ranges of a whole number of steps (the last may be shorter), so at most `buckets` of them.
+    // (step - lo) / width cannot overflow a BIGINT; (step - lo) * buckets / span did for large steps.
+    const buckets = BigInt(Math.min(filter.buckets, span));
+    const width = Number((BigInt(span) + buckets - BigInt(1)) / buckets);
+    const bucketExpression = ctx.backend.integerDivide(sql<number>`(${sql.ref('step')} - ${lo})`, sql<number>`${width}`);
     const grouped = series
       .select((eb) => [
         bucketExpression.as('bucket'),

@@ -1,0 +1,97 @@
+/**
+ * Graceful shutdown: a server process told to stop (SIGTERM) while a large metric batch is on its
+ * way finishes that request, stores every point, answers it, closes its pool and exits 0; after
+ * that, nothing listens any more.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { createHttpAiDatabase } from '../../src/client/http-client.js';
+import { openSqlDatabase } from '../../src/store/open.js';
+import { testBackends } from '../support/backends.js';
+
+const SERVE_PROCESS = fileURLToPath(new URL('./support/serve-process.ts', import.meta.url));
+
+interface ServerProcess {
+  child: ChildProcess;
+  url: string;
+  /** Resolves with the first log line the predicate accepts. */
+  waitForLog(predicate: (entry: Record<string, any>) => boolean): Promise<Record<string, any>>;
+  exited: Promise<number | null>;
+  logs: Array<Record<string, any>>;
+}
+
+async function spawnServer(databaseUrl: string): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', SERVE_PROCESS, databaseUrl], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, AIMDB_SERVER_TOKENS: '' },
+  });
+  const logs: Array<Record<string, any>> = [];
+  const waiters: Array<{ predicate: (entry: Record<string, any>) => boolean; resolve: (entry: Record<string, any>) => void }> = [];
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    let entry: Record<string, any>;
+    try {
+      entry = JSON.parse(line);
+    } catch {
+      return;
+    }
+    logs.push(entry);
+    for (const waiter of [...waiters]) {
+      if (waiter.predicate(entry)) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve(entry);
+      }
+    }
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const waitForLog = (predicate: (entry: Record<string, any>) => boolean) => {
+    const seen = logs.find(predicate);
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise<Record<string, any>>((resolve, reject) => {
+      waiters.push({ predicate, resolve });
+      void exited.then((code) => reject(new Error(`server process exited (${code}) before the expected log line`)));
+    });
+  };
+  const listening = await waitForLog((entry) => entry.msg === 'aimdb server listening');
+  return { child, url: listening.url as string, waitForLog, exited, logs };
+}
+
+describe.each(testBackends().filter((backend) => backend.name !== 'sqlite-memory'))('graceful shutdown on $name', (backend) => {
+  it('finishes an accepted metric batch on SIGTERM, stores all of it, then stops listening', async () => {
+    const provisioned = await backend.provision();
+    try {
+      const server = await spawnServer(provisioned.url);
+      const client = createHttpAiDatabase({ url: server.url, retries: 0 });
+      const run = await client.createTrainingRun({ name: 'interrupted' });
+      const points = Array.from({ length: 5_000 }, (_unused, step) => ({ name: 'loss', value: 1 / (step + 1), step }));
+
+      const answer = fetch(`${server.url}/api/v1/runs/${run.id}/metrics`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ points }),
+      });
+      await server.waitForLog((entry) => entry.msg === 'incoming request' && entry.req?.url === `/api/v1/runs/${run.id}/metrics`);
+      server.child.kill('SIGTERM');
+
+      const response = await answer;
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ written: 5_000 });
+      expect(await server.exited).toBe(0);
+      expect(server.logs.some((entry) => entry.msg === 'shut down cleanly')).toBe(true);
+      await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
+
+      const direct = await openSqlDatabase({ url: provisioned.url });
+      try {
+        const [summary] = await direct.getMetricSummaries(run.id);
+        expect(summary).toMatchObject({ count: 5_000, lastStep: 4_999 });
+        expect(await direct.getMetrics(run.id)).toHaveLength(5_000);
+      } finally {
+        await direct.close();
+      }
+    } finally {
+      await provisioned.drop();
+    }
+    // A process start plus a 5,000-point batch: generous room on a loaded machine; nothing is timed.
+  }, 300_000);
+});
