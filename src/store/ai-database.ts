@@ -107,7 +107,7 @@ export interface MetricStore {
   logMetrics(runId: number, points: MetricPointInput[]): Promise<WriteResult>;
   /** Raw points ordered by name then step. */
   getMetrics(runId: number, query?: MetricQuery): Promise<MetricPoint[]>;
-  /** A downsampled history for charts: `buckets` equal step ranges with min/max/last each. */
+  /** A downsampled history for charts: at most `buckets` equal step ranges, with min/max/last each. */
   getMetricBuckets(runId: number, name: string, query: MetricBucketQuery): Promise<MetricBucket[]>;
   /** Per-(run, metric) summaries (last, min, max, count) for one or many runs, without scanning history. */
   getMetricSummaries(runIds: number | number[]): Promise<MetricSummary[]>;

@@ -13,10 +13,11 @@ function expectedBuckets(points: Array<{ step: number; value: number }>, buckets
   const lo = Math.min(...points.map((point) => point.step));
   const hi = Math.max(...points.map((point) => point.step));
   const span = hi - lo + 1;
-  const count = Math.min(buckets, span);
+  // Equal ranges of a whole number of steps; the last may be shorter.
+  const width = Math.ceil(span / Math.min(buckets, span));
   const groups = new Map<number, Array<{ step: number; value: number }>>();
   for (const point of points) {
-    const index = Math.floor(((point.step - lo) * count) / span);
+    const index = Math.floor((point.step - lo) / width);
     groups.set(index, [...(groups.get(index) ?? []), point]);
   }
   return [...groups.entries()]
@@ -170,6 +171,20 @@ export function defineMetricsContract(target: ContractTarget): void {
       expect(await db().getMetricBuckets(run.id, 'loss', { buckets: 7 })).toEqual(expectedBuckets(points, 7));
       const ranged = points.filter((point) => point.step >= 45 && point.step <= 251);
       expect(await db().getMetricBuckets(run.id, 'loss', { buckets: 11, minStep: 45, maxStep: 251 })).toEqual(expectedBuckets(ranged, 11));
+
+      // Never more buckets than asked for, whatever the division leaves over.
+      for (const count of [3, 6, 7, 13, 99, 299]) {
+        const result = await db().getMetricBuckets(run.id, 'loss', { buckets: count });
+        expect(result.length).toBeLessThanOrEqual(count);
+        expect(result.reduce((sum, bucket) => sum + bucket.count, 0)).toBe(300);
+      }
+
+      // Steps far apart (microsecond timestamps, say) with many buckets must not overflow.
+      const sparse = await db().createTrainingRun();
+      const far = [0, 1_700_000_000_000_000, 4_000_000_000_000_000, Number.MAX_SAFE_INTEGER - 1].map((step, index) => ({ name: 'us', value: index, step }));
+      await db().logMetrics(sparse.id, far);
+      const sparseBuckets = await db().getMetricBuckets(sparse.id, 'us', { buckets: 100_000 });
+      expect(sparseBuckets.map((bucket) => [bucket.stepStart, bucket.last, bucket.count])).toEqual(far.map((point) => [point.step, point.value, 1]));
 
       // More buckets than steps: one bucket per point.
       const short = await db().createTrainingRun();
