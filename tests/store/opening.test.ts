@@ -39,6 +39,13 @@ describe.each(testBackends())('$name: opening', (backend) => {
     }
   });
 
+  it('close() drains the pool; later calls fail with a typed error instead of hanging', async () => {
+    const db = await createAiDatabase({ url: provisioned.url });
+    await db.createModel({ name: 'before-close' });
+    await db.close();
+    await expect(db.getModel('before-close')).rejects.toBeInstanceOf(BackendError);
+  });
+
   it('echo logs each SQL statement but never the bound values', async () => {
     const logged: string[] = [];
     const db = await createAiDatabase({ url: provisioned.url, echo: (text) => logged.push(text) });
