@@ -95,9 +95,9 @@ export async function fetchMetricSummaries(runIds: number[], signal?: AbortSigna
     chunks.push(runIds.slice(start, start + SUMMARY_IDS_PER_REQUEST));
   }
   const answers = await Promise.all(
-    chunks.map((ids) => getJson<Wire<MetricSummary>[] | { items: Wire<MetricSummary>[] }>('/metric-summaries', { runIds: ids.join(',') }, signal)),
+    chunks.map((ids) => getJson<Wire<MetricSummary>[]>('/metric-summaries', { runIds: ids.join(',') }, signal)),
   );
-  return answers.flatMap((answer) => (Array.isArray(answer) ? answer : answer.items).map(decodeMetricSummary));
+  return answers.flatMap((answer) => answer.map(decodeMetricSummary));
 }
 
 export async function fetchMetricBuckets(
@@ -106,17 +106,17 @@ export async function fetchMetricBuckets(
   buckets: number,
   signal?: AbortSignal,
 ): Promise<MetricBucket[]> {
-  const answer = await getJson<Wire<MetricBucket>[] | { items: Wire<MetricBucket>[] }>(
+  const answer = await getJson<Wire<MetricBucket>[]>(
     `/runs/${runId}/metrics/${encodeURIComponent(name)}/buckets`,
     { buckets },
     signal,
   );
-  return (Array.isArray(answer) ? answer : answer.items).map(decodeMetricBucket);
+  return answer.map(decodeMetricBucket);
 }
 
 export async function fetchMetricPoints(runId: number, name: string, limit: number, signal?: AbortSignal): Promise<MetricPoint[]> {
-  const answer = await getJson<Wire<MetricPoint>[] | { items: Wire<MetricPoint>[] }>(`/runs/${runId}/metrics`, { name, limit }, signal);
-  return (Array.isArray(answer) ? answer : answer.items).map(decodeMetricPoint);
+  const answer = await getJson<Wire<MetricPoint>[]>(`/runs/${runId}/metrics`, { name, limit }, signal);
+  return answer.map(decodeMetricPoint);
 }
 
 export async function fetchExperiments(query: { limit?: number; cursor?: string | null } = {}, signal?: AbortSignal): Promise<Page<Experiment>> {
@@ -140,12 +140,12 @@ export async function fetchModelVersions(
   query: { status?: ModelVersionStatus } = {},
   signal?: AbortSignal,
 ): Promise<ModelVersion[]> {
-  const answer = await getJson<Wire<ModelVersion>[] | { items: Wire<ModelVersion>[] }>(
+  const answer = await getJson<Wire<ModelVersion>[]>(
     `/models/${encodeURIComponent(String(modelIdOrName))}/versions`,
     query,
     signal,
   );
-  return (Array.isArray(answer) ? answer : answer.items).map(decodeModelVersion);
+  return answer.map(decodeModelVersion);
 }
 
 export async function fetchModelVersion(id: number, signal?: AbortSignal): Promise<ModelVersion> {

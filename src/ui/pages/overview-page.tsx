@@ -218,7 +218,7 @@ function PredictionsPerHour({ latest, total }: { latest: Date | null; total: num
       ) : (
         <>
           {recent.error !== undefined && <ErrorBox error={recent.error} onRetry={recent.reload} />}
-          <div ref={ref} className="chart-area" data-drawn={chart !== undefined ? 'true' : 'false'}>
+          <div ref={ref} className="chart-area" data-chart="predictions-per-hour">
             {chart !== undefined && width > 0 && (
               <UPlotChart options={chart.options} data={chart.data} width={width} height={180} label="Predictions per hour over the last 24 hours of activity" />
             )}

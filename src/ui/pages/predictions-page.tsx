@@ -246,7 +246,7 @@ function LatencyPanel({ predictions, more }: { predictions: Prediction[]; more: 
               </li>
             ))}
           </ul>
-          <div ref={ref} className="chart-area" data-drawn={summary.buckets.length > 0 ? 'true' : 'false'}>
+          <div ref={ref} className="chart-area" data-chart="latency-percentiles">
             {width > 0 && <UPlotChart options={chart.options} data={chart.data} width={width} height={200} label="Latency p50, p95 and p99 over time" />}
           </div>
           <p className="muted small">

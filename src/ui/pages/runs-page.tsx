@@ -177,7 +177,7 @@ function RunsTable({ runs, query }: { runs: TrainingRun[]; query: URLSearchParam
   const header = (key: SortKey, label: string, className?: string) => {
     const active = sort.key === key;
     return (
-      <th scope="col" className={className} aria-sort={active ? (sort.direction === 'asc' ? 'ascending' : 'descending') : 'none'}>
+      <th key={key} scope="col" className={className} aria-sort={active ? (sort.direction === 'asc' ? 'ascending' : 'descending') : 'none'}>
         <button className="sort-button" onClick={() => toggleSort(key)} aria-label={`Sort by ${label}`}>
           {label}
           <span aria-hidden="true">{active ? (sort.direction === 'asc' ? ' ▲' : ' ▼') : ''}</span>

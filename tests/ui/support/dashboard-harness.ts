@@ -1,0 +1,129 @@
+/**
+ * The dashboard under test: the UI built from src/ui (development build, so React's own warnings
+ * reach the console and fail the tests), the real Fastify app listening on loopback over a real
+ * database, and Debian's Chromium driven by playwright-core.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { buildApp } from '../../../src/server/app.js';
+import type { ServerConfig } from '../../../src/config/config.js';
+import type { AiDatabase } from '../../../src/index.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+export const ARTIFACT_DIR = path.join(REPO_ROOT, 'test-artifacts', 'dashboard');
+
+/** Builds the dashboard into a temporary folder; returns it and a cleanup. */
+export async function buildDashboard(): Promise<{ dir: string; remove(): void }> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'aimdb-ui-'));
+  await build({
+    configFile: path.join(REPO_ROOT, 'src/ui/vite.config.ts'),
+    mode: 'development',
+    define: { 'process.env.NODE_ENV': JSON.stringify('development') },
+    build: { outDir: dir, emptyOutDir: true, minify: false },
+    logLevel: 'error',
+  });
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** The real app over `db`, listening on an ephemeral loopback port. */
+export async function startDashboardServer(db: AiDatabase, uiDir: string, server?: ServerConfig): Promise<{ url: string; close(): Promise<void> }> {
+  const app = await buildApp({ db, uiDir, logger: false, ...(server === undefined ? {} : { server }) });
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  return { url, close: () => app.close() };
+}
+
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(`${CHROMIUM_PATH} is missing: run 'bash scripts/install-chromium.sh' (Debian's chromium package)`);
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+}
+
+export interface WatchedPage {
+  page: Page;
+  /** Console errors, uncaught exceptions and failed requests seen so far. */
+  problems: string[];
+}
+
+/** A fresh page (own storage) that records every console error and page error. */
+export async function openPage(browser: Browser, viewport = { width: 1366, height: 900 }): Promise<WatchedPage> {
+  const context = await browser.newContext({ viewport, reducedMotion: 'reduce' });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error' || message.type() === 'warning') problems.push(`console.${message.type()}: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('requestfailed', (request) => {
+    const failure = request.failure()?.errorText ?? '';
+    // Requests a page aborts when it moves on (AbortController) are expected.
+    if (!failure.includes('ERR_ABORTED')) problems.push(`request failed: ${request.url()} ${failure}`);
+  });
+  return { page, problems };
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  const file = path.join(ARTIFACT_DIR, name);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+/**
+ * Pixels of the chart canvas inside `scope` whose colour is within a small distance of `hex`:
+ * proof that a series of that colour was drawn (axes and grid are grey).
+ */
+export async function pixelsOfColor(page: Page, scope: string, hex: string): Promise<number> {
+  return page.evaluate(
+    ({ scope: selector, hex: color }) => {
+      const canvas = document.querySelector(selector)?.querySelector('canvas');
+      if (canvas === null || canvas === undefined) return -1;
+      // Read a copy, so the chart's own canvas is not switched to slow CPU readback (Chromium warns).
+      const copy = document.createElement('canvas');
+      copy.width = canvas.width;
+      copy.height = canvas.height;
+      const context = copy.getContext('2d', { willReadFrequently: true });
+      if (context === null) return -1;
+      context.drawImage(canvas, 0, 0);
+      const { data } = context.getImageData(0, 0, copy.width, copy.height);
+      const target = Number.parseInt(color.slice(1), 16);
+      const [r, g, b] = [(target >> 16) & 255, (target >> 8) & 255, target & 255];
+      let count = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        if (data[i + 3]! > 200 && Math.abs(data[i]! - r) < 24 && Math.abs(data[i + 1]! - g) < 24 && Math.abs(data[i + 2]! - b) < 24) count += 1;
+      }
+      return count;
+    },
+    { scope, hex },
+  );
+}
+
+/** Controls without an accessible name (no label, aria-label, title or text), described for the failure message. */
+export async function unnamedControls(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const problems: string[] = [];
+    for (const element of Array.from(document.querySelectorAll<HTMLElement>('button, input, select, textarea, a[href], summary'))) {
+      const labelled =
+        (element.getAttribute('aria-label') ?? '').trim() !== '' ||
+        (element.getAttribute('aria-labelledby') ?? '').trim() !== '' ||
+        (element.getAttribute('title') ?? '').trim() !== '' ||
+        ('labels' in element && (element as HTMLInputElement).labels !== null && (element as HTMLInputElement).labels!.length > 0) ||
+        (element.tagName !== 'INPUT' && (element.textContent ?? '').trim() !== '');
+      if (!labelled) problems.push(element.outerHTML.slice(0, 120));
+    }
+    return problems;
+  });
+}
+
+/** Whether the page scrolls sideways as a whole (tables may scroll inside their own box). */
+export async function overflowsHorizontally(page: Page): Promise<boolean> {
+  return page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth + 1);
+}
