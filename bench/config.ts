@@ -58,24 +58,24 @@ export const FULL_SIZES: BenchSizes = {
 };
 
 export const QUICK_SIZES: BenchSizes = {
-  runs: 10,
+  runs: 4,
   metricsPerRun: 5,
-  stepsPerMetric: 400,
+  stepsPerMetric: 1_000,
   batchSizes: [1_000, 10_000],
-  loopPoints: 20_000,
-  perCallPoints: 500,
-  historyPoints: 50_000,
-  buckets: 500,
-  listRuns: 500,
+  loopPoints: 10_000,
+  perCallPoints: 200,
+  historyPoints: 20_000,
+  buckets: 200,
+  listRuns: 200,
   listSteps: 5,
-  predictions: 10_000,
-  predictionBatch: 2_000,
+  predictions: 5_000,
+  predictionBatch: 1_000,
   growthSmall: 20_000,
-  growthLarge: 100_000,
-  growthWindow: 20_000,
+  growthLarge: 60_000,
+  growthWindow: 10_000,
   httpClients: 2,
-  httpPoints: 40_000,
-  memoryPoints: 100_000,
+  httpPoints: 20_000,
+  memoryPoints: 40_000,
 };
 
 export interface BenchOptions {

@@ -44,6 +44,20 @@ export async function bestMs(repeat: number, fn: () => Promise<unknown>): Promis
   return best;
 }
 
+/**
+ * The best of `repeat` runs of each, interleaved (a, b, a, b …) so that a burst of load from
+ * elsewhere on the machine hits both sides alike.
+ */
+export async function bestOfInterleaved(repeat: number, a: () => Promise<unknown>, b: () => Promise<unknown>): Promise<[number, number]> {
+  let bestA = Number.POSITIVE_INFINITY;
+  let bestB = Number.POSITIVE_INFINITY;
+  for (let index = 0; index < repeat; index++) {
+    bestA = Math.min(bestA, await timeMs(a));
+    bestB = Math.min(bestB, await timeMs(b));
+  }
+  return [bestA, bestB];
+}
+
 export function rateResult(
   base: Omit<ScenarioResult, 'ratio' | 'met' | 'unit' | 'targetText'> & { unit?: Unit; targetText?: string },
 ): ScenarioResult {

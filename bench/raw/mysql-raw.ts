@@ -1,7 +1,7 @@
 /** mysql2 on the benchmark's database: multi-row prepared inserts and LOAD DATA LOCAL INFILE. */
 import { Readable } from 'node:stream';
 import mysql from 'mysql2/promise';
-import { bucketSpan, METRIC_COLUMNS, PREDICTION_COLUMNS, type RawDriver, type RawMetricRow } from './raw-driver.js';
+import { bucketSpan, METRIC_COLUMNS, PREDICTION_COLUMNS, type RawDriver } from './raw-driver.js';
 
 /** Bound parameters one MySQL statement may carry. */
 const MAX_PARAMETERS = 65_535;
@@ -45,7 +45,7 @@ export async function openMysqlRaw(url: string): Promise<RawDriver> {
         for (const row of rows) text += `${row.run_id}\t${row.name}\t${row.step}\t${row.value}\t0\t\\N\t${row.logged_at}\n`;
         await connection.query({
           sql: `load data local infile 'metrics.tsv' into table metrics character set utf8mb4 (${METRIC_COLUMNS})`,
-          infileStreamFactory: () => Readable.from([text]),
+          infileStreamFactory: () => Readable.from([Buffer.from(text)]),
         });
       },
     },
@@ -105,6 +105,9 @@ export async function openMysqlRaw(url: string): Promise<RawDriver> {
         [lo, hi],
       );
       return (rows as unknown[]).length;
+    },
+    analyze: async () => {
+      await connection.query('analyze table metrics, metric_summaries, training_runs');
     },
     close: () => connection.end(),
   };

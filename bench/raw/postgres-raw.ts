@@ -88,6 +88,9 @@ export async function openPostgresRaw(url: string): Promise<RawDriver> {
           [lo, hi],
         )
       ).rowCount ?? 0,
+    analyze: async () => {
+      await client.query('analyze');
+    },
     close: () => client.end(),
   };
 }

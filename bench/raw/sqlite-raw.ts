@@ -44,6 +44,9 @@ export function openSqliteRaw(filename: string): RawDriver {
       return buckets.all({ lo, n: count, span, run: runId, name }).length;
     },
     latestPerRun: async (lo, hi) => latest.all(lo, hi).length,
+    analyze: async () => {
+      db.exec('analyze');
+    },
     close: async () => {
       db.close();
     },

@@ -1,7 +1,7 @@
 /** Reads: a full history, a downsampled history and the runs table's latest values. */
 import { createRuns, type BenchContext } from '../context.js';
 import { runBatches } from '../data.js';
-import { bestMs, durationResult, log, type ScenarioResult } from '../measure.js';
+import { bestOfInterleaved, durationResult, log, type ScenarioResult } from '../measure.js';
 
 const HISTORY_METRIC = 'metric_00';
 
@@ -19,15 +19,22 @@ export async function histories(ctx: BenchContext): Promise<ScenarioResult[]> {
 
   let rawCount = 0;
   let aimdbCount = 0;
-  const rawRead = await bestMs(3, async () => (rawCount = await ctx.raw.readHistory(runId, HISTORY_METRIC)));
-  const aimdbRead = await bestMs(3, async () => (aimdbCount = (await ctx.db.getMetrics(runId, { name: HISTORY_METRIC })).length));
+  await ctx.raw.analyze();
+  const [rawRead, aimdbRead] = await bestOfInterleaved(
+    3,
+    async () => (rawCount = await ctx.raw.readHistory(runId, HISTORY_METRIC)),
+    async () => (aimdbCount = (await ctx.db.getMetrics(runId, { name: HISTORY_METRIC })).length),
+  );
   if (rawCount !== historyPoints || aimdbCount !== historyPoints) throw new Error(`history read returned ${rawCount} / ${aimdbCount} points`);
   log(`  full history: raw ${rawRead.toFixed(1)} ms, aimdb ${aimdbRead.toFixed(1)} ms`);
 
   let rawBuckets = 0;
   let aimdbBuckets = 0;
-  const rawBucketMs = await bestMs(5, async () => (rawBuckets = await ctx.raw.bucketQuery(runId, HISTORY_METRIC, buckets)));
-  const aimdbBucketMs = await bestMs(5, async () => (aimdbBuckets = (await ctx.db.getMetricBuckets(runId, HISTORY_METRIC, { buckets })).length));
+  const [rawBucketMs, aimdbBucketMs] = await bestOfInterleaved(
+    5,
+    async () => (rawBuckets = await ctx.raw.bucketQuery(runId, HISTORY_METRIC, buckets)),
+    async () => (aimdbBuckets = (await ctx.db.getMetricBuckets(runId, HISTORY_METRIC, { buckets })).length),
+  );
   if (rawBuckets !== aimdbBuckets) throw new Error(`bucket queries disagree: raw ${rawBuckets}, aimdb ${aimdbBuckets} buckets`);
   log(`  downsampled to ${aimdbBuckets} buckets: raw ${rawBucketMs.toFixed(1)} ms, aimdb ${aimdbBucketMs.toFixed(1)} ms`);
 
@@ -69,8 +76,12 @@ export async function runsTable(ctx: BenchContext): Promise<ScenarioResult[]> {
   const hi = Math.max(...runIds);
   let rawRows = 0;
   let aimdbRows = 0;
-  const rawMs = await bestMs(3, async () => (rawRows = await ctx.raw.latestPerRun(lo, hi)));
-  const aimdbMs = await bestMs(3, async () => (aimdbRows = (await ctx.db.getMetricSummaries(runIds)).length));
+  await ctx.raw.analyze();
+  const [rawMs, aimdbMs] = await bestOfInterleaved(
+    3,
+    async () => (rawRows = await ctx.raw.latestPerRun(lo, hi)),
+    async () => (aimdbRows = (await ctx.db.getMetricSummaries(runIds)).length),
+  );
   if (rawRows !== listRuns * 10 || aimdbRows !== listRuns * 10) throw new Error(`runs table returned ${rawRows} / ${aimdbRows} rows`);
   log(`  latest of 10 metrics for ${listRuns} runs: raw ${rawMs.toFixed(1)} ms, aimdb ${aimdbMs.toFixed(1)} ms`);
   // On MySQL the raw latest-per-run query is the slow one the summaries exist to avoid.

@@ -18,8 +18,6 @@ export interface ValidMetricPoint {
 const KNOWN_FIELDS = new Set(['name', 'value', 'step', 'epoch', 'timestamp']);
 
 const isNonNegativeInteger = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
-/** Epochs above this (a 32-bit column) and names holding NUL are left to the schema to judge. */
-const SURE_EPOCH_MAX = 2_147_483_647;
 
 function fastPoint(input: unknown): ValidMetricPoint | undefined {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) return undefined;

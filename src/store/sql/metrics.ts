@@ -233,7 +233,15 @@ export async function getMetrics(ctx: StoreContext, runId: number, query: Metric
     const points: MetricPoint[] = new Array(rows.length);
     for (let index = 0; index < rows.length; index++) {
       const row = rows[index]! as (typeof rows)[number] & { name?: string };
-      points[index] = toMetricPoint({ ...row, run_id: runId, name: row.name ?? filter.name! });
+      points[index] = toMetricPoint({
+        run_id: runId,
+        name: row.name ?? filter.name!,
+        step: row.step,
+        value: row.value,
+        value_kind: row.value_kind,
+        epoch: row.epoch,
+        logged_at: row.logged_at,
+      });
     }
     return points;
   });
@@ -267,7 +275,7 @@ export async function getMetricBuckets(
     const buckets = BigInt(Math.min(filter.buckets, span));
     const width = Number((BigInt(span) + buckets - BigInt(1)) / buckets);
     const bucketExpression = ctx.backend.integerDivide(sql<number>`(${sql.ref('step')} - ${lo})`, sql<number>`${width}`);
-    const grouped = series
+    const rows = await series
       .select((eb) => [
         bucketExpression.as('bucket'),
         eb.fn.min('step').as('step_start'),
@@ -278,22 +286,22 @@ export async function getMetricBuckets(
       ])
       .where('step', '>=', lo)
       .where('step', '<=', lo + span - 1)
-      .groupBy(sql`1`);
-    // The last value of each bucket is the point at its highest step: one join, not a second query.
-    const rows = await ctx.db
-      .selectFrom(grouped.as('b'))
-      .innerJoin('metrics as m', (join) =>
-        join.on('m.run_id', '=', runId).on('m.name', '=', name).onRef('m.step', '=', 'b.step_end'),
-      )
-      .select(['b.step_start', 'b.step_end', 'b.min_value', 'b.max_value', 'b.count', 'm.value', 'm.value_kind'])
-      .orderBy('b.step_start')
+      .groupBy(sql`1`)
+      .orderBy(sql`1`)
       .execute();
+    // The last values by key lookups, not a join: a join's plan depends on table statistics, which
+    // lag behind a series that is still growing (on PostgreSQL it turned 0.1 s into 10 s).
+    const lastValues = new Map<number, number>();
+    for (const chunk of chunksFor(ctx, rows.map((row) => Number(row.step_end)), 1)) {
+      const points = await series.select(['step', 'value', 'value_kind']).where('step', 'in', chunk).execute();
+      for (const point of points) lastValues.set(Number(point.step), decodeDouble(point.value, point.value_kind));
+    }
     return rows.map((row) => ({
       stepStart: Number(row.step_start),
       stepEnd: Number(row.step_end),
       min: row.min_value === null ? null : Number(row.min_value),
       max: row.max_value === null ? null : Number(row.max_value),
-      last: decodeDouble(row.value, row.value_kind),
+      last: lastValues.get(Number(row.step_end)) ?? Number.NaN,
       lastStep: Number(row.step_end),
       count: Number(row.count),
     }));

@@ -5,16 +5,26 @@ import {
   LIMITS,
   listPredictionsSchema,
   parseInput,
-  predictionBatchSchema,
   predictionInputSchema,
   type ListPredictionsQuery,
   type PredictionInput,
 } from '../../core/schemas.js';
 import type { z } from 'zod';
 import { assertExists, chunksFor, decodeCursor, guarded, insertReturningId, toPage, withTransaction, type StoreContext } from './context.js';
+import { insertRows } from './bulk-insert.js';
 import { toJsonText, toPrediction } from './mappers.js';
+import { encodePredictionBatch } from './prediction-batch-validation.js';
 
-const PREDICTION_COLUMNS = 8;
+const PREDICTION_COLUMNS = [
+  'model_version_id',
+  'input',
+  'output',
+  'ground_truth',
+  'confidence',
+  'latency_ms',
+  'predicted_at',
+  'metadata',
+] as const;
 
 function toRow(input: z.output<typeof predictionInputSchema>, now: number) {
   return {
@@ -45,26 +55,28 @@ async function getPrediction(ctx: StoreContext, id: number): Promise<Prediction>
 }
 
 export async function logPredictions(ctx: StoreContext, inputs: PredictionInput[]): Promise<WriteResult> {
-  const batch = parseInput(predictionBatchSchema, inputs, 'predictions');
-  if (batch.length === 0) return { written: 0 };
   const now = ctx.now();
+  const batch = encodePredictionBatch(inputs, 'predictions', now);
+  if (batch.length === 0) return { written: 0 };
   return guarded(ctx, () =>
     withTransaction(ctx, async (tx) => {
-      const versionIds = [...new Set(batch.map((item) => item.modelVersionId))];
+      const versionIds = [...new Set(batch.map((item) => item.model_version_id))];
       for (const chunk of chunksFor(tx, versionIds, 1)) {
         const found = await tx.db.selectFrom('model_versions').select('id').where('id', 'in', chunk).execute();
         const present = new Set(found.map((row) => Number(row.id)));
         const missing = chunk.find((id) => !present.has(id));
         if (missing !== undefined) {
-          const index = batch.findIndex((item) => item.modelVersionId === missing);
+          const index = batch.findIndex((item) => item.model_version_id === missing);
           throw new NotFoundError('model version', missing, { field: `predictions.${index}.modelVersionId` });
         }
       }
-      const rows = batch.map((item) => toRow(item, now));
-      for (const chunk of chunksFor(tx, rows, PREDICTION_COLUMNS)) {
-        await tx.db.insertInto('predictions').values(chunk).execute();
-      }
-      return { written: rows.length };
+      await insertRows(
+        tx,
+        'predictions',
+        PREDICTION_COLUMNS,
+        batch.map((row) => PREDICTION_COLUMNS.map((column) => row[column])),
+      );
+      return { written: batch.length };
     }),
   );
 }
