@@ -26,6 +26,9 @@ import * as runs from './commands/runs.js';
 import * as serve from './commands/serve.js';
 import * as stats from './commands/stats.js';
 import * as versions from './commands/versions.js';
+import * as copy from './commands/copy.js';
+import * as exportCommand from './commands/export.js';
+import * as importCommand from './commands/import.js';
 
 /** A command module: one noun (or verb) of the CLI. */
 export interface CommandModule {
@@ -47,6 +50,9 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
   experiments,
   predictions,
   serve,
+  copy,
+  exportCommand,
+  importCommand,
 ];
 
 function packageVersion(): string {

@@ -136,7 +136,7 @@ async function copyOpened(
   const occupied = await occupiedTables(to);
   if (occupied.length > 0 && options.append !== true && options.resume !== true) {
     throw new ConflictError(
-      `target: already holds data (${occupied.join(', ')}); copy into an empty database, pass append (--append) to add to it, or resume (--resume) to finish an interrupted copy`,
+      `target: already holds data (${occupied.join(', ')}); copy into an empty database, pass --append to add to it, or --resume to finish an interrupted copy`,
       { field: 'target' },
     );
   }

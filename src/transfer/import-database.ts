@@ -63,7 +63,7 @@ export async function importDatabase(from: string | Readable, target: DatabaseLo
     const occupied = await occupiedTables(db);
     if (occupied.length > 0 && options.append !== true) {
       throw new ConflictError(
-        `target: already holds data (${occupied.join(', ')}); import into an empty database, or pass append (--append) to add to it`,
+        `target: already holds data (${occupied.join(', ')}); import into an empty database, or pass --append to add to it`,
         { field: 'target' },
       );
     }
