@@ -89,7 +89,9 @@ export async function openSqlDatabase(options: AiDatabaseOptions): Promise<SqlAi
 export async function createAiDatabase(options: AiDatabaseOptions = {}): Promise<AiDatabase> {
   const backend = options.backend ?? (options.url === undefined ? 'sqlite' : toConnectionSpec({ url: options.url }).backend);
   if (backend === 'http') {
-    const spec = toConnectionSpec(parseInput(databaseConfigSchema, { ...options, echo: undefined, now: undefined }, 'options'));
+    // Left out, not set to undefined: the strict schema reports any key it does not know.
+    const { echo: _echo, now: _now, ...config } = options;
+    const spec = toConnectionSpec(parseInput(databaseConfigSchema, config, 'options'));
     if (spec.backend !== 'http') throw new ValidationError('backend: expected http', { field: 'backend' });
     const { createHttpAiDatabase } = await import('../client/http-client.js');
     return createHttpAiDatabase({ url: spec.url, token: spec.token });
