@@ -43,7 +43,7 @@ describe.each(testBackends())('REST authentication on $name', (backend) => {
   });
 
   it('answers 401 without a token, with a wrong token and with a non-bearer scheme', async () => {
-    for (const headers of [{}, { authorization: `Bearer ${WRITE_TOKEN}x` }, { authorization: `Basic ${WRITE_TOKEN}` }, { authorization: 'Bearer ' }]) {
+    for (const headers of [{} as Record<string, string>, { authorization: `Bearer ${WRITE_TOKEN}x` }, { authorization: `Basic ${WRITE_TOKEN}` }, { authorization: 'Bearer ' }]) {
       const answer = await call(server.url, 'GET', '/api/v1/models', { headers });
       expect(answer.status).toBe(401);
       expect(answer.body.error.code).toBe('unauthorized');
