@@ -28,12 +28,12 @@ export function register(program: Command, context: CliContext): void {
 
   databaseCommand(datasets, 'show')
     .description('one dataset')
-    .argument('<id|name>', 'dataset id, or name (the newest version unless --version)')
-    .option('--version <version>', 'the dataset version, with a name')
-    .action(async (ref: string, options: { version?: string }, command: Command) => {
+    .argument('<ref>', 'dataset id, name (its newest version), or NAME@VERSION such as CAD-Drawings-10K@1.0')
+    .action(async (ref: string, _options: object, command: Command) => {
       const output = context.output(command);
       await context.withDatabase(command, async (db) => {
-        const dataset = await db.getDataset(idOrName(ref), options.version);
+        const at = ref.lastIndexOf('@');
+        const dataset = at > 0 ? await db.getDataset(ref.slice(0, at), ref.slice(at + 1)) : await db.getDataset(idOrName(ref));
         if (output.json) {
           output.printJson(dataset);
           return;

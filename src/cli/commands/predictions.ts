@@ -11,7 +11,7 @@ import { findModelVersion, parseId } from '../lookup.js';
 import { formatJson } from '../output.js';
 
 interface ListOptions extends PageOptions {
-  version?: string;
+  modelVersion?: string;
   since?: string;
   until?: string;
 }
@@ -30,7 +30,7 @@ export function register(program: Command, context: CliContext): void {
   addPageOptions(
     databaseCommand(predictions, 'list')
       .description('predictions, newest first')
-      .option('--version <ref>', 'only this model version: an id, or MODEL@NUMBER')
+      .option('--model-version <ref>', 'only this model version: an id, or MODEL@NUMBER such as VisionTransformer-CAD@1')
       .option('--since <time>', 'only at or after this time (ISO 8601)')
       .option('--until <time>', 'only before this time (ISO 8601)'),
   ).action(async (options: ListOptions, command: Command) => {
@@ -38,7 +38,7 @@ export function register(program: Command, context: CliContext): void {
     const since = options.since === undefined ? undefined : parseTime(options.since, '--since');
     const until = options.until === undefined ? undefined : parseTime(options.until, '--until');
     await context.withDatabase(command, async (db) => {
-      const modelVersionId = options.version === undefined ? undefined : (await findModelVersion(db, options.version)).id;
+      const modelVersionId = options.modelVersion === undefined ? undefined : (await findModelVersion(db, options.modelVersion)).id;
       const page = await db.getPredictions({
         ...pageQuery(options),
         ...(modelVersionId === undefined ? {} : { modelVersionId }),
