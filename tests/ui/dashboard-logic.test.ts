@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MetricSummary, Prediction, TrainingRun } from '../../src/core/entities.js';
 import { parameterRows } from '../../src/ui/lib/differences.js';
-import { formatBytes, formatDuration, formatMetric } from '../../src/ui/lib/format.js';
+import { formatBytes, formatDuration, formatMetric, formatTicks } from '../../src/ui/lib/format.js';
 import { latencyPercentilesOverTime, percentile, predictionsPerHour } from '../../src/ui/lib/percentiles.js';
 import { filterRuns, groupSummaries, sortRuns } from '../../src/ui/lib/runs-table.js';
 import { splitEntries } from '../../src/ui/lib/splits.js';
@@ -112,7 +112,8 @@ describe('latency percentiles', () => {
     const predictions = [prediction(0, 10), prediction(1, 20), prediction(90, 100), prediction(91, null)];
     const summary = latencyPercentilesOverTime(predictions, 4);
     expect(summary.intervalMs).toBe(30 * 60_000);
-    expect(summary.buckets.map((bucket) => bucket.count)).toEqual([2, 1]);
+    expect(summary.buckets.map((bucket) => bucket.count)).toEqual([2, 0, 0, 1]);
+    expect(summary.buckets[1]!.p99).toBeNull();
     expect(summary.buckets[0]!.p50).toBe(15);
     expect(summary.overall.count).toBe(3);
     expect(summary.overall.p50).toBe(20);
@@ -134,6 +135,13 @@ describe('formatting', () => {
     expect(formatMetric(0.123456789)).toBe('0.12346');
     expect(formatMetric(1e-7)).toBe('1.000e-7');
     expect(formatMetric(null)).toBe('—');
+  });
+
+  it('labels axis ticks with one format per axis and enough digits', () => {
+    expect(formatTicks([0.0002, 0.0004, 0.0006], 0.0002)).toEqual(['2e-4', '4e-4', '6e-4']);
+    expect(formatTicks([0.5, 0.6, 0.7], 0.1)).toEqual(['0.5', '0.6', '0.7']);
+    expect(formatTicks([1000, 2000], 1000)).toEqual(['1,000', '2,000']);
+    expect(formatTicks([0.0005, 0.001], 0.0005)).toEqual(['0.0005', '0.0010']);
   });
 
   it('formats sizes and durations', () => {

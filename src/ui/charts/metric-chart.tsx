@@ -9,7 +9,7 @@ import { useMemo, useState } from 'react';
 import type uPlot from 'uplot';
 import { fetchMetricBuckets, fetchMetricPoints } from '../api/endpoints.js';
 import { useApi, useElementWidth } from '../hooks/use-api.js';
-import { formatMetric } from '../lib/format.js';
+import { formatMetric, formatTicks } from '../lib/format.js';
 import type { ChartSettings, XAxis } from './chart-settings.js';
 import { withAlpha } from './palette.js';
 import { alignOnX, forLogScale, seriesFromBuckets, seriesFromPoints, smooth, X_ACCESSORS, type ChartSeries } from './series.js';
@@ -18,7 +18,7 @@ import { UPlotChart } from './uplot-chart.js';
 /** Largest series drawn against epoch or time (raw points are fetched for those axes). */
 export const RAW_POINT_LIMIT = 20_000;
 /** Widths are rounded to this many pixels so small resizes do not refetch. */
-const WIDTH_STEP = 40;
+const WIDTH_STEP = 16;
 /** Canvas cannot read CSS variables; a grey readable on light and dark backgrounds. */
 const AXIS_COLOR = '#6b7280';
 
@@ -179,7 +179,15 @@ function buildChart(loaded: LoadedRun[], metric: string, settings: ChartSettings
     },
     axes: [
       { label: axis === 'time' ? undefined : axis, stroke: AXIS_COLOR, grid: { stroke: 'rgba(128,128,128,0.15)' } },
-      { label: metric, stroke: AXIS_COLOR, grid: { stroke: 'rgba(128,128,128,0.15)' }, size: 60 },
+      {
+        label: metric,
+        stroke: AXIS_COLOR,
+        grid: { stroke: 'rgba(128,128,128,0.15)' },
+        size: 64,
+        // Log axes have no single increment; label each tick on its own there.
+        values: (_plot, splits, _axis, _space, increment) =>
+          settings.logScale ? splits.map((value) => formatMetric(value)) : formatTicks(splits, increment),
+      },
     ],
   };
   return { options, data: [aligned.x, ...data] as uPlot.AlignedData, legend, hiddenByLog };

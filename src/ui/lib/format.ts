@@ -87,3 +87,19 @@ export function shortDigest(digest: string | null): string {
   if (digest === null) return '—';
   return digest.length > 12 ? `${digest.slice(0, 12)}…` : digest;
 }
+
+/**
+ * Axis tick labels: one format for the whole axis, with just enough digits to tell neighbouring
+ * ticks apart (fixed-point), or exponents when the axis spans tiny or huge magnitudes.
+ */
+export function formatTicks(splits: readonly number[], step: number): string[] {
+  const largest = Math.max(0, ...splits.map((value) => Math.abs(value)));
+  if (largest === 0) return splits.map(() => '0');
+  if (largest >= 1e6 || largest < 1e-3) {
+    const exponent = (value: number) => Math.floor(Math.log10(Math.abs(value)) + 1e-9);
+    const digits = step > 0 ? Math.max(0, Math.min(6, exponent(largest) - exponent(step))) : 2;
+    return splits.map((value) => (value === 0 ? '0' : value.toExponential(digits)));
+  }
+  const decimals = step > 0 ? Math.max(0, Math.min(10, Math.ceil(-Math.log10(step) - 1e-9))) : 2;
+  return splits.map((value) => value.toLocaleString('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals }));
+}

@@ -46,7 +46,7 @@ function summarise(latencies: number[]) {
   return { count: latencies.length, p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99) };
 }
 
-/** p50/p95/p99 latency per time interval, over the predictions that report a latency. */
+/** p50/p95/p99 latency per time interval (null where an interval has none), over the predictions that report a latency. */
 export function latencyPercentilesOverTime(predictions: readonly Prediction[], maxBuckets = 48): LatencySummary {
   const timed = predictions.filter((p) => p.latencyMs !== null && Number.isFinite(p.latencyMs));
   if (timed.length === 0) return { buckets: [], overall: { count: 0, p50: null, p95: null, p99: null }, intervalMs: 0 };
@@ -62,7 +62,10 @@ export function latencyPercentilesOverTime(predictions: readonly Prediction[], m
     group.push(prediction.latencyMs!);
     groups.set(start, group);
   }
-  const buckets = [...groups.entries()].sort(([a], [b]) => a - b).map(([start, values]) => ({ start, ...summarise(values) }));
+  // Every interval from the first to the last, empty ones included, so the chart breaks its lines
+  // over quiet periods instead of drawing a slope across them.
+  const buckets: LatencyBucket[] = [];
+  for (let start = origin; start <= last; start += intervalMs) buckets.push({ start, ...summarise(groups.get(start) ?? []) });
   return { buckets, overall: summarise(timed.map((p) => p.latencyMs!)), intervalMs };
 }
 
