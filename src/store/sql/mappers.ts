@@ -145,6 +145,22 @@ export function toMetricPoint(row: Selectable<MetricsTable>): MetricPoint {
   };
 }
 
+/** A point of a series read with its run and name fixed by the query, so they are not selected per row. */
+export function toSeriesPoint(
+  runId: number,
+  name: string,
+  row: Pick<Selectable<MetricsTable>, 'step' | 'value' | 'value_kind' | 'epoch' | 'logged_at'>,
+): MetricPoint {
+  return {
+    runId,
+    name,
+    step: num(row.step),
+    value: decodeDouble(row.value, row.value_kind),
+    epoch: numOrNull(row.epoch),
+    timestamp: new Date(num(row.logged_at)),
+  };
+}
+
 export function toMetricSummary(row: Selectable<MetricSummariesTable>): MetricSummary {
   return {
     runId: num(row.run_id),

@@ -4,7 +4,7 @@
  * wrong type, an unknown field, a 'NaN' string, an ISO timestamp) goes through the schema, so the
  * accepted values and every error message stay exactly the schema's.
  */
-import { LIMITS, metricBatchSchema, parseInput, type MetricPointInput } from '../../core/schemas.js';
+import { LIMITS, metricBatchSchema, metricPointInputSchema, parseInput, type MetricPointInput } from '../../core/schemas.js';
 
 /** A point after validation: name trimmed, value a number, timestamp a Date. */
 export interface ValidMetricPoint {
@@ -53,4 +53,9 @@ export function validateMetricBatch(points: MetricPointInput[], what: string): V
     if (index === points.length) return valid;
   }
   return parseInput(metricBatchSchema, points, what);
+}
+
+/** Validates one point as `metricPointInputSchema` would. */
+export function validateMetricPoint(point: MetricPointInput, what: string): ValidMetricPoint {
+  return fastPoint(point) ?? parseInput(metricPointInputSchema, point, what);
 }

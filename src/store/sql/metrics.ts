@@ -17,7 +17,7 @@ import {
 } from '../../core/schemas.js';
 import { insertRows } from './bulk-insert.js';
 import { chunksFor, guarded, withTransaction, type StoreContext } from './context.js';
-import { decodeDouble, encodeDouble, toMetricPoint, toMetricSummary } from './mappers.js';
+import { decodeDouble, encodeDouble, toMetricSummary, toSeriesPoint } from './mappers.js';
 import { validateMetricBatch } from './metric-batch-validation.js';
 import type { MetricSummariesTable, MetricsTable } from './tables.js';
 
@@ -233,15 +233,7 @@ export async function getMetrics(ctx: StoreContext, runId: number, query: Metric
     const points: MetricPoint[] = new Array(rows.length);
     for (let index = 0; index < rows.length; index++) {
       const row = rows[index]! as (typeof rows)[number] & { name?: string };
-      points[index] = toMetricPoint({
-        run_id: runId,
-        name: row.name ?? filter.name!,
-        step: row.step,
-        value: row.value,
-        value_kind: row.value_kind,
-        epoch: row.epoch,
-        logged_at: row.logged_at,
-      });
+      points[index] = toSeriesPoint(runId, row.name ?? filter.name!, row);
     }
     return points;
   });
