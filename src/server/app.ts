@@ -81,7 +81,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const checkToken = createTokenCheck(config.tokens);
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
-    if (checkToken !== undefined && request.url.startsWith('/api/')) {
+    // Decided by the matched route, not the raw URL: `/%61pi/v1/models` reaches the same route.
+    const requiresToken = (request.routeOptions.config as { requiresToken?: boolean }).requiresToken === true;
+    if (checkToken !== undefined && requiresToken) {
       const caller = checkToken(request);
       // Both, so the 'request completed' line (written through reply.log) names the caller too.
       request.log = request.log.child({ token: caller.name });
@@ -147,6 +149,7 @@ function registerRoute(app: FastifyInstance, route: RouteSpec, db: AiDatabase, c
   app.route({
     method: route.method,
     url: route.url,
+    config: { requiresToken: true },
     handler: async (request, reply) => {
       const rawParams = request.params as Record<string, string>;
       const params: Record<string, number | string> = {};

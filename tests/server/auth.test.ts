@@ -50,6 +50,12 @@ describe.each(testBackends())('REST authentication on $name', (backend) => {
     }
     const write = await call(server.url, 'POST', '/api/v1/models', { body: { name: 'sneaky' } });
     expect(write.status).toBe(401);
+    // Percent-encoded and otherwise odd spellings of an API path reach the route only with a token.
+    for (const path of ['/%61pi/v1/models', '/api/v1/models/', '/api/v1//models', '/api/v1/models?limit=1']) {
+      const answer = await call(server.url, 'GET', path);
+      expect([401, 404], path).toContain(answer.status);
+      expect(answer.body.items, path).toBeUndefined();
+    }
   });
 
   it('lets a read token read but not write, and stores nothing from the refused write', async () => {
