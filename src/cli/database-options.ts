@@ -149,11 +149,12 @@ export async function resolveCliDatabaseConfig(command: Command): Promise<CliDat
     if ((backend === 'postgresql' || backend === 'mysql') && config.database === undefined && config.url === undefined) {
       config.database = DEFAULT_SERVER_DATABASE;
     }
-    if (backend === 'sqlite' && config.database !== undefined && config.path === undefined && config.url === undefined) {
-      // For SQLite, --database names the file; make it explicit so doctor shows it.
-      config.path = config.database;
-      delete config.database;
+    if (backend === 'sqlite' && flags.database !== undefined && flags.url === undefined) {
+      // For SQLite, --database (or AIMDB_DATABASE) names the file and beats the file's path or url.
+      config.path = flags.database;
+      delete config.url;
     }
+    if (backend === 'sqlite' && config.path !== undefined) delete config.database;
     const spec = toConnectionSpec(config);
     return { config, resolved, spec, overrides, server: resolved.server, chosenBy };
   } catch (error) {

@@ -2,6 +2,7 @@
  * `aimdb doctor`: which backend and configuration were chosen and why, then connectivity, server
  * version, schema version and pool settings. Never migrates; the password is always redacted.
  */
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { describeConnection, redactUrl, type ConnectionSpec } from '../../config/connection.js';
 import { schemaStatus } from '../../migrate/migrator.js';
@@ -58,22 +59,28 @@ export function register(program: Command, context: CliContext): void {
       const checks: Check[] = [];
       let facts: ConnectionFacts | undefined;
       let failure: ReturnType<typeof describeFailure> | undefined;
-      try {
-        facts = await inspect(spec);
-        checks.push({ name: 'connection', ok: true, detail: `connected (${facts.serverVersion})` });
-        const upToDate = facts.pending.length === 0 && facts.schemaVersion === facts.latestSchemaVersion;
-        checks.push({
-          name: 'schema',
-          ok: upToDate || facts.schemaVersion === null,
-          detail: facts.schemaVersion === null
-            ? `empty database; the first command that opens it creates schema ${facts.latestSchemaVersion}`
-            : upToDate
-              ? `up to date (${facts.schemaVersion})`
-              : `at ${facts.schemaVersion}, needs ${facts.latestSchemaVersion}: run 'aimdb migrate up'`,
-        });
-      } catch (error) {
-        failure = describeFailure(atStage(error, 'connect'));
-        checks.push({ name: 'connection', ok: false, detail: failure.line });
+      const missingSqliteFile = spec.backend === 'sqlite' && spec.filename !== ':memory:' && !existsSync(spec.filename);
+      if (missingSqliteFile) {
+        // Opening would create the file; doctor changes nothing, so it only says so.
+        checks.push({ name: 'connection', ok: true, detail: `the SQLite file does not exist yet; the first command that opens it creates it` });
+      } else {
+  try {
+          facts = await inspect(spec);
+          checks.push({ name: 'connection', ok: true, detail: `connected (${facts.serverVersion})` });
+          const upToDate = facts.pending.length === 0 && facts.schemaVersion === facts.latestSchemaVersion;
+          checks.push({
+            name: 'schema',
+            ok: upToDate || facts.schemaVersion === null,
+            detail: facts.schemaVersion === null
+              ? `empty database; the first command that opens it creates schema ${facts.latestSchemaVersion}`
+              : upToDate
+                ? `up to date (${facts.schemaVersion})`
+                : `at ${facts.schemaVersion}, needs ${facts.latestSchemaVersion}: run 'aimdb migrate up'`,
+          });
+        } catch (error) {
+          failure = describeFailure(atStage(error, 'connect'));
+          checks.push({ name: 'connection', ok: false, detail: failure.line });
+        }
       }
       const pool = spec.backend === 'postgresql' || spec.backend === 'mysql' ? spec.pool : undefined;
       const report = {
