@@ -19,6 +19,8 @@ import { UPlotChart } from './uplot-chart.js';
 export const RAW_POINT_LIMIT = 20_000;
 /** Widths are rounded to this many pixels so small resizes do not refetch. */
 const WIDTH_STEP = 16;
+/** Tick spacings for step and epoch axes: 1, 2, 5, 10, 20, 50 … */
+const INTEGER_INCREMENTS = Array.from({ length: 13 }, (_, power) => [1, 2, 5].map((factor) => factor * 10 ** power)).flat();
 /** Canvas cannot read CSS variables; a grey readable on light and dark backgrounds. */
 const AXIS_COLOR = '#6b7280';
 
@@ -178,7 +180,13 @@ function buildChart(loaded: LoadedRun[], metric: string, settings: ChartSettings
       y: settings.logScale ? { distr: 3, log: 10 } : {},
     },
     axes: [
-      { label: axis === 'time' ? undefined : axis, stroke: AXIS_COLOR, grid: { stroke: 'rgba(128,128,128,0.15)' } },
+      {
+        label: axis === 'time' ? undefined : axis,
+        stroke: AXIS_COLOR,
+        grid: { stroke: 'rgba(128,128,128,0.15)' },
+        // Steps and epochs are whole numbers: no ticks at 1.5.
+        ...(axis === 'time' ? {} : { incrs: INTEGER_INCREMENTS }),
+      },
       {
         label: metric,
         stroke: AXIS_COLOR,

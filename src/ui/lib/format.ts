@@ -71,7 +71,8 @@ export function formatRelative(date: Date | null, now: number = Date.now()): str
 export function formatJsonValue(value: JsonValue | undefined): string {
   if (value === undefined) return '—';
   if (typeof value === 'string') return value;
-  if (typeof value === 'number') return formatMetric(value);
+  // Hyperparameters are chosen values: shown exactly as logged, not rounded.
+  if (typeof value === 'number') return String(value);
   return JSON.stringify(value);
 }
 

@@ -4,7 +4,6 @@
  */
 import { useState } from 'react';
 import type { TrainingRun } from '../../core/entities.js';
-import { TERMINAL_RUN_STATUSES } from '../../core/entities.js';
 import { fetchDataset, fetchHyperparameters, fetchMetricSummaries, fetchModel, fetchModelVersion, fetchRun } from '../api/endpoints.js';
 import { hrefWith, Link } from '../app/router.js';
 import { ChartSettingsBar, DEFAULT_CHART_SETTINGS, type ChartSettings } from '../charts/chart-settings.js';
@@ -16,6 +15,7 @@ import { hasKeys, JsonBlock } from '../components/json-block.js';
 import { Loading } from '../components/loading.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { useApi, useInterval } from '../hooks/use-api.js';
+import { FINISHED_RUN_STATUSES } from '../lib/statuses.js';
 import { formatCount, formatDateTime, formatDuration, formatJsonValue, formatMetric } from '../lib/format.js';
 
 /** How often a live run is polled. */
@@ -25,7 +25,7 @@ export function RunDetailPage({ runId }: { runId: number }) {
   const [tick, setTick] = useState(0);
   const [settings, setSettings] = useState<ChartSettings>(DEFAULT_CHART_SETTINGS);
   const run = useApi((signal) => fetchRun(runId, signal), [runId, tick]);
-  const live = run.data !== undefined && !TERMINAL_RUN_STATUSES.includes(run.data.status);
+  const live = run.data !== undefined && !FINISHED_RUN_STATUSES.includes(run.data.status);
   useInterval(() => setTick((value) => value + 1), LIVE_REFRESH_MS, live);
   const summaries = useApi((signal) => fetchMetricSummaries([runId], signal), [runId, tick]);
   const hyperparameters = useApi((signal) => fetchHyperparameters(runId, signal), [runId, tick]);

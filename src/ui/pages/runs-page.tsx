@@ -7,7 +7,6 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { JsonValue, RunStatus, TrainingRun } from '../../core/entities.js';
-import { RUN_STATUSES } from '../../core/entities.js';
 import { fetchAllRuns, fetchExperiment, fetchHyperparameters, fetchMetricSummaries, type RunFilter } from '../api/endpoints.js';
 import { hrefWith, Link, navigate } from '../app/router.js';
 import { EmptyState } from '../components/empty-state.js';
@@ -18,6 +17,7 @@ import { StatusBadge } from '../components/status-badge.js';
 import { useApi } from '../hooks/use-api.js';
 import { forEachWithConcurrency } from '../lib/concurrency.js';
 import { formatDateTime, formatDuration, formatJsonValue, formatMetric, formatRelative } from '../lib/format.js';
+import { RUN_STATUS_LIST } from '../lib/statuses.js';
 import { filterRuns, groupSummaries, metricNames, sortRuns, type SortDirection, type SortKey } from '../lib/runs-table.js';
 
 const PAGE_SIZES = [25, 50, 100, 250] as const;
@@ -83,7 +83,7 @@ function ScopeNote({ scope }: { scope: RunFilter }) {
 function RunsTable({ runs, query }: { runs: TrainingRun[]; query: URLSearchParams }) {
   const [text, setText] = useState(query.get('q') ?? '');
   const [statuses, setStatuses] = useState<RunStatus[]>(
-    (query.get('status') ?? '').split(',').filter((status): status is RunStatus => (RUN_STATUSES as readonly string[]).includes(status)),
+    (query.get('status') ?? '').split(',').filter((status): status is RunStatus => (RUN_STATUS_LIST as readonly string[]).includes(status)),
   );
   const [sort, setSort] = useState<{ key: SortKey; direction: SortDirection }>({ key: 'id', direction: 'desc' });
   const [page, setPage] = useState(0);
@@ -204,7 +204,7 @@ function RunsTable({ runs, query }: { runs: TrainingRun[]; query: URLSearchParam
         </label>
         <fieldset className="inline-fieldset">
           <legend>Status</legend>
-          {RUN_STATUSES.map((status) => (
+          {RUN_STATUS_LIST.map((status) => (
             <label key={status}>
               <input type="checkbox" checked={statuses.includes(status)} onChange={() => toggleStatus(status)} /> {status}
             </label>
