@@ -111,13 +111,17 @@ export function createRunLogger(db: AiDatabase, runId: number, options: RunLogge
     }
   }
 
-  /** Writes the buffer in batches, one flush at a time so retries keep their order. */
-  function startFlush(): Promise<void> {
+  /**
+   * Writes the buffer in batches, one flush at a time so retries keep their order. A flush started
+   * by the count writes full batches only; points logged meanwhile wait for the next full batch or
+   * the timer, or a stream of tiny batches would pay the per-batch cost over and over.
+   */
+  function startFlush(everything: boolean): Promise<void> {
     if (inFlight !== undefined) return inFlight;
     if (buffer.length === 0) return Promise.resolve();
     inFlight = (async () => {
       try {
-        while (buffer.length > 0) {
+        while (everything ? buffer.length > 0 : buffer.length >= flushEvery) {
           const batch = buffer.slice(0, LIMITS.batchSize);
           await assignSteps(batch);
           await db.logMetrics(
@@ -148,14 +152,14 @@ export function createRunLogger(db: AiDatabase, runId: number, options: RunLogge
     return inFlight;
   }
 
-  function backgroundFlush(): void {
-    startFlush().catch((error: unknown) => options.onError?.(error));
+  function backgroundFlush(everything: boolean): void {
+    startFlush(everything).catch((error: unknown) => options.onError?.(error));
   }
 
   const timer =
     flushIntervalMs > 0
       ? setInterval(() => {
-          if (buffer.length > 0) backgroundFlush();
+          if (buffer.length > 0) backgroundFlush(true);
         }, flushIntervalMs)
       : undefined;
   // The timer must not keep a finished program alive; the exit hook flushes what it would have.
@@ -175,17 +179,17 @@ export function createRunLogger(db: AiDatabase, runId: number, options: RunLogge
       });
       stats.logged += 1;
       stats.pending = buffer.length;
-      if (buffer.length >= flushEvery) backgroundFlush();
+      if (buffer.length >= flushEvery && inFlight === undefined) backgroundFlush(false);
       // Backpressure: wait while too much is pending. A failing database surfaces here instead of
       // letting the buffer grow without bound.
       while (buffer.length >= maxPending) {
         if (inFlight === undefined && lastError !== undefined) throw lastError;
-        await startFlush();
+        await startFlush(false);
       }
     },
     async flush() {
       // A flush started before this call may not hold the newest points; loop until all are written.
-      while (buffer.length > 0 || inFlight !== undefined) await startFlush();
+      while (buffer.length > 0 || inFlight !== undefined) await startFlush(true);
     },
     async close() {
       if (timer !== undefined) clearInterval(timer);
