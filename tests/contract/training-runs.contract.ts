@@ -83,6 +83,37 @@ export function defineTrainingRunsContract(target: ContractTarget): void {
       expect(again.notes).toBe('annotated later');
     });
 
+    it('updates name, config, tags, notes and links without touching the lifecycle', async () => {
+      const model = await db().createModel({ name: uniqueName('relink') });
+      const version = await db().createModelVersion({ modelId: model.id });
+      const dataset = await db().createDataset({ name: uniqueName('relink-data') });
+      const run = await db().createTrainingRun({ name: 'before', config: { a: 1 }, tags: { t: '1' } });
+      const updated = await db().updateTrainingRun(run.id, {
+        name: 'after',
+        config: { b: { nested: [1, 2] } },
+        tags: { t: '2', u: 'new' },
+        notes: 'ملاحظات 📝',
+        modelId: model.id,
+        modelVersionId: version.id,
+        datasetId: dataset.id,
+      });
+      expect(updated).toMatchObject({
+        name: 'after',
+        config: { b: { nested: [1, 2] } },
+        tags: { t: '2', u: 'new' },
+        notes: 'ملاحظات 📝',
+        modelId: model.id,
+        modelVersionId: version.id,
+        datasetId: dataset.id,
+        status: 'running',
+        startedAt: run.startedAt,
+      });
+      const unlinked = await db().updateTrainingRun(run.id, { modelVersionId: null, datasetId: null });
+      expect(unlinked).toMatchObject({ modelId: model.id, modelVersionId: null, datasetId: null });
+      await expectRejection(db().updateTrainingRun(run.id, { modelVersionId: 987_654 }), NotFoundError, { field: 'modelVersionId' });
+      expect((await db().getTrainingRun(run.id)).modelVersionId).toBeNull();
+    });
+
     it('rejects unknown statuses, terminal creation and links to missing rows', async () => {
       await expectRejection(db().createTrainingRun({ status: 'completed' as never }), ValidationError, { field: 'trainingRun.status' });
       const run = await db().createTrainingRun();
