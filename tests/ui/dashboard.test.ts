@@ -19,6 +19,7 @@ import {
   LONG_RUN_NAME,
   LONG_RUN_STEPS,
   RUNNING_RUN_NAME,
+  SERVED_VERSION_SHA256,
   SWEEP_EXPERIMENT,
   SWEEP_LEARNING_RATES,
   seedDashboardData,
@@ -286,18 +287,22 @@ describe('dashboard in Chromium', () => {
     await screenshot(page, 'models.png');
     await page.getByRole('link', { name: 'VisionTransformer-CAD' }).click();
     await eventually(() => heading(page).textContent()).toBe('VisionTransformer-CAD');
-    const version = data.demo.versions[0]!;
+    const version = data.servedVersion;
     const row = page.locator(`tr#version-${version.version}`);
     await row.waitFor();
-    expect(await row.locator('.badge').textContent()).toBe(version.status);
-    if (version.checkpointUri !== null) expect(await row.textContent()).toContain(version.checkpointUri);
-    if (version.sha256 !== null) expect(await row.locator(`td[title="${version.sha256}"]`).count()).toBe(1);
-    if (version.trainingRunId !== null) {
-      await row.getByRole('link').first().click();
-      await eventually(() => new URL(page.url()).pathname).toBe(`/runs/${version.trainingRunId}`);
-      await page.goBack();
-    }
+    expect(await row.locator('.badge').textContent()).toBe('production');
+    expect(await row.textContent()).toContain(version.checkpointUri!);
+    expect(await row.textContent()).toContain('345.0 MiB');
+    expect(await row.locator(`td[title="${SERVED_VERSION_SHA256}"]`).textContent()).toBe(`${SERVED_VERSION_SHA256.slice(0, 12)}…`);
+    const trainedOn = data.demo.datasets.find((dataset) => dataset.id === version.datasetId)!;
+    expect(await row.getByRole('link', { name: `${trainedOn.name} @ ${trainedOn.version}` }).count()).toBe(1);
     await screenshot(page, 'model-detail.png');
+    // Lineage: the version links to the run that produced it, and that run's page links back.
+    expect(version.trainingRunId).not.toBeNull();
+    await row.getByRole('link').first().click();
+    await eventually(() => new URL(page.url()).pathname).toBe(`/runs/${version.trainingRunId}`);
+    await page.goBack();
+    await row.waitFor();
   });
 
   it('datasets list and a dataset with splits, schema, versions and the runs using it', async () => {

@@ -19,6 +19,8 @@ export const RUNNING_RUN_NAME = 'live-finetune';
 export const FAILED_RUN_NAME = 'diverged-run';
 export const FAILED_RUN_ERROR = 'RuntimeError: loss became NaN at step 12';
 export const PREDICTION_HOURS = 6;
+export const SERVED_VERSION_SIZE = 345 * 1024 * 1024;
+export const SERVED_VERSION_SHA256 = 'c0ffee'.repeat(10) + 'beef';
 
 export interface DashboardData {
   demo: DemoResult;
@@ -99,7 +101,12 @@ export async function seedDashboardData(db: AiDatabase): Promise<DashboardData> 
   ]);
   const failedRun = await db.updateTrainingRun(failed.id, { status: 'failed', error: FAILED_RUN_ERROR });
 
-  const servedVersion = demo.versions[0]!;
+  // The demo registers checkpoints without size or checksum; a real upload has both.
+  const servedVersion = await db.updateModelVersion(demo.versions[0]!.id, {
+    sizeBytes: SERVED_VERSION_SIZE,
+    sha256: SERVED_VERSION_SHA256,
+    status: 'production',
+  });
   const predictionStart = Date.UTC(2026, 10, 25, 6, 0, 0);
   const perHour = 40;
   const extra = Array.from({ length: PREDICTION_HOURS * perHour }, (_, index) => ({
