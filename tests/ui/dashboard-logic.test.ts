@@ -142,6 +142,8 @@ describe('formatting', () => {
     expect(formatTicks([0.5, 0.6, 0.7], 0.1)).toEqual(['0.5', '0.6', '0.7']);
     expect(formatTicks([1000, 2000], 1000)).toEqual(['1,000', '2,000']);
     expect(formatTicks([0.0005, 0.001], 0.0005)).toEqual(['0.0005', '0.0010']);
+    expect(formatTicks([0.00025, 0.0005, 0.00075, 0.001], 0.00025)).toEqual(['0.00025', '0.00050', '0.00075', '0.00100']);
+    expect(formatTicks([0.2, 0.4], 0.2)).toEqual(['0.2', '0.4']);
   });
 
   it('formats sizes and durations', () => {

@@ -101,6 +101,8 @@ export function formatTicks(splits: readonly number[], step: number): string[] {
     const digits = step > 0 ? Math.max(0, Math.min(6, exponent(largest) - exponent(step))) : 2;
     return splits.map((value) => (value === 0 ? '0' : value.toExponential(digits)));
   }
-  const decimals = step > 0 ? Math.max(0, Math.min(10, Math.ceil(-Math.log10(step) - 1e-9))) : 2;
+  // As many decimals as the tick increment has (0.00025 needs 5), so neighbouring ticks never print alike.
+  let decimals = 0;
+  while (decimals < 10 && step > 0 && Math.abs(step * 10 ** decimals - Math.round(step * 10 ** decimals)) > 1e-6) decimals += 1;
   return splits.map((value) => value.toLocaleString('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals }));
 }
