@@ -7,7 +7,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAiDatabase, type AiDatabase } from '../../src/index.js';
 import { DEMO_EXPERIMENT_NAME, vaeMetricsAt, vitMetricsAt } from '../../src/cli/demo-scenario.js';
 import { testBackends, type ProvisionedDatabase } from '../support/backends.js';
-import { flagsOfUrl, isPersistent, jsonOf, runCli, tempWorkdir } from './run-cli.js';
+import { execFile, execFileSync } from 'node:child_process';
+import { AIMDB_BIN, flagsOfUrl, isPersistent, jsonOf, runCli, tempWorkdir } from './run-cli.js';
+
+const hasScript = (() => {
+  try {
+    execFileSync('script', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 const MODEL_NAMES = ['VisionTransformer-CAD', 'VAE-3D-Generator', 'GNN-Structural-Analysis'];
 
@@ -131,6 +141,20 @@ describe.each(testBackends().filter((backend) => isPersistent(backend.name)))('a
     expect(accuracy).toMatchObject({ runId, lastValue: vitMetricsAt(4).accuracy, lastStep: 5, count: 5 });
   });
 
+  it.skipIf(!hasScript)('draws a progress bar on stderr when it is a terminal', async () => {
+    // `script` gives the demo a pseudo-terminal, as an interactive user has.
+    const command = ['node', AIMDB_BIN, 'demo', ...connection].map((word) => `'${word.replace(/'/g, `'\\''`)}'`).join(' ');
+    const result = await new Promise<{ code: number; output: string }>((resolve) => {
+      execFile('script', ['-qec', command, '/dev/null'], { cwd: workdir.dir, env: { ...process.env, TERM: 'xterm' } }, (error, stdout) => {
+        resolve({ code: error === null ? 0 : Number(error.code), output: stdout });
+      });
+    });
+    expect(result.code).toBe(0);
+    expect(result.output).toMatch(/demo \[[█░]+\] \d+\/28/);
+    expect(result.output).toContain('28/28');
+    expect(result.output).toContain('8. Example queries');
+  });
+
   it('prints a JSON summary with --json and nothing else', async () => {
     const result = await runCli(['demo', '--json', ...connection], { cwd: workdir.dir });
     expect(result.code).toBe(0);
@@ -139,7 +163,7 @@ describe.each(testBackends().filter((backend) => isPersistent(backend.name)))('a
     expect(summary.models.map((model: { name: string }) => model.name)).toEqual(MODEL_NAMES);
     expect(summary.runs).toHaveLength(2);
     expect(summary.runs.every((run: { status: string }) => run.status === 'completed')).toBe(true);
-    expect(summary.statistics.counts.trainingRuns).toBe(6);
+    expect(summary.statistics.counts.trainingRuns).toBe(hasScript ? 8 : 6);
     expect(summary.database).not.toMatch(/:[^@/]+@/);
   });
 });

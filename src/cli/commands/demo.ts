@@ -39,7 +39,6 @@ export function register(program: Command, context: CliContext): void {
     .action(async (_options: object, command: Command) => {
       const output = context.output(command);
       await context.withDatabase(command, async (db, resolved) => {
-        const progress = startProgress(output, 'demo', DEMO_TICKS);
         const quietReporter = output.quiet || output.json;
         const reporter = createReporter(output, output.showProgress, () => progress.tick());
         const silent: DemoReporter = { section: () => undefined, entity: () => undefined, line: () => undefined, table: () => undefined, tick: () => progress.tick() };
@@ -48,6 +47,7 @@ export function register(program: Command, context: CliContext): void {
           output.line(`  database: ${describeConnection(resolved.spec)}`);
           output.line(`  chosen by: ${resolved.chosenBy}`);
         }
+        const progress = startProgress(output, 'demo', DEMO_TICKS);
         let result;
         try {
           result = await runDemoScenario(db, quietReporter ? silent : reporter);
