@@ -144,7 +144,7 @@ async function copyOpened(
   // With --append the expected target is what it held before plus the source (checksums XOR).
   const before = new Map<string, TableDigest>();
   if (verify && options.append === true) {
-    for (const spec of TABLE_SPECS) before.set(spec.name, await digestTable(to, spec));
+    for (const spec of TABLE_SPECS) before.set(spec.name, await digestTable(to, target.backend, spec));
   }
 
   const reports: TableTransferReport[] = [];
@@ -155,7 +155,7 @@ async function copyOpened(
       options.resume === true ? await resumePoint(to, spec, rowsTotal) : { filter: {}, kept: 0, complete: false };
     let written = 0;
     await options.onProgress?.({ stage: 'table-start', table: spec.name, rowsDone: kept, rowsTotal });
-    for await (const rows of complete ? [] : readBatches(from, spec, filter, sizing)) {
+    for await (const rows of complete ? [] : readBatches(from, source.backend, spec, filter, sizing)) {
       try {
         await to.transaction().execute((trx) => insertRows(trx, target.backend, spec, rows));
       } catch (error) {
@@ -183,9 +183,10 @@ async function copyOpened(
   if (verify) {
     verification = await verifyTables(
       to,
+      target.backend,
       TABLE_SPECS,
       async (spec) => {
-        const digest = await digestTable(from, spec);
+        const digest = await digestTable(from, source.backend, spec);
         const previous = before.get(spec.name);
         return previous === undefined
           ? digest

@@ -7,6 +7,7 @@ import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { Kysely } from 'kysely';
+import type { Backend } from '../store/backends/backend.js';
 import { ValidationError } from '../core/errors.js';
 import { schemaStatus } from '../migrate/migrator.js';
 import { ARCHIVE_FORMAT, ARCHIVE_FORMAT_VERSION, type ArchiveManifest } from './archive-format.js';
@@ -54,6 +55,7 @@ function sinceMillis(since: Date | number | undefined): number | undefined {
 
 async function* archiveLines(
   db: Kysely<any>,
+  backend: Backend,
   manifest: ArchiveManifest,
   report: ExportReport,
   onProgress: ProgressListener | undefined,
@@ -67,7 +69,7 @@ async function* archiveLines(
     await onProgress?.({ stage: 'table-start', table: name, rowsDone: 0, rowsTotal });
     yield `${JSON.stringify({ table: name, columns: spec.columns.map((column) => column.name) })}\n`;
     const checksum = new TableChecksum(spec);
-    for await (const rows of readBatches(db, spec, { since }, { rows: DEFAULT_BATCH_ROWS, bytes: DEFAULT_BATCH_BYTES })) {
+    for await (const rows of readBatches(db, backend, spec, { since }, { rows: DEFAULT_BATCH_ROWS, bytes: DEFAULT_BATCH_BYTES })) {
       let text = '';
       for (const row of rows) {
         checksum.add(row);
@@ -113,7 +115,7 @@ export async function exportDatabase(source: DatabaseLocation, to: string | Writ
     const partial = typeof to === 'string' ? `${to}.partial` : undefined;
     const sink = partial === undefined ? (to as Writable) : createWriteStream(partial);
     try {
-      await pipeline(Readable.from(archiveLines(db, manifest, report, options.onProgress)), createGzip(), sink, {
+      await pipeline(Readable.from(archiveLines(db, opened.database.backend, manifest, report, options.onProgress)), createGzip(), sink, {
         end: sink !== process.stdout,
       });
       if (partial !== undefined) await rename(partial, to as string);

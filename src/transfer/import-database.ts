@@ -70,7 +70,7 @@ export async function importDatabase(from: string | Readable, target: DatabaseLo
     const verify = options.verify !== false;
     const before = new Map<TableName, TableDigest>();
     if (verify && options.append === true) {
-      for (const name of checked?.manifest.tables ?? TABLE_SPECS.map((spec) => spec.name)) before.set(name, await digestTable(db, tableSpec(name)));
+      for (const name of checked?.manifest.tables ?? TABLE_SPECS.map((spec) => spec.name)) before.set(name, await digestTable(db, backend, tableSpec(name)));
     }
 
     let manifest: ArchiveManifest | undefined;
@@ -134,6 +134,7 @@ export async function importDatabase(from: string | Readable, target: DatabaseLo
     if (verify) {
       verification = await verifyTables(
         db,
+        backend,
         manifest!.tables.map((name) => tableSpec(name)),
         async (spec) => {
           const archived = digests.get(spec.name)!;

@@ -30,15 +30,6 @@ export function rowValues(spec: TableSpec, row: Record<string, unknown>): RowVal
   return spec.columns.map((column) => normaliseValue(column, row[column.name]));
 }
 
-/** Values in column order back to a row object for an INSERT. */
-export function rowObject(spec: TableSpec, values: RowValues): Record<string, string | number | null> {
-  const row: Record<string, string | number | null> = {};
-  spec.columns.forEach((column, index) => {
-    row[column.name] = values[index] ?? null;
-  });
-  return row;
-}
-
 /** JSON text with object keys sorted, so PostgreSQL's JSONB key order and spacing compare equal. */
 export function canonicalJson(text: string): string {
   return JSON.stringify(JSON.parse(text), (_key, value: unknown) => {

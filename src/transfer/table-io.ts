@@ -5,15 +5,13 @@
  */
 import { sql, type Expression, type Kysely, type SqlBool, type ExpressionBuilder } from 'kysely';
 import type { Backend } from '../store/backends/backend.js';
-import { rowObject, rowValues, type RowValues } from './row-values.js';
+import { rowValues, type RowValues } from './row-values.js';
 import type { TableSpec } from './table-specs.js';
 
 /** Rows per batch when nothing is known about their size yet. */
 export const DEFAULT_BATCH_ROWS = 5_000;
 /** Bytes a batch aims at; the row count adapts to it after every batch. */
 export const DEFAULT_BATCH_BYTES = 8 * 1024 * 1024;
-/** Bytes of values one INSERT statement carries at most (under MySQL's 16 MiB max_allowed_packet default). */
-const STATEMENT_BYTES = 4 * 1024 * 1024;
 
 /** Which rows of a table to read. */
 export interface RowFilter {
@@ -30,8 +28,11 @@ export interface BatchSizing {
   bytes: number;
 }
 
-function keyAfter(eb: ExpressionBuilder<any, any>, key: readonly string[], values: readonly unknown[]): Expression<SqlBool> {
-  // (k1 > a) or (k1 = a and k2 > b) or …, with k1 >= a in front so every backend starts an index range scan.
+function keyAfter(eb: ExpressionBuilder<any, any>, key: readonly string[], values: readonly unknown[], rowValues: boolean): Expression<SqlBool> {
+  if (key.length > 1 && rowValues) {
+    return sql<SqlBool>`(${sql.join(key.map((column) => sql.ref(column)))}) > (${sql.join(values)})`;
+  }
+  // (k1 > a) or (k1 = a and k2 > b) or …, with k1 >= a in front so the range scan starts at a.
   const alternatives = key.map((column, position) =>
     eb.and([
       ...key.slice(0, position).map((previous, index) => eb(eb.ref(previous), '=', values[index])),
@@ -41,9 +42,9 @@ function keyAfter(eb: ExpressionBuilder<any, any>, key: readonly string[], value
   return key.length === 1 ? alternatives[0]! : eb.and([eb(eb.ref(key[0]!), '>=', values[0]), eb.or(alternatives)]);
 }
 
-function applyFilter(eb: ExpressionBuilder<any, any>, spec: TableSpec, filter: RowFilter): Expression<SqlBool> {
+function applyFilter(eb: ExpressionBuilder<any, any>, spec: TableSpec, filter: RowFilter, rowValues = false): Expression<SqlBool> {
   const conditions: Expression<SqlBool>[] = [];
-  if (filter.after !== undefined) conditions.push(keyAfter(eb, spec.key, filter.after));
+  if (filter.after !== undefined) conditions.push(keyAfter(eb, spec.key, filter.after, rowValues));
   if (filter.firstKeyAtLeast !== undefined) conditions.push(eb(eb.ref(spec.key[0]!), '>=', filter.firstKeyAtLeast));
   if (filter.since !== undefined) {
     const since = spec.since;
@@ -98,6 +99,7 @@ function nextBatchRows(sizing: BatchSizing, current: number, rows: RowValues[]):
  */
 export async function* readBatches(
   db: Kysely<any>,
+  backend: Backend,
   spec: TableSpec,
   filter: RowFilter,
   sizing: BatchSizing,
@@ -106,7 +108,7 @@ export async function* readBatches(
     let query = db
       .selectFrom(spec.name)
       .select(spec.columns.map((column) => column.name))
-      .where((eb) => applyFilter(eb, spec, { ...filter, after }));
+      .where((eb) => applyFilter(eb, spec, { ...filter, after }, backend.capabilities.rowValueRangeScan));
     for (const column of spec.key) query = query.orderBy(column);
     const pending = query.limit(limit).execute().then((rows) => rows.map((row) => rowValues(spec, row)));
     pending.catch(() => undefined);
@@ -125,40 +127,15 @@ export async function* readBatches(
   }
 }
 
-/** Splits rows into INSERT statements under the backend's bound-parameter limit and a byte budget. */
-function statements(backend: Backend, spec: TableSpec, rows: RowValues[]): RowValues[][] {
-  const maxRows = Math.max(1, Math.floor(backend.capabilities.maxBindParameters / spec.columns.length));
-  const chunks: RowValues[][] = [];
-  let chunk: RowValues[] = [];
-  let bytes = 0;
-  for (const row of rows) {
-    const size = approximateBytes(row);
-    if (chunk.length > 0 && (chunk.length >= maxRows || bytes + size > STATEMENT_BYTES)) {
-      chunks.push(chunk);
-      chunk = [];
-      bytes = 0;
-    }
-    chunk.push(row);
-    bytes += size;
-  }
-  if (chunk.length > 0) chunks.push(chunk);
-  return chunks;
-}
-
 /**
- * Inserts rows with their ids as they are. The deferred reference (a run's model version) is
- * written as NULL here and set by `writeDeferredReferences` once the referenced table is complete.
+ * Inserts rows with their ids as they are, by the backend's bulk strategy. The deferred reference
+ * (a run's model version) is written as NULL here and set by `writeDeferredReferences` once the
+ * referenced table is complete.
  */
 export async function insertRows(db: Kysely<any>, backend: Backend, spec: TableSpec, rows: RowValues[]): Promise<void> {
   const deferredIndex = spec.deferred === undefined ? -1 : spec.columns.findIndex((column) => column.name === spec.deferred!.column);
-  for (const chunk of statements(backend, spec, rows)) {
-    const objects = chunk.map((values) => {
-      const row = rowObject(spec, values);
-      if (deferredIndex >= 0) row[spec.deferred!.column] = null;
-      return row;
-    });
-    await db.insertInto(spec.name).values(objects).execute();
-  }
+  const values = deferredIndex < 0 ? rows : rows.map((row) => row.map((value, index) => (index === deferredIndex ? null : value)));
+  await backend.bulkInsert(db, spec.name, spec.columns, values);
 }
 
 /** (row id, referenced id) pairs of a deferred reference. */

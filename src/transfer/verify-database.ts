@@ -3,6 +3,7 @@
  * sides, computed by the same code from normalised values, so any backend compares with any other.
  */
 import type { Kysely } from 'kysely';
+import type { Backend } from '../store/backends/backend.js';
 import { AimdbError } from '../core/errors.js';
 import { DEFAULT_BATCH_BYTES, DEFAULT_BATCH_ROWS, readBatches } from './table-io.js';
 import { TableChecksum } from './row-values.js';
@@ -46,9 +47,9 @@ export class VerificationFailedError extends AimdbError {
 }
 
 /** Reads a whole table and returns its row count and checksum. */
-export async function digestTable(db: Kysely<any>, spec: TableSpec): Promise<TableDigest> {
+export async function digestTable(db: Kysely<any>, backend: Backend, spec: TableSpec): Promise<TableDigest> {
   const checksum = new TableChecksum(spec);
-  for await (const rows of readBatches(db, spec, {}, { rows: DEFAULT_BATCH_ROWS, bytes: DEFAULT_BATCH_BYTES })) {
+  for await (const rows of readBatches(db, backend, spec, {}, { rows: DEFAULT_BATCH_ROWS, bytes: DEFAULT_BATCH_BYTES })) {
     for (const row of rows) checksum.add(row);
   }
   return { rows: checksum.rows, checksum: checksum.hex };
@@ -57,13 +58,14 @@ export async function digestTable(db: Kysely<any>, spec: TableSpec): Promise<Tab
 /** Compares expected digests with the target's tables, reading the target. */
 export async function verifyTables(
   target: Kysely<any>,
+  targetBackend: Backend,
   specs: readonly TableSpec[],
   expected: (spec: TableSpec) => Promise<TableDigest>,
   onProgress?: ProgressListener,
 ): Promise<VerificationReport> {
   const tables: TableVerification[] = [];
   for (const spec of specs) {
-    const [wanted, actual] = await Promise.all([expected(spec), digestTable(target, spec)]);
+    const [wanted, actual] = await Promise.all([expected(spec), digestTable(target, targetBackend, spec)]);
     const ok = wanted.rows === actual.rows && wanted.checksum === actual.checksum;
     tables.push({ table: spec.name, expected: wanted, actual, ok });
     await onProgress?.({ stage: 'verified', table: spec.name, ok });

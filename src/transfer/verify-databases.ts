@@ -21,7 +21,13 @@ export async function verifyDatabases(
     const right = await openSource(actual);
     try {
       const from = left.database.kysely as unknown as Kysely<any>;
-      return await verifyTables(right.database.kysely as unknown as Kysely<any>, TABLE_SPECS, (spec) => digestTable(from, spec), options.onProgress);
+      return await verifyTables(
+        right.database.kysely as unknown as Kysely<any>,
+        right.database.backend,
+        TABLE_SPECS,
+        (spec) => digestTable(from, left.database.backend, spec),
+        options.onProgress,
+      );
     } finally {
       await right.close();
     }

@@ -36,6 +36,12 @@ export interface Capabilities {
   readonly transactionalDdl: boolean;
   /** Bound parameters one statement may carry; bulk inserts are chunked to stay under it. */
   readonly maxBindParameters: number;
+  /**
+   * A row-value comparison `(a, b) > (x, y)` is planned as an index range scan (PostgreSQL,
+   * SQLite). MySQL and MariaDB range-scan only the expanded form `a > x or (a = x and b > y)`.
+   * Keyset reads over composite keys pick their form by this.
+   */
+  readonly rowValueRangeScan: boolean;
 }
 
 export interface Backend {
@@ -73,6 +79,62 @@ export interface Backend {
    * follow the highest stored one, so new rows never collide with copied ones.
    */
   resetIdSequence(db: Kysely<any>, table: string, column: string): Promise<void>;
+  /**
+   * Inserts many rows, given as value tuples in `columns` order, the fastest way this backend
+   * offers (PostgreSQL: one array per column through UNNEST; the others: multi-row VALUES).
+   */
+  bulkInsert(db: Kysely<any>, table: string, columns: readonly BulkColumn[], rows: readonly BulkRow[]): Promise<void>;
+}
+
+/** A column of a bulk insert: its name and how its values are typed. */
+export interface BulkColumn {
+  readonly name: string;
+  readonly kind: 'integer' | 'double' | 'text' | 'json';
+}
+
+export type BulkRow = ReadonlyArray<string | number | null>;
+
+/** Bytes of values one statement carries at most (under MySQL's 16 MiB max_allowed_packet default). */
+const STATEMENT_BYTES = 4 * 1024 * 1024;
+
+function approximateBytes(row: BulkRow): number {
+  let bytes = 0;
+  for (const value of row) bytes += typeof value === 'string' ? value.length + 2 : 8;
+  return bytes;
+}
+
+/** Splits rows into statements of at most `maxRows` rows and about STATEMENT_BYTES bytes each. */
+export function statementChunks(rows: readonly BulkRow[], maxRows: number): BulkRow[][] {
+  const chunks: BulkRow[][] = [];
+  let chunk: BulkRow[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    const size = approximateBytes(row);
+    if (chunk.length > 0 && (chunk.length >= maxRows || bytes + size > STATEMENT_BYTES)) {
+      chunks.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(row);
+    bytes += size;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
+}
+
+/** Multi-row INSERT … VALUES, chunked under the bound-parameter limit and the byte budget. */
+export async function insertValues(
+  db: Kysely<any>,
+  maxBindParameters: number,
+  table: string,
+  columns: readonly BulkColumn[],
+  rows: readonly BulkRow[],
+): Promise<void> {
+  const maxRows = Math.max(1, Math.floor(maxBindParameters / columns.length));
+  for (const chunk of statementChunks(rows, maxRows)) {
+    const objects = chunk.map((row) => Object.fromEntries(columns.map((column, index) => [column.name, row[index] ?? null])));
+    await db.insertInto(table).values(objects).execute();
+  }
 }
 
 /** Escapes LIKE wildcards so user text matches literally (with `escape '\\'`). */

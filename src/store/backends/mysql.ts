@@ -1,7 +1,7 @@
 /** MySQL and MariaDB through mysql2: pooled, lazily loaded; JSON read as text; utf8mb4 throughout. */
 import { MysqlDialect, sql, type Expression, type Kysely } from 'kysely';
 import type { ServerConnection } from '../../config/connection.js';
-import { classifySocketError, errorProperty, escapeLike, type Backend, type FailureKind } from './backend.js';
+import { classifySocketError, errorProperty, escapeLike, insertValues, type Backend, type FailureKind } from './backend.js';
 
 export function createMysqlBackend(spec: ServerConnection): Backend {
   return {
@@ -12,6 +12,7 @@ export function createMysqlBackend(spec: ServerConnection): Backend {
       alterAddForeignKey: true,
       transactionalDdl: false,
       maxBindParameters: 65_535,
+      rowValueRangeScan: false,
     },
     dialect: new MysqlDialect({
       pool: async () => {
@@ -60,6 +61,9 @@ export function createMysqlBackend(spec: ServerConnection): Backend {
       const result = await sql<{ version: string }>`select version() as version`.execute(db);
       const version = result.rows[0]?.version ?? '?';
       return version.toLowerCase().includes('mariadb') ? `MariaDB ${version}` : `MySQL ${version}`;
+    },
+    bulkInsert(db: Kysely<any>, table: string, columns, rows) {
+      return insertValues(db, this.capabilities.maxBindParameters, table, columns, rows);
     },
     // InnoDB usually raises the counter past explicit ids already; setting it makes that certain
     // (an in-place metadata change, no table rebuild).

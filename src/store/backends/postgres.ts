@@ -1,12 +1,14 @@
 /** PostgreSQL through pg: a pooled, lazily loaded driver; JSONB; BIGINTs parsed to numbers. */
 import { PostgresDialect, sql, type Expression, type Kysely } from 'kysely';
 import type { ServerConnection } from '../../config/connection.js';
-import { classifySocketError, errorProperty, escapeLike, type Backend, type FailureKind } from './backend.js';
+import { classifySocketError, errorProperty, escapeLike, statementChunks, type Backend, type BulkColumn, type FailureKind } from './backend.js';
 
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
 const JSON_OID = 114;
 const JSONB_OID = 3802;
+
+const ARRAY_TYPES: Record<BulkColumn['kind'], string> = { integer: 'int8[]', double: 'float8[]', text: 'text[]', json: 'jsonb[]' };
 
 export function createPostgresBackend(spec: ServerConnection): Backend {
   return {
@@ -17,6 +19,7 @@ export function createPostgresBackend(spec: ServerConnection): Backend {
       alterAddForeignKey: true,
       transactionalDdl: true,
       maxBindParameters: 65_535,
+      rowValueRangeScan: true,
     },
     dialect: new PostgresDialect({
       pool: async () => {
@@ -65,6 +68,14 @@ export function createPostgresBackend(spec: ServerConnection): Backend {
     serverVersion: async (db: Kysely<any>) => {
       const result = await sql<{ version: string }>`show server_version`.execute(db);
       return `PostgreSQL ${(result.rows[0] as Record<string, string> | undefined)?.server_version ?? '?'}`;
+    },
+    // One array per column through UNNEST: a few bound parameters instead of one per value, which
+    // PostgreSQL parses and plans several times faster than a long multi-row VALUES list.
+    bulkInsert: async (db: Kysely<any>, table: string, columns: readonly BulkColumn[], rows) => {
+      for (const chunk of statementChunks(rows, 20_000)) {
+        const arrays = columns.map((column, index) => sql`${chunk.map((row) => row[index] ?? null)}::${sql.raw(ARRAY_TYPES[column.kind])}`);
+        await sql`insert into ${sql.table(table)} (${sql.join(columns.map((column) => sql.ref(column.name)))}) select * from unnest(${sql.join(arrays)})`.execute(db);
+      }
     },
     // Identity columns do not advance when ids are given explicitly; point the sequence past the maximum.
     resetIdSequence: async (db: Kysely<any>, table: string, column: string) => {
