@@ -15,7 +15,7 @@ import type {
   WriteResult,
 } from '../core/entities.js';
 import { BackendError, ValidationError } from '../core/errors.js';
-import type { MetricOptions, MetricPointInput } from '../core/schemas.js';
+import { idSchema, parseInput, type MetricOptions, type MetricPointInput } from '../core/schemas.js';
 import type { AiDatabase } from '../store/ai-database.js';
 import { HttpTransport, type HttpMethod } from './http-transport.js';
 import {
@@ -45,6 +45,11 @@ export interface HttpAiDatabaseOptions {
   /** A fetch implementation (default: the global one, which keeps connections alive). */
   fetch?: typeof fetch;
 }
+
+/** Ids are checked here, as the embedded store checks them, so `getModel(1.5)` is a ValidationError, not a name. */
+const checkId = (id: number, field = 'id'): number => parseInput(idSchema, id, field);
+const checkIdOrName = (idOrName: number | string, field = 'id'): number | string =>
+  typeof idOrName === 'number' ? checkId(idOrName, field) : idOrName;
 
 /** One path segment: ids as digits, names URL-encoded (a `/` in a metric name stays inside its segment). */
 const segment = (value: number | string) => encodeURIComponent(String(value));
@@ -103,75 +108,75 @@ class HttpAiDatabase implements AiDatabase {
     return decodeModel(await this.#call('POST', '/models', { body: input, bodyName: 'model' }));
   }
   async getModel(idOrName: number | string): Promise<Model> {
-    return decodeModel(await this.#call('GET', `/models/${segment(idOrName)}`));
+    return decodeModel(await this.#call('GET', `/models/${segment(checkIdOrName(idOrName))}`));
   }
   async listModels(query?: Parameters<AiDatabase['listModels']>[0]) {
     return decodePage(await this.#call('GET', '/models', { query }), decodeModel);
   }
   async updateModel(idOrName: number | string, patch: Parameters<AiDatabase['updateModel']>[1]): Promise<Model> {
-    return decodeModel(await this.#call('PATCH', `/models/${segment(idOrName)}`, { body: patch, bodyName: 'model' }));
+    return decodeModel(await this.#call('PATCH', `/models/${segment(checkIdOrName(idOrName))}`, { body: patch, bodyName: 'model' }));
   }
   async deleteModel(idOrName: number | string): Promise<void> {
-    await this.#call('DELETE', `/models/${segment(idOrName)}`);
+    await this.#call('DELETE', `/models/${segment(checkIdOrName(idOrName))}`);
   }
 
   async createModelVersion(input: Parameters<AiDatabase['createModelVersion']>[0]): Promise<ModelVersion> {
     return decodeModelVersion(await this.#call('POST', '/model-versions', { body: input, bodyName: 'modelVersion' }));
   }
   async getModelVersions(modelIdOrName: number | string, query?: Parameters<AiDatabase['getModelVersions']>[1]) {
-    return decodeArray(await this.#call('GET', `/models/${segment(modelIdOrName)}/versions`, { query }), decodeModelVersion);
+    return decodeArray(await this.#call('GET', `/models/${segment(checkIdOrName(modelIdOrName, 'modelId'))}/versions`, { query }), decodeModelVersion);
   }
   async getModelVersion(id: number): Promise<ModelVersion> {
-    return decodeModelVersion(await this.#call('GET', `/model-versions/${segment(id)}`));
+    return decodeModelVersion(await this.#call('GET', `/model-versions/${segment(checkId(id))}`));
   }
   async getModelVersionByNumber(modelIdOrName: number | string, version: number): Promise<ModelVersion> {
-    return decodeModelVersion(await this.#call('GET', `/models/${segment(modelIdOrName)}/versions/${segment(version)}`));
+    return decodeModelVersion(await this.#call('GET', `/models/${segment(checkIdOrName(modelIdOrName, 'modelId'))}/versions/${segment(checkId(version, 'version'))}`));
   }
   async updateModelVersion(id: number, patch: Parameters<AiDatabase['updateModelVersion']>[1]): Promise<ModelVersion> {
-    return decodeModelVersion(await this.#call('PATCH', `/model-versions/${segment(id)}`, { body: patch, bodyName: 'modelVersion' }));
+    return decodeModelVersion(await this.#call('PATCH', `/model-versions/${segment(checkId(id))}`, { body: patch, bodyName: 'modelVersion' }));
   }
   async deleteModelVersion(id: number): Promise<void> {
-    await this.#call('DELETE', `/model-versions/${segment(id)}`);
+    await this.#call('DELETE', `/model-versions/${segment(checkId(id))}`);
   }
 
   async createDataset(input: Parameters<AiDatabase['createDataset']>[0]): Promise<Dataset> {
     return decodeDataset(await this.#call('POST', '/datasets', { body: input, bodyName: 'dataset' }));
   }
   async getDataset(idOrName: number | string, version?: string): Promise<Dataset> {
-    return decodeDataset(await this.#call('GET', `/datasets/${segment(idOrName)}`, { query: { version } }));
+    return decodeDataset(await this.#call('GET', `/datasets/${segment(checkIdOrName(idOrName))}`, { query: { version } }));
   }
   async listDatasets(query?: Parameters<AiDatabase['listDatasets']>[0]) {
     return decodePage(await this.#call('GET', '/datasets', { query }), decodeDataset);
   }
   async updateDataset(id: number, patch: Parameters<AiDatabase['updateDataset']>[1]): Promise<Dataset> {
-    return decodeDataset(await this.#call('PATCH', `/datasets/${segment(id)}`, { body: patch, bodyName: 'dataset' }));
+    return decodeDataset(await this.#call('PATCH', `/datasets/${segment(checkId(id))}`, { body: patch, bodyName: 'dataset' }));
   }
   async deleteDataset(id: number): Promise<void> {
-    await this.#call('DELETE', `/datasets/${segment(id)}`);
+    await this.#call('DELETE', `/datasets/${segment(checkId(id))}`);
   }
 
   async createTrainingRun(input?: Parameters<AiDatabase['createTrainingRun']>[0]): Promise<TrainingRun> {
     return decodeTrainingRun(await this.#call('POST', '/runs', { body: input ?? {}, bodyName: 'trainingRun' }));
   }
   async updateTrainingRun(id: number, patch: Parameters<AiDatabase['updateTrainingRun']>[1]): Promise<TrainingRun> {
-    return decodeTrainingRun(await this.#call('PATCH', `/runs/${segment(id)}`, { body: patch, bodyName: 'trainingRun' }));
+    return decodeTrainingRun(await this.#call('PATCH', `/runs/${segment(checkId(id))}`, { body: patch, bodyName: 'trainingRun' }));
   }
   async getTrainingRun(id: number): Promise<TrainingRun> {
-    return decodeTrainingRun(await this.#call('GET', `/runs/${segment(id)}`));
+    return decodeTrainingRun(await this.#call('GET', `/runs/${segment(checkId(id))}`));
   }
   async listTrainingRuns(query?: Parameters<AiDatabase['listTrainingRuns']>[0]) {
     return decodePage(await this.#call('GET', '/runs', { query }), decodeTrainingRun);
   }
   async deleteTrainingRun(id: number): Promise<void> {
-    await this.#call('DELETE', `/runs/${segment(id)}`);
+    await this.#call('DELETE', `/runs/${segment(checkId(id))}`);
   }
 
   async logHyperparameters(runId: number, values: Record<string, JsonValue>): Promise<void> {
     // Re-logging identical values is a no-op, so a retried request is harmless.
-    await this.#call('POST', `/runs/${segment(runId)}/hyperparameters`, { body: values, bodyName: 'hyperparameters', idempotent: true });
+    await this.#call('POST', `/runs/${segment(checkId(runId, 'runId'))}/hyperparameters`, { body: values, bodyName: 'hyperparameters', idempotent: true });
   }
   async getHyperparameters(runId: number): Promise<Record<string, JsonValue>> {
-    return (await this.#call('GET', `/runs/${segment(runId)}/hyperparameters`)) as Record<string, JsonValue>;
+    return (await this.#call('GET', `/runs/${segment(checkId(runId, 'runId'))}/hyperparameters`)) as Record<string, JsonValue>;
   }
 
   async logMetric(runId: number, name: string, value: number, options: MetricOptions = {}): Promise<void> {
@@ -179,22 +184,22 @@ class HttpAiDatabase implements AiDatabase {
   }
   async logMetrics(runId: number, points: MetricPointInput[]): Promise<WriteResult> {
     // A re-sent point replaces itself (same run, name, step), so retrying a batch never duplicates it.
-    return (await this.#call('POST', `/runs/${segment(runId)}/metrics`, {
+    return (await this.#call('POST', `/runs/${segment(checkId(runId, 'runId'))}/metrics`, {
       body: { points: encodeMetricPoints(points) },
       idempotent: true,
     })) as WriteResult;
   }
   async getMetrics(runId: number, query?: Parameters<AiDatabase['getMetrics']>[1]) {
-    return decodeArray(await this.#call('GET', `/runs/${segment(runId)}/metrics`, { query }), decodeMetricPoint);
+    return decodeArray(await this.#call('GET', `/runs/${segment(checkId(runId, 'runId'))}/metrics`, { query }), decodeMetricPoint);
   }
   async getMetricBuckets(runId: number, name: string, query: Parameters<AiDatabase['getMetricBuckets']>[2]) {
     return decodeArray(
-      await this.#call('GET', `/runs/${segment(runId)}/metrics/${segment(name)}/buckets`, { query }),
+      await this.#call('GET', `/runs/${segment(checkId(runId, 'runId'))}/metrics/${segment(name)}/buckets`, { query }),
       decodeMetricBucket,
     );
   }
   async getMetricSummaries(runIds: number | number[]) {
-    const ids = Array.isArray(runIds) ? runIds : [runIds];
+    const ids = Array.isArray(runIds) ? runIds.map((runId, index) => checkId(runId, `runIds.${index}`)) : [checkId(runIds, 'runIds')];
     if (ids.length === 0) return [];
     return decodeArray(await this.#call('GET', '/metric-summaries', { query: { runIds: ids.join(',') } }), decodeMetricSummary);
   }
@@ -203,25 +208,25 @@ class HttpAiDatabase implements AiDatabase {
     return decodeExperiment(await this.#call('POST', '/experiments', { body: input, bodyName: 'experiment' }));
   }
   async getExperiment(idOrName: number | string): Promise<Experiment> {
-    return decodeExperiment(await this.#call('GET', `/experiments/${segment(idOrName)}`));
+    return decodeExperiment(await this.#call('GET', `/experiments/${segment(checkIdOrName(idOrName))}`));
   }
   async listExperiments(query?: Parameters<AiDatabase['listExperiments']>[0]) {
     return decodePage(await this.#call('GET', '/experiments', { query }), decodeExperiment);
   }
   async updateExperiment(idOrName: number | string, patch: Parameters<AiDatabase['updateExperiment']>[1]): Promise<Experiment> {
-    return decodeExperiment(await this.#call('PATCH', `/experiments/${segment(idOrName)}`, { body: patch, bodyName: 'experiment' }));
+    return decodeExperiment(await this.#call('PATCH', `/experiments/${segment(checkIdOrName(idOrName))}`, { body: patch, bodyName: 'experiment' }));
   }
   async deleteExperiment(idOrName: number | string): Promise<void> {
-    await this.#call('DELETE', `/experiments/${segment(idOrName)}`);
+    await this.#call('DELETE', `/experiments/${segment(checkIdOrName(idOrName))}`);
   }
   async addExperimentRun(experimentId: number, runId: number): Promise<void> {
-    await this.#call('PUT', `/experiments/${segment(experimentId)}/runs/${segment(runId)}`);
+    await this.#call('PUT', `/experiments/${segment(checkId(experimentId, 'experimentId'))}/runs/${segment(checkId(runId, 'runId'))}`);
   }
   async removeExperimentRun(experimentId: number, runId: number): Promise<void> {
-    await this.#call('DELETE', `/experiments/${segment(experimentId)}/runs/${segment(runId)}`);
+    await this.#call('DELETE', `/experiments/${segment(checkId(experimentId, 'experimentId'))}/runs/${segment(checkId(runId, 'runId'))}`);
   }
   async getExperimentRuns(experimentId: number) {
-    return decodeArray(await this.#call('GET', `/experiments/${segment(experimentId)}/runs`), decodeExperimentRun);
+    return decodeArray(await this.#call('GET', `/experiments/${segment(checkId(experimentId, 'experimentId'))}/runs`), decodeExperimentRun);
   }
 
   async logPrediction(input: Parameters<AiDatabase['logPrediction']>[0]): Promise<Prediction> {
