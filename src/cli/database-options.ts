@@ -123,7 +123,9 @@ export async function resolveCliDatabaseConfig(command: Command): Promise<CliDat
       flags.url = url;
       overrides.push({ field: 'url', source: 'flag', name: '--url' });
     }
-    for (const field of Object.keys(DATABASE_ENV) as Field[]) {
+    // Only commands that declare the database options read them: `serve --port` is the HTTP port.
+    const hasDatabaseOptions = command.options.some((option) => option.long === '--backend');
+    for (const field of hasDatabaseOptions ? (Object.keys(DATABASE_ENV) as Field[]) : []) {
       const value = options[field];
       if (value === undefined || value === '') continue;
       const source = command.getOptionValueSourceWithGlobals(field) === 'env' ? 'environment' : 'flag';
