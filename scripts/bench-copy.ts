@@ -2,8 +2,8 @@
  * Measures `copyDatabase` throughput: one million metric points (one run, ten series) from a SQLite
  * file into a fresh PostgreSQL database. Prints rows/s of the copy alone and with verification.
  *
- *   npx tsx scripts/bench-copy.ts [points] [postgres admin url]
- *   (defaults: 1000000, $AIMDB_TEST_POSTGRES_URL or postgresql://postgres@127.0.0.1:5432/postgres)
+ *   npx tsx scripts/bench-copy.ts [points] [postgres admin url] [batch rows]
+ *   (defaults: 1000000, $AIMDB_TEST_POSTGRES_URL or postgresql://postgres@127.0.0.1:5432/postgres, 5000)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +14,7 @@ import { copyDatabase } from '../src/transfer/index.js';
 
 const points = Number(process.argv[2] ?? 1_000_000);
 const adminUrl = process.argv[3] ?? process.env.AIMDB_TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const batchRows = Number(process.argv[4] ?? 5_000);
 const SERIES = 10;
 const BATCH = 50_000;
 
@@ -52,7 +53,7 @@ async function main(): Promise<void> {
     process.stdout.write(`source: ${written.toLocaleString('en-US')} metric points in SQLite (filled in ${((Date.now() - fillStarted) / 1000).toFixed(1)} s)\n`);
 
     const started = Date.now();
-    const report = await copyDatabase(sourceUrl, targetUrl.toString(), { verify: true });
+    const report = await copyDatabase(sourceUrl, targetUrl.toString(), { verify: true, batchRows });
     const total = Date.now() - started;
     const metrics = report.tables.find((table) => table.table === 'metrics')!;
     const copyMs = report.tables.reduce((sum, table) => sum + table.elapsedMs, 0);
@@ -60,7 +61,7 @@ async function main(): Promise<void> {
     const perSecond = (count: number, ms: number) => Math.round((count * 1000) / ms).toLocaleString('en-US');
     process.stdout.write(
       [
-        `copy SQLite → PostgreSQL, ${rows.toLocaleString('en-US')} rows (${metrics.rowsWritten.toLocaleString('en-US')} metric points)`,
+        `copy SQLite → PostgreSQL, ${rows.toLocaleString('en-US')} rows (${metrics.rowsWritten.toLocaleString('en-US')} metric points), batches of ${batchRows} rows`,
         `  metrics table:        ${(metrics.elapsedMs / 1000).toFixed(1)} s, ${perSecond(metrics.rowsWritten, metrics.elapsedMs)} rows/s`,
         `  all tables (copy):    ${(copyMs / 1000).toFixed(1)} s, ${perSecond(rows, copyMs)} rows/s`,
         `  with verification:    ${(total / 1000).toFixed(1)} s, ${perSecond(rows, total)} rows/s (verified: ${String(report.verification?.ok)})`,

@@ -51,3 +51,24 @@ export {
 export { describeConnection, redactUrl, toConnectionSpec, type ConnectionSpec } from './config/connection.js';
 export { LATEST_SCHEMA_VERSION, migrateToLatest, migrationSql, schemaStatus, type SchemaStatus } from './migrate/migrator.js';
 export { createRunLogger, type RunLogger, type RunLoggerOptions, type RunLoggerStats } from './logging/run-logger.js';
+export {
+  ARCHIVE_FORMAT_VERSION,
+  copyDatabase,
+  exportDatabase,
+  importDatabase,
+  verifyDatabases,
+  VerificationFailedError,
+  type ArchiveManifest,
+  type CopyOptions,
+  type CopyReport,
+  type DatabaseLocation,
+  type ExportOptions,
+  type ExportReport,
+  type ImportOptions,
+  type ImportReport,
+  type ProgressListener,
+  type TableTransferReport,
+  type TableVerification,
+  type TransferProgress,
+  type VerificationReport,
+} from './transfer/index.js';
