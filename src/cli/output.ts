@@ -82,7 +82,6 @@ export function sparkline(values: readonly number[], width = 40): string {
 
 /** Length of a line as displayed (colour codes take no room). */
 function visibleLength(line: string): number {
-  // eslint-disable-next-line no-control-regex
   return line.replace(/\u001b\[[0-9;]*m/g, '').length;
 }
 
