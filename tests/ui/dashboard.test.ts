@@ -416,6 +416,24 @@ describe('dashboard edge cases in Chromium', () => {
     }
   });
 
+  it('the production build (what npm run build ships) loads and draws charts without errors', async () => {
+    const production = await buildDashboard('production');
+    const productionServer = await startDashboardServer(db, production.dir);
+    try {
+      current = await openPage(browser);
+      const page = current.page;
+      await page.goto(`${productionServer.url}/compare?runs=${data.sweep.runs.map((run) => run.id).join(',')}`);
+      await eventually(() => heading(page).textContent()).toBe(`Compare ${data.sweep.runs.length} runs`);
+      for (const color of RUN_COLORS.slice(0, data.sweep.runs.length)) await expectChartDrawn(page, 'loss', color);
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Overview', exact: true }).click();
+      await page.locator('.stat-card').first().waitFor();
+    } finally {
+      await closePage();
+      await productionServer.close();
+      production.remove();
+    }
+  }, 120_000);
+
   it('a table of 10,000 runs pages, sorts by a metric and filters', async () => {
     await withDatabase(async (big) => {
       await seedManyRuns(big, 10_000);

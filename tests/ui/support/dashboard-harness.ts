@@ -17,16 +17,26 @@ const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 export const ARTIFACT_DIR = path.join(REPO_ROOT, 'test-artifacts', 'dashboard');
 
-/** Builds the dashboard into a temporary folder; returns it and a cleanup. */
-export async function buildDashboard(): Promise<{ dir: string; remove(): void }> {
+/**
+ * Builds the dashboard into a temporary folder; returns it and a cleanup. `development` (the
+ * default) keeps React's warnings; `production` is what `npm run build` ships.
+ */
+export async function buildDashboard(mode: 'development' | 'production' = 'development'): Promise<{ dir: string; remove(): void }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'aimdb-ui-'));
-  await build({
-    configFile: path.join(REPO_ROOT, 'src/ui/vite.config.ts'),
-    mode: 'development',
-    define: { 'process.env.NODE_ENV': JSON.stringify('development') },
-    build: { outDir: dir, emptyOutDir: true, minify: false },
-    logLevel: 'error',
-  });
+  // Vite and the React plugin pick React's build and the JSX runtime from NODE_ENV, which vitest
+  // sets to 'test'; the build must see the mode it builds, as it does when run from npm.
+  const previous = process.env.NODE_ENV;
+  process.env.NODE_ENV = mode;
+  try {
+    await build({
+      configFile: path.join(REPO_ROOT, 'src/ui/vite.config.ts'),
+      mode,
+      build: { outDir: dir, emptyOutDir: true, minify: mode === 'production' },
+      logLevel: 'error',
+    });
+  } finally {
+    process.env.NODE_ENV = previous;
+  }
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
