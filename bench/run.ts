@@ -44,7 +44,15 @@ async function runBackend(backend: BenchBackendName, options: ReturnType<typeof 
     for (const scenario of SCENARIOS) {
       if (options.only !== undefined && !options.only.includes(scenario.id)) continue;
       log(`${backend}: ${scenario.id}`);
-      results.push(...(await scenario.run(ctx, skipped)));
+      try {
+        results.push(...(await scenario.run(ctx, skipped)));
+      } catch (error) {
+        // One broken scenario must not cost the figures of all the others; it is reported instead.
+        const note = `${backend} ${scenario.id} failed: ${error instanceof Error ? error.message : String(error)}`;
+        log(`  ${note}`);
+        skipped.push(note);
+        process.exitCode = 1;
+      }
     }
   } finally {
     await raw.close();
