@@ -42,7 +42,7 @@ export interface HttpAiDatabaseOptions {
   token?: string;
   /** How many times a failed connection is retried (default 3). */
   retries?: number;
-  /** A fetch implementation (default: the global one, which keeps connections alive). */
+  /** Send through this fetch instead of the built-in keep-alive agent (node:http). */
   fetch?: typeof fetch;
 }
 
@@ -257,5 +257,6 @@ class HttpAiDatabase implements AiDatabase {
 
   async close(): Promise<void> {
     this.#closed = true;
+    this.#transport.close();
   }
 }

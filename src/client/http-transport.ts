@@ -1,7 +1,10 @@
 /**
  * One JSON request to an aimdb server: bearer token, typed errors rebuilt from the wire, and
- * retries when the connection fails. Keep-alive comes from fetch's pooled dispatcher.
+ * retries when the connection fails. Requests go through node:http(s) with a keep-alive agent
+ * (several times less overhead per call than fetch), or through a caller-supplied fetch.
  */
+import http from 'node:http';
+import https from 'node:https';
 import { BackendError, ValidationError, errorFromWire, type AimdbError } from '../core/errors.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -12,7 +15,13 @@ export interface HttpTransportOptions {
   token?: string | undefined;
   /** How many times a failed connection is retried (default 3). */
   retries?: number | undefined;
+  /** Send through this fetch instead of the built-in keep-alive agent. */
   fetch?: typeof fetch | undefined;
+}
+
+interface Exchange {
+  status: number;
+  text: string;
 }
 
 export interface HttpRequest {
@@ -94,14 +103,44 @@ export class HttpTransport {
   readonly #baseUrl: string;
   readonly #headers: Record<string, string>;
   readonly #retries: number;
-  readonly #fetch: typeof fetch;
+  readonly #fetch: typeof fetch | undefined;
+  readonly #agent: http.Agent;
+  readonly #request: typeof http.request;
 
   constructor(options: HttpTransportOptions) {
     this.#baseUrl = `${options.url.replace(/\/+$/, '')}/api/v1`;
     this.#headers = { accept: 'application/json' };
     if (options.token !== undefined && options.token !== '') this.#headers.authorization = `Bearer ${options.token}`;
     this.#retries = options.retries ?? 3;
-    this.#fetch = options.fetch ?? fetch;
+    this.#fetch = options.fetch;
+    const secure = this.#baseUrl.startsWith('https:');
+    this.#agent = secure ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
+    this.#request = secure ? https.request : http.request;
+  }
+
+  /** Closes the pooled connections. */
+  close(): void {
+    this.#agent.destroy();
+  }
+
+  /** One HTTP exchange; rejects only when the connection fails. */
+  async #exchange(url: string, method: HttpMethod, headers: Record<string, string>, body: string | undefined): Promise<Exchange> {
+    if (this.#fetch !== undefined) {
+      const response = await this.#fetch(url, { method, headers, body });
+      return { status: response.status, text: await response.text() };
+    }
+    return new Promise<Exchange>((resolve, reject) => {
+      const outgoing = body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) };
+      const request = this.#request(url, { method, headers: outgoing, agent: this.#agent }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', reject);
+        response.on('aborted', () => reject(Object.assign(new Error('the server closed the connection mid-answer'), { code: 'ECONNRESET' })));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      });
+      request.on('error', reject);
+      request.end(body);
+    });
   }
 
   /** Sends the request and returns the parsed JSON answer (undefined for 204). */
@@ -122,9 +161,9 @@ export class HttpTransport {
       body = JSON.stringify(request.body);
     }
     for (let attempt = 0; ; attempt++) {
-      let response: Response;
+      let response: Exchange;
       try {
-        response = await this.#fetch(url, { method: request.method, headers, body });
+        response = await this.#exchange(url, request.method, headers, body);
       } catch (error) {
         const code = connectionErrorCode(error);
         const retryable = code !== undefined && (NOT_SENT_CODES.has(code) || request.idempotent);
@@ -138,12 +177,8 @@ export class HttpTransport {
           { cause: error },
         );
       }
-      if (response.status === 204) {
-        await response.body?.cancel();
-        return undefined;
-      }
-      const text = await response.text();
-      if (response.ok) return text === '' ? undefined : (JSON.parse(text) as unknown);
+      const { status, text } = response;
+      if (status >= 200 && status < 300) return status === 204 || text === '' ? undefined : (JSON.parse(text) as unknown);
       const error = this.#errorFrom(response.status, text);
       // A 503 that is not an aimdb error is a server refusing work while it shuts down (or a load
       // balancer without a healthy server): the request was not processed, so any method may retry.

@@ -27,7 +27,10 @@ export async function startAppOn(
   extra: { uiDir?: string | false; logger?: false | Record<string, unknown> } = {},
 ): Promise<Omit<TestServer, 'close'> & { close(): Promise<void> }> {
   const db = await openSqlDatabase({ url: databaseUrl });
-  const app = await buildApp({ db, server, logger: extra.logger ?? false, uiDir: extra.uiDir ?? false });
+  // AIMDB_TEST_SERVER_LOGS=debug|info|error shows the server's logs when a test needs explaining.
+  const level = process.env.AIMDB_TEST_SERVER_LOGS;
+  const logger = extra.logger ?? (level === undefined || level === '' ? false : { level });
+  const app = await buildApp({ db, server, logger, uiDir: extra.uiDir ?? false });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as AddressInfo;
   return {
