@@ -154,7 +154,7 @@ export async function runDemoScenario(db: AiDatabase, report: DemoReporter): Pro
     checkpointUri: `s3://aimdb-demo/checkpoints/${vit.name}/v${vit.latestVersion + 1}.pt`,
     config: VIT_VERSION_CONFIG,
   });
-  report.entity('created', 'version', `#${vitVersion.id} ${vit.name} v${vitVersion.version} config ${JSON.stringify(vitVersion.config)}`);
+  report.entity('created', 'version', `#${vitVersion.id} ${vit.name} v${vitVersion.version} config ${JSON.stringify(VIT_VERSION_CONFIG)}`);
   report.tick();
   const vaeVersion = await db.createModelVersion({
     modelId: vae.id,
@@ -162,7 +162,7 @@ export async function runDemoScenario(db: AiDatabase, report: DemoReporter): Pro
     checkpointUri: `s3://aimdb-demo/checkpoints/${vae.name}/v${vae.latestVersion + 1}.pt`,
     config: VAE_VERSION_CONFIG,
   });
-  report.entity('created', 'version', `#${vaeVersion.id} ${vae.name} v${vaeVersion.version} config ${JSON.stringify(vaeVersion.config)}`);
+  report.entity('created', 'version', `#${vaeVersion.id} ${vae.name} v${vaeVersion.version} config ${JSON.stringify(VAE_VERSION_CONFIG)}`);
   report.tick();
 
   report.section('3. Datasets');
@@ -171,7 +171,8 @@ export async function runDemoScenario(db: AiDatabase, report: DemoReporter): Pro
     const { value: dataset, created } = await findOrCreate(() => db.getDataset(input.name, input.version), () => db.createDataset(input));
     reused ||= !created;
     datasets.push(dataset);
-    report.entity(created ? 'created' : 'reused', 'dataset', `#${dataset.id} ${dataset.name} ${dataset.version}: ${Object.entries(dataset.splits).map(([split, count]) => `${split} ${String(count)}`).join(', ')}`);
+    // The input's key order: PostgreSQL's JSONB sorts keys by length when it reads them back.
+    report.entity(created ? 'created' : 'reused', 'dataset', `#${dataset.id} ${dataset.name} ${dataset.version}: ${Object.entries(input.splits ?? dataset.splits).map(([split, count]) => `${split} ${String(count)}`).join(', ')}`);
     report.tick();
   }
   const [drawings, voxels] = datasets as [Dataset, Dataset];

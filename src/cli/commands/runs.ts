@@ -104,11 +104,12 @@ export function register(program: Command, context: CliContext): void {
         const { run, hyperparameters, metrics } = details;
         const model = run.modelId === null ? null : await db.getModel(run.modelId).catch(() => null);
         const dataset = run.datasetId === null ? null : await db.getDataset(run.datasetId).catch(() => null);
+        const version = run.modelVersionId === null ? null : await db.getModelVersion(run.modelVersionId).catch(() => null);
         output.heading(`Training run #${run.id}${run.name === null ? '' : ` ${run.name}`}`);
         output.fields([
           ['status', run.status],
           ['model', model === null ? run.modelId : `#${model.id} ${model.name}`],
-          ['model version', run.modelVersionId],
+          ['model version', version === null ? run.modelVersionId : `#${version.id} v${version.version} (${version.status})`],
           ['dataset', dataset === null ? run.datasetId : `#${dataset.id} ${dataset.name} ${dataset.version}`],
           ['started', run.startedAt],
           ['ended', run.endedAt],
