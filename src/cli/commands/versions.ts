@@ -37,7 +37,7 @@ export function register(program: Command, context: CliContext): void {
           for (const version of list) if (rows.length < options.limit) rows.push({ model, version });
         }
         if (output.json) {
-          output.printJson({ items: rows.map((row) => row.version) });
+          output.printJson({ items: rows.map((row) => row.version), nextCursor: null });
           return;
         }
         if (rows.length === 0) {
