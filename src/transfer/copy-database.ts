@@ -6,6 +6,7 @@
 import type { Kysely } from 'kysely';
 import { ConflictError, ValidationError } from '../core/errors.js';
 import type { SqlAiDatabase } from '../store/sql/sql-ai-database.js';
+import { checkTransferableSchema } from './schema-check.js';
 import { checkLocation, describeLocation, openSource, openTarget, type DatabaseLocation } from './endpoints.js';
 import type { ProgressListener, TableTransferReport } from './progress.js';
 import { combineChecksums } from './row-values.js';
@@ -133,6 +134,8 @@ async function copyOpened(
   const from = source.kysely as unknown as Kysely<any>;
   const to = target.kysely as unknown as Kysely<any>;
   const sizing = { rows: options.batchRows ?? DEFAULT_BATCH_ROWS, bytes: options.batchBytes ?? DEFAULT_BATCH_BYTES };
+  await checkTransferableSchema(from, 'source');
+  await checkTransferableSchema(to, 'target');
   const occupied = await occupiedTables(to);
   if (occupied.length > 0 && options.append !== true && options.resume !== true) {
     throw new ConflictError(

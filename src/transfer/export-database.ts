@@ -11,6 +11,7 @@ import type { Backend } from '../store/backends/backend.js';
 import { ValidationError } from '../core/errors.js';
 import { schemaStatus } from '../migrate/migrator.js';
 import { ARCHIVE_FORMAT, ARCHIVE_FORMAT_VERSION, type ArchiveManifest } from './archive-format.js';
+import { checkTransferableSchema } from './schema-check.js';
 import { checkLocation, openSource, type DatabaseLocation } from './endpoints.js';
 import type { ProgressListener } from './progress.js';
 import { TableChecksum } from './row-values.js';
@@ -100,6 +101,7 @@ export async function exportDatabase(source: DatabaseLocation, to: string | Writ
   const opened = await openSource(source);
   try {
     const db = opened.database.kysely as unknown as Kysely<any>;
+    await checkTransferableSchema(db, 'source');
     const status = await schemaStatus(db);
     const manifest: ArchiveManifest = {
       format: ARCHIVE_FORMAT,

@@ -9,6 +9,7 @@ import { ConflictError } from '../core/errors.js';
 import type { ArchiveManifest } from './archive-format.js';
 import { readArchive } from './archive-reader.js';
 import { occupiedTables } from './copy-database.js';
+import { checkTransferableSchema } from './schema-check.js';
 import { checkLocation, openTarget, type DatabaseLocation } from './endpoints.js';
 import type { ProgressListener, TableTransferReport } from './progress.js';
 import { combineChecksums } from './row-values.js';
@@ -60,6 +61,7 @@ export async function importDatabase(from: string | Readable, target: DatabaseLo
   try {
     const db = opened.database.kysely as unknown as Kysely<any>;
     const backend = opened.database.backend;
+    await checkTransferableSchema(db, 'target');
     const occupied = await occupiedTables(db);
     if (occupied.length > 0 && options.append !== true) {
       throw new ConflictError(
