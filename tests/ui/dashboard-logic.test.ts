@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MetricSummary, Prediction, TrainingRun } from '../../src/core/entities.js';
 import { parameterRows } from '../../src/ui/lib/differences.js';
-import { formatBytes, formatDuration, formatMetric, formatTicks } from '../../src/ui/lib/format.js';
+import { formatBytes, formatDuration, formatLogTick, formatMetric, formatTicks } from '../../src/ui/lib/format.js';
 import { latencyPercentilesOverTime, percentile, predictionsPerHour } from '../../src/ui/lib/percentiles.js';
 import { filterRuns, groupSummaries, sortRuns } from '../../src/ui/lib/runs-table.js';
 import { splitEntries } from '../../src/ui/lib/splits.js';
@@ -144,6 +144,7 @@ describe('formatting', () => {
     expect(formatTicks([0.0005, 0.001], 0.0005)).toEqual(['0.0005', '0.0010']);
     expect(formatTicks([0.00025, 0.0005, 0.00075, 0.001], 0.00025)).toEqual(['0.00025', '0.00050', '0.00075', '0.00100']);
     expect(formatTicks([0.2, 0.4], 0.2)).toEqual(['0.2', '0.4']);
+    expect([1e-6, 1e-4, 0.01, 0.7, 10, null].map(formatLogTick)).toEqual(['1e-6', '1e-4', '0.01', '0.7', '10', '']);
   });
 
   it('formats sizes and durations', () => {

@@ -9,7 +9,7 @@ import { useMemo, useState } from 'react';
 import type uPlot from 'uplot';
 import { fetchMetricBuckets, fetchMetricPoints } from '../api/endpoints.js';
 import { useApi, useElementWidth } from '../hooks/use-api.js';
-import { formatMetric, formatTicks } from '../lib/format.js';
+import { formatLogTick, formatMetric, formatTicks } from '../lib/format.js';
 import type { ChartSettings, XAxis } from './chart-settings.js';
 import { withAlpha } from './palette.js';
 import { alignOnX, forLogScale, seriesFromBuckets, seriesFromPoints, smooth, X_ACCESSORS, type ChartSeries } from './series.js';
@@ -192,9 +192,9 @@ function buildChart(loaded: LoadedRun[], metric: string, settings: ChartSettings
         stroke: AXIS_COLOR,
         grid: { stroke: 'rgba(128,128,128,0.15)' },
         size: 64,
-        // Log axes have no single increment; label each tick on its own there.
-        values: (_plot, splits, _axis, _space, increment) =>
-          settings.logScale ? splits.map((value) => formatMetric(value)) : formatTicks(splits, increment),
+        // Log axes have no single increment: each labelled tick gets its own short label.
+        values: (_plot: uPlot, splits: number[], _axis: number, _space: number, increment: number) =>
+          settings.logScale ? splits.map(formatLogTick) : formatTicks(splits, increment),
       },
     ],
   };

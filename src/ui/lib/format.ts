@@ -106,3 +106,10 @@ export function formatTicks(splits: readonly number[], step: number): string[] {
   while (decimals < 10 && step > 0 && Math.abs(step * 10 ** decimals - Math.round(step * 10 ** decimals)) > 1e-6) decimals += 1;
   return splits.map((value) => value.toLocaleString('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals }));
 }
+
+/** A log-axis tick (uPlot passes null for the minor ticks it leaves unlabelled). */
+export function formatLogTick(value: number | null): string {
+  if (value === null || value <= 0) return '';
+  if (value >= 1e-3 && value < 1e6) return Number(value.toPrecision(3)).toLocaleString('en-US');
+  return value.toExponential(0);
+}
