@@ -22,4 +22,22 @@ export default tseslint.config(
   layer(['src/core/**'], ['**/store/**', '**/migrate/**', '**/server/**', '**/client/**', '**/cli/**', '**/config/**', '**/ui/**'], 'core is the shared vocabulary and imports nothing of ours'),
   layer(['src/store/**', 'src/migrate/**', 'src/config/**'], ['**/server/**', '**/cli/**', '**/ui/**'], 'the store never depends on the layers above it'),
   layer(['src/server/**', 'src/client/**'], ['**/cli/**', '**/ui/**'], 'server and client never depend on the CLI or the UI'),
+  {
+    // The dashboard talks HTTP at run time; from the rest of the code it may take types only.
+    files: ['src/ui/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/core/**', '**/store/**', '**/server/**', '**/client/**', '**/cli/**', '**/config/**'],
+              allowTypeImports: true,
+              message: 'the UI imports only types from the rest of aimdb',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );
