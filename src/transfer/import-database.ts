@@ -97,8 +97,9 @@ export async function importDatabase(from: string | Readable, target: DatabaseLo
           const { spec, rows } = event;
           if (spec.deferred !== undefined) {
             const index = spec.columns.findIndex((column) => column.name === spec.deferred!.column);
+            const idIndex = spec.columns.findIndex((column) => column.name === 'id');
             const pairs = deferred.get(spec.name) ?? [];
-            for (const row of rows) if (row[index] !== null) pairs.push([row[0] as number, row[index] as number]);
+            for (const row of rows) if (row[index] !== null) pairs.push([row[idIndex] as number, row[index] as number]);
             deferred.set(spec.name, pairs);
           }
           try {

@@ -115,7 +115,8 @@ export async function* readBatches(
     return { pending, limit };
   };
   const keyIndexes = spec.key.map((name) => spec.columns.findIndex((column) => column.name === name));
-  let limit = Math.min(sizing.rows, spec.columns.some((column) => column.kind === 'json') ? 500 : sizing.rows);
+  // JSON documents may be megabytes each: start small and let the byte budget grow the batches.
+  let limit = Math.min(sizing.rows, spec.columns.some((column) => column.kind === 'json') ? 20 : sizing.rows);
   let next: ReturnType<typeof read> | undefined = read(filter.after, limit);
   while (next !== undefined) {
     const rows: RowValues[] = await next.pending;
