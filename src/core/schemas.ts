@@ -222,10 +222,10 @@ export const nameSchema = name;
 export function parseInput<T extends z.ZodType>(schema: T, input: unknown, what: string): z.output<T> {
   const result = schema.safeParse(input);
   if (result.success) {
-    const nulAt = findNulCharacter(result.data, []);
-    if (nulAt !== undefined) {
-      const field = nulAt === '' ? what : `${what}.${nulAt}`;
-      throw new ValidationError(`${field}: must not contain the NUL character (U+0000)`, { field });
+    const unstorableAt = findUnstorableText(result.data, []);
+    if (unstorableAt !== undefined) {
+      const field = unstorableAt === '' ? what : `${what}.${unstorableAt}`;
+      throw new ValidationError(`${field}: must not contain the NUL character (U+0000) or an unpaired surrogate`, { field });
     }
     return result.data;
   }
@@ -235,23 +235,31 @@ export function parseInput<T extends z.ZodType>(schema: T, input: unknown, what:
   throw new ValidationError(`${field}: ${describeIssue(issue)}`, { field });
 }
 
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
 /**
- * The path of the first string (or object key) holding U+0000, which PostgreSQL cannot store in text
- * or JSONB. Refused everywhere so that every backend accepts the same input.
+ * Text every backend stores and returns unchanged: no U+0000 (PostgreSQL refuses it in TEXT and
+ * JSONB) and no unpaired UTF-16 surrogate (not encodable as UTF-8: PostgreSQL refuses it in JSONB,
+ * the other drivers silently store U+FFFD instead).
  */
-function findNulCharacter(value: unknown, path: string[]): string | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? path.join('.') : undefined;
+export function isStorableText(text: string): boolean {
+  return !text.includes('\u0000') && !LONE_SURROGATE.test(text);
+}
+
+/** The path of the first string (or object key) that is not storable text. */
+function findUnstorableText(value: unknown, path: string[]): string | undefined {
+  if (typeof value === 'string') return isStorableText(value) ? undefined : path.join('.');
   if (Array.isArray(value)) {
     for (let index = 0; index < value.length; index++) {
-      const found = findNulCharacter(value[index], [...path, String(index)]);
+      const found = findUnstorableText(value[index], [...path, String(index)]);
       if (found !== undefined) return found;
     }
     return undefined;
   }
   if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
     for (const [key, item] of Object.entries(value)) {
-      if (key.includes('\u0000')) return [...path, key].join('.');
-      const found = findNulCharacter(item, [...path, key]);
+      if (!isStorableText(key)) return [...path, key].join('.');
+      const found = findUnstorableText(item, [...path, key]);
       if (found !== undefined) return found;
     }
   }

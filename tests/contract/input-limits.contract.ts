@@ -38,7 +38,7 @@ export function defineInputLimitsContract(target: ContractTarget): void {
       });
     });
 
-    it('refuses U+0000 in text and JSON on every backend, naming the field', async () => {
+    it('refuses U+0000 and unpaired surrogates in text and JSON on every backend, naming the field', async () => {
       await expectRejection(db().createModel({ name: 'nul\u0000name' }), ValidationError, { field: 'model.name', message: /NUL/ });
       const model = await db().createModel({ name: uniqueName('nul') });
       const version = await db().createModelVersion({ modelId: model.id });
@@ -48,6 +48,12 @@ export function defineInputLimitsContract(target: ContractTarget): void {
         { field: 'prediction.input.text.1' },
       );
       await expectRejection(db().updateModel(model.id, { tags: { 'k\u0000': 'v' } }), ValidationError, { field: 'model.tags.k\u0000' });
+      // An unpaired surrogate cannot be stored as UTF-8 either (a paired one, an emoji, is fine).
+      await expectRejection(db().createModel({ name: 'half \ud83d emoji' }), ValidationError, { field: 'model.name' });
+      await expectRejection(db().logPredictions([{ modelVersionId: version.id, input: 1, output: { label: '\udc00' } }]), ValidationError, {
+        field: 'predictions.0.output.label',
+      });
+      await expectRejection(db().logMetric((await db().createTrainingRun()).id, 'loss\ud800', 1), ValidationError, { field: 'points.0.name' });
       expect((await db().getPredictions({ modelVersionId: version.id })).items).toEqual([]);
     });
 

@@ -4,7 +4,7 @@
  * wrong type, an unknown field, a 'NaN' string, an ISO timestamp) goes through the schema, so the
  * accepted values and every error message stay exactly the schema's.
  */
-import { LIMITS, metricBatchSchema, metricPointInputSchema, parseInput, type MetricPointInput } from '../../core/schemas.js';
+import { LIMITS, isStorableText, metricBatchSchema, metricPointInputSchema, parseInput, type MetricPointInput } from '../../core/schemas.js';
 
 /** A point after validation: name trimmed, value a number, timestamp a Date. */
 export interface ValidMetricPoint {
@@ -25,7 +25,7 @@ function fastPoint(input: unknown): ValidMetricPoint | undefined {
   const { name, value, step, epoch, timestamp } = input as Record<string, unknown>;
   if (typeof name !== 'string' || typeof value !== 'number') return undefined;
   const trimmed = name.trim();
-  if (trimmed.length === 0 || trimmed.length > LIMITS.nameLength || trimmed.includes('\u0000')) return undefined;
+  if (trimmed.length === 0 || trimmed.length > LIMITS.nameLength || !isStorableText(trimmed)) return undefined;
   if (step !== undefined && !isNonNegativeInteger(step)) return undefined;
   if (epoch !== undefined && epoch !== null && !(isNonNegativeInteger(epoch) && epoch <= LIMITS.maxEpoch)) return undefined;
   let time: Date | undefined;

@@ -5,7 +5,7 @@
  * text is what gets stored. Anything not plainly valid goes through `predictionBatchSchema`, so
  * the accepted values and every error message stay exactly the schema's.
  */
-import { LIMITS, parseInput, predictionBatchSchema, type PredictionInput } from '../../core/schemas.js';
+import { LIMITS, isStorableText, parseInput, predictionBatchSchema, type PredictionInput } from '../../core/schemas.js';
 import { toJsonText } from './mappers.js';
 
 /** A prediction as stored: JSON documents already serialised. */
@@ -27,11 +27,11 @@ function isPlainObject(value: object): boolean {
   return prototype === Object.prototype || prototype === null;
 }
 
-/** JSON the schema certainly accepts: finite numbers, NUL-free strings, arrays and plain objects. */
+/** JSON the schema certainly accepts: finite numbers, storable strings, arrays and plain objects. */
 function isPlainJson(value: unknown): boolean {
   switch (typeof value) {
     case 'string':
-      return !value.includes('\u0000');
+      return isStorableText(value);
     case 'number':
       return Number.isFinite(value);
     case 'boolean':
@@ -44,7 +44,7 @@ function isPlainJson(value: unknown): boolean {
       }
       if (!isPlainObject(value)) return false;
       for (const key of Object.keys(value)) {
-        if (key.includes('\u0000') || !isPlainJson((value as Record<string, unknown>)[key])) return false;
+        if (!isStorableText(key) || !isPlainJson((value as Record<string, unknown>)[key])) return false;
       }
       return true;
     }
