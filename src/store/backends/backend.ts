@@ -42,6 +42,11 @@ export interface Capabilities {
    * Keyset reads over composite keys pick their form by this.
    */
   readonly rowValueRangeScan: boolean;
+  /**
+   * `bulkInsert` sends one array per column (PostgreSQL's UNNEST), which stores large appends
+   * several times faster than multi-row VALUES; elsewhere cached multi-row statements are faster.
+   */
+  readonly columnarBulkInsert: boolean;
 }
 
 export interface Backend {

@@ -13,6 +13,7 @@ export function createMysqlBackend(spec: ServerConnection): Backend {
       transactionalDdl: false,
       maxBindParameters: 65_535,
       rowValueRangeScan: false,
+      columnarBulkInsert: false,
     },
     dialect: new MysqlDialect({
       pool: async () => {

@@ -20,6 +20,7 @@ export function createPostgresBackend(spec: ServerConnection): Backend {
       transactionalDdl: true,
       maxBindParameters: 65_535,
       rowValueRangeScan: true,
+      columnarBulkInsert: true,
     },
     dialect: new PostgresDialect({
       pool: async () => {

@@ -20,6 +20,7 @@ export function createSqliteBackend(spec: SqliteConnection): Backend {
       transactionalDdl: true,
       maxBindParameters: 32_766,
       rowValueRangeScan: true,
+      columnarBulkInsert: false,
     },
     dialect: new ImmediateSqliteDialect(
       {

@@ -6,7 +6,7 @@
  * (at most one per power of two) whatever batch sizes callers use.
  */
 import { CompiledQuery, type InsertQueryBuilder } from 'kysely';
-import type { Backend } from '../backends/backend.js';
+import type { Backend, BulkColumn, BulkRow } from '../backends/backend.js';
 import type { StoreContext } from './context.js';
 import type { Tables } from './tables.js';
 
@@ -82,4 +82,22 @@ function statementSql(
   }
   cache.set(key, compiled.sql);
   return compiled.sql;
+}
+
+/**
+ * Plain appends (no conflict clause): the backend's columnar bulk insert where it is the faster
+ * path, cached multi-row statements elsewhere.
+ */
+export async function appendRows(
+  ctx: StoreContext,
+  table: keyof Tables,
+  columns: readonly BulkColumn[],
+  rows: readonly BulkRow[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  if (ctx.backend.capabilities.columnarBulkInsert) {
+    await ctx.backend.bulkInsert(ctx.db, table, columns, rows);
+    return;
+  }
+  await insertRows(ctx, table, columns.map((column) => column.name), rows as unknown[][]);
 }

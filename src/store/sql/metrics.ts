@@ -5,6 +5,7 @@
  * recompute that series' summary, so retries never duplicate or miscount.
  */
 import { sql } from 'kysely';
+import type { BulkColumn, BulkRow } from '../backends/backend.js';
 import type { MetricBucket, MetricPoint, MetricSummary, WriteResult } from '../../core/entities.js';
 import { NotFoundError } from '../../core/errors.js';
 import {
@@ -15,7 +16,7 @@ import {
   type MetricPointInput,
   type MetricQuery,
 } from '../../core/schemas.js';
-import { insertRows } from './bulk-insert.js';
+import { appendRows, insertRows } from './bulk-insert.js';
 import { chunksFor, guarded, withTransaction, type StoreContext } from './context.js';
 import { decodeDouble, encodeDouble, toMetricSummary, toSeriesPoint } from './mappers.js';
 import { validateMetricBatch } from './metric-batch-validation.js';
@@ -24,7 +25,17 @@ import type { MetricSummariesTable, MetricsTable } from './tables.js';
 type MetricRow = MetricsTable;
 type SummaryRow = MetricSummariesTable;
 
-const METRIC_COLUMNS = ['run_id', 'name', 'step', 'value', 'value_kind', 'epoch', 'logged_at'] as const;
+const METRIC_BULK_COLUMNS: readonly BulkColumn[] = [
+  { name: 'run_id', kind: 'integer' },
+  { name: 'name', kind: 'text' },
+  { name: 'step', kind: 'integer' },
+  { name: 'value', kind: 'double' },
+  { name: 'value_kind', kind: 'integer' },
+  { name: 'epoch', kind: 'integer' },
+  { name: 'logged_at', kind: 'integer' },
+];
+/** Column order of `metricValues` rows. */
+const METRIC_COLUMNS = METRIC_BULK_COLUMNS.map((column) => column.name);
 const SUMMARY_COLUMNS = [
   'run_id',
   'name',
@@ -181,7 +192,7 @@ export async function logMetrics(ctx: StoreContext, runId: number, points: Metri
         for (const row of rows) target.push(metricValues(row));
         if (!isAppend) rewrittenNames.add(name);
       }
-      await insertRows(tx, 'metrics', METRIC_COLUMNS, appended);
+      await appendRows(tx, 'metrics', METRIC_BULK_COLUMNS, appended as BulkRow[]);
       await insertRows(tx, 'metrics', METRIC_COLUMNS, rewritten, 'upsert', (query) =>
         tx.backend.upsert(query, ['run_id', 'name', 'step'], METRIC_UPDATES),
       );
