@@ -32,7 +32,7 @@ import {
   decodePrediction,
   decodeStatistics,
   decodeTrainingRun,
-} from './wire-decoding.js';
+} from '../core/wire-decoding.js';
 
 /** Options of `createHttpAiDatabase`. */
 export interface HttpAiDatabaseOptions {

@@ -1,0 +1,171 @@
+/**
+ * Turning REST answers back into entities, for the HTTP client and the dashboard alike: ISO strings
+ * become Dates and the strings "NaN", "Infinity", "-Infinity" become numbers again. Each entity is
+ * decoded field by field (not with a blanket JSON reviver), so user JSON such as a prediction input
+ * that happens to hold a `timestamp` key or the string "NaN" arrives exactly as it was stored.
+ */
+import type {
+  Dataset,
+  Experiment,
+  ExperimentRun,
+  MetricBucket,
+  MetricPoint,
+  MetricSummary,
+  Model,
+  ModelVersion,
+  Page,
+  Prediction,
+  Statistics,
+  TrainingRun,
+} from './entities.js';
+
+/** How a domain type travels as JSON: Dates as ISO strings, metric numbers possibly as strings. */
+export type Wire<T> = {
+  [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] extends number ? number | string : T[K];
+};
+
+/** A wire date (ISO string or epoch milliseconds) as a Date. */
+export function decodeDate(value: string | number): Date {
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) throw new TypeError(`not a date: ${String(value)}`);
+  return date;
+}
+
+export function decodeOptionalDate(value: string | number | null | undefined): Date | null {
+  return value === null || value === undefined ? null : decodeDate(value);
+}
+
+/** A wire number that may be one of the strings JSON cannot hold as a number. */
+export function decodeNumber(value: number | string): number {
+  if (typeof value === 'number') return value;
+  if (value === 'NaN') return Number.NaN;
+  if (value === 'Infinity') return Number.POSITIVE_INFINITY;
+  if (value === '-Infinity') return Number.NEGATIVE_INFINITY;
+  const parsed = Number(value);
+  if (Number.isNaN(parsed)) throw new TypeError(`not a number: ${value}`);
+  return parsed;
+}
+
+function decodeOptionalNumber(value: number | string | null | undefined): number | null {
+  return value === null || value === undefined ? null : decodeNumber(value);
+}
+
+const timestamps = <T extends { createdAt: string; updatedAt: string }>(wire: T) => ({
+  createdAt: decodeDate(wire.createdAt),
+  updatedAt: decodeDate(wire.updatedAt),
+});
+
+export function decodeModel(input: unknown): Model {
+  const wire = input as Wire<Model>;
+  return { ...wire, latestVersion: decodeNumber(wire.latestVersion), id: decodeNumber(wire.id), ...timestamps(wire) } as Model;
+}
+
+export function decodeModelVersion(input: unknown): ModelVersion {
+  const wire = input as Wire<ModelVersion>;
+  return { ...wire, id: decodeNumber(wire.id), version: decodeNumber(wire.version), ...timestamps(wire) } as ModelVersion;
+}
+
+export function decodeDataset(input: unknown): Dataset {
+  const wire = input as Wire<Dataset>;
+  return { ...wire, id: decodeNumber(wire.id), ...timestamps(wire) } as Dataset;
+}
+
+export function decodeTrainingRun(input: unknown): TrainingRun {
+  const wire = input as Wire<TrainingRun>;
+  return {
+    ...wire,
+    id: decodeNumber(wire.id),
+    startedAt: decodeOptionalDate(wire.startedAt),
+    endedAt: decodeOptionalDate(wire.endedAt),
+    ...timestamps(wire),
+  } as TrainingRun;
+}
+
+export function decodeExperimentRun(input: unknown): ExperimentRun {
+  const wire = input as Wire<ExperimentRun>;
+  return { ...decodeTrainingRun(wire as unknown as Wire<TrainingRun>), addedAt: decodeDate(wire.addedAt) };
+}
+
+export function decodeExperiment(input: unknown): Experiment {
+  const wire = input as Wire<Experiment>;
+  return { ...wire, id: decodeNumber(wire.id), ...timestamps(wire) } as Experiment;
+}
+
+export function decodeMetricPoint(input: unknown): MetricPoint {
+  const wire = input as Wire<MetricPoint>;
+  return {
+    runId: decodeNumber(wire.runId),
+    name: wire.name,
+    step: decodeNumber(wire.step),
+    value: decodeNumber(wire.value),
+    epoch: decodeOptionalNumber(wire.epoch as number | string | null),
+    timestamp: decodeDate(wire.timestamp),
+  };
+}
+
+export function decodeMetricSummary(input: unknown): MetricSummary {
+  const wire = input as Wire<MetricSummary>;
+  return {
+    runId: decodeNumber(wire.runId),
+    name: wire.name,
+    lastValue: decodeNumber(wire.lastValue),
+    lastStep: decodeNumber(wire.lastStep),
+    lastTimestamp: decodeDate(wire.lastTimestamp),
+    min: decodeOptionalNumber(wire.min as number | string | null),
+    max: decodeOptionalNumber(wire.max as number | string | null),
+    count: decodeNumber(wire.count),
+  };
+}
+
+export function decodeMetricBucket(input: unknown): MetricBucket {
+  const wire = input as Wire<MetricBucket>;
+  return {
+    stepStart: decodeNumber(wire.stepStart),
+    stepEnd: decodeNumber(wire.stepEnd),
+    min: decodeOptionalNumber(wire.min as number | string | null),
+    max: decodeOptionalNumber(wire.max as number | string | null),
+    last: decodeNumber(wire.last),
+    lastStep: decodeNumber(wire.lastStep),
+    count: decodeNumber(wire.count),
+  };
+}
+
+export function decodePrediction(input: unknown): Prediction {
+  const wire = input as Wire<Prediction>;
+  return {
+    ...wire,
+    id: decodeNumber(wire.id),
+    confidence: decodeOptionalNumber(wire.confidence as number | string | null),
+    latencyMs: decodeOptionalNumber(wire.latencyMs as number | string | null),
+    timestamp: decodeDate(wire.timestamp),
+  } as Prediction;
+}
+
+/** Statistics nest their dates one level down. */
+export interface WireStatistics extends Omit<Statistics, 'latest'> {
+  latest: Record<keyof Statistics['latest'], string | null>;
+}
+
+export function decodeStatistics(input: unknown): Statistics {
+  const wire = input as WireStatistics;
+  return {
+    ...wire,
+    latest: {
+      modelCreatedAt: decodeOptionalDate(wire.latest.modelCreatedAt),
+      runCreatedAt: decodeOptionalDate(wire.latest.runCreatedAt),
+      runUpdatedAt: decodeOptionalDate(wire.latest.runUpdatedAt),
+      predictionAt: decodeOptionalDate(wire.latest.predictionAt),
+    },
+  };
+}
+
+/** A list answer `{ items, nextCursor }` with each item decoded. */
+export function decodePage<T>(input: unknown, decodeItem: (item: unknown) => T): Page<T> {
+  const wire = input as { items: unknown[]; nextCursor: string | null };
+  return { items: wire.items.map(decodeItem), nextCursor: wire.nextCursor ?? null };
+}
+
+/** A JSON array answer with each item decoded. */
+export function decodeArray<T>(input: unknown, decodeItem: (item: unknown) => T): T[] {
+  return (input as unknown[]).map(decodeItem);
+}
