@@ -8,6 +8,7 @@ import pg from 'pg';
 import mysql from 'mysql2/promise';
 import { createAiDatabase, type AiDatabase } from '../../src/index.js';
 import { mysqlAdminUrl, postgresAdminUrl, serverBackends, type ProvisionedDatabase } from '../support/backends.js';
+import { explainWhenNoServerBackends } from '../support/fixtures.js';
 
 /** Creates a DML-only user on the provisioned database; returns its URL and how to remove it. */
 async function createDmlUser(family: 'postgresql' | 'mysql', url: string) {
@@ -56,6 +57,8 @@ async function createDmlUser(family: 'postgresql' | 'mysql', url: string) {
     },
   };
 }
+
+explainWhenNoServerBackends(serverBackends(), 'a user without DDL rights');
 
 describe.each(serverBackends())('$name: a user without DDL rights', (backend) => {
   let provisioned: ProvisionedDatabase;

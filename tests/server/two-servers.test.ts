@@ -9,6 +9,7 @@ import { createHttpAiDatabase } from '../../src/client/http-client.js';
 import { ConflictError } from '../../src/core/errors.js';
 import type { AiDatabase } from '../../src/store/ai-database.js';
 import { serverBackends, type TestBackend } from '../support/backends.js';
+import { explainWhenNoServerBackends } from '../support/fixtures.js';
 import { startAppOn } from './support/test-server.js';
 
 /** The same work, spread over two clients, written concurrently; returns what ended up stored. */
@@ -74,6 +75,8 @@ async function withServers<T>(backend: TestBackend, count: 1 | 2, work: (a: AiDa
     await provisioned.drop();
   }
 }
+
+explainWhenNoServerBackends(serverBackends(), 'two servers on one database');
 
 describe.each(serverBackends())('two servers on one $name database', (backend) => {
   it('give the same results as one server when written through at once', async () => {

@@ -1,5 +1,5 @@
 /** Opening a fresh database on a test backend for one describe block. */
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, it } from 'vitest';
 import { createAiDatabase, type AiDatabase } from '../../src/index.js';
 import type { ContractTarget } from '../contract/suite.js';
 import type { TestBackend } from './backends.js';
@@ -36,4 +36,15 @@ export function useDatabase(target: ContractTarget): () => AiDatabase {
     if (opened === undefined) throw new Error('database not open yet');
     return opened.db;
   };
+}
+
+/**
+ * For files that only make sense on PostgreSQL or MySQL: when neither is configured (a new user's
+ * plain `npm test`), one skipped test says what to set, instead of a file with no tests failing the
+ * run. CI never gets here: its global setup requires both servers.
+ */
+export function explainWhenNoServerBackends(backends: readonly TestBackend[], what: string): void {
+  if (backends.length === 0) {
+    it.skip(`${what} needs AIMDB_TEST_POSTGRES_URL or AIMDB_TEST_MYSQL_URL`, () => undefined);
+  }
 }
