@@ -14,6 +14,7 @@ import type {
   SqlBool,
 } from 'kysely';
 import type { BackendName } from '../../core/entities.js';
+import { sql } from 'kysely';
 
 /** What a driver error means, independent of the driver. */
 export type FailureKind =
@@ -140,6 +141,18 @@ export async function insertValues(
     const objects = chunk.map((row) => Object.fromEntries(columns.map((column, index) => [column.name, row[index] ?? null])));
     await db.insertInto(table).values(objects).execute();
   }
+}
+
+/** `ON CONFLICT (key) DO UPDATE SET col = excluded.col`: the upsert of PostgreSQL and SQLite. */
+export function onConflictUpdate<QB extends InsertQueryBuilder<any, any, any>>(query: QB, key: readonly string[], update: readonly string[]): QB {
+  return query.onConflict((conflict) =>
+    conflict.columns(key as any).doUpdateSet(Object.fromEntries(update.map((column) => [column, sql.ref(`excluded.${column}`)])) as any),
+  ) as QB;
+}
+
+/** `ON CONFLICT (key) DO NOTHING`, for PostgreSQL and SQLite. */
+export function onConflictKeep<QB extends InsertQueryBuilder<any, any, any>>(query: QB, key: readonly string[]): QB {
+  return query.onConflict((conflict) => conflict.columns(key as any).doNothing()) as QB;
 }
 
 /** Escapes LIKE wildcards so user text matches literally (with `escape '\\'`). */

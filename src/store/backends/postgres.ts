@@ -1,7 +1,17 @@
 /** PostgreSQL through pg: a pooled, lazily loaded driver; JSONB; BIGINTs parsed to numbers. */
 import { PostgresDialect, sql, type Expression, type Kysely } from 'kysely';
 import type { ServerConnection } from '../../config/connection.js';
-import { classifySocketError, errorProperty, escapeLike, statementChunks, type Backend, type BulkColumn, type FailureKind } from './backend.js';
+import {
+  classifySocketError,
+  errorProperty,
+  escapeLike,
+  onConflictKeep,
+  onConflictUpdate,
+  statementChunks,
+  type Backend,
+  type BulkColumn,
+  type FailureKind,
+} from './backend.js';
 
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
@@ -57,11 +67,8 @@ export function createPostgresBackend(spec: ServerConnection): Backend {
     idType: 'bigint',
     idColumn: (column) => column.primaryKey().generatedByDefaultAsIdentity(),
     withTableOptions: (builder) => builder,
-    upsert: (query, key, update) =>
-      query.onConflict((conflict) =>
-        conflict.columns(key as any).doUpdateSet(Object.fromEntries(update.map((column) => [column, sql.ref(`excluded.${column}`)])) as any),
-      ) as typeof query,
-    insertOrKeep: (query, key) => query.onConflict((conflict) => conflict.columns(key as any).doNothing()) as typeof query,
+    upsert: onConflictUpdate,
+    insertOrKeep: onConflictKeep,
     integerDivide: (dividend: Expression<number>, divisor: Expression<number>) =>
       sql<number>`(${dividend}::bigint / ${divisor}::bigint)`,
     containsInsensitive: (column, text) => sql<boolean>`${sql.ref(column)} ilike ${`%${escapeLike(text)}%`} escape '\\'`,

@@ -2,7 +2,7 @@
 import Database from 'better-sqlite3';
 import { sql, type Expression, type Kysely } from 'kysely';
 import type { SqliteConnection } from '../../config/connection.js';
-import { errorProperty, escapeLike, insertValues, type Backend, type FailureKind } from './backend.js';
+import { errorProperty, escapeLike, insertValues, onConflictKeep, onConflictUpdate, type Backend, type FailureKind } from './backend.js';
 import { ImmediateSqliteDialect } from './sqlite-dialect.js';
 
 /** How long a statement waits for another writer's lock on the file before failing. */
@@ -45,11 +45,8 @@ export function createSqliteBackend(spec: SqliteConnection): Backend {
     idType: 'integer',
     idColumn: (column) => column.primaryKey().autoIncrement(),
     withTableOptions: (builder) => builder,
-    upsert: (query, key, update) =>
-      query.onConflict((conflict) =>
-        conflict.columns(key as any).doUpdateSet(Object.fromEntries(update.map((column) => [column, sql.ref(`excluded.${column}`)])) as any),
-      ) as typeof query,
-    insertOrKeep: (query, key) => query.onConflict((conflict) => conflict.columns(key as any).doNothing()) as typeof query,
+    upsert: onConflictUpdate,
+    insertOrKeep: onConflictKeep,
     integerDivide: (dividend: Expression<number>, divisor: Expression<number>) => sql<number>`(cast(${dividend} as integer) / cast(${divisor} as integer))`,
     containsInsensitive: (column, text) =>
       sql<boolean>`${sql.raw(UNICODE_LOWER)}(${sql.ref(column)}) like ${`%${escapeLike(text.toLowerCase())}%`} escape '\\'`,
