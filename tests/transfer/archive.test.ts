@@ -6,11 +6,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { ConflictError, ValidationError } from '../../src/index.js';
 import { ARCHIVE_FORMAT_VERSION, exportDatabase, importDatabase } from '../../src/transfer/index.js';
 import { seedSampleData, snapshot } from './sample-data.js';
-import { backendPairs, locationOf, openTestDatabase, type OpenedTestDatabase } from './transfer-fixtures.js';
+import { backendPairs, locationOf, type OpenedTestDatabase, useTestDatabases } from './transfer-fixtures.js';
 
 vi.setConfig({ testTimeout: 180_000 });
 
@@ -29,15 +29,7 @@ async function rowCount(database: OpenedTestDatabase, table: 'models' | 'predict
 }
 
 describe.each(backendPairs())('archive %s', (_label, sourceBackend, targetBackend) => {
-  const opened: OpenedTestDatabase[] = [];
-  const open = async (backend: typeof sourceBackend) => {
-    const database = await openTestDatabase(backend);
-    opened.push(database);
-    return database;
-  };
-  afterEach(async () => {
-    for (const database of opened.splice(0)) await database.dispose();
-  });
+  const open = useTestDatabases();
 
   it('exports everything and imports it elsewhere with every value intact', async () => {
     const source = await open(sourceBackend);

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   BackendError,
   ConflictError,
@@ -19,20 +19,12 @@ import { copyDatabase, VerificationFailedError, verifyDatabases, type TransferPr
 // Seeding, three copies and their verifications per test; generous for slow CI machines.
 vi.setConfig({ testTimeout: 180_000 });
 import { seedSampleData, snapshot } from './sample-data.js';
-import { backendPairs, locationOf, openTestDatabase, type OpenedTestDatabase } from './transfer-fixtures.js';
+import { backendPairs, locationOf, useTestDatabases } from './transfer-fixtures.js';
 
 class Interruption extends Error {}
 
 describe.each(backendPairs())('copy %s', (_label, sourceBackend, targetBackend) => {
-  const opened: OpenedTestDatabase[] = [];
-  const open = async (backend: typeof sourceBackend) => {
-    const database = await openTestDatabase(backend);
-    opened.push(database);
-    return database;
-  };
-  afterEach(async () => {
-    for (const database of opened.splice(0)) await database.dispose();
-  });
+  const open = useTestDatabases();
 
   it('resumes an interrupted copy where it stopped, without duplicates', async () => {
     const source = await open(sourceBackend);

@@ -1,4 +1,5 @@
 /** Opening test databases as transfer ends: fresh per test, closed and dropped afterwards. */
+import { afterEach } from 'vitest';
 import { openSqlDatabase, type SqlAiDatabase } from '../../src/index.js';
 import { testBackends, type TestBackend } from '../support/backends.js';
 
@@ -35,4 +36,20 @@ export function backendPairs(): Array<[string, TestBackend, TestBackend]> {
     const next = backends[(index + 1) % backends.length]!;
     return [`${backend.name} → ${next.name}`, backend, next];
   });
+}
+
+/**
+ * For a describe block: `open(backend)` gives a fresh database that is disposed after the test,
+ * whatever the test did with it.
+ */
+export function useTestDatabases(): (backend: TestBackend) => Promise<OpenedTestDatabase> {
+  const opened: OpenedTestDatabase[] = [];
+  afterEach(async () => {
+    for (const database of opened.splice(0)) await database.dispose();
+  });
+  return async (backend) => {
+    const database = await openTestDatabase(backend);
+    opened.push(database);
+    return database;
+  };
 }

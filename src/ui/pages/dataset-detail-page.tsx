@@ -5,9 +5,9 @@ import { hrefWith, Link } from '../app/router.js';
 import { ErrorBox } from '../components/error-box.js';
 import { hasKeys, JsonBlock } from '../components/json-block.js';
 import { Loading } from '../components/loading.js';
-import { StatusBadge } from '../components/status-badge.js';
+import { RunSummaryTable } from '../components/run-summary-table.js';
 import { useApi } from '../hooks/use-api.js';
-import { formatCount, formatDateTime, formatDuration, shortDigest } from '../lib/format.js';
+import { formatCount, formatDateTime, shortDigest } from '../lib/format.js';
 import { splitEntries } from '../lib/splits.js';
 
 const RUNS_SHOWN = 50;
@@ -138,32 +138,7 @@ export function DatasetDetailPage({ datasetId }: { datasetId: number }) {
       {runs.items.length === 0 ? (
         <p className="muted">No training run names this dataset.</p>
       ) : (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Run</th>
-                <th scope="col">Status</th>
-                <th scope="col">Started</th>
-                <th scope="col">Duration</th>
-              </tr>
-            </thead>
-            <tbody>
-              {runs.items.map((run) => (
-                <tr key={run.id}>
-                  <td>
-                    <Link to={`/runs/${run.id}`}>{run.name ?? `Run #${run.id}`}</Link>
-                  </td>
-                  <td>
-                    <StatusBadge status={run.status} />
-                  </td>
-                  <td>{formatDateTime(run.startedAt)}</td>
-                  <td>{formatDuration(run.durationMs)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <RunSummaryTable runs={runs.items} />
       )}
       {runs.nextCursor !== null && (
         <p>

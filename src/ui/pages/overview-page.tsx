@@ -10,10 +10,11 @@ import { Link } from '../app/router.js';
 import { EmptyState } from '../components/empty-state.js';
 import { ErrorBox } from '../components/error-box.js';
 import { Loading } from '../components/loading.js';
+import { RunSummaryTable } from '../components/run-summary-table.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { UPlotChart } from '../charts/uplot-chart.js';
 import { useApi, useElementWidth } from '../hooks/use-api.js';
-import { formatCount, formatDateTime, formatDuration, formatRelative } from '../lib/format.js';
+import { formatCount, formatDateTime, formatRelative } from '../lib/format.js';
 import { predictionsPerHour } from '../lib/percentiles.js';
 
 /** Models whose versions are scanned for "recent model versions" (there is no global versions list). */
@@ -106,32 +107,7 @@ function RecentRuns() {
       ) : runs.data.items.length === 0 ? (
         <EmptyState title="No training runs yet." />
       ) : (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Run</th>
-                <th scope="col">Status</th>
-                <th scope="col">Started</th>
-                <th scope="col">Duration</th>
-              </tr>
-            </thead>
-            <tbody>
-              {runs.data.items.map((run) => (
-                <tr key={run.id}>
-                  <td>
-                    <Link to={`/runs/${run.id}`}>{run.name ?? `Run #${run.id}`}</Link>
-                  </td>
-                  <td>
-                    <StatusBadge status={run.status} />
-                  </td>
-                  <td title={formatDateTime(run.startedAt)}>{formatRelative(run.startedAt)}</td>
-                  <td>{formatDuration(run.durationMs)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <RunSummaryTable runs={runs.data.items} relativeStart />
       )}
     </div>
   );
