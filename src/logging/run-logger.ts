@@ -8,7 +8,7 @@
  */
 import type { AiDatabase } from '../store/ai-database.js';
 import { ValidationError } from '../core/errors.js';
-import { LIMITS, type MetricOptions } from '../core/schemas.js';
+import { LIMITS, type MetricOptions, type MetricPointInput } from '../core/schemas.js';
 import { validateMetricPoint } from '../store/sql/metric-batch-validation.js';
 
 /** Options of `createRunLogger`. */
@@ -61,12 +61,16 @@ export interface RunLogger {
   stats(): RunLoggerStats;
 }
 
+/**
+ * A point as it is handed to `logMetrics`: built once in `log()`, so a flush passes the buffer itself
+ * instead of copying every point. The time is epoch milliseconds, which costs no Date per point.
+ */
 interface BufferedPoint {
   name: string;
   value: number;
   step: number | undefined;
-  epoch: number | null | undefined;
-  timestamp: Date;
+  epoch?: number | null;
+  timestamp: number;
 }
 
 const DEFAULT_FLUSH_EVERY = 5_000;
@@ -122,20 +126,17 @@ export function createRunLogger(db: AiDatabase, runId: number, options: RunLogge
     inFlight = (async () => {
       try {
         while (everything ? buffer.length > 0 : buffer.length >= flushEvery) {
-          const batch = buffer.slice(0, LIMITS.batchSize);
-          await assignSteps(batch);
-          await db.logMetrics(
-            runId,
-            batch.map((point) => ({
-              name: point.name,
-              value: point.value,
-              step: point.step!,
-              ...(point.epoch === undefined ? {} : { epoch: point.epoch }),
-              timestamp: point.timestamp,
-            })),
-          );
-          // Points logged during the write were appended behind the batch, so the batch is the head.
-          buffer = buffer.slice(batch.length);
+          // Take the head of the buffer; points logged while it is written go to a fresh buffer.
+          const batch = buffer.length <= LIMITS.batchSize ? buffer : buffer.slice(0, LIMITS.batchSize);
+          buffer = batch === buffer ? [] : buffer.slice(batch.length);
+          try {
+            await assignSteps(batch);
+            await db.logMetrics(runId, batch as MetricPointInput[]);
+          } catch (error) {
+            // Nothing of a failed batch was stored (batches are atomic): it goes back to the head.
+            buffer = batch.concat(buffer);
+            throw error;
+          }
           stats.written += batch.length;
           stats.pending = buffer.length;
           stats.flushes += 1;
@@ -170,13 +171,14 @@ export function createRunLogger(db: AiDatabase, runId: number, options: RunLogge
     async log(name, value, pointOptions = {}) {
       if (closed) throw new ValidationError('run logger: closed; create a new one to log more points', { field: 'logger' });
       const point = validateMetricPoint({ ...pointOptions, name, value }, 'point');
-      buffer.push({
+      const buffered: BufferedPoint = {
         name: point.name,
         value: point.value,
         step: point.step,
-        epoch: point.epoch,
-        timestamp: point.timestamp ?? new Date(),
-      });
+        timestamp: point.timestamp?.getTime() ?? Date.now(),
+      };
+      if (point.epoch !== undefined) buffered.epoch = point.epoch;
+      buffer.push(buffered);
       stats.logged += 1;
       stats.pending = buffer.length;
       if (buffer.length >= flushEvery && inFlight === undefined) backgroundFlush(false);

@@ -317,14 +317,16 @@ export async function getMetricSummaries(ctx: StoreContext, runIds: number | num
   return guarded(ctx, async () => {
     const summaries: MetricSummary[] = [];
     for (const chunk of chunksFor(ctx, ids, 1)) {
+      // Rows arrive in primary-key order (run_id, name), which is the order returned.
       const rows = await ctx.db
         .selectFrom('metric_summaries')
-        .selectAll()
+        .select(SUMMARY_COLUMNS)
         .where('run_id', 'in', chunk)
         .orderBy('run_id')
         .orderBy('name')
         .execute();
-      summaries.push(...rows.map(toMetricSummary));
+      // A loop, not push(...rows): spreading 100,000+ rows as arguments overflows the call stack.
+      for (const row of rows) summaries.push(toMetricSummary(row));
     }
     return summaries;
   });
