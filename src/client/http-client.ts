@@ -25,6 +25,7 @@ import {
   decodeExperimentRun,
   decodeMetricBucket,
   decodeMetricPoint,
+  decodeLatestMetric,
   decodeMetricSummary,
   decodeModel,
   decodeModelVersion,
@@ -202,6 +203,12 @@ class HttpAiDatabase implements AiDatabase {
     const ids = Array.isArray(runIds) ? runIds.map((runId, index) => checkId(runId, `runIds.${index}`)) : [checkId(runIds, 'runIds')];
     if (ids.length === 0) return [];
     return decodeArray(await this.#call('GET', '/metric-summaries', { query: { runIds: ids.join(',') } }), decodeMetricSummary);
+  }
+  async getLatestMetrics(runIds: number | number[], query: Parameters<AiDatabase['getLatestMetrics']>[1] = {}) {
+    const ids = Array.isArray(runIds) ? runIds.map((runId, index) => checkId(runId, `runIds.${index}`)) : [checkId(runIds, 'runIds')];
+    // An empty list cannot travel as repeated query keys (it would read as "no filter").
+    if (ids.length === 0 || query.names?.length === 0) return [];
+    return decodeArray(await this.#call('GET', '/latest-metrics', { query: { ...query, runIds: ids.join(',') } }), decodeLatestMetric);
   }
 
   async createExperiment(input: Parameters<AiDatabase['createExperiment']>[0]): Promise<Experiment> {

@@ -121,6 +121,18 @@ export interface MetricSummary {
   count: number;
 }
 
+/**
+ * The latest point of one (run, metric) series: what a runs table shows in a metric column. A
+ * projection of {@link MetricSummary}, read from the same per-series rows.
+ */
+export interface LatestMetric {
+  runId: number;
+  name: string;
+  /** Value at the highest step. */
+  value: number;
+  step: number;
+}
+
 /** One bucket of a downsampled metric history. */
 export interface MetricBucket {
   stepStart: number;

@@ -207,6 +207,10 @@ export const metricQuerySchema = z.strictObject({
   maxStep: nonNegativeInt.optional(),
   limit: z.number().int().min(1).max(10_000_000).optional(),
 });
+export const latestMetricsQuerySchema = z.strictObject({
+  /** Only these metrics (all of each run's when omitted). */
+  names: z.array(name).max(1000).optional(),
+});
 export const metricBucketQuerySchema = z.strictObject({
   buckets: z.number().int().min(1).max(LIMITS.downsampleBuckets),
   minStep: nonNegativeInt.optional(),
@@ -311,3 +315,4 @@ export type ListExperimentsQuery = z.input<typeof listExperimentsSchema>;
 export type ListPredictionsQuery = z.input<typeof listPredictionsSchema>;
 export type MetricQuery = z.input<typeof metricQuerySchema>;
 export type MetricBucketQuery = z.input<typeof metricBucketQuerySchema>;
+export type LatestMetricsQuery = z.input<typeof latestMetricsQuerySchema>;

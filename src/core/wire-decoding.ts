@@ -11,6 +11,7 @@ import type {
   MetricBucket,
   MetricPoint,
   MetricSummary,
+  LatestMetric,
   Model,
   ModelVersion,
   Page,
@@ -115,6 +116,11 @@ export function decodeMetricSummary(input: unknown): MetricSummary {
     max: decodeOptionalNumber(wire.max as number | string | null),
     count: decodeNumber(wire.count),
   };
+}
+
+export function decodeLatestMetric(input: unknown): LatestMetric {
+  const wire = input as Wire<LatestMetric>;
+  return { runId: decodeNumber(wire.runId), name: wire.name, value: decodeNumber(wire.value), step: decodeNumber(wire.step) };
 }
 
 export function decodeMetricBucket(input: unknown): MetricBucket {

@@ -10,6 +10,7 @@ import {
   RUN_STATUSES,
   type Dataset,
   type Experiment,
+  type LatestMetric,
   type HealthReport,
   type MetricBucket,
   type MetricPoint,
@@ -120,6 +121,13 @@ export const metricSummaryResponse = entity<MetricSummary>()({
   min: z.number().nullable(),
   max: z.number().nullable(),
   count,
+});
+
+export const latestMetricResponse = entity<LatestMetric>()({
+  runId: id,
+  name: z.string(),
+  value: metricValue,
+  step: count,
 });
 
 export const metricBucketResponse = entity<MetricBucket>()({

@@ -3,7 +3,7 @@
  * hold (NaN, ±Infinity) become the strings "NaN", "Infinity", "-Infinity". Only the metric fields
  * can hold them, so only those are looked at, and a point is copied only when it needs it.
  */
-import type { MetricBucket, MetricPoint, MetricSummary } from '../core/entities.js';
+import type { LatestMetric, MetricBucket, MetricPoint, MetricSummary } from '../core/entities.js';
 
 type Encoded<T, K extends keyof T> = Omit<T, K> & { [P in K]: number | string };
 
@@ -26,4 +26,5 @@ function encodeField<T, K extends keyof T>(items: T[], field: K): Array<Encoded<
 
 export const encodeMetricPoints = (points: MetricPoint[]) => encodeField(points, 'value');
 export const encodeMetricSummaries = (summaries: MetricSummary[]) => encodeField(summaries, 'lastValue');
+export const encodeLatestMetrics = (latest: LatestMetric[]) => encodeField(latest, 'value');
 export const encodeMetricBuckets = (buckets: MetricBucket[]) => encodeField(buckets, 'last');

@@ -8,6 +8,7 @@ import type {
   ExperimentRun,
   HealthReport,
   JsonValue,
+  LatestMetric,
   MetricBucket,
   MetricPoint,
   MetricSummary,
@@ -31,6 +32,7 @@ import type {
   ListModelVersionsQuery,
   ListPredictionsQuery,
   ListTrainingRunsQuery,
+  LatestMetricsQuery,
   MetricBucketQuery,
   MetricOptions,
   MetricPointInput,
@@ -111,6 +113,11 @@ export interface MetricStore {
   getMetricBuckets(runId: number, name: string, query: MetricBucketQuery): Promise<MetricBucket[]>;
   /** Per-(run, metric) summaries (last, min, max, count) for one or many runs, without scanning history. */
   getMetricSummaries(runIds: number | number[]): Promise<MetricSummary[]>;
+  /**
+   * The latest value and step of each metric of one or many runs (optionally only `names`), ordered
+   * by run id then name: a runs table's metric columns, reading only what such a table shows.
+   */
+  getLatestMetrics(runIds: number | number[], query?: LatestMetricsQuery): Promise<LatestMetric[]>;
 }
 
 /** Experiments group runs. */

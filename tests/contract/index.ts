@@ -7,6 +7,7 @@ import { defineDemoScenarioContract } from './demo-scenario.contract.js';
 import { defineDatasetsContract } from './datasets.contract.js';
 import { defineExperimentsContract } from './experiments.contract.js';
 import { defineMetricsContract } from './metrics.contract.js';
+import { defineLatestMetricsContract } from './latest-metrics.contract.js';
 import { defineHealthContract } from './health.contract.js';
 import { defineInputLimitsContract } from './input-limits.contract.js';
 import { defineModelsContract } from './models.contract.js';
@@ -26,6 +27,7 @@ const CONTRACTS: Array<(target: ContractTarget) => void> = [
   defineDatasetsContract,
   defineTrainingRunsContract,
   defineMetricsContract,
+  defineLatestMetricsContract,
   defineExperimentsContract,
   definePredictionsContract,
   defineTransactionsContract,

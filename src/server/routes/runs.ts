@@ -4,6 +4,7 @@ import {
   createTrainingRunSchema,
   hyperparametersSchema,
   idSchema,
+  latestMetricsQuerySchema,
   listTrainingRunsSchema,
   metricBatchSchema,
   metricBucketQuerySchema,
@@ -16,6 +17,7 @@ import { unwrapBatchBody } from '../route-spec.js';
 import { checkBatchSize } from '../batch-limit.js';
 import {
   hyperparametersResponse,
+  latestMetricResponse,
   metricBucketResponse,
   metricPointResponse,
   metricSummaryResponse,
@@ -23,7 +25,7 @@ import {
   trainingRunResponse,
   writeResultResponse,
 } from '../response-schemas.js';
-import { encodeMetricBuckets, encodeMetricPoints, encodeMetricSummaries } from '../wire-encoding.js';
+import { encodeLatestMetrics, encodeMetricBuckets, encodeMetricPoints, encodeMetricSummaries } from '../wire-encoding.js';
 
 const runId = { kind: 'id', description: 'training run id' } as const;
 
@@ -166,5 +168,22 @@ export const runRoutes: RouteSpec[] = [
     response: z.array(metricSummaryResponse),
     handler: async ({ db, query }) =>
       encodeMetricSummaries(await db.getMetricSummaries(parseInput(z.array(idSchema), query.runIds, 'query.runIds'))),
+  },
+  {
+    method: 'GET',
+    url: '/api/v1/latest-metrics',
+    operationId: 'getLatestMetrics',
+    summary: 'Latest value and step per (run, metric), for a runs table (names takes repeated keys or a comma-separated list)',
+    tag: 'metrics',
+    query: z.strictObject({ runIds: z.array(idSchema).max(10_000), names: latestMetricsQuerySchema.shape.names }),
+    validateQuery: true,
+    status: 200,
+    response: z.array(latestMetricResponse),
+    handler: async ({ db, query }) =>
+      encodeLatestMetrics(
+        await db.getLatestMetrics(parseInput(z.array(idSchema), query.runIds, 'query.runIds'), {
+          ...(query.names === undefined ? {} : { names: query.names as string[] }),
+        }),
+      ),
   },
 ];

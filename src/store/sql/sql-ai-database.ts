@@ -8,6 +8,7 @@ import { guarded, translateError, type StoreContext } from './context.js';
 import * as datasets from './datasets.js';
 import * as experiments from './experiments.js';
 import * as hyperparameters from './hyperparameters.js';
+import * as latestMetrics from './latest-metrics.js';
 import * as metrics from './metrics.js';
 import * as models from './models.js';
 import * as predictions from './predictions.js';
@@ -88,6 +89,12 @@ export class SqlAiDatabase implements AiDatabase {
     metrics.getMetricSummaries(
       this.#ctx,
       Array.isArray(runIds) ? runIds.map((runId, index) => checkId(runId, `runIds.${index}`)) : checkId(runIds, 'runIds'),
+    );
+  getLatestMetrics: AiDatabase['getLatestMetrics'] = async (runIds, query) =>
+    latestMetrics.getLatestMetrics(
+      this.#ctx,
+      Array.isArray(runIds) ? runIds.map((runId, index) => checkId(runId, `runIds.${index}`)) : [checkId(runIds, 'runIds')],
+      query,
     );
 
   createExperiment: Rest<typeof experiments.createExperiment> = (input) => experiments.createExperiment(this.#ctx, input);

@@ -1,0 +1,73 @@
+/**
+ * Latest metric values for runs tables: the projection of the per-series summaries that a table's
+ * metric columns show, kept current by every write (appends, retries, rewrites of the last step).
+ */
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../../src/index.js';
+import { useDatabase } from '../support/fixtures.js';
+import type { ContractTarget } from './suite.js';
+import { expectRejection } from './expectations.js';
+
+export function defineLatestMetricsContract(target: ContractTarget): void {
+  describe(`${target.label}: latest metrics`, () => {
+    const db = useDatabase(target);
+
+    it('returns the value at the highest step of every series, ordered by run then name, matching the summaries', async () => {
+      const [first, second, empty] = [await db().createTrainingRun(), await db().createTrainingRun(), await db().createTrainingRun()];
+      await db().logMetrics(first.id, [
+        { name: 'loss', value: 2, step: 0 },
+        { name: 'loss', value: 1.5, step: 1 },
+        { name: 'accuracy', value: 0.4, step: 0 },
+        // Sent late but at a lower step: the latest stays the highest step's value.
+        { name: 'loss', value: 9, step: 0 },
+      ]);
+      await db().logMetrics(second.id, [{ name: 'loss', value: 3, step: 7 }]);
+      await db().logMetric(second.id, 'loss', 2.5);
+
+      const latest = await db().getLatestMetrics([second.id, first.id, empty.id]);
+      expect(latest).toEqual([
+        { runId: first.id, name: 'accuracy', value: 0.4, step: 0 },
+        { runId: first.id, name: 'loss', value: 1.5, step: 1 },
+        { runId: second.id, name: 'loss', value: 2.5, step: 8 },
+      ]);
+      const summaries = await db().getMetricSummaries([first.id, second.id]);
+      expect(summaries.map(({ runId, name, lastValue, lastStep }) => ({ runId, name, value: lastValue, step: lastStep }))).toEqual(latest);
+    });
+
+    it('follows a rewrite of the last step and keeps NaN and Infinity', async () => {
+      const run = await db().createTrainingRun();
+      await db().logMetrics(run.id, [
+        { name: 'loss', value: 1, step: 0 },
+        { name: 'loss', value: 0.5, step: 1 },
+        { name: 'grad_norm', value: Number.POSITIVE_INFINITY, step: 0 },
+      ]);
+      await db().logMetrics(run.id, [{ name: 'loss', value: Number.NaN, step: 1 }]);
+      const latest = await db().getLatestMetrics(run.id);
+      expect(latest.map((metric) => [metric.name, metric.value, metric.step])).toEqual([
+        ['grad_norm', Number.POSITIVE_INFINITY, 0],
+        ['loss', Number.NaN, 1],
+      ]);
+    });
+
+    it('returns only the named metrics, and nothing for no runs or no names', async () => {
+      const run = await db().createTrainingRun();
+      await db().logMetrics(run.id, [
+        { name: 'loss', value: 1, step: 0 },
+        { name: 'val/loss', value: 2, step: 0 },
+        { name: 'lr, warmup', value: 0.1, step: 0 },
+      ]);
+      expect((await db().getLatestMetrics(run.id, { names: ['val/loss', 'lr, warmup', 'missing'] })).map((metric) => metric.name)).toEqual([
+        'lr, warmup',
+        'val/loss',
+      ]);
+      expect(await db().getLatestMetrics([])).toEqual([]);
+      expect(await db().getLatestMetrics(run.id, { names: [] })).toEqual([]);
+    });
+
+    it('rejects bad run ids and too many names with the field named', async () => {
+      await expectRejection(db().getLatestMetrics([1, -3]), ValidationError, { field: 'runIds.1' });
+      const names = Array.from({ length: 1001 }, (_, index) => `m${index}`);
+      await expectRejection(db().getLatestMetrics(1, { names }), ValidationError, { field: 'query.names' });
+    });
+  });
+}
