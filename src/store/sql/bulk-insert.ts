@@ -45,7 +45,7 @@ export async function insertRows(
   let offset = 0;
   while (offset < rows.length) {
     const remaining = rows.length - offset;
-    const count = remaining >= maxRows ? maxRows : 2 ** Math.floor(Math.log2(remaining));
+    const count = Math.min(remaining, maxRows);
     const parameters: unknown[] = new Array(count * columns.length);
     let index = 0;
     for (let row = offset; row < offset + count; row++) {
