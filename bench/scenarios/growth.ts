@@ -51,7 +51,7 @@ export async function growth(ctx: BenchContext): Promise<ScenarioResult[]> {
         stored += steps * 10;
       }
       const rate = rates.sort((a, b) => a - b)[Math.floor(rates.length / 2)]!;
-      const readMs = await bestMs(3, () => db.getMetrics(readRun!, { name: 'metric_00' }));
+      const readMs = await bestMs(7, () => db.getMetrics(readRun!, { name: 'metric_00' }));
       log(`  with ${stored.toLocaleString('en')} points stored: logMetrics ${Math.round(rate)} points/s, ${READ_POINTS}-point read ${readMs.toFixed(1)} ms`);
       return { rate, readMs, stored };
     };
