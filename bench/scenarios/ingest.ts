@@ -4,6 +4,9 @@ import { createRuns, type BenchContext } from '../context.js';
 import { metricName, metricValue, prediction, runBatches, toRawPrediction, toRawRows } from '../data.js';
 import { log, now, rateResult, seconds, type ScenarioResult } from '../measure.js';
 
+/** Batches written by each method before the clock starts. */
+const WARM_UP_BATCHES = 5;
+
 export async function logMetricsBatches(ctx: BenchContext): Promise<ScenarioResult[]> {
   const { runs, metricsPerRun, stepsPerMetric } = ctx.sizes;
   const total = runs * metricsPerRun * stepsPerMetric;
@@ -17,6 +20,14 @@ export async function logMetricsBatches(ctx: BenchContext): Promise<ScenarioResu
     const aimdbRuns = await createRuns(ctx.db, runs, `aimdb-${batchSize}`);
     const rawSeconds = methods.map(() => 0);
     let aimdbSeconds = 0;
+    // Warm-up off the clock, for everyone alike: the first batches pay for JIT compilation and
+    // statement preparation, which a quick run's few batches would otherwise mostly measure.
+    const warmUp = batches.slice(0, WARM_UP_BATCHES);
+    const [aimdbWarmUp, ...rawWarmUps] = await createRuns(ctx.db, methods.length + 1, `warm-up-${batchSize}`);
+    for (const batch of warmUp) await ctx.db.logMetrics(aimdbWarmUp!, batch);
+    for (let method = 0; method < methods.length; method++) {
+      for (const batch of warmUp) await methods[method]![1](toRawRows(rawWarmUps[method]!, batch, loggedAt));
+    }
     // Run by run, each method in turn, so that load from elsewhere on the machine hits all alike.
     for (let run = 0; run < runs; run++) {
       for (let method = 0; method < methods.length; method++) {
