@@ -1,5 +1,5 @@
 /**
- * The bulk write paths (cached statements in power-of-two chunks, fast-path validation) store exactly
+ * The bulk write paths (cached statements; chunks of any size where placeholders repeat, powers of two where they are numbered; fast-path validation) store exactly
  * what the schema-validated path would, across chunk boundaries, on every backend.
  */
 import { describe, expect, it } from 'vitest';

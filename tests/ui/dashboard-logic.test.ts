@@ -1,10 +1,10 @@
 /** The dashboard's table, comparison and statistics logic, apart from React. */
 import { describe, expect, it } from 'vitest';
-import type { MetricSummary, Prediction, TrainingRun } from '../../src/core/entities.js';
+import type { LatestMetric, Prediction, TrainingRun } from '../../src/core/entities.js';
 import { parameterRows } from '../../src/ui/lib/differences.js';
 import { formatBytes, formatDuration, formatLogTick, formatMetric, formatTicks } from '../../src/ui/lib/format.js';
 import { latencyPercentilesOverTime, percentile, predictionsPerHour } from '../../src/ui/lib/percentiles.js';
-import { filterRuns, groupSummaries, sortRuns } from '../../src/ui/lib/runs-table.js';
+import { filterRuns, groupLatest, sortRuns } from '../../src/ui/lib/runs-table.js';
 import { splitEntries } from '../../src/ui/lib/splits.js';
 
 const run = (id: number, overrides: Partial<TrainingRun> = {}): TrainingRun => ({
@@ -26,16 +26,7 @@ const run = (id: number, overrides: Partial<TrainingRun> = {}): TrainingRun => (
   ...overrides,
 });
 
-const summary = (runId: number, name: string, lastValue: number): MetricSummary => ({
-  runId,
-  name,
-  lastValue,
-  lastStep: 1,
-  lastTimestamp: new Date(0),
-  min: null,
-  max: null,
-  count: 1,
-});
+const latest = (runId: number, name: string, value: number): LatestMetric => ({ runId, name, value, step: 1 });
 
 describe('runs table', () => {
   const runs = [run(3, { status: 'failed', tags: { team: 'vision' } }), run(2, { name: 'baseline' }), run(1, { name: null })];
@@ -49,7 +40,7 @@ describe('runs table', () => {
 
   it('sorts by a metric with missing and NaN values last in both directions', () => {
     const data = {
-      summaries: groupSummaries([summary(3, 'loss', 0.5), summary(2, 'loss', Number.NaN), summary(4, 'loss', 0.1)]),
+      latest: groupLatest([latest(3, 'loss', 0.5), latest(2, 'loss', Number.NaN), latest(4, 'loss', 0.1)]),
       hyperparameters: new Map(),
     };
     const withFour = [...runs, run(4)];
@@ -59,7 +50,7 @@ describe('runs table', () => {
 
   it('sorts hyperparameters numerically, strings naturally, mixed types by type', () => {
     const data = {
-      summaries: new Map(),
+      latest: new Map(),
       hyperparameters: new Map<number, Record<string, number | string>>([
         [1, { lr: 0.1, opt: 'adam10' }],
         [2, { lr: 0.01, opt: 'adam9' }],

@@ -2,8 +2,11 @@
  * Multi-row INSERTs without per-batch query building. Building and compiling a 10,000-row insert
  * with Kysely costs about as much as the database takes to store it, so each statement shape is
  * compiled once (by Kysely, so the SQL is still the dialect's own) and reused with fresh parameters.
- * Rows go in chunks whose sizes are powers of two, which keeps the number of shapes per table small
- * (at most one per power of two) whatever batch sizes callers use.
+ * Where the dialect's placeholders are all alike (`?`: SQLite, MySQL), a statement of any row count
+ * is the one-row statement with its VALUES tuple repeated, so every chunk holds as many rows as
+ * allowed (one statement, one round trip, for a 1,000-row batch). Where they are numbered
+ * (PostgreSQL's `$n`), chunks hold a power of two of rows, which keeps the number of compiled
+ * shapes per table small (at most one per power of two) whatever batch sizes callers use.
  */
 import { CompiledQuery, type InsertQueryBuilder } from 'kysely';
 import type { Backend, BulkColumn, BulkRow } from '../backends/backend.js';
@@ -21,6 +24,19 @@ type InsertBuilder = InsertQueryBuilder<Tables, keyof Tables, any>;
 
 /** Compiled SQL per backend and statement shape. */
 const statementCache = new WeakMap<Backend, Map<string, string>>();
+
+/**
+ * A statement for any number of rows: `head` holds the first row's tuple, each further row appends
+ * `repeat`, then `tail` follows (an ON CONFLICT / ON DUPLICATE KEY clause, or nothing).
+ */
+interface RepeatableStatement {
+  head: string;
+  repeat: string;
+  tail: string;
+}
+
+/** Per backend and shape: the repeatable form, or null where placeholders are numbered. */
+const repeatableCache = new WeakMap<Backend, Map<string, RepeatableStatement | null>>();
 
 /** Rows per statement for a table of `columns` columns: a power of two within the parameter limit. */
 export function rowsPerStatement(backend: Backend, columns: number): number {
@@ -42,17 +58,21 @@ export async function insertRows(
   decorate: (query: InsertBuilder) => InsertBuilder = (query) => query,
 ): Promise<void> {
   const maxRows = rowsPerStatement(ctx.backend, columns.length);
+  const repeatable = repeatableStatement(ctx, table, columns, shape, decorate);
   let offset = 0;
   while (offset < rows.length) {
     const remaining = rows.length - offset;
-    const count = Math.min(remaining, maxRows);
+    const count = remaining >= maxRows ? maxRows : repeatable !== null ? remaining : 2 ** Math.floor(Math.log2(remaining));
     const parameters: unknown[] = new Array(count * columns.length);
     let index = 0;
     for (let row = offset; row < offset + count; row++) {
       const values = rows[row]!;
       for (let column = 0; column < columns.length; column++) parameters[index++] = values[column];
     }
-    const sqlText = statementSql(ctx, table, columns, count, shape, decorate);
+    const sqlText =
+      repeatable !== null
+        ? repeatable.head + repeatable.repeat.repeat(count - 1) + repeatable.tail
+        : statementSql(ctx, table, columns, count, shape, decorate);
     await ctx.db.executeQuery(CompiledQuery.raw(sqlText, parameters));
     offset += count;
   }
@@ -82,6 +102,36 @@ function statementSql(
   }
   cache.set(key, compiled.sql);
   return compiled.sql;
+}
+
+/**
+ * The repeatable form of a shape, found by comparing Kysely's own one- and two-row statements and
+ * accepted only if it reproduces Kysely's three-row statement exactly; null when it does not (for
+ * numbered placeholders, the repeated tuple differs from row to row).
+ */
+function repeatableStatement(
+  ctx: StoreContext,
+  table: keyof Tables,
+  columns: readonly string[],
+  shape: string,
+  decorate: (query: InsertBuilder) => InsertBuilder,
+): RepeatableStatement | null {
+  let cache = repeatableCache.get(ctx.backend);
+  if (cache === undefined) repeatableCache.set(ctx.backend, (cache = new Map()));
+  const key = `${table}|${shape}|${columns.join(',')}`;
+  const cached = cache.get(key);
+  if (cached !== undefined) return cached;
+  const [one, two, three] = [1, 2, 3].map((count) => statementSql(ctx, table, columns, count, shape, decorate)) as [string, string, string];
+  let common = 0;
+  while (common < one.length && one[common] === two[common]) common++;
+  const tail = one.slice(common);
+  let found: RepeatableStatement | null = null;
+  if (two.endsWith(tail)) {
+    const candidate = { head: one.slice(0, common), repeat: two.slice(common, two.length - tail.length), tail };
+    if (candidate.repeat.length > 0 && candidate.head + candidate.repeat.repeat(2) + tail === three) found = candidate;
+  }
+  cache.set(key, found);
+  return found;
 }
 
 /**

@@ -6,6 +6,7 @@ import type {
   Dataset,
   Experiment,
   JsonValue,
+  LatestMetric,
   MetricBucket,
   MetricPoint,
   MetricSummary,
@@ -21,6 +22,7 @@ import type {
 import {
   decodeDataset,
   decodeExperiment,
+  decodeLatestMetric,
   decodeMetricBucket,
   decodeMetricPoint,
   decodeMetricSummary,
@@ -39,7 +41,7 @@ type WirePage<T> = { items: Wire<T>[]; nextCursor: string | null };
 
 /** Largest page the server hands out (LIMITS.listLimit). */
 export const MAX_PAGE_SIZE = 10_000;
-/** Run ids per metric-summaries request, keeping the URL short. */
+/** Run ids per metric-summaries or latest-metrics request, keeping the URL short. */
 const SUMMARY_IDS_PER_REQUEST = 250;
 
 export async function fetchStatistics(signal?: AbortSignal): Promise<Statistics> {
@@ -98,6 +100,18 @@ export async function fetchMetricSummaries(runIds: number[], signal?: AbortSigna
     chunks.map((ids) => getJson<Wire<MetricSummary>[]>('/metric-summaries', { runIds: ids.join(',') }, signal)),
   );
   return answers.flatMap((answer) => answer.map(decodeMetricSummary));
+}
+
+/** The latest value of every metric of any number of runs (what the runs table shows), in URL-sized chunks. */
+export async function fetchLatestMetrics(runIds: number[], signal?: AbortSignal): Promise<LatestMetric[]> {
+  const chunks: number[][] = [];
+  for (let start = 0; start < runIds.length; start += SUMMARY_IDS_PER_REQUEST) {
+    chunks.push(runIds.slice(start, start + SUMMARY_IDS_PER_REQUEST));
+  }
+  const answers = await Promise.all(
+    chunks.map((ids) => getJson<Wire<LatestMetric>[]>('/latest-metrics', { runIds: ids.join(',') }, signal)),
+  );
+  return answers.flatMap((answer) => answer.map(decodeLatestMetric));
 }
 
 export async function fetchMetricBuckets(

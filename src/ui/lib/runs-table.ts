@@ -2,7 +2,7 @@
  * The runs table's model, kept free of React so it is unit-tested: filtering, the value of a
  * column for a run, and a stable sort that puts missing values last in either direction.
  */
-import type { JsonValue, MetricSummary, RunStatus, TrainingRun } from '../../core/entities.js';
+import type { JsonValue, LatestMetric, RunStatus, TrainingRun } from '../../core/entities.js';
 
 export type SortKey = 'id' | 'name' | 'status' | 'startedAt' | 'durationMs' | `metric:${string}` | `param:${string}`;
 export type SortDirection = 'asc' | 'desc';
@@ -34,8 +34,11 @@ export function filterRuns(runs: readonly TrainingRun[], filter: RunFilterState)
 /** Sortable value of a cell: numbers, strings, booleans; undefined when the run has none. */
 export type CellValue = number | string | boolean | undefined;
 
+/** Latest metric values by run id, then by metric name. */
+export type LatestByRun = ReadonlyMap<number, ReadonlyMap<string, number>>;
+
 export interface RunColumnsData {
-  summaries: ReadonlyMap<number, ReadonlyMap<string, MetricSummary>>;
+  latest: LatestByRun;
   hyperparameters: ReadonlyMap<number, Record<string, JsonValue>>;
 }
 
@@ -53,7 +56,7 @@ export function cellValue(run: TrainingRun, key: SortKey, data: RunColumnsData):
       return run.durationMs ?? undefined;
   }
   if (key.startsWith('metric:')) {
-    const value = data.summaries.get(run.id)?.get(key.slice('metric:'.length))?.lastValue;
+    const value = data.latest.get(run.id)?.get(key.slice('metric:'.length));
     // NaN cannot be ordered; it sorts with the missing values.
     return value === undefined || Number.isNaN(value) ? undefined : value;
   }
@@ -86,20 +89,23 @@ export function sortRuns(runs: readonly TrainingRun[], key: SortKey, direction: 
   return keyed.map((entry) => entry.run);
 }
 
-/** Metric names across the summaries, sorted. */
-export function metricNames(summaries: ReadonlyMap<number, ReadonlyMap<string, MetricSummary>>): string[] {
+/** Metric names across the runs, sorted. */
+export function metricNames(byRun: ReadonlyMap<number, ReadonlyMap<string, unknown>>): string[] {
   const names = new Set<string>();
-  for (const perRun of summaries.values()) for (const name of perRun.keys()) names.add(name);
+  for (const perRun of byRun.values()) for (const name of perRun.keys()) names.add(name);
   return [...names].sort();
 }
 
-/** Summaries grouped by run, then by metric name. */
-export function groupSummaries(summaries: readonly MetricSummary[]): Map<number, Map<string, MetricSummary>> {
-  const byRun = new Map<number, Map<string, MetricSummary>>();
-  for (const summary of summaries) {
-    const perRun = byRun.get(summary.runId) ?? new Map<string, MetricSummary>();
-    perRun.set(summary.name, summary);
-    byRun.set(summary.runId, perRun);
+/** Per-(run, metric) items grouped by run, then by metric name, keeping `pick` of each. */
+export function groupByRun<T extends { runId: number; name: string }, V>(items: readonly T[], pick: (item: T) => V): Map<number, Map<string, V>> {
+  const byRun = new Map<number, Map<string, V>>();
+  for (const item of items) {
+    let perRun = byRun.get(item.runId);
+    if (perRun === undefined) byRun.set(item.runId, (perRun = new Map()));
+    perRun.set(item.name, pick(item));
   }
   return byRun;
 }
+
+/** Latest values grouped by run, then by metric name. */
+export const groupLatest = (latest: readonly LatestMetric[]): Map<number, Map<string, number>> => groupByRun(latest, (metric) => metric.value);

@@ -15,7 +15,7 @@ import { StatusBadge } from '../components/status-badge.js';
 import { useApi } from '../hooks/use-api.js';
 import { parameterRows } from '../lib/differences.js';
 import { formatDuration, formatJsonValue, formatMetric } from '../lib/format.js';
-import { groupSummaries, metricNames } from '../lib/runs-table.js';
+import { groupByRun, metricNames } from '../lib/runs-table.js';
 import { MAX_COMPARE } from './runs-page.js';
 
 export function ComparePage({ query }: { query: URLSearchParams }) {
@@ -33,7 +33,7 @@ export function ComparePage({ query }: { query: URLSearchParams }) {
         fetchMetricSummaries(ids, signal),
         Promise.all(ids.map((id) => fetchHyperparameters(id, signal))),
       ]);
-      return { runs, summaries: groupSummaries(summaries), hyperparameters };
+      return { runs, summaries: groupByRun(summaries, (summary) => summary), hyperparameters };
     },
     [ids.join(',')],
   );

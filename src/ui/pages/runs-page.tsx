@@ -7,7 +7,7 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { JsonValue, RunStatus, TrainingRun } from '../../core/entities.js';
-import { fetchAllRuns, fetchExperiment, fetchHyperparameters, fetchMetricSummaries, type RunFilter } from '../api/endpoints.js';
+import { fetchAllRuns, fetchExperiment, fetchHyperparameters, fetchLatestMetrics, type RunFilter } from '../api/endpoints.js';
 import { hrefWith, Link, navigate } from '../app/router.js';
 import { EmptyState } from '../components/empty-state.js';
 import { ErrorBox } from '../components/error-box.js';
@@ -18,7 +18,7 @@ import { useApi } from '../hooks/use-api.js';
 import { forEachWithConcurrency } from '../lib/concurrency.js';
 import { formatDateTime, formatDuration, formatJsonValue, formatMetric, formatRelative } from '../lib/format.js';
 import { RUN_STATUS_LIST } from '../lib/statuses.js';
-import { filterRuns, groupSummaries, metricNames, sortRuns, type SortDirection, type SortKey } from '../lib/runs-table.js';
+import { filterRuns, groupLatest, metricNames, sortRuns, type SortDirection, type SortKey } from '../lib/runs-table.js';
 
 const PAGE_SIZES = [25, 50, 100, 250] as const;
 const DEFAULT_COLUMNS = 3;
@@ -95,9 +95,9 @@ function RunsTable({ runs, query }: { runs: TrainingRun[]; query: URLSearchParam
   const [paramProgress, setParamProgress] = useState<{ done: number; total: number } | null>(null);
 
   const runIds = useMemo(() => runs.map((run) => run.id), [runs]);
-  const summaries = useApi((signal) => fetchMetricSummaries(runIds, signal), [runIds]);
-  const summariesByRun = useMemo(() => groupSummaries(summaries.data ?? []), [summaries.data]);
-  const allMetricNames = useMemo(() => metricNames(summariesByRun), [summariesByRun]);
+  const latestMetrics = useApi((signal) => fetchLatestMetrics(runIds, signal), [runIds]);
+  const latestByRun = useMemo(() => groupLatest(latestMetrics.data ?? []), [latestMetrics.data]);
+  const allMetricNames = useMemo(() => metricNames(latestByRun), [latestByRun]);
   const allParamNames = useMemo(() => {
     const names = new Set<string>();
     for (const values of hyperparameters.values()) for (const name of Object.keys(values)) names.add(name);
@@ -108,8 +108,8 @@ function RunsTable({ runs, query }: { runs: TrainingRun[]; query: URLSearchParam
 
   const filtered = useMemo(() => filterRuns(runs, { text, statuses }), [runs, text, statuses]);
   const sorted = useMemo(
-    () => sortRuns(filtered, sort.key, sort.direction, { summaries: summariesByRun, hyperparameters }),
-    [filtered, sort, summariesByRun, hyperparameters],
+    () => sortRuns(filtered, sort.key, sort.direction, { latest: latestByRun, hyperparameters }),
+    [filtered, sort, latestByRun, hyperparameters],
   );
   const pageCount = Math.max(1, Math.ceil(sorted.length / pageSize));
   const currentPage = Math.min(page, pageCount - 1);
@@ -222,7 +222,7 @@ function RunsTable({ runs, query }: { runs: TrainingRun[]; query: URLSearchParam
       <div className="toolbar">
         <span aria-live="polite">
           {sorted.length.toLocaleString('en-US')} of {runs.length.toLocaleString('en-US')} runs
-          {summaries.loading ? ' · loading metric summaries…' : ''}
+          {latestMetrics.loading ? ' · loading metric values…' : ''}
           {paramProgress !== null ? ` · loading hyperparameters ${paramProgress.done.toLocaleString('en-US')}/${paramProgress.total.toLocaleString('en-US')}…` : ''}
         </span>
         <button
@@ -250,7 +250,7 @@ function RunsTable({ runs, query }: { runs: TrainingRun[]; query: URLSearchParam
           </select>
         </label>
       </div>
-      {summaries.error !== undefined && <ErrorBox error={summaries.error} onRetry={summaries.reload} />}
+      {latestMetrics.error !== undefined && <ErrorBox error={latestMetrics.error} onRetry={latestMetrics.reload} />}
       {sorted.length === 0 ? (
         <EmptyState title="No runs match the filter.">
           <p>Clear the filter text or the status boxes to see every run.</p>
@@ -302,7 +302,7 @@ function RunsTable({ runs, query }: { runs: TrainingRun[]; query: URLSearchParam
                     ))}
                     {metricColumns.map((name) => (
                       <td key={`m-${name}`} className="num mono">
-                        {formatMetric(summariesByRun.get(run.id)?.get(name)?.lastValue)}
+                        {formatMetric(latestByRun.get(run.id)?.get(name))}
                       </td>
                     ))}
                   </tr>
