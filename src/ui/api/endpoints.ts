@@ -90,29 +90,23 @@ export async function fetchHyperparameters(runId: number, signal?: AbortSignal):
   return getJson<Record<string, JsonValue>>(`/runs/${runId}/hyperparameters`, {}, signal);
 }
 
-/** Summaries (last, min, max, count per metric) of any number of runs, in URL-sized chunks. */
-export async function fetchMetricSummaries(runIds: number[], signal?: AbortSignal): Promise<MetricSummary[]> {
+/** A per-run list route asked for any number of runs, in URL-sized chunks answered in parallel. */
+async function fetchForRuns<T>(route: string, runIds: number[], decode: (wire: unknown) => T, signal?: AbortSignal): Promise<T[]> {
   const chunks: number[][] = [];
   for (let start = 0; start < runIds.length; start += SUMMARY_IDS_PER_REQUEST) {
     chunks.push(runIds.slice(start, start + SUMMARY_IDS_PER_REQUEST));
   }
-  const answers = await Promise.all(
-    chunks.map((ids) => getJson<Wire<MetricSummary>[]>('/metric-summaries', { runIds: ids.join(',') }, signal)),
-  );
-  return answers.flatMap((answer) => answer.map(decodeMetricSummary));
+  const answers = await Promise.all(chunks.map((ids) => getJson<unknown[]>(route, { runIds: ids.join(',') }, signal)));
+  return answers.flatMap((answer) => answer.map(decode));
 }
 
-/** The latest value of every metric of any number of runs (what the runs table shows), in URL-sized chunks. */
-export async function fetchLatestMetrics(runIds: number[], signal?: AbortSignal): Promise<LatestMetric[]> {
-  const chunks: number[][] = [];
-  for (let start = 0; start < runIds.length; start += SUMMARY_IDS_PER_REQUEST) {
-    chunks.push(runIds.slice(start, start + SUMMARY_IDS_PER_REQUEST));
-  }
-  const answers = await Promise.all(
-    chunks.map((ids) => getJson<Wire<LatestMetric>[]>('/latest-metrics', { runIds: ids.join(',') }, signal)),
-  );
-  return answers.flatMap((answer) => answer.map(decodeLatestMetric));
-}
+/** Summaries (last, min, max, count per metric) of any number of runs. */
+export const fetchMetricSummaries = (runIds: number[], signal?: AbortSignal): Promise<MetricSummary[]> =>
+  fetchForRuns('/metric-summaries', runIds, decodeMetricSummary, signal);
+
+/** The latest value of every metric of any number of runs: what the runs table shows. */
+export const fetchLatestMetrics = (runIds: number[], signal?: AbortSignal): Promise<LatestMetric[]> =>
+  fetchForRuns('/latest-metrics', runIds, decodeLatestMetric, signal);
 
 export async function fetchMetricBuckets(
   runId: number,
