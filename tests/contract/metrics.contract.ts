@@ -315,7 +315,8 @@ export function defineMetricsContract(target: ContractTarget): void {
     it('downsamples random series with random rewrites exactly as a brute-force computation', async () => {
       const random = seededRandom(20_260_502);
       const run = await db().createTrainingRun();
-      const names = ['a', 'b'];
+      // Three series ending in different blocks, so a batch's stored blocks are looked up both ways.
+      const names = ['a', 'b', 'c'];
       const series = new Map(names.map((name) => [name, new Map<number, number>()]));
       const valueOf = () => {
         const roll = random();

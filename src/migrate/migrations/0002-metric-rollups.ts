@@ -2,9 +2,9 @@
  * Per-block rollups of every metric series (docs/decisions/0503-metric-rollups.md), filled from the
  * points already stored so downsampled reads are exact from the first query after the upgrade.
  */
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Backend } from '../../store/backends/backend.js';
-import { ROLLUP_BLOCK_STEPS } from '../../store/sql/metric-rollups.js';
+import { fillMetricRollups } from '../../store/sql/metric-rollups.js';
 
 const NAME = 'varchar(250)';
 const DOUBLE = 'double precision';
@@ -26,47 +26,7 @@ export async function up(db: Kysely<any>, backend: Backend): Promise<void> {
     .addPrimaryKeyConstraint('metric_rollups_pk', ['run_id', 'name', 'block'])
     .execute();
 
-  // One set-based statement: group the points by block, then join each block's highest step back
-  // for its last value. Steps are never negative, so integer division is floor(step / block size).
-  const block = backend.integerDivide(sql.ref('step'), sql.lit(ROLLUP_BLOCK_STEPS));
-  const blocks = db
-    .selectFrom('metrics')
-    .select((eb) => [
-      'run_id',
-      'name',
-      block.as('block'),
-      eb.fn.min('step').as('first_step'),
-      eb.fn.max('step').as('last_step'),
-      eb.fn.min('value').as('min_value'),
-      eb.fn.max('value').as('max_value'),
-      eb.fn.countAll().as('count'),
-      eb.fn.max('logged_at').as('max_logged_at'),
-    ])
-    .groupBy([sql`1`, sql`2`, sql`3`]);
-  await db
-    .insertInto('metric_rollups')
-    .columns(['run_id', 'name', 'block', 'first_step', 'last_step', 'min_value', 'max_value', 'last_value', 'last_kind', 'count', 'max_logged_at'])
-    .expression(
-      db
-        .selectFrom(blocks.as('b'))
-        .innerJoin('metrics as m', (join) =>
-          join.onRef('m.run_id', '=', 'b.run_id').onRef('m.name', '=', 'b.name').onRef('m.step', '=', 'b.last_step'),
-        )
-        .select([
-          'b.run_id',
-          'b.name',
-          'b.block',
-          'b.first_step',
-          'b.last_step',
-          'b.min_value',
-          'b.max_value',
-          'm.value',
-          'm.value_kind',
-          'b.count',
-          'b.max_logged_at',
-        ]),
-    )
-    .execute();
+  await fillMetricRollups(db, backend);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

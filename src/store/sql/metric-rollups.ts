@@ -4,7 +4,8 @@
  * transaction as the points. Downsampled reads of long series merge these rows instead of grouping
  * every point (docs/decisions/0503-metric-rollups.md).
  */
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import type { Backend } from '../backends/backend.js';
 import type { MetricBucket } from '../../core/entities.js';
 import { insertRows } from './bulk-insert.js';
 import { chunksFor, type StoreContext } from './context.js';
@@ -133,6 +134,54 @@ function toRollupRow(row: Record<string, unknown>): RollupRow {
   };
 }
 
+/**
+ * Builds the rollups of every stored point in one set-based statement (migration 0002, and anyone
+ * who loaded points without their rollups): the points grouped by block, each block's highest step
+ * joined back for its last value. `metric_rollups` must hold no rows of those series yet.
+ */
+export async function fillMetricRollups(db: Kysely<any>, backend: Backend): Promise<void> {
+  // Steps are never negative, so integer division is floor(step / block size).
+  const block = backend.integerDivide(sql.ref('step'), sql.lit(ROLLUP_BLOCK_STEPS));
+  const blocks = db
+    .selectFrom('metrics')
+    .select((eb) => [
+      'run_id',
+      'name',
+      block.as('block'),
+      eb.fn.min('step').as('first_step'),
+      eb.fn.max('step').as('last_step'),
+      eb.fn.min('value').as('min_value'),
+      eb.fn.max('value').as('max_value'),
+      eb.fn.countAll().as('count'),
+      eb.fn.max('logged_at').as('max_logged_at'),
+    ])
+    .groupBy([sql`1`, sql`2`, sql`3`]);
+  await db
+    .insertInto('metric_rollups')
+    .columns(['run_id', 'name', 'block', 'first_step', 'last_step', 'min_value', 'max_value', 'last_value', 'last_kind', 'count', 'max_logged_at'])
+    .expression(
+      db
+        .selectFrom(blocks.as('b'))
+        .innerJoin('metrics as m', (join) =>
+          join.onRef('m.run_id', '=', 'b.run_id').onRef('m.name', '=', 'b.name').onRef('m.step', '=', 'b.last_step'),
+        )
+        .select([
+          'b.run_id',
+          'b.name',
+          'b.block',
+          'b.first_step',
+          'b.last_step',
+          'b.min_value',
+          'b.max_value',
+          'm.value',
+          'm.value_kind',
+          'b.count',
+          'b.max_logged_at',
+        ]),
+    )
+    .execute();
+}
+
 /** What logMetrics wrote to one series. */
 export interface SeriesWrite {
   readonly name: string;
@@ -186,16 +235,21 @@ async function loadRollups(
 ): Promise<Map<string, RollupRow>> {
   const found = new Map<string, RollupRow>();
   const keys = new Set(wanted.map(({ name, block }) => rollupKey(name, block)));
-  // Two IN lists (usually every series of a batch ends in the same block) are a plain index
-  // lookup on every backend and cheaper to build than one OR term per series; rows of the cross
-  // product that were not asked for are dropped below.
   for (const chunk of chunksFor(ctx, [...wanted], 2)) {
+    const names = [...new Set(chunk.map(({ name }) => name))];
+    const blocks = [...new Set(chunk.map(({ block }) => block))];
+    // Usually every series of a batch ends in the same block: two IN lists are then a plain index
+    // lookup on every backend and cheaper to build than one OR term per series (rows of the cross
+    // product that were not asked for are dropped below). Scattered blocks get the OR terms.
+    const crossProduct = names.length * blocks.length <= 2 * chunk.length;
     const rows = await ctx.db
       .selectFrom('metric_rollups')
       .selectAll()
       .where('run_id', '=', runId)
-      .where('name', 'in', [...new Set(chunk.map(({ name }) => name))])
-      .where('block', 'in', [...new Set(chunk.map(({ block }) => block))])
+      .$if(crossProduct, (q) => q.where('name', 'in', names).where('block', 'in', blocks))
+      .$if(!crossProduct, (q) =>
+        q.where((eb) => eb.or(chunk.map(({ name, block }) => eb.and([eb('name', '=', name), eb('block', '=', block)])))),
+      )
       .execute();
     for (const row of rows) {
       const key = rollupKey(row.name, Number(row.block));
