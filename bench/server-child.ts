@@ -1,7 +1,8 @@
 /**
  * `aimdb serve` in a process of its own, so the benchmark can read the server's peak RSS without
  * counting the clients. Prints one JSON line with the base URL once listening; SIGTERM stops it.
- * argv: <database url>
+ * The HTTP scenario runs it compiled to JavaScript (bench/results/server-build-<pid>), as `aimdb serve`
+ * runs from dist. argv: <database url>
  */
 import { startServer } from '../src/server/serve.js';
 

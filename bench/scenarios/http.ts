@@ -1,28 +1,83 @@
 /**
  * Metric batches over HTTP to `aimdb serve` (keep-alive, a few concurrent clients), and the
  * server's peak RSS while points stream through it. The server runs in a child process so its
- * memory is its own; its peak is the kernel's high-water mark (VmHWM), not a sample.
+ * memory is its own; its peak is the kernel's high-water mark (VmHWM), not a sample. The child runs
+ * the server compiled to plain JavaScript, as `aimdb serve` runs from `dist`: under tsx it would
+ * also carry tsx's loader thread and the source maps of every module (about 40-60 MB), which the
+ * real server does not have. It runs with the heap setting docs/rest-api.md recommends for
+ * `aimdb serve` (SERVER_HEAP_FLAGS; decision 0505).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 import { createHttpAiDatabase } from '../../src/client/http-client.js';
 import { createRuns, type BenchContext } from '../context.js';
 import { runBatches } from '../data.js';
 import { log, now, rateResult, seconds, type ScenarioResult } from '../measure.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const serveModule = path.resolve(here, '../../src/server/serve.ts');
-const serverChild = path.resolve(here, '../server-child.ts');
+const root = path.resolve(here, '../..');
+const serveModule = path.join(root, 'src/server/serve.ts');
+/**
+ * Where the compiled server goes: git-ignored, inside the package so its dependencies resolve, one
+ * per benchmark process (two runs must not share it), rebuilt for every server so it is never stale.
+ */
+const buildDir = path.join(root, `bench/results/server-build-${process.pid}`);
+
+function typeScriptFiles(directory: string): string[] {
+  return readdirSync(directory, { withFileTypes: true }).flatMap((entry) => {
+    const file = path.join(directory, entry.name);
+    if (entry.isDirectory()) return file === path.join(root, 'src/ui') ? [] : typeScriptFiles(file);
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') ? [file] : [];
+  });
+}
+
+/**
+ * Compiles src (without the dashboard) and the server child to JavaScript, file by file, as `tsc`
+ * would for `dist` (the project compiles with isolatedModules, so a file needs no other to compile).
+ * Returns the compiled child's path.
+ */
+function compileServer(): string {
+  rmSync(buildDir, { recursive: true, force: true });
+  const { options } = ts.convertCompilerOptionsFromJson(
+    { target: 'ES2022', module: 'ES2022', verbatimModuleSyntax: true },
+    root,
+  );
+  for (const file of [...typeScriptFiles(path.join(root, 'src')), path.join(root, 'bench/server-child.ts')]) {
+    const output = path.join(buildDir, path.relative(root, file)).replace(/\.ts$/, '.js');
+    const { outputText } = ts.transpileModule(readFileSync(file, 'utf8'), { compilerOptions: options, fileName: file });
+    mkdirSync(path.dirname(output), { recursive: true });
+    writeFileSync(output, outputText);
+  }
+  // The package root as the server finds it (its version, `"type": "module"`).
+  copyFileSync(path.join(root, 'package.json'), path.join(buildDir, 'package.json'));
+  return path.join(buildDir, 'bench/server-child.js');
+}
+
+/**
+ * The documented setting for `aimdb serve`: V8 lets garbage grow to about 4× the live heap when its
+ * heap limit is large (the default is a share of the machine's memory), and to about 1.6× at 1 GB.
+ */
+const SERVER_HEAP_FLAGS = ['--max-old-space-size=1024'];
 
 async function startServerProcess(databaseUrl: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', serverChild, databaseUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // Extra node flags for the server alone (e.g. `--cpu-prof`, `--trace-gc`, or another heap size,
+  // the last one winning), which NODE_OPTIONS cannot carry.
+  const nodeFlags = (process.env.AIMDB_BENCH_SERVER_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
+  const child = spawn(process.execPath, [...SERVER_HEAP_FLAGS, ...nodeFlags, compileServer(), databaseUrl], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const lines = createInterface({ input: child.stdout! });
   const url = await new Promise<string>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the server exited (${code}) before listening`)));
-    lines.once('line', (line) => resolve((JSON.parse(line) as { url: string }).url));
+    // Other lines (`--trace-gc` output, say) may come first; the server's own starts with {"url".
+    lines.on('line', (line) => {
+      if (line.startsWith('{"url"')) resolve((JSON.parse(line) as { url: string }).url);
+      else process.stderr.write(`${line}\n`);
+    });
   });
   return { child, url };
 }
@@ -39,6 +94,19 @@ async function stream(ctx: BenchContext, url: string, clients: number, total: nu
   const perClient = Math.ceil(total / clients / 10_000) * 10_000;
   const runIds = await createRuns(ctx.db, clients, 'http');
   const batches = [...runBatches(10, perClient / 10, batchSize)];
+  // One untimed batch per client first, to runs of their own: a serving process is warm (its code
+  // optimised, its pool connected); a cold first batch would otherwise dominate short runs (--quick).
+  const warmUpRuns = await createRuns(ctx.db, clients, 'http-warm-up');
+  await Promise.all(
+    warmUpRuns.map(async (runId) => {
+      const client = createHttpAiDatabase({ url });
+      try {
+        await client.logMetrics(runId, batches[0]!);
+      } finally {
+        await client.close();
+      }
+    }),
+  );
   const start = now();
   await Promise.all(
     runIds.map(async (runId) => {
@@ -96,5 +164,6 @@ export async function httpScenarios(ctx: BenchContext, skipped: string[]): Promi
   } finally {
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));
+    rmSync(buildDir, { recursive: true, force: true });
   }
 }

@@ -15,6 +15,7 @@ import {
 import { SchemaOutdatedError } from '../core/errors.js';
 import type { Backend } from '../store/backends/backend.js';
 import * as initial from './migrations/0001-initial.js';
+import * as metricRollups from './migrations/0002-metric-rollups.js';
 
 interface MigrationModule {
   up(db: Kysely<any>, backend: Backend): Promise<void>;
@@ -22,7 +23,10 @@ interface MigrationModule {
 }
 
 /** Every migration, in order. Names sort lexically; add new ones at the end. */
-const MIGRATIONS: ReadonlyArray<readonly [string, MigrationModule]> = [['0001-initial', initial]];
+const MIGRATIONS: ReadonlyArray<readonly [string, MigrationModule]> = [
+  ['0001-initial', initial],
+  ['0002-metric-rollups', metricRollups],
+];
 
 export const MIGRATION_TABLE = 'aimdb_migrations';
 export const MIGRATION_LOCK_TABLE = 'aimdb_migrations_lock';

@@ -105,6 +105,16 @@ const SPECS: Specs = {
     generatedId: false,
     since: { column: 'last_logged_at' },
   },
+  metric_rollups: {
+    columns: [
+      int('run_id'), text('name'), int('block'), int('first_step'), int('last_step'), doubleOrNull('min_value'),
+      doubleOrNull('max_value'), doubleOrNull('last_value'), int('last_kind'), int('count'), int('max_logged_at'),
+    ],
+    key: ['run_id', 'name', 'block'],
+    generatedId: false,
+    // A block with any point logged since then is carried whole, like the points themselves.
+    since: { column: 'max_logged_at' },
+  },
   experiments: {
     columns: [
       int('id'), text('name'), textOrNull('description'), textOrNull('hypothesis'), text('status'), json('tags'),

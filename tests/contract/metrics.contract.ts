@@ -20,22 +20,63 @@ function expectedBuckets(points: Array<{ step: number; value: number }>, buckets
     const index = Math.floor((point.step - lo) / width);
     groups.set(index, [...(groups.get(index) ?? []), point]);
   }
-  return [...groups.entries()]
+  return [...groups.entries()].sort(([a], [b]) => a - b).map(([, group]) => bucketOf(group));
+}
+
+/** The bucket of exactly these points, computed by brute force. */
+function bucketOf(points: Array<{ step: number; value: number }>): MetricBucket {
+  const sorted = [...points].sort((a, b) => a.step - b.step);
+  const finite = sorted.map((point) => point.value).filter(Number.isFinite);
+  const last = sorted.at(-1)!;
+  return {
+    stepStart: sorted[0]!.step,
+    stepEnd: last.step,
+    min: finite.length === 0 ? null : finite.reduce((a, b) => Math.min(a, b)),
+    max: finite.length === 0 ? null : finite.reduce((a, b) => Math.max(a, b)),
+    last: last.value,
+    lastStep: last.step,
+    count: sorted.length,
+  };
+}
+
+/**
+ * Checks downsampled buckets without assuming where their edges fall: at most `asked` of them,
+ * ascending and disjoint, every point in [minStep, maxStep] in exactly one, and each bucket's
+ * min/max/last/count exactly those of the points between its stepStart and stepEnd.
+ */
+function expectExactBuckets(
+  series: ReadonlyMap<number, number>,
+  buckets: MetricBucket[],
+  query: { buckets: number; minStep?: number; maxStep?: number },
+): void {
+  const points = [...series.entries()]
+    .filter(([step]) => step >= (query.minStep ?? 0) && step <= (query.maxStep ?? Number.MAX_SAFE_INTEGER))
     .sort(([a], [b]) => a - b)
-    .map(([, group]) => {
-      const sorted = [...group].sort((a, b) => a.step - b.step);
-      const finite = sorted.map((point) => point.value).filter(Number.isFinite);
-      const last = sorted.at(-1)!;
-      return {
-        stepStart: sorted[0]!.step,
-        stepEnd: last.step,
-        min: finite.length === 0 ? null : Math.min(...finite),
-        max: finite.length === 0 ? null : Math.max(...finite),
-        last: last.value,
-        lastStep: last.step,
-        count: sorted.length,
-      };
-    });
+    .map(([step, value]) => ({ step, value }));
+  expect(buckets.length).toBeLessThanOrEqual(query.buckets);
+  let next = 0;
+  let previousEnd = -1;
+  for (const bucket of buckets) {
+    expect(bucket.stepStart).toBeGreaterThan(previousEnd);
+    const group: Array<{ step: number; value: number }> = [];
+    while (next < points.length && points[next]!.step <= bucket.stepEnd) group.push(points[next++]!);
+    expect(group.length).toBeGreaterThan(0);
+    expect(bucket).toEqual(bucketOf(group));
+    previousEnd = bucket.stepEnd;
+  }
+  expect(next).toBe(points.length);
+}
+
+/** A small seeded generator, so a failing random case can be replayed. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 export function defineMetricsContract(target: ContractTarget): void {
@@ -197,6 +238,130 @@ export function defineMetricsContract(target: ContractTarget): void {
       expect(await db().getMetricBuckets(short.id, 'absent', { buckets: 10 })).toEqual([]);
       await expectRejection(db().getMetricBuckets(short.id, 'x', { buckets: 0 }), ValidationError, { field: 'query.buckets' });
       await expectRejection(db().getMetricBuckets(987_654, 'x', { buckets: 10 }), NotFoundError);
+    });
+
+    it('downsamples long series exactly across batches, block edges, rewrites and non-finite last values', async () => {
+      const run = await db().createTrainingRun();
+      const random = seededRandom(7);
+      const series = new Map<number, number>();
+      const log = async (points: Array<{ step: number; value: number }>) => {
+        await db().logMetrics(run.id, points.map((point) => ({ name: 'loss', ...point })));
+        for (const point of points) series.set(point.step, point.value);
+      };
+      const stepsFrom = (from: number, count: number) =>
+        Array.from({ length: count }, (_unused, index) => ({ step: from + index, value: Math.round(random() * 2e6 - 1e6) / 1000 }));
+      // Uneven batches, so batch edges fall inside blocks, on block edges and one step past them.
+      let step = 0;
+      for (const size of [1, 63, 64, 200, 1000, 1, 1671]) {
+        await log(stepsFrom(step, size));
+        step += size;
+      }
+      const check = async (query: { buckets: number; minStep?: number; maxStep?: number }) =>
+        expectExactBuckets(series, await db().getMetricBuckets(run.id, 'loss', query), query);
+      for (const buckets of [1, 2, 7, 11, 100]) await check({ buckets });
+      // Contiguous steps fill every bucket: exactly as many as asked for.
+      expect(await db().getMetricBuckets(run.id, 'loss', { buckets: 11 })).toHaveLength(11);
+
+      // A retried batch changes nothing; changed values (a new minimum, non-finite values at the
+      // last step of a block and of the series) show up in the buckets that hold them.
+      const retried = [...series.entries()].filter(([at]) => at >= 128 && at < 328).map(([at, value]) => ({ step: at, value }));
+      await log(retried);
+      await check({ buckets: 7 });
+      await log([
+        { step: 1000, value: -1e6 },
+        { step: 191, value: Number.POSITIVE_INFINITY },
+        { step: 255, value: Number.NaN },
+        { step: 2999, value: Number.NEGATIVE_INFINITY },
+      ]);
+      await log([{ step: 130, value: Number.NaN }]);
+      for (const buckets of [1, 3, 7, 11]) await check({ buckets });
+      // A batch that both rewrites and extends the series.
+      await log(stepsFrom(2990, 120));
+      for (const buckets of [1, 5, 12]) await check({ buckets });
+
+      // Step ranges that cut blocks at one end, at both, or inside a single block.
+      await check({ buckets: 3, minStep: 100, maxStep: 1900 });
+      await check({ buckets: 2, minStep: 70, maxStep: 700 });
+      await check({ buckets: 1, minStep: 5, maxStep: 300 });
+      await check({ buckets: 1, minStep: 65, maxStep: 66 });
+      await check({ buckets: 4, minStep: 1000, maxStep: 5000 });
+      expect(await db().getMetricBuckets(run.id, 'loss', { buckets: 4, minStep: 5000 })).toEqual([]);
+    });
+
+    it('downsamples series with omitted steps and gaps exactly', async () => {
+      const run = await db().createTrainingRun();
+      const series = new Map<number, number>();
+      let next = 0;
+      const logOmitted = async (count: number) => {
+        const values = Array.from({ length: count }, (_unused, index) => Math.cos(next + index));
+        await db().logMetrics(run.id, values.map((value) => ({ name: 'acc', value })));
+        for (const value of values) series.set(next++, value);
+      };
+      await logOmitted(500);
+      await logOmitted(777);
+      const far = Array.from({ length: 500 }, (_unused, index) => ({ step: 10_000 + index * 3, value: index % 17 }));
+      await db().logMetrics(run.id, far.map((point) => ({ name: 'acc', ...point })));
+      for (const point of far) series.set(point.step, point.value);
+      next = 10_000 + 499 * 3 + 1;
+      await logOmitted(300);
+      for (const buckets of [1, 4, 9, 30, 1000]) {
+        const query = { buckets };
+        expectExactBuckets(series, await db().getMetricBuckets(run.id, 'acc', query), query);
+      }
+      const ranged = { buckets: 6, minStep: 1200, maxStep: 11_000 };
+      expectExactBuckets(series, await db().getMetricBuckets(run.id, 'acc', ranged), ranged);
+    });
+
+    it('downsamples random series with random rewrites exactly as a brute-force computation', async () => {
+      const random = seededRandom(20_260_502);
+      const run = await db().createTrainingRun();
+      // Three series ending in different blocks, so a batch's stored blocks are looked up both ways.
+      const names = ['a', 'b', 'c'];
+      const series = new Map(names.map((name) => [name, new Map<number, number>()]));
+      const valueOf = () => {
+        const roll = random();
+        if (roll < 0.02) return Number.NaN;
+        if (roll < 0.03) return roll < 0.025 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+        return Math.round((random() - 0.5) * 1e6) / 100;
+      };
+      const nextStep = new Map(names.map((name) => [name, 0]));
+      for (let round = 0; round < 8; round++) {
+        const batch: MetricPointInput[] = [];
+        for (const name of names) {
+          const known = [...series.get(name)!.keys()];
+          const rewrite = round > 0 && random() < 0.5;
+          for (let count = Math.floor(random() * 700); count > 0; count--) {
+            let at: number;
+            if (rewrite && random() < 0.3 && known.length > 0) at = known[Math.floor(random() * known.length)]!;
+            else {
+              at = nextStep.get(name)! + Math.floor(random() * 4);
+              nextStep.set(name, at + 1);
+            }
+            batch.push({ name, step: at, value: valueOf() });
+          }
+        }
+        await db().logMetrics(run.id, batch);
+        for (const point of batch) series.get(point.name)!.set(point.step!, point.value as number);
+        for (const name of names) {
+          const top = nextStep.get(name)!;
+          const low = Math.floor(random() * top * 0.3);
+          const high = low + Math.floor(random() * (top - low));
+          for (const query of [
+            { buckets: 1 + Math.floor(random() * 20) },
+            { buckets: 1 + Math.floor(random() * 5), minStep: low, maxStep: high },
+          ]) {
+            expectExactBuckets(series.get(name)!, await db().getMetricBuckets(run.id, name, query), query);
+          }
+        }
+      }
+    });
+
+    it('deleting a run takes its downsampled history with it', async () => {
+      const run = await db().createTrainingRun();
+      await db().logMetrics(run.id, Array.from({ length: 2000 }, (_unused, step) => ({ name: 'loss', step, value: step })));
+      expect(await db().getMetricBuckets(run.id, 'loss', { buckets: 4 })).toHaveLength(4);
+      await db().deleteTrainingRun(run.id);
+      await expectRejection(db().getMetricBuckets(run.id, 'loss', { buckets: 4 }), NotFoundError);
     });
 
     it('filters raw points by name, names, step range and limit', async () => {

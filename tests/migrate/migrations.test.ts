@@ -1,7 +1,8 @@
 /**
  * Schema migrations on every backend: a fresh database migrates on open, `migrate: false` refuses an
  * outdated schema with the command to run, the DDL a DBA would apply by hand works, down/up round
- * trips, and a schema newer than this aimdb is refused.
+ * trips, metric rollups are filled in for metrics stored before they existed, and a schema newer
+ * than this aimdb is refused.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Kysely, sql } from 'kysely';
@@ -19,6 +20,9 @@ import { migrateDown, migrateToLatest, MIGRATION_TABLE } from '../../src/migrate
 import type { Backend } from '../../src/store/backends/backend.js';
 import { testBackends, type ProvisionedDatabase } from '../support/backends.js';
 
+/** Every migration, oldest first. */
+const MIGRATION_NAMES = ['0001-initial', '0002-metric-rollups'];
+
 const TABLES = [
   'models',
   'model_versions',
@@ -27,6 +31,7 @@ const TABLES = [
   'hyperparameters',
   'metrics',
   'metric_summaries',
+  'metric_rollups',
   'experiments',
   'experiment_runs',
   'predictions',
@@ -82,10 +87,10 @@ describe.each(testBackends())('$name: migrations', (testBackend) => {
     expect(health.serverVersion.length).toBeGreaterThan(0);
     expect(await tableNames(raw)).toEqual(expect.arrayContaining(TABLES));
     const status = await schemaStatus(raw);
-    expect(status).toEqual({ current: LATEST_SCHEMA_VERSION, latest: LATEST_SCHEMA_VERSION, applied: [LATEST_SCHEMA_VERSION], pending: [] });
+    expect(status).toEqual({ current: LATEST_SCHEMA_VERSION, latest: LATEST_SCHEMA_VERSION, applied: MIGRATION_NAMES, pending: [] });
     // Opening again is a no-op, not a second migration.
     await open(provisioned.url);
-    expect((await schemaStatus(raw)).applied).toEqual([LATEST_SCHEMA_VERSION]);
+    expect((await schemaStatus(raw)).applied).toEqual(MIGRATION_NAMES);
   });
 
   it('with migrate: false refuses an empty database, naming `aimdb migrate up`, and creates nothing', async () => {
@@ -122,13 +127,45 @@ describe.each(testBackends())('$name: migrations', (testBackend) => {
     if (testBackend.name === 'sqlite-memory') return;
     const { provisioned, backend, raw } = await emptyDatabase();
     await migrateToLatest(raw, backend);
-    await migrateDown(raw, backend);
+    for (const _migration of MIGRATION_NAMES) await migrateDown(raw, backend);
     const remaining = await tableNames(raw);
     for (const table of TABLES) expect(remaining).not.toContain(table);
-    expect((await schemaStatus(raw)).pending).toEqual([LATEST_SCHEMA_VERSION]);
+    expect((await schemaStatus(raw)).pending).toEqual(MIGRATION_NAMES);
     await expect(createAiDatabase({ url: provisioned.url, migrate: false })).rejects.toBeInstanceOf(SchemaOutdatedError);
     const db = await open(provisioned.url);
     expect((await db.createModel({ name: 'again' })).id).toBeGreaterThan(0);
+  });
+
+  it('fills in metric rollups for metrics stored under schema 0001, equal to the ones kept on write', async () => {
+    if (testBackend.name === 'sqlite-memory') return;
+    const { provisioned, backend, raw } = await emptyDatabase();
+    const db = await open(provisioned.url);
+    const run = await db.createTrainingRun();
+    const other = await db.createTrainingRun();
+    // Appends across block edges, a gap, rewrites, omitted steps and non-finite values.
+    await db.logMetrics(run.id, Array.from({ length: 1500 }, (_unused, step) => ({ name: 'loss', step, value: Math.sin(step) })));
+    await db.logMetrics(run.id, Array.from({ length: 300 }, (_unused, index) => ({ name: 'loss', step: 5000 + index * 2, value: index })));
+    await db.logMetrics(run.id, [
+      { name: 'loss', step: 127, value: Number.NaN },
+      { name: 'loss', step: 700, value: Number.POSITIVE_INFINITY },
+      { name: 'loss', step: 5598, value: Number.NEGATIVE_INFINITY },
+    ]);
+    await db.logMetrics(run.id, Array.from({ length: 70 }, (_unused, index) => ({ name: 'acc', value: index / 70 })));
+    await db.logMetrics(other.id, [{ name: 'loss', step: 3, value: 1 }]);
+    const rollups = () => raw.selectFrom('metric_rollups').selectAll().orderBy('run_id').orderBy('name').orderBy('block').execute();
+    const keptOnWrite = await rollups();
+    expect(keptOnWrite.length).toBeGreaterThan(30);
+
+    // Back to schema 0001 (the points stay, the rollups go), then up again: the migration rebuilds them.
+    await migrateDown(raw, backend);
+    expect(await tableNames(raw)).not.toContain('metric_rollups');
+    expect((await schemaStatus(raw)).current).toBe('0001-initial');
+    await migrateToLatest(raw, backend);
+    expect(await rollups()).toEqual(keptOnWrite);
+
+    // The rollups go with their run.
+    await db.deleteTrainingRun(run.id);
+    expect((await rollups()).map((row) => Number(row.run_id))).toEqual([other.id]);
   });
 
   it('refuses a database whose schema is newer than this aimdb', async () => {

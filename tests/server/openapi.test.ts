@@ -74,10 +74,16 @@ describe.each(testBackends({ sqliteFile: false }))('OpenAPI document served over
     expect(createModel.additionalProperties).toBe(false);
     expect(createModel.properties.name).toMatchObject({ type: 'string', minLength: 1, maxLength: 250 });
     const logMetrics = document.paths['/api/v1/runs/{id}/metrics'].post.requestBody.content['application/json'].schema;
-    expect(logMetrics.properties.points.maxItems).toBe(100_000);
-    expect(logMetrics.properties.points.items.properties.value.anyOf).toEqual(
-      expect.arrayContaining([{ type: 'number' }, expect.objectContaining({ enum: ['NaN', 'Infinity', '-Infinity'] })]),
-    );
+    const [pointsForm, columnsForm] = logMetrics.anyOf;
+    const metricValue = expect.arrayContaining([{ type: 'number' }, expect.objectContaining({ enum: ['NaN', 'Infinity', '-Infinity'] })]);
+    expect(pointsForm.properties.points.maxItems).toBe(100_000);
+    expect(pointsForm.properties.points.items.properties.value.anyOf).toEqual(metricValue);
+    const columns = columnsForm.properties.columns;
+    expect(columns.required).toEqual(['name', 'value']);
+    expect(columns.additionalProperties).toBe(false);
+    expect(columns.properties.name.maxItems).toBe(100_000);
+    expect(columns.properties.value.items.anyOf).toEqual(metricValue);
+    expect(columns.properties.step.items.anyOf).toEqual(expect.arrayContaining([{ type: 'null' }]));
     const listRuns = document.paths['/api/v1/runs'].get.parameters.map((p: any) => p.name);
     expect(listRuns).toEqual(expect.arrayContaining(['limit', 'cursor', 'status', 'modelId', 'experimentId', 'nameContains']));
   });

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { ConflictError, ValidationError } from '../../src/index.js';
+import { TABLE_NAMES } from '../../src/store/sql/tables.js';
 import { ARCHIVE_FORMAT_VERSION, exportDatabase, importDatabase } from '../../src/transfer/index.js';
 import { seedSampleData, snapshot } from './sample-data.js';
 import { backendPairs, locationOf, type OpenedTestDatabase, useTestDatabases } from './transfer-fixtures.js';
@@ -42,8 +43,8 @@ describe.each(backendPairs())('archive %s', (_label, sourceBackend, targetBacken
     const lines = archiveLines(file);
     const manifest = JSON.parse(lines[0]!);
     expect(manifest).toMatchObject({ format: 'aimdb-archive', formatVersion: ARCHIVE_FORMAT_VERSION, since: null });
-    expect(manifest.tables).toHaveLength(10);
-    expect(JSON.parse(lines.at(-1)!)).toEqual({ end: 'archive', tables: 10 });
+    expect(manifest.tables).toEqual([...TABLE_NAMES]);
+    expect(JSON.parse(lines.at(-1)!)).toEqual({ end: 'archive', tables: TABLE_NAMES.length });
 
     const imported = await importDatabase(file, locationOf(target));
     expect(imported.verification?.ok).toBe(true);

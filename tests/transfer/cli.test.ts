@@ -42,7 +42,7 @@ describe.each(pairs)('aimdb copy/export/import %s', (_label, sourceBackend, targ
     expect(copied.stderr).not.toMatch(/aimdb:/);
     expect(copied.code).toBe(0);
     expect(copied.stdout).toMatch(/^metrics\s+427\s+0\s/m);
-    expect(copied.stdout).toMatch(/copied 4\d\d rows in .*; verified 10 tables: row counts and checksums match/);
+    expect(copied.stdout).toMatch(/copied 5\d\d rows in .*; verified 11 tables: row counts and checksums match/);
     expect(await snapshot(target.db)).toEqual(await snapshot(source.db));
 
     const again = await runCli(['copy', '--from', source.url, '--to', target.url]);

@@ -6,14 +6,12 @@ import {
   idSchema,
   latestMetricsQuerySchema,
   listTrainingRunsSchema,
-  metricBatchSchema,
   metricBucketQuerySchema,
   metricQuerySchema,
   parseInput,
   updateTrainingRunSchema,
 } from '../../core/schemas.js';
 import type { RouteSpec } from '../route-spec.js';
-import { unwrapBatchBody } from '../route-spec.js';
 import { checkBatchSize } from '../batch-limit.js';
 import {
   hyperparametersResponse,
@@ -25,6 +23,7 @@ import {
   trainingRunResponse,
   writeResultResponse,
 } from '../response-schemas.js';
+import { metricBatchBodySchema, readMetricBatchBody } from '../metric-columns.js';
 import { encodeLatestMetrics, encodeMetricBuckets, encodeMetricPoints, encodeMetricSummaries } from '../wire-encoding.js';
 
 const runId = { kind: 'id', description: 'training run id' } as const;
@@ -118,18 +117,17 @@ export const runRoutes: RouteSpec[] = [
     operationId: 'logMetrics',
     summary:
       'Log a batch of metric points atomically; re-sending a point (same name and step) replaces it, so retries are safe. ' +
+      'The body is { "points": [...] } or, more compactly, { "columns": { "name": [...], "value": [...], "step"?: [...], ' +
+      '"epoch"?: [...], "timestamp"?: [...] } } (entry i of each column is point i; errors name points.i either way). ' +
       'NaN and ±Infinity travel as the strings "NaN", "Infinity", "-Infinity".',
     tag: 'metrics',
     params: { id: runId },
-    body: z.strictObject({ points: metricBatchSchema }),
+    body: metricBatchBodySchema,
     bodyRequired: true,
     status: 200,
     response: writeResultResponse,
-    handler: ({ db, params, body, config }) => {
-      const points = unwrapBatchBody(body, 'points');
-      checkBatchSize(points, 'points', config.maxBatchSize);
-      return db.logMetrics(params.id as number, points as never);
-    },
+    handler: ({ db, params, body, config }) =>
+      db.logMetrics(params.id as number, readMetricBatchBody(body, config.maxBatchSize) as never),
   },
   {
     method: 'GET',

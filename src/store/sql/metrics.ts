@@ -2,7 +2,8 @@
  * Metric time series keyed by (run, name, step), with a per-(run, name) summary kept in the same
  * transaction as the points. Appends (every step past the series' last) take the fast path: plain
  * inserts and a summary merged in memory. Rewrites of existing steps (a retried batch) upsert and
- * recompute that series' summary, so retries never duplicate or miscount.
+ * recompute that series' summary, so retries never duplicate or miscount. Block rollups
+ * (metric-rollups.ts) follow the same split and serve downsampled reads of long series.
  */
 import { sql } from 'kysely';
 import type { BulkColumn, BulkRow } from '../backends/backend.js';
@@ -20,6 +21,7 @@ import { appendRows, insertRows } from './bulk-insert.js';
 import { chunksFor, guarded, withTransaction, type StoreContext } from './context.js';
 import { decodeDouble, encodeDouble, toMetricSummary, toSeriesPoint } from './mappers.js';
 import { validateMetricBatch } from './metric-batch-validation.js';
+import { bucketsFromRollups, rollupsServe, updateRollups, type SeriesWrite } from './metric-rollups.js';
 import type { MetricSummariesTable, MetricsTable } from './tables.js';
 
 type MetricRow = MetricsTable;
@@ -197,8 +199,16 @@ export async function logMetrics(ctx: StoreContext, runId: number, points: Metri
         tx.backend.upsert(query, ['run_id', 'name', 'step'], METRIC_UPDATES),
       );
 
+      const rollupWrites: SeriesWrite[] = [];
       const newSummaries: unknown[][] = [];
       for (const [name, rows] of seriesPoints) {
+        const previousLastStep = summaries.get(name)?.last_step;
+        rollupWrites.push({
+          name,
+          points: rows,
+          rewrite: rewrittenNames.has(name),
+          previousLastStep: previousLastStep === undefined ? undefined : Number(previousLastStep),
+        });
         const summary = rewrittenNames.has(name)
           ? await recomputeSummary(tx, runId, name)
           : mergeSummary(runId, name, summaries.get(name), rows);
@@ -207,6 +217,7 @@ export async function logMetrics(ctx: StoreContext, runId: number, points: Metri
       await insertRows(tx, 'metric_summaries', SUMMARY_COLUMNS, newSummaries, 'upsert', (query) =>
         tx.backend.upsert(query, ['run_id', 'name'], SUMMARY_UPDATES),
       );
+      await updateRollups(tx, runId, rollupWrites);
       return { written };
     }),
   );
@@ -265,14 +276,24 @@ export async function getMetricBuckets(
   return guarded(ctx, async () => {
     await assertRun(ctx, runId);
     const series = ctx.db.selectFrom('metrics').where('run_id', '=', runId).where('name', '=', name);
-    const range = await series
-      .select((eb) => [eb.fn.min('step').as('lo'), eb.fn.max('step').as('hi')])
+    // The first and last stored step in range as two index seeks: SQLite scans the whole range for
+    // min() and max() in one query.
+    const inRange = series
+      .select('step')
       .$if(filter.minStep !== undefined, (q) => q.where('step', '>=', filter.minStep!))
       .$if(filter.maxStep !== undefined, (q) => q.where('step', '<=', filter.maxStep!))
+      .limit(1);
+    const range = await ctx.db
+      .selectNoFrom([inRange.orderBy('step', 'asc').as('lo'), inRange.orderBy('step', 'desc').as('hi')])
       .executeTakeFirstOrThrow();
     if (range.lo === null || range.hi === null) return [];
     const lo = Number(range.lo);
-    const span = Number(range.hi) - lo + 1;
+    const hi = Number(range.hi);
+    if (rollupsServe(lo, hi, filter.buckets)) {
+      const bounds = { lo, hi, cutLow: filter.minStep !== undefined, cutHigh: filter.maxStep !== undefined };
+      return bucketsFromRollups(ctx, runId, name, bounds, filter.buckets);
+    }
+    const span = hi - lo + 1;
     // Equal ranges of a whole number of steps (the last may be shorter), so at most `buckets` of them.
     // (step - lo) / width cannot overflow a BIGINT; (step - lo) * buckets / span did for large steps.
     const buckets = BigInt(Math.min(filter.buckets, span));

@@ -107,6 +107,28 @@ export interface MetricSummariesTable {
   count: Numeric;
 }
 
+/**
+ * One block of a metric series: the points with `floor(step / ROLLUP_BLOCK_STEPS) = block`, summed up
+ * when they are written so downsampled reads merge blocks instead of scanning points
+ * (docs/decisions/0503-metric-rollups.md).
+ */
+export interface MetricRollupsTable {
+  run_id: number;
+  name: string;
+  block: Numeric;
+  first_step: Numeric;
+  last_step: Numeric;
+  /** Smallest and largest finite value of the block; null when none is finite. */
+  min_value: number | null;
+  max_value: number | null;
+  /** The value at `last_step`, stored like `metrics.value` / `value_kind`. */
+  last_value: number | null;
+  last_kind: ValueKind;
+  count: Numeric;
+  /** The latest `logged_at` of the block's points, so `--since` transfers carry every block they touch. */
+  max_logged_at: Numeric;
+}
+
 export interface ExperimentsTable {
   id: Generated<number>;
   name: string;
@@ -144,6 +166,7 @@ export interface Tables {
   hyperparameters: HyperparametersTable;
   metrics: MetricsTable;
   metric_summaries: MetricSummariesTable;
+  metric_rollups: MetricRollupsTable;
   experiments: ExperimentsTable;
   experiment_runs: ExperimentRunsTable;
   predictions: PredictionsTable;
@@ -158,6 +181,7 @@ export const TABLE_NAMES = [
   'hyperparameters',
   'metrics',
   'metric_summaries',
+  'metric_rollups',
   'experiments',
   'experiment_runs',
   'predictions',
