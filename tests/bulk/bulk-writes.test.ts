@@ -73,6 +73,23 @@ describe.each(testBackends({ sqliteFile: false }))('bulk writes on $name', (back
     expect(seventh).toMatchObject({ input: { text: 'sample "7" ünï', values: [7, 7 / 3, null, true] }, output: { label: 'odd' }, metadata: {} });
   });
 
+  it('stores a batch of predictions larger than one statement may carry (MySQL max_allowed_packet is 16 MiB)', async () => {
+    const model = await db().createModel({ name: 'large-predictions' });
+    const version = await db().createModelVersion({ modelId: model.id });
+    // 24 documents of 1 MiB each: 24 MiB in one call, so the store must split it by size, not by row count.
+    const inputs = Array.from({ length: 24 }, (_, index) => ({
+      modelVersionId: version.id,
+      input: { image: String.fromCharCode(97 + index).repeat(1024 * 1024) },
+      output: { label: index },
+    }));
+    expect(await db().logPredictions(inputs)).toEqual({ written: 24 });
+    const page = await db().getPredictions({ modelVersionId: version.id, limit: 100 });
+    expect(page.items.map((item) => (item.output as { label: number }).label).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 24 }, (_, index) => index),
+    );
+    expect(page.items.every((item) => (item.input as { image: string }).image.length === 1024 * 1024)).toBe(true);
+  });
+
   it('rejects a prediction whose JSON holds a non-finite number, naming the field', async () => {
     const model = await db().createModel({ name: 'bad-predictions' });
     const version = await db().createModelVersion({ modelId: model.id });

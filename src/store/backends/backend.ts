@@ -103,10 +103,26 @@ export type BulkRow = ReadonlyArray<string | number | null>;
 /** Bytes of values one statement carries at most (under MySQL's 16 MiB max_allowed_packet default). */
 const STATEMENT_BYTES = 4 * 1024 * 1024;
 
-function approximateBytes(row: BulkRow): number {
+function approximateBytes(row: readonly unknown[]): number {
   let bytes = 0;
   for (const value of row) bytes += typeof value === 'string' ? value.length + 2 : 8;
   return bytes;
+}
+
+/**
+ * How many rows from `offset` one statement takes: at most `maxRows`, and no more than fit in about
+ * STATEMENT_BYTES bytes of values (always at least one), so a batch of large JSON documents never
+ * exceeds MySQL's max_allowed_packet.
+ */
+export function rowsWithinBudget(rows: readonly (readonly unknown[])[], offset: number, maxRows: number): number {
+  let bytes = 0;
+  let count = 0;
+  while (offset + count < rows.length && count < maxRows) {
+    bytes += approximateBytes(rows[offset + count]!);
+    if (count > 0 && bytes > STATEMENT_BYTES) break;
+    count++;
+  }
+  return count;
 }
 
 /** Splits rows into statements of at most `maxRows` rows and about STATEMENT_BYTES bytes each. */

@@ -9,7 +9,7 @@
  * shapes per table small (at most one per power of two) whatever batch sizes callers use.
  */
 import { CompiledQuery, type InsertQueryBuilder } from 'kysely';
-import type { Backend, BulkColumn, BulkRow } from '../backends/backend.js';
+import { rowsWithinBudget, type Backend, type BulkColumn, type BulkRow } from '../backends/backend.js';
 import type { StoreContext } from './context.js';
 import type { Tables } from './tables.js';
 
@@ -61,8 +61,8 @@ export async function insertRows(
   const repeatable = repeatableStatement(ctx, table, columns, shape, decorate);
   let offset = 0;
   while (offset < rows.length) {
-    const remaining = rows.length - offset;
-    const count = remaining >= maxRows ? maxRows : repeatable !== null ? remaining : 2 ** Math.floor(Math.log2(remaining));
+    const fits = rowsWithinBudget(rows, offset, maxRows);
+    const count = fits === maxRows || repeatable !== null ? fits : 2 ** Math.floor(Math.log2(fits));
     const parameters: unknown[] = new Array(count * columns.length);
     let index = 0;
     for (let row = offset; row < offset + count; row++) {
