@@ -4,7 +4,7 @@
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import mysql from 'mysql2/promise';
-import { rmSync, statSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 const NAMES = ['train/loss', 'train/accuracy', 'val/loss', 'val/accuracy_top1', 'val/accuracy_top5', 'learning_rate', 'grad_norm', 'throughput/samples_per_sec', 'gpu/memory_allocated_gb', 'epoch_time_s'];
 const RUNS = 60, STEPS = 2000, BATCH = 10000; // 1.2M points per variant
 function* batches(run: number) { let b: any[] = []; for (let s = 0; s < STEPS; s++) for (let m = 0; m < NAMES.length; m++) { b.push([run, m, s, Math.random()]); if (b.length === BATCH) { yield b; b = []; } } if (b.length) yield b; }
@@ -13,7 +13,7 @@ async function run(label: string, exec: (sql: string, p: unknown[]) => Promise<u
   let tName = 0, tKey = 0;
   for (let r = 1; r <= RUNS; r++) for (const b of batches(r)) {
     const pn = b.flatMap(([run, m, s, v]) => [run, NAMES[m], s, v]); const pk = b.flatMap((x) => x);
-    const chunk = (p: unknown[], table: string) => { const out: Promise<unknown>[] = []; return (async () => { for (let i = 0; i < b.length; i += 1000) { const n = Math.min(1000, b.length - i); await exec(`insert into ${table} values ${tuples(n, 4, num)}`, p.slice(i * 4, (i + n) * 4)); } })(); };
+    const chunk = (p: unknown[], table: string) => { return (async () => { for (let i = 0; i < b.length; i += 1000) { const n = Math.min(1000, b.length - i); await exec(`insert into ${table} values ${tuples(n, 4, num)}`, p.slice(i * 4, (i + n) * 4)); } })(); };
     let t = performance.now(); await exec('begin', []); await chunk(pn, 'm_name'); await exec('commit', []); tName += performance.now() - t;
     t = performance.now(); await exec('begin', []); await chunk(pk, 'm_key'); await exec('commit', []); tKey += performance.now() - t;
   }
