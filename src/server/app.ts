@@ -3,6 +3,7 @@
  * page, health probes, bearer-token auth, one error shape, and the dashboard when it is built.
  * It does not listen; `startServer` (serve.ts) does, and tests drive it in-process.
  */
+import { Readable } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -171,6 +172,8 @@ function registerRoute(app: FastifyInstance, route: RouteSpec, db: AiDatabase, c
       }
       const result = await route.handler({ db, params, query, body: request.body, config, request });
       if (route.status === 204) return reply.status(204).send();
+      // A streamed answer (a long metric history) is JSON written as it is read.
+      if (result instanceof Readable) reply.type('application/json; charset=utf-8');
       return reply.status(route.status).send(result);
     },
   });

@@ -24,7 +24,8 @@ import {
   writeResultResponse,
 } from '../response-schemas.js';
 import { metricBatchBodySchema, readMetricBatchBody } from '../metric-columns.js';
-import { encodeLatestMetrics, encodeMetricBuckets, encodeMetricPoints, encodeMetricSummaries } from '../wire-encoding.js';
+import { metricHistoryAnswer } from '../metric-history-stream.js';
+import { encodeLatestMetrics, encodeMetricBuckets, encodeMetricSummaries } from '../wire-encoding.js';
 
 const runId = { kind: 'id', description: 'training run id' } as const;
 
@@ -133,13 +134,13 @@ export const runRoutes: RouteSpec[] = [
     method: 'GET',
     url: '/api/v1/runs/:id/metrics',
     operationId: 'getMetrics',
-    summary: 'Raw metric points ordered by name then step (names takes repeated keys or a comma-separated list)',
+    summary: 'Raw metric points ordered by name then step (names takes repeated keys or a comma-separated list); long histories are streamed',
     tag: 'metrics',
     params: { id: runId },
     query: metricQuerySchema,
     status: 200,
     response: z.array(metricPointResponse),
-    handler: async ({ db, params, query }) => encodeMetricPoints(await db.getMetrics(params.id as number, query)),
+    handler: async ({ db, params, query }) => metricHistoryAnswer(db, params.id as number, query),
   },
   {
     method: 'GET',

@@ -1,0 +1,73 @@
+/**
+ * Long metric histories over HTTP are streamed page by page instead of read whole: on every backend
+ * the streamed answer equals the store's own read, with every filter (name, names, step range,
+ * limit), and an unknown run is still a 404 before anything is sent.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MetricPoint } from '../../src/index.js';
+import { metricHistoryAnswer } from '../../src/server/metric-history-stream.js';
+import { encodeMetricPoints } from '../../src/server/wire-encoding.js';
+import { testBackends } from '../support/backends.js';
+import { call } from './support/http.js';
+import { startTestServer, type TestServer } from './support/test-server.js';
+
+/** Reads a streamed or plain answer of metricHistoryAnswer as the client would see it. */
+async function readAnswer(answer: unknown): Promise<unknown> {
+  if (answer !== null && typeof answer === 'object' && Symbol.asyncIterator in answer) {
+    let text = '';
+    for await (const chunk of answer as AsyncIterable<string | Buffer>) text += chunk.toString();
+    return JSON.parse(text);
+  }
+  return JSON.parse(JSON.stringify(answer));
+}
+
+const wire = (points: MetricPoint[]) => JSON.parse(JSON.stringify(encodeMetricPoints(points))) as unknown;
+
+describe.each(testBackends())('metric history stream on $name', (backend) => {
+  let server: TestServer;
+  let runId: number;
+
+  beforeAll(async () => {
+    server = await startTestServer(backend);
+    runId = (await server.db.createTrainingRun({ name: 'long' })).id;
+    // Three series of different lengths, one with a NaN, so pages end inside and between series.
+    const points = [];
+    for (let step = 0; step < 230; step++) points.push({ name: 'a/loss', value: step === 7 ? Number.NaN : 1 / (step + 1), step });
+    for (let step = 0; step < 95; step++) points.push({ name: 'b', value: step, step: step * 2 });
+    for (let step = 0; step < 40; step++) points.push({ name: 'c, lr', value: 0.1, step });
+    await server.db.logMetrics(runId, points);
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it.each([
+    ['every series', {}],
+    ['one name', { name: 'b' }],
+    ['some names', { names: ['c, lr', 'a/loss'] }],
+    ['a step range', { minStep: 30, maxStep: 150 }],
+    ['a limit inside the second series', { limit: 260 }],
+    ['a limit at a page boundary', { limit: 100 }],
+  ])('pages of 50 points answer what one read answers: %s', async (_label, query) => {
+    const expected = wire(await server.db.getMetrics(runId, query));
+    expect(await readAnswer(await metricHistoryAnswer(server.db, runId, query, 50))).toEqual(expected);
+    expect(await readAnswer(await metricHistoryAnswer(server.db, runId, query, 1_000))).toEqual(expected);
+  });
+
+  it('streams through the route once a history is longer than a page, with a JSON content type', async () => {
+    const longRun = (await server.db.createTrainingRun({ name: 'longer than a page' })).id;
+    const points = Array.from({ length: 60_000 }, (_, index) => ({ name: index % 2 === 0 ? 'x' : 'y', value: index, step: Math.floor(index / 2) }));
+    await server.db.logMetrics(longRun, points.slice(0, 30_000));
+    await server.db.logMetrics(longRun, points.slice(30_000));
+    const answer = await call(server.url, 'GET', `/api/v1/runs/${longRun}/metrics`);
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(answer.body).toHaveLength(60_000);
+    expect(answer.body).toEqual(wire(await server.db.getMetrics(longRun)));
+  });
+
+  it('answers 404 for an unknown run before streaming anything', async () => {
+    const answer = await call(server.url, 'GET', '/api/v1/runs/987654/metrics');
+    expect(answer.status).toBe(404);
+  });
+});
