@@ -109,7 +109,12 @@ export interface MetricStore {
   logMetrics(runId: number, points: MetricPointInput[]): Promise<WriteResult>;
   /** Raw points ordered by name then step. */
   getMetrics(runId: number, query?: MetricQuery): Promise<MetricPoint[]>;
-  /** A downsampled history for charts: at most `buckets` equal step ranges, with min/max/last each. */
+  /**
+   * A downsampled history for charts: at most `buckets` contiguous step ranges in step order, each
+   * with its exact min/max/last/count. Short series get equal ranges; long ones (at least four 64-step
+   * blocks a bucket) get ranges of whole blocks, within 25 % of each other, read from rollups kept at
+   * write time. Each bucket says its `stepStart`/`stepEnd`.
+   */
   getMetricBuckets(runId: number, name: string, query: MetricBucketQuery): Promise<MetricBucket[]>;
   /** Per-(run, metric) summaries (last, min, max, count) for one or many runs, without scanning history. */
   getMetricSummaries(runIds: number | number[]): Promise<MetricSummary[]>;

@@ -3,6 +3,7 @@
  * twice: once to check it completely (format, every value, every table's checksum), so a damaged
  * archive changes nothing; then to write it. A stream can be read only once and is checked as it goes.
  */
+import { fillMetricRollups } from '../store/sql/metric-rollups.js';
 import type { Readable } from 'node:stream';
 import type { Kysely } from 'kysely';
 import { ConflictError } from '../core/errors.js';
@@ -131,6 +132,12 @@ export async function importDatabase(from: string | Readable, target: DatabaseLo
       } catch (error) {
         throw writeFailure(backend, name, error, 0);
       }
+    }
+
+    // Points imported without their rollups (an archive written before schema 0002, or exported with
+    // --tables but not metric_rollups) get them built from the points, or long charts would be wrong.
+    if (manifest!.tables.includes('metrics') && !manifest!.tables.includes('metric_rollups')) {
+      await fillMetricRollups(db, backend, { missingOnly: true });
     }
 
     let verification: VerificationReport | null = null;

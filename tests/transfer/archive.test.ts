@@ -90,6 +90,30 @@ describe.each(backendPairs())('archive %s', (_label, sourceBackend, targetBacken
     );
   });
 
+  it('builds the rollups of imported points whose archive has none, leaving existing series alone', async () => {
+    const source = await open(sourceBackend);
+    const target = await open(targetBackend);
+    // Ids apart from the target's own run: the source's first run is gone before the export.
+    await source.db.deleteTrainingRun((await source.db.createTrainingRun({ name: 'deleted' })).id);
+    const run = await source.db.createTrainingRun({ name: 'long series' });
+    const points = Array.from({ length: 2_000 }, (_, step) => ({ name: 'loss', value: Math.sin(step / 50) + (step === 1_234 ? 9 : 0), step }));
+    await source.db.logMetrics(run.id, points);
+    // The target already has a run of its own, with rollups kept as it was written.
+    const own = await target.db.createTrainingRun({ name: 'own' });
+    await target.db.logMetrics(own.id, points.slice(0, 700));
+    const ownBuckets = await target.db.getMetricBuckets(own.id, 'loss', { buckets: 2 });
+
+    // As an archive written before schema 0002 (or with --tables) would be: points and summaries, no rollups.
+    const file = archivePath();
+    await exportDatabase(locationOf(source), file, { tables: ['training_runs', 'metrics', 'metric_summaries'] });
+    expect(JSON.parse(archiveLines(file)[0]!).tables).not.toContain('metric_rollups');
+    await importDatabase(file, locationOf(target), { append: true });
+
+    // 5 buckets of 400 steps are read from rollups (at least 4 blocks each), so they must be there.
+    expect(await target.db.getMetricBuckets(run.id, 'loss', { buckets: 5 })).toEqual(await source.db.getMetricBuckets(run.id, 'loss', { buckets: 5 }));
+    expect(await target.db.getMetricBuckets(own.id, 'loss', { buckets: 2 })).toEqual(ownBuckets);
+  });
+
   it('rejects a damaged, cut or foreign archive and changes nothing', async () => {
     const source = await open(sourceBackend);
     const target = await open(targetBackend);

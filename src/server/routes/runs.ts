@@ -146,7 +146,7 @@ export const runRoutes: RouteSpec[] = [
     method: 'GET',
     url: '/api/v1/runs/:id/metrics/:name/buckets',
     operationId: 'getMetricBuckets',
-    summary: 'A downsampled metric history: equal step ranges with min, max and last value each',
+    summary: 'A downsampled metric history: at most `buckets` contiguous step ranges (whole 64-step blocks for long series) with exact min, max, last and count each',
     tag: 'metrics',
     params: { id: runId, name: { kind: 'text', description: 'metric name (URL-encoded; may contain /)' } },
     query: metricBucketQuerySchema,

@@ -137,9 +137,10 @@ function toRollupRow(row: Record<string, unknown>): RollupRow {
 /**
  * Builds the rollups of every stored point in one set-based statement (migration 0002, and anyone
  * who loaded points without their rollups): the points grouped by block, each block's highest step
- * joined back for its last value. `metric_rollups` must hold no rows of those series yet.
+ * joined back for its last value. `metric_rollups` must hold no rows of those series yet, or pass
+ * `missingOnly` to build only the series that have none (an import into a database with data).
  */
-export async function fillMetricRollups(db: Kysely<any>, backend: Backend): Promise<void> {
+export async function fillMetricRollups(db: Kysely<any>, backend: Backend, options: { missingOnly?: boolean } = {}): Promise<void> {
   // Steps are never negative, so integer division is floor(step / block size).
   const block = backend.integerDivide(sql.ref('step'), sql.lit(ROLLUP_BLOCK_STEPS));
   const blocks = db
@@ -155,6 +156,18 @@ export async function fillMetricRollups(db: Kysely<any>, backend: Backend): Prom
       eb.fn.countAll().as('count'),
       eb.fn.max('logged_at').as('max_logged_at'),
     ])
+    .$if(options.missingOnly === true, (query) =>
+      query.where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('metric_rollups as r')
+              .select(sql.lit(1).as('one'))
+              .whereRef('r.run_id', '=', 'metrics.run_id')
+              .whereRef('r.name', '=', 'metrics.name'),
+          ),
+        ),
+      ),
+    )
     .groupBy([sql`1`, sql`2`, sql`3`]);
   await db
     .insertInto('metric_rollups')
