@@ -15,7 +15,8 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { createHttpAiDatabase } from '../../src/client/http-client.js';
 import { createRuns, type BenchContext } from '../context.js';
-import { runBatches } from '../data.js';
+import { runBatches, toRawRows } from '../data.js';
+import type { RawMetricRow } from '../raw/raw-driver.js';
 import { log, now, rateResult, seconds, type ScenarioResult } from '../measure.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -89,36 +90,71 @@ function peakRssMb(pid: number): number {
   return Number(match[1]) / 1024;
 }
 
-/** Sends `total` points from `clients` concurrent clients, each to runs of its own; returns points/s. */
-async function stream(ctx: BenchContext, url: string, clients: number, total: number, batchSize: number): Promise<number> {
+/** Rounds the HTTP stream is cut into, each followed by the raw baseline on as many points. */
+const ROUNDS = 10;
+
+interface StreamRates {
+  /** Points/s over HTTP. */
+  http: number;
+  /** Points/s of each raw bulk method, measured between the HTTP rounds. */
+  raw: Record<string, number>;
+}
+
+/**
+ * Sends `total` points from `clients` concurrent clients, each to runs of its own. With `rawMethods`,
+ * the stream is cut into rounds and after each round the same number of points is written with each
+ * raw method, so that load from elsewhere on the machine (other processes come and go within minutes)
+ * hits HTTP and baseline alike, as the logMetrics scenario does run by run.
+ */
+async function stream(
+  ctx: BenchContext,
+  url: string,
+  clients: number,
+  total: number,
+  batchSize: number,
+  rawMethods: Array<[string, (rows: RawMetricRow[]) => Promise<void>]> = [],
+): Promise<StreamRates> {
   const perClient = Math.ceil(total / clients / 10_000) * 10_000;
   const runIds = await createRuns(ctx.db, clients, 'http');
   const batches = [...runBatches(10, perClient / 10, batchSize)];
-  // One untimed batch per client first, to runs of their own: a serving process is warm (its code
-  // optimised, its pool connected); a cold first batch would otherwise dominate short runs (--quick).
-  const warmUpRuns = await createRuns(ctx.db, clients, 'http-warm-up');
-  await Promise.all(
-    warmUpRuns.map(async (runId) => {
-      const client = createHttpAiDatabase({ url });
-      try {
-        await client.logMetrics(runId, batches[0]!);
-      } finally {
-        await client.close();
+  const http = runIds.map(() => createHttpAiDatabase({ url }));
+  try {
+    // One untimed batch per client first, to runs of their own: a serving process is warm (its code
+    // optimised, its pool connected); a cold first batch would otherwise dominate short runs (--quick).
+    const warmUpRuns = await createRuns(ctx.db, clients, 'http-warm-up');
+    await Promise.all(warmUpRuns.map((runId, client) => http[client]!.logMetrics(runId, batches[0]!)));
+
+    const rounds = rawMethods.length === 0 ? 1 : Math.min(ROUNDS, batches.length);
+    const perRound = Math.ceil(batches.length / rounds);
+    const rawRuns = await Promise.all(rawMethods.map(([label]) => createRuns(ctx.db, clients, `http-raw-${label}`)));
+    const loggedAt = Date.now();
+    let httpSeconds = 0;
+    const rawSeconds = rawMethods.map(() => 0);
+    for (let first = 0; first < batches.length; first += perRound) {
+      const round = batches.slice(first, first + perRound);
+      const start = now();
+      await Promise.all(
+        runIds.map(async (runId, client) => {
+          for (const batch of round) await http[client]!.logMetrics(runId, batch);
+        }),
+      );
+      httpSeconds += seconds(start);
+      for (let method = 0; method < rawMethods.length; method++) {
+        const insert = rawMethods[method]![1];
+        const rows = rawRuns[method]!.flatMap((runId) => round.map((batch) => toRawRows(runId, batch, loggedAt)));
+        const rawStart = now();
+        for (const batch of rows) await insert(batch);
+        rawSeconds[method]! += seconds(rawStart);
       }
-    }),
-  );
-  const start = now();
-  await Promise.all(
-    runIds.map(async (runId) => {
-      const client = createHttpAiDatabase({ url });
-      try {
-        for (const batch of batches) await client.logMetrics(runId, batch);
-      } finally {
-        await client.close();
-      }
-    }),
-  );
-  return (perClient * clients) / seconds(start);
+    }
+    const points = perClient * clients;
+    return {
+      http: points / httpSeconds,
+      raw: Object.fromEntries(rawMethods.map(([label], method) => [label, points / rawSeconds[method]!])),
+    };
+  } finally {
+    await Promise.all(http.map((client) => client.close()));
+  }
 }
 
 export async function httpScenarios(ctx: BenchContext, skipped: string[]): Promise<ScenarioResult[]> {
@@ -131,20 +167,24 @@ export async function httpScenarios(ctx: BenchContext, skipped: string[]): Promi
   const batchSize = ctx.sizes.batchSizes.at(-1)!;
   const { child, url } = await startServerProcess(ctx.database.url);
   try {
-    const rate = await stream(ctx, url, ctx.sizes.httpClients, ctx.sizes.httpPoints, batchSize);
-    log(`  HTTP, ${ctx.sizes.httpClients} clients, batches of ${batchSize}: ${Math.round(rate)} points/s`);
+    // The fastest bulk method of the logMetrics scenario when it ran, else every method.
+    const known = ctx.fastestBulk.get(batchSize)?.label;
+    const rawMethods = Object.entries(ctx.raw.bulkMethods).filter(([label]) => known === undefined || label === known);
+    const rates = await stream(ctx, url, ctx.sizes.httpClients, ctx.sizes.httpPoints, batchSize, rawMethods);
+    const [fastestLabel, fastestRate] = Object.entries(rates.raw).sort((a, b) => b[1] - a[1])[0]!;
+    log(`  HTTP, ${ctx.sizes.httpClients} clients, batches of ${batchSize}: ${Math.round(rates.http)} points/s`);
+    log(`  raw ${fastestLabel} on the same points, between the HTTP rounds: ${Math.round(fastestRate)} points/s`);
     await stream(ctx, url, ctx.sizes.httpClients, Math.max(0, ctx.sizes.memoryPoints - ctx.sizes.httpPoints), batchSize);
     const peak = peakRssMb(child.pid!);
     log(`  server peak RSS after ${ctx.sizes.memoryPoints.toLocaleString('en')} points: ${peak.toFixed(0)} MB`);
-    const fastest = ctx.fastestBulk.get(batchSize);
     return [
       rateResult({
         backend: ctx.backend,
         id: 'http-batches',
         title: `metric batches of ${batchSize.toLocaleString('en')} over HTTP, ${ctx.sizes.httpClients} keep-alive clients`,
-        aimdb: rate,
-        baseline: fastest?.pointsPerSecond ?? null,
-        baselineLabel: fastest?.label ?? 'raw bulk (run log-metrics too)',
+        aimdb: rates.http,
+        baseline: fastestRate,
+        baselineLabel: `${fastestLabel}, interleaved`,
         target: 0.3,
       }),
       {
