@@ -186,6 +186,17 @@ describe.each(testBackends())('REST endpoints on $name', (backend) => {
     const badIds = await api('GET', '/api/v1/metric-summaries?runIds=1,x');
     expect(badIds.status).toBe(422);
     expect(badIds.body.error.field).toBe('query.runIds.1');
+
+    const latest = await api('GET', `/api/v1/latest-metrics?runIds=${run.id},${other.id}&names=train/loss&names=acc`);
+    expect(latest.status).toBe(200);
+    expect(latest.body).toEqual([
+      { runId: run.id, name: 'acc', value: '-Infinity', step: 0 },
+      { runId: run.id, name: 'train/loss', value: 'Infinity', step: 3 },
+      { runId: other.id, name: 'acc', value: 0.9, step: 0 },
+    ]);
+    const tooMany = await api('GET', `/api/v1/latest-metrics?runIds=${run.id}&names=${Array.from({ length: 1_001 }, (_, i) => `m${i}`).join(',')}`);
+    expect(tooMany.status).toBe(422);
+    expect(tooMany.body.error.field).toBe('query.names');
   });
 
   it('groups runs in experiments', async () => {
