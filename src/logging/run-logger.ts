@@ -175,7 +175,7 @@ export function createRunLogger(db: AiDatabase, runId: number, options: RunLogge
         name: point.name,
         value: point.value,
         step: point.step,
-        timestamp: point.timestamp?.getTime() ?? Date.now(),
+        timestamp: point.loggedAt ?? Date.now(),
       };
       if (point.epoch !== undefined) buffered.epoch = point.epoch;
       buffer.push(buffered);

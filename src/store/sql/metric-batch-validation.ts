@@ -6,13 +6,31 @@
  */
 import { LIMITS, isStorableText, metricBatchSchema, metricPointInputSchema, parseInput, type MetricPointInput } from '../../core/schemas.js';
 
-/** A point after validation: name trimmed, value a number, timestamp a Date. */
+/** A point after validation: name trimmed, value a number, time in epoch milliseconds. */
 export interface ValidMetricPoint {
   name: string;
   value: number;
   step?: number | undefined;
   epoch?: number | null | undefined;
-  timestamp?: Date | undefined;
+  /** The point's `timestamp`, when given. */
+  loggedAt?: number | undefined;
+}
+
+/**
+ * Names already found valid, raw → trimmed. A training loop logs the same few names again and
+ * again; checking a name is most of a point's validation. Bounded: cleared when full.
+ */
+const validNames = new Map<string, string>();
+const VALID_NAMES_KEPT = 4096;
+
+function validName(name: string): string | undefined {
+  const known = validNames.get(name);
+  if (known !== undefined) return known;
+  const trimmed = name.trim();
+  if (trimmed.length === 0 || trimmed.length > LIMITS.nameLength || !isStorableText(trimmed)) return undefined;
+  if (validNames.size >= VALID_NAMES_KEPT) validNames.clear();
+  validNames.set(name, trimmed);
+  return trimmed;
 }
 
 const KNOWN_FIELDS = new Set(['name', 'value', 'step', 'epoch', 'timestamp']);
@@ -24,20 +42,20 @@ function fastPoint(input: unknown): ValidMetricPoint | undefined {
   for (const key of Object.keys(input)) if (!KNOWN_FIELDS.has(key)) return undefined;
   const { name, value, step, epoch, timestamp } = input as Record<string, unknown>;
   if (typeof name !== 'string' || typeof value !== 'number') return undefined;
-  const trimmed = name.trim();
-  if (trimmed.length === 0 || trimmed.length > LIMITS.nameLength || !isStorableText(trimmed)) return undefined;
+  const trimmed = validName(name);
+  if (trimmed === undefined) return undefined;
   if (step !== undefined && !isNonNegativeInteger(step)) return undefined;
   if (epoch !== undefined && epoch !== null && !(isNonNegativeInteger(epoch) && epoch <= LIMITS.maxEpoch)) return undefined;
-  let time: Date | undefined;
+  let loggedAt: number | undefined;
   if (timestamp instanceof Date) {
-    if (Number.isNaN(timestamp.getTime())) return undefined;
-    time = new Date(timestamp.getTime());
+    loggedAt = timestamp.getTime();
+    if (Number.isNaN(loggedAt)) return undefined;
   } else if (isNonNegativeInteger(timestamp)) {
-    time = new Date(timestamp);
+    loggedAt = timestamp;
   } else if (timestamp !== undefined) {
     return undefined;
   }
-  return { name: trimmed, value, step: step as number | undefined, epoch: epoch as number | null | undefined, timestamp: time };
+  return { name: trimmed, value, step: step as number | undefined, epoch: epoch as number | null | undefined, loggedAt };
 }
 
 /** Validates a batch as `metricBatchSchema` would, naming the field of the first problem. */
@@ -52,10 +70,15 @@ export function validateMetricBatch(points: MetricPointInput[], what: string): V
     }
     if (index === points.length) return valid;
   }
-  return parseInput(metricBatchSchema, points, what);
+  return parseInput(metricBatchSchema, points, what).map(fromSchema);
+}
+
+/** The schema's output (a Date for the time) as a validated point. */
+function fromSchema(point: { name: string; value: number; step?: number | undefined; epoch?: number | null | undefined; timestamp?: Date | undefined }): ValidMetricPoint {
+  return { name: point.name, value: point.value, step: point.step, epoch: point.epoch, loggedAt: point.timestamp?.getTime() };
 }
 
 /** Validates one point as `metricPointInputSchema` would. */
 export function validateMetricPoint(point: MetricPointInput, what: string): ValidMetricPoint {
-  return fastPoint(point) ?? parseInput(metricPointInputSchema, point, what);
+  return fastPoint(point) ?? fromSchema(parseInput(metricPointInputSchema, point, what));
 }

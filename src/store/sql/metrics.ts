@@ -175,7 +175,7 @@ export async function logMetrics(ctx: StoreContext, runId: number, points: Metri
           value: encoded.value,
           value_kind: encoded.kind,
           epoch: point.epoch ?? null,
-          logged_at: point.timestamp?.getTime() ?? now,
+          logged_at: point.loggedAt ?? now,
         };
         if (list === undefined) seriesPoints.set(point.name, [row]);
         else list.push(row);
