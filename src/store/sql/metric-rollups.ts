@@ -4,7 +4,7 @@
  * transaction as the points. Downsampled reads of long series merge these rows instead of grouping
  * every point (docs/decisions/0503-metric-rollups.md).
  */
-import { sql, type Kysely } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import type { Backend } from '../backends/backend.js';
 import type { MetricBucket } from '../../core/entities.js';
 import { insertRows } from './bulk-insert.js';
@@ -134,6 +134,18 @@ function toRollupRow(row: Record<string, unknown>): RollupRow {
   };
 }
 
+/** A block's aggregates over its points, named as rollup columns (its last value is looked up apart). */
+function blockAggregates(eb: ExpressionBuilder<any, 'metrics'>) {
+  return [
+    eb.fn.min('step').as('first_step'),
+    eb.fn.max('step').as('last_step'),
+    eb.fn.min('value').as('min_value'),
+    eb.fn.max('value').as('max_value'),
+    eb.fn.countAll().as('count'),
+    eb.fn.max('logged_at').as('max_logged_at'),
+  ] as const;
+}
+
 /**
  * Builds the rollups of every stored point in one set-based statement (migration 0002, and anyone
  * who loaded points without their rollups): the points grouped by block, each block's highest step
@@ -149,12 +161,7 @@ export async function fillMetricRollups(db: Kysely<any>, backend: Backend, optio
       'run_id',
       'name',
       block.as('block'),
-      eb.fn.min('step').as('first_step'),
-      eb.fn.max('step').as('last_step'),
-      eb.fn.min('value').as('min_value'),
-      eb.fn.max('value').as('max_value'),
-      eb.fn.countAll().as('count'),
-      eb.fn.max('logged_at').as('max_logged_at'),
+      ...blockAggregates(eb),
     ])
     .$if(options.missingOnly === true, (query) =>
       query.where(({ not, exists, selectFrom }) =>
@@ -301,12 +308,7 @@ async function recomputeRollups(
       .select((eb) => [
         'name',
         blockExpression.as('block'),
-        eb.fn.min('step').as('first_step'),
-        eb.fn.max('step').as('last_step'),
-        eb.fn.min('value').as('min_value'),
-        eb.fn.max('value').as('max_value'),
-        eb.fn.countAll().as('count'),
-        eb.fn.max('logged_at').as('max_logged_at'),
+        ...blockAggregates(eb),
       ])
       .where('run_id', '=', runId)
       .where((eb) =>
