@@ -32,6 +32,8 @@ export const MIGRATION_TABLE = 'aimdb_migrations';
 export const MIGRATION_LOCK_TABLE = 'aimdb_migrations_lock';
 /** The schema version this build of aimdb expects. */
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]![0];
+/** Every migration's name, oldest first. */
+export const MIGRATION_NAMES: readonly string[] = MIGRATIONS.map(([name]) => name);
 
 function providerFor(backend: Backend): MigrationProvider {
   return {

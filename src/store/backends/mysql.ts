@@ -78,6 +78,10 @@ export function createMysqlBackend(spec: ServerConnection): Backend {
 }
 
 function classifyError(error: unknown): FailureKind {
+  // A failed handshake may reach us wrapped (as the `cause` of a pool error) or with only its code.
+  const cause = errorProperty(error, 'cause');
+  if (errorProperty(error, 'errno') === undefined && cause !== undefined) return classifyError(cause);
+  if (errorProperty(error, 'code') === 'ER_ACCESS_DENIED_ERROR') return 'authentication-failed';
   switch (Number(errorProperty(error, 'errno'))) {
     case 1062:
       return 'unique-violation';
