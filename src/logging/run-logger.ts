@@ -9,7 +9,7 @@
 import type { AiDatabase } from '../store/ai-database.js';
 import { ValidationError } from '../core/errors.js';
 import { LIMITS, type MetricOptions, type MetricPointInput } from '../core/schemas.js';
-import { validateMetricPoint } from '../store/sql/metric-batch-validation.js';
+import { validateMetricArguments } from '../store/sql/metric-batch-validation.js';
 
 /** Options of `createRunLogger`. */
 export interface RunLoggerOptions {
@@ -74,6 +74,8 @@ interface BufferedPoint {
 }
 
 const DEFAULT_FLUSH_EVERY = 5_000;
+/** What `log()` returns once a point is buffered and there is room for more. */
+const BUFFERED: Promise<void> = Promise.resolve();
 const DEFAULT_FLUSH_INTERVAL_MS = 1_000;
 
 /**
@@ -166,11 +168,26 @@ export function createRunLogger(db: AiDatabase, runId: number, options: RunLogge
   // The timer must not keep a finished program alive; the exit hook flushes what it would have.
   timer?.unref();
 
+  /** Backpressure: waits while too much is pending. A failing database surfaces here instead of letting the buffer grow without bound. */
+  async function waitForRoom(): Promise<void> {
+    while (buffer.length >= maxPending) {
+      if (inFlight === undefined && lastError !== undefined) throw lastError;
+      await startFlush(false);
+    }
+  }
+
   const logger: RunLogger = {
     runId,
-    async log(name, value, pointOptions = {}) {
-      if (closed) throw new ValidationError('run logger: closed; create a new one to log more points', { field: 'logger' });
-      const point = validateMetricPoint({ ...pointOptions, name, value }, 'point');
+    // Not an async function: the usual call (buffered, room left) returns one shared settled promise
+    // instead of allocating a new one per point; errors still arrive as rejections.
+    log(name, value, pointOptions) {
+      let point;
+      try {
+        if (closed) throw new ValidationError('run logger: closed; create a new one to log more points', { field: 'logger' });
+        point = validateMetricArguments(name, value, pointOptions, 'point');
+      } catch (error) {
+        return Promise.reject(error);
+      }
       const buffered: BufferedPoint = {
         name: point.name,
         value: point.value,
@@ -182,12 +199,7 @@ export function createRunLogger(db: AiDatabase, runId: number, options: RunLogge
       stats.logged += 1;
       stats.pending = buffer.length;
       if (buffer.length >= flushEvery && inFlight === undefined) backgroundFlush(false);
-      // Backpressure: wait while too much is pending. A failing database surfaces here instead of
-      // letting the buffer grow without bound.
-      while (buffer.length >= maxPending) {
-        if (inFlight === undefined && lastError !== undefined) throw lastError;
-        await startFlush(false);
-      }
+      return buffer.length >= maxPending ? waitForRoom() : BUFFERED;
     },
     async flush() {
       // A flush started before this call may not hold the newest points; loop until all are written.

@@ -117,6 +117,21 @@ describe.each(testBackends())('run logger on $name', (backend) => {
     expect(summary).toMatchObject({ count: 6, lastStep: 5, lastValue: 5, min: 0, max: 5 });
   });
 
+  it('stores what log() was given: trimmed names, steps, epochs and times as Date or epoch ms', async () => {
+    const run = await db().createTrainingRun({ name: 'options' });
+    const logger = createRunLogger(db(), run.id, { flushIntervalMs: 0 });
+    await logger.log(' loss ', 0.5, { step: 3, epoch: 1, timestamp: new Date(1_700_000_000_000) });
+    await logger.log('loss', 0.25, { step: 4, timestamp: 1_700_000_000_500 });
+    await logger.log('lr', 0.1);
+    await logger.close();
+    const points = await db().getMetrics(run.id);
+    expect(points.map(({ name, step, value, epoch, timestamp }) => [name, step, value, epoch, timestamp.getTime()])).toEqual([
+      ['loss', 3, 0.5, 1, 1_700_000_000_000],
+      ['loss', 4, 0.25, null, 1_700_000_000_500],
+      ['lr', 0, 0.1, null, points[2]!.timestamp.getTime()],
+    ]);
+  });
+
   it('rejects a bad point at log time, naming the field, and refuses points once closed', async () => {
     const run = await db().createTrainingRun({ name: 'invalid' });
     const logger = createRunLogger(db(), run.id, { flushIntervalMs: 0 });
@@ -124,6 +139,8 @@ describe.each(testBackends())('run logger on $name', (backend) => {
     await expect(bad).rejects.toBeInstanceOf(ValidationError);
     await expect(bad).rejects.toMatchObject({ field: 'point.value' });
     await expect(logger.log('loss', 1, { step: -1 })).rejects.toMatchObject({ field: 'point.step' });
+    await expect(logger.log('loss', 1, { stepp: 3 } as never)).rejects.toBeInstanceOf(ValidationError);
+    await expect(logger.log(' ', 1)).rejects.toMatchObject({ field: 'point.name' });
     await logger.close();
     await expect(logger.log('loss', 1)).rejects.toBeInstanceOf(ValidationError);
     expect(await db().getMetrics(run.id)).toEqual([]);

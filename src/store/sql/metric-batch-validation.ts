@@ -4,7 +4,15 @@
  * wrong type, an unknown field, a 'NaN' string, an ISO timestamp) goes through the schema, so the
  * accepted values and every error message stay exactly the schema's.
  */
-import { LIMITS, isStorableText, metricBatchSchema, metricPointInputSchema, parseInput, type MetricPointInput } from '../../core/schemas.js';
+import {
+  LIMITS,
+  isStorableText,
+  metricBatchSchema,
+  metricPointInputSchema,
+  parseInput,
+  type MetricOptions,
+  type MetricPointInput,
+} from '../../core/schemas.js';
 
 /** A point after validation: name trimmed, value a number, time in epoch milliseconds. */
 export interface ValidMetricPoint {
@@ -37,10 +45,19 @@ const KNOWN_FIELDS = new Set(['name', 'value', 'step', 'epoch', 'timestamp']);
 
 const isNonNegativeInteger = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
 
+/** True when every own key of `input` is one of `allowed` (a for-in loop: no array of keys per point). */
+function onlyKnownKeys(input: object, allowed: ReadonlySet<string>): boolean {
+  for (const key in input) if (Object.hasOwn(input, key) && !allowed.has(key)) return false;
+  return true;
+}
+
 function fastPoint(input: unknown): ValidMetricPoint | undefined {
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) return undefined;
-  for (const key of Object.keys(input)) if (!KNOWN_FIELDS.has(key)) return undefined;
+  if (input === null || typeof input !== 'object' || Array.isArray(input) || !onlyKnownKeys(input, KNOWN_FIELDS)) return undefined;
   const { name, value, step, epoch, timestamp } = input as Record<string, unknown>;
+  return fastFields(name, value, step, epoch, timestamp);
+}
+
+function fastFields(name: unknown, value: unknown, step: unknown, epoch: unknown, timestamp: unknown): ValidMetricPoint | undefined {
   if (typeof name !== 'string' || typeof value !== 'number') return undefined;
   const trimmed = validName(name);
   if (trimmed === undefined) return undefined;
@@ -81,4 +98,19 @@ function fromSchema(point: { name: string; value: number; step?: number | undefi
 /** Validates one point as `metricPointInputSchema` would. */
 export function validateMetricPoint(point: MetricPointInput, what: string): ValidMetricPoint {
   return fastPoint(point) ?? fromSchema(parseInput(metricPointInputSchema, point, what));
+}
+
+const OPTION_FIELDS: ReadonlySet<string> = new Set(['step', 'epoch', 'timestamp']);
+
+/**
+ * Validates `logMetric(name, value, options)`-style arguments as `validateMetricPoint` would, without
+ * first building the point object (a training loop calls this once per point).
+ */
+export function validateMetricArguments(name: string, value: number, options: MetricOptions | undefined, what: string): ValidMetricPoint {
+  if (options === undefined) return fastFields(name, value, undefined, undefined, undefined) ?? validateMetricPoint({ name, value }, what);
+  const valid =
+    options !== null && typeof options === 'object' && onlyKnownKeys(options, OPTION_FIELDS)
+      ? fastFields(name, value, options.step, options.epoch, options.timestamp)
+      : undefined;
+  return valid ?? validateMetricPoint({ ...options, name, value }, what);
 }
