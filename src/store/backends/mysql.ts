@@ -1,7 +1,7 @@
 /** MySQL and MariaDB through mysql2: pooled, lazily loaded; JSON read as text; utf8mb4 throughout. */
 import { MysqlDialect, sql, type Expression, type Kysely } from 'kysely';
 import type { ServerConnection } from '../../config/connection.js';
-import { classifySocketError, errorProperty, escapeLike, insertValues, type Backend, type FailureKind } from './backend.js';
+import { BINARY_READ_HINT, classifySocketError, errorProperty, escapeLike, insertValues, type Backend, type FailureKind } from './backend.js';
 
 export function createMysqlBackend(spec: ServerConnection): Backend {
   return {
@@ -18,7 +18,7 @@ export function createMysqlBackend(spec: ServerConnection): Backend {
     dialect: new MysqlDialect({
       pool: async () => {
         const mysql = await import('mysql2');
-        return mysql.createPool({
+        return withBinaryReads(mysql.createPool({
           host: spec.host,
           port: spec.port,
           database: spec.database,
@@ -38,7 +38,7 @@ export function createMysqlBackend(spec: ServerConnection): Backend {
           // extended metadata). Text everywhere keeps the mappers single: a JSON string value such as
           // "adamw" would otherwise come back unquoted and fail to parse.
           jsonStrings: true,
-        }) as never;
+        })) as never;
       },
     }),
     jsonType: 'json',
@@ -75,6 +75,39 @@ export function createMysqlBackend(spec: ServerConnection): Backend {
       await sql`alter table ${sql.table(table)} auto_increment = ${sql.lit(next)}`.execute(db);
     },
   };
+}
+
+type Pool = ReturnType<typeof import('mysql2').createPool>;
+type QueryCallback = (error: unknown, result?: unknown, fields?: unknown) => void;
+
+/**
+ * Runs reads marked with BINARY_READ_HINT as prepared statements (`execute`): their rows come in
+ * MySQL's binary format, numbers as numbers, which mysql2 decodes about twice as fast as the text rows
+ * of `query` (a 100,000-row runs table: 102 ms against 199 ms). The statement is closed right after,
+ * so server-side statements never pile up whatever the SQL text. Everything else is untouched.
+ */
+function withBinaryReads(pool: Pool): Pool {
+  const marker = `select ${BINARY_READ_HINT}`;
+  const wrapped = new WeakSet<object>();
+  const getConnection = pool.getConnection.bind(pool);
+  pool.getConnection = ((callback: (error: unknown, connection: any) => void) =>
+    getConnection((error, connection) => {
+      if (connection !== undefined && !wrapped.has(connection)) {
+        wrapped.add(connection);
+        const query = connection.query.bind(connection) as (...args: unknown[]) => unknown;
+        (connection as any).query = (sqlText: unknown, values: unknown, callback?: QueryCallback) => {
+          if (typeof sqlText !== 'string' || typeof callback !== 'function' || !sqlText.startsWith(marker)) {
+            return query(sqlText, values, callback);
+          }
+          return connection.execute(sqlText, values as never, (failure: unknown, rows: unknown, fields: unknown) => {
+            connection.unprepare(sqlText);
+            callback(failure, rows, fields);
+          });
+        };
+      }
+      callback(error, connection);
+    })) as Pool['getConnection'];
+  return pool;
 }
 
 function classifyError(error: unknown): FailureKind {

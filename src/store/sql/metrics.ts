@@ -17,6 +17,7 @@ import {
   type MetricPointInput,
   type MetricQuery,
 } from '../../core/schemas.js';
+import { binaryRead } from './binary-read.js';
 import { appendRows, insertRows } from './bulk-insert.js';
 import { chunksFor, guarded, withTransaction, type StoreContext } from './context.js';
 import { decodeDouble, encodeDouble, toMetricSummary, toSeriesPoint } from './mappers.js';
@@ -239,8 +240,7 @@ export async function getMetrics(ctx: StoreContext, runId: number, query: Metric
   return guarded(ctx, async () => {
     await assertRun(ctx, runId);
     // Only the columns a point needs: run_id is known, and one named series needs no name column.
-    let select = ctx.db
-      .selectFrom('metrics')
+    let select = binaryRead(ctx.db.selectFrom('metrics'))
       .select(['step', 'value', 'value_kind', 'epoch', 'logged_at'])
       .$if(filter.name === undefined, (q) => q.select('name'))
       .where('run_id', '=', runId)
@@ -339,8 +339,7 @@ export async function getMetricSummaries(ctx: StoreContext, runIds: number | num
     const summaries: MetricSummary[] = [];
     for (const chunk of chunksFor(ctx, ids, 1)) {
       // Rows arrive in primary-key order (run_id, name), which is the order returned.
-      const rows = await ctx.db
-        .selectFrom('metric_summaries')
+      const rows = await binaryRead(ctx.db.selectFrom('metric_summaries'))
         .select(SUMMARY_COLUMNS)
         .where('run_id', 'in', chunk)
         .orderBy('run_id')
