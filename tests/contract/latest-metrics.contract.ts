@@ -34,6 +34,23 @@ export function defineLatestMetricsContract(target: ContractTarget): void {
       expect(summaries.map(({ runId, name, lastValue, lastStep }) => ({ runId, name, value: lastValue, step: lastStep }))).toEqual(latest);
     });
 
+    it('answers in run order for ids given in any order, consecutive or scattered', async () => {
+      const runs: number[] = [];
+      for (let index = 0; index < 80; index++) {
+        const run = await db().createTrainingRun();
+        runs.push(run.id);
+        await db().logMetric(run.id, 'loss', index);
+      }
+      // Every other run, newest first: 40 separate ids; then a consecutive block and two strays.
+      const scattered = runs.filter((_, index) => index % 2 === 0).reverse();
+      const mixed = [runs[70]!, ...runs.slice(10, 30), runs[5]!];
+      for (const ids of [scattered, mixed]) {
+        const latest = await db().getLatestMetrics(ids);
+        expect(latest.map((metric) => metric.runId)).toEqual([...ids].sort((a, b) => a - b));
+        expect(latest.map((metric) => metric.value)).toEqual([...ids].sort((a, b) => a - b).map((id) => runs.indexOf(id)));
+      }
+    });
+
     it('follows a rewrite of the last step and keeps NaN and Infinity', async () => {
       const run = await db().createTrainingRun();
       await db().logMetrics(run.id, [
