@@ -109,6 +109,15 @@ export async function openMysqlRaw(url: string): Promise<RawDriver> {
     analyze: async () => {
       await connection.query('analyze table metrics, metric_summaries, training_runs');
     },
+    settle: async () => {
+      // InnoDB flushes in the background; wait (at most a minute) until few dirty pages are left.
+      const deadline = Date.now() + 60_000;
+      while (Date.now() < deadline) {
+        const [rows] = await connection.query("show global status like 'Innodb_buffer_pool_pages_dirty'");
+        if (Number((rows as Array<{ Value: string }>)[0]?.Value ?? 0) < 100) return;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    },
     close: () => connection.end(),
   };
 }

@@ -91,6 +91,9 @@ export async function openPostgresRaw(url: string): Promise<RawDriver> {
     analyze: async () => {
       await client.query('analyze');
     },
+    settle: async () => {
+      await client.query('checkpoint');
+    },
     close: () => client.end(),
   };
 }

@@ -36,6 +36,12 @@ export interface RawDriver {
   latestPerRun(lo: number, hi: number): Promise<number>;
   /** Refreshes the planner's statistics, so raw queries get the plan a tuned database would give them. */
   analyze(): Promise<void>;
+  /**
+   * Waits until the database has written out what a bulk fill left in memory (a checkpoint; on
+   * MySQL, until InnoDB's dirty pages are flushed), so a measurement after a fill does not time the
+   * server's background writing of the filler instead of aimdb.
+   */
+  settle(): Promise<void>;
   close(): Promise<void>;
 }
 

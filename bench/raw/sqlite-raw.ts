@@ -47,6 +47,9 @@ export function openSqliteRaw(filename: string): RawDriver {
     analyze: async () => {
       db.exec('analyze');
     },
+    settle: async () => {
+      db.pragma('wal_checkpoint(TRUNCATE)');
+    },
     close: async () => {
       db.close();
     },

@@ -55,9 +55,12 @@ export async function growth(ctx: BenchContext): Promise<ScenarioResult[]> {
       log(`  with ${stored.toLocaleString('en')} points stored: logMetrics ${Math.round(rate)} points/s, ${READ_POINTS}-point read ${readMs.toFixed(1)} ms`);
       return { rate, readMs, stored };
     };
+    // Each window is measured once the server has written out the filler (both alike).
     await fillTo(growthSmall - growthWindow);
+    await raw.settle();
     const small = await measure('small');
     await fillTo(growthLarge - growthWindow);
+    await raw.settle();
     const large = await measure('large');
     return [
       rateResult({
