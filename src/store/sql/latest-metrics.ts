@@ -8,45 +8,20 @@ import { latestMetricsQuerySchema, parseInput, type LatestMetricsQuery } from '.
 import { binaryRead } from './binary-read.js';
 import { guarded, type StoreContext } from './context.js';
 import { decodeDouble } from './mappers.js';
-
-/** Parameters left for anything but the run ids and names of one statement. */
-const OTHER_PARAMETERS = 16;
-/** Up to this many runs of consecutive ids are read as ranges; more go as one IN list. */
-const MAX_ID_RANGES = 32;
-
-/** Sorted ids as [first, last] runs of consecutive ids. */
-function idRanges(sorted: readonly number[]): Array<[number, number]> {
-  const ranges: Array<[number, number]> = [];
-  for (const id of sorted) {
-    const last = ranges[ranges.length - 1];
-    if (last !== undefined && id === last[1] + 1) last[1] = id;
-    else ranges.push([id, id]);
-  }
-  return ranges;
-}
+import { runIdChunks, runIdIn } from './run-id-filter.js';
 
 export async function getLatestMetrics(ctx: StoreContext, runIds: number[], query: LatestMetricsQuery = {}): Promise<LatestMetric[]> {
   const filter = parseInput(latestMetricsQuerySchema, query, 'query');
-  // Sorted, so chunks come back in run order and a table's page of runs (often consecutive ids) is a
-  // few index ranges instead of thousands of point lookups.
-  const ids = [...new Set(runIds)].sort((a, b) => a - b);
   const names = filter.names === undefined ? undefined : [...new Set(filter.names)];
-  if (ids.length === 0 || names?.length === 0) return [];
-  const idsPerStatement = ctx.backend.capabilities.maxBindParameters - OTHER_PARAMETERS - (names?.length ?? 0);
+  if (runIds.length === 0 || names?.length === 0) return [];
   return guarded(ctx, async () => {
     const latest: LatestMetric[] = [];
-    for (let start = 0; start < ids.length; start += idsPerStatement) {
-      const chunk = ids.slice(start, start + idsPerStatement);
-      const ranges = idRanges(chunk);
+    for (const chunk of runIdChunks(ctx, runIds, names?.length)) {
       const rows = await binaryRead(
         ctx.db
           .selectFrom('metric_summaries')
           .select(['run_id', 'name', 'last_value', 'last_kind', 'last_step'])
-          .where((eb) =>
-            ranges.length > MAX_ID_RANGES
-              ? eb('run_id', 'in', chunk)
-              : eb.or(ranges.map(([first, last]) => (first === last ? eb('run_id', '=', first) : eb.between('run_id', first, last)))),
-          )
+          .where((eb) => runIdIn(eb, chunk))
           .$if(names !== undefined, (select) => select.where('name', 'in', names!))
           .orderBy('run_id')
           .orderBy('name'),

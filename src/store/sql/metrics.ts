@@ -18,6 +18,7 @@ import {
   type MetricQuery,
 } from '../../core/schemas.js';
 import { binaryRead } from './binary-read.js';
+import { runIdChunks, runIdIn } from './run-id-filter.js';
 import { appendRows, insertRows } from './bulk-insert.js';
 import { chunksFor, guarded, withTransaction, type StoreContext } from './context.js';
 import { decodeDouble, encodeDouble, toMetricSummary, toSeriesPoint } from './mappers.js';
@@ -333,15 +334,15 @@ export async function getMetricBuckets(
 }
 
 export async function getMetricSummaries(ctx: StoreContext, runIds: number | number[]): Promise<MetricSummary[]> {
-  const ids = [...new Set(Array.isArray(runIds) ? runIds : [runIds])];
+  const ids = Array.isArray(runIds) ? runIds : [runIds];
   if (ids.length === 0) return [];
   return guarded(ctx, async () => {
     const summaries: MetricSummary[] = [];
-    for (const chunk of chunksFor(ctx, ids, 1)) {
-      // Rows arrive in primary-key order (run_id, name), which is the order returned.
+    for (const chunk of runIdChunks(ctx, ids)) {
+      // Chunks are in ascending run order and rows in primary-key order (run_id, name) within each.
       const rows = await binaryRead(ctx.db.selectFrom('metric_summaries'))
         .select(SUMMARY_COLUMNS)
-        .where('run_id', 'in', chunk)
+        .where((eb) => runIdIn(eb, chunk))
         .orderBy('run_id')
         .orderBy('name')
         .execute();
