@@ -114,14 +114,19 @@ function classifyError(error: unknown): FailureKind {
   // A failed handshake may reach us wrapped (as the `cause` of a pool error) or with only its code.
   const cause = errorProperty(error, 'cause');
   if (errorProperty(error, 'errno') === undefined && cause !== undefined) return classifyError(cause);
-  if (errorProperty(error, 'code') === 'ER_ACCESS_DENIED_ERROR') return 'authentication-failed';
+  const code = errorProperty(error, 'code');
+  if (code === 'ER_ACCESS_DENIED_ERROR' || code === 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR') return 'authentication-failed';
   switch (Number(errorProperty(error, 'errno'))) {
     case 1062:
       return 'unique-violation';
     case 1451:
     case 1452:
       return 'foreign-key-violation';
+    // 1045 with a password, 1698 without one (MariaDB answers either for an unknown user), 1044 when
+    // the user exists but may not use the database.
+    case 1044:
     case 1045:
+    case 1698:
       return 'authentication-failed';
     case 1049:
       return 'database-missing';
