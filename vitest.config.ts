@@ -8,6 +8,6 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Backends are shared servers; files run in parallel but each owns its own database.
     pool: 'forks',
-    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    maxWorkers: 2,
   },
 });

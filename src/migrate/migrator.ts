@@ -2,16 +2,8 @@
  * Versioned schema migrations: numbered, one linear history, applied by Kysely's Migrator (which
  * takes a lock so two processes never migrate at once).
  */
-import {
-  Kysely,
-  Migrator,
-  DummyDriver,
-  type Migration,
-  type MigrationProvider,
-  type MigrationResultSet,
-  type Dialect,
-  type CompiledQuery,
-} from 'kysely';
+import { Kysely, DummyDriver, type Dialect, type CompiledQuery } from 'kysely';
+import { Migrator, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely/migration';
 import { SchemaOutdatedError } from '../core/errors.js';
 import type { Backend } from '../store/backends/backend.js';
 import * as initial from './migrations/0001-initial.js';

@@ -12,6 +12,7 @@
  */
 import {
   CompiledQuery,
+  type AbortableOperationOptions,
   SqliteDialect,
   SqliteDriver,
   type DatabaseConnection,
@@ -47,8 +48,8 @@ class BusyRetryingConnection implements DatabaseConnection {
     }
   }
 
-  streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
-    return this.inner.streamQuery<R>(query, chunkSize);
+  streamQuery<R>(query: CompiledQuery, chunkSize: number, options?: AbortableOperationOptions): AsyncIterableIterator<QueryResult<R>> {
+    return this.inner.streamQuery<R>(query, chunkSize, options);
   }
 }
 
