@@ -132,7 +132,8 @@ export const hyperparametersSchema = z
  */
 export const metricValueSchema = z.union([
   z.custom<number>((value) => typeof value === 'number', { message: 'must be a number' }),
-  z.enum(['NaN', 'Infinity', '-Infinity']).transform(Number),
+  // z.literal, not z.enum: an enum's declaration emits `[-Infinity]` as a key, which users' tsc rejects.
+  z.literal(['NaN', 'Infinity', '-Infinity']).transform(Number),
 ]);
 const metricValue = metricValueSchema;
 export const metricPointInputSchema = z.strictObject({

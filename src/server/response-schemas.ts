@@ -35,7 +35,7 @@ const nullableId = id.nullable();
 const text = z.string().nullable();
 const count = z.number().int().min(0);
 /** A double; NaN and ±Infinity travel as strings. */
-const metricValue = z.union([z.number(), z.enum(['NaN', 'Infinity', '-Infinity'])]);
+const metricValue = z.union([z.number(), z.literal(['NaN', 'Infinity', '-Infinity'])]);
 
 export const modelResponse = entity<Model>()({
   id,
