@@ -140,6 +140,22 @@ export const metricBucketResponse = entity<MetricBucket>()({
   count,
 });
 
+export const metricSeriesBucketsResponse = z.object({
+  series: z.array(
+    z.object({
+      runId: id,
+      name: z.string(),
+      stepStart: z.array(count),
+      stepEnd: z.array(count),
+      min: z.array(z.number().nullable()),
+      max: z.array(z.number().nullable()),
+      last: z.array(metricValue),
+      lastStep: z.array(count),
+      count: z.array(count),
+    }),
+  ),
+});
+
 export const experimentResponse = entity<Experiment>()({
   id,
   name: z.string(),
