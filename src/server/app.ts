@@ -18,7 +18,7 @@ import { parseInput } from '../core/schemas.js';
 import type { ServerConfig } from '../config/config.js';
 import type { AiDatabase } from '../store/ai-database.js';
 import { createTokenCheck } from './auth.js';
-import { registerBrowserSafety } from './browser-safety.js';
+import { docsContentSecurityPolicy, registerBrowserSafety } from './browser-safety.js';
 import { createErrorHandler, toWireError } from './error-handler.js';
 import { buildOpenApiDocument, toJsonSchema } from './openapi.js';
 import { coerceQuery, queryShapes, readPathParam, type RouteSpec } from './route-spec.js';
@@ -108,7 +108,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     checkToken !== undefined,
   );
   await app.register(fastifySwagger, { mode: 'static', specification: { document: document as never } });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs', transformStaticCSP: docsContentSecurityPolicy });
   app.get('/openapi.json', { schema: { hide: true } }, async () => document);
 
   app.get('/healthz', async () => ({ status: 'ok' }));

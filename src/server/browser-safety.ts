@@ -41,6 +41,14 @@ function frameAncestors(config: EffectiveServerConfig): string[] | undefined {
   return config.xFrameOptions === 'DENY' ? ["'none'"] : ["'self'"];
 }
 
+/**
+ * The CSP of the API docs page (Swagger UI, `/docs`): the same policy, except that Swagger UI adds
+ * `<style>` elements at run time, so its style-src also allows inline styles. Scripts stay 'self'.
+ */
+export function docsContentSecurityPolicy(header: string): string {
+  return header.replace(/style-src 'self'/, "style-src 'self' 'unsafe-inline'");
+}
+
 /** Registers the host and origin checks, helmet and CORS on the root instance (before any route). */
 export async function registerBrowserSafety(app: FastifyInstance, config: EffectiveServerConfig): Promise<void> {
   const ancestors = frameAncestors(config);

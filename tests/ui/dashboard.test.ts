@@ -392,7 +392,7 @@ describe('dashboard edge cases in Chromium', () => {
     });
   });
 
-  it('asks for a token when the server requires one, keeps it in localStorage, then loads', async () => {
+  it('asks for a token when the server requires one, keeps it in sessionStorage (not localStorage), then loads', async () => {
     const token = 'dashboard-test-token-0123456789';
     const guarded = await startDashboardServer(db, ui.dir, { tokens: [{ token, scope: 'read', name: 'dashboard' }] });
     try {
@@ -405,7 +405,8 @@ describe('dashboard edge cases in Chromium', () => {
       await page.getByRole('button', { name: 'Save token' }).first().click();
       await eventually(() => heading(page).textContent()).toBe('Overview');
       await page.locator('.stat-card').first().waitFor();
-      expect(await page.evaluate(() => localStorage.getItem('aimdb.token'))).toBe(token);
+      expect(await page.evaluate(() => sessionStorage.getItem('aimdb.token'))).toBe(token);
+      expect(await page.evaluate(() => localStorage.getItem('aimdb.token'))).toBeNull();
       await page.reload();
       await page.locator('.stat-card').first().waitFor();
       // The 401 answers before the token was entered are the point of this test.
