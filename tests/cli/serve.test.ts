@@ -5,6 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { rawRequest } from '../server/support/raw-http.js';
 import { createAiDatabase } from '../../src/index.js';
 import { EXIT_CODES } from '../../src/cli/exit-codes.js';
 import { testBackends, type ProvisionedDatabase } from '../support/backends.js';
@@ -17,8 +20,12 @@ interface Served {
 }
 
 /** Starts `aimdb serve` and resolves once it prints the URL it listens on. */
-function serve(args: string[], cwd: string): Promise<Served> {
-  const child = spawn(process.execPath, [AIMDB_BIN, 'serve', '--log-level', 'warn', ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+function serve(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<Served> {
+  const child = spawn(process.execPath, [AIMDB_BIN, 'serve', '--log-level', 'warn', ...args], {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
     let stdout = '';
@@ -87,3 +94,66 @@ describe.each(testBackends().filter((backend) => isPersistent(backend.name)))('a
     }
   });
 });
+
+describe.each(testBackends().filter((backend) => isPersistent(backend.name)).slice(0, 1))('aimdb serve browser-safety settings on $name', (backend) => {
+  const workdir = tempWorkdir();
+  let database: ProvisionedDatabase;
+  let served: Served | undefined;
+
+  beforeAll(async () => {
+    database = await backend.provision();
+  });
+  afterAll(async () => {
+    if (served !== undefined && served.child.exitCode === null) served.child.kill('SIGTERM');
+    await served?.exited;
+    await database.drop();
+    workdir.remove();
+  });
+
+  it('layers config file < environment < flags for allowed hosts, CORS origins and framing', async () => {
+    writeFileSync(
+      path.join(workdir.dir, 'aimdb.config.yaml'),
+      `database:\n  url: ${database.url}\nserver:\n  allowedHosts: [file.test]\n  xFrameOptions: NONE\n  corsAllowedOrigins: [https://file.example]\n`,
+    );
+    const port = await closedPort();
+    served = await serve(
+      ['--port', String(port), '--allowed-hosts', 'flag.test', '--allowed-hosts', '*.flag.example', '--x-frame-options', 'DENY'],
+      workdir.dir,
+      { AIMDB_SERVER_CORS_ALLOWED_ORIGINS: 'https://env.example' },
+    );
+    const get = (host: string) => rawRequest(served!.url, { path: '/api/v1/models', headers: { host } });
+    expect((await get('flag.test')).status).toBe(200);
+    expect((await get(`a.flag.example:${port}`)).status).toBe(200);
+    expect((await get(`127.0.0.1:${port}`)).status).toBe(200);
+    // A flag's list replaces the config file's.
+    expect((await get('file.test')).status).toBe(403);
+    const refused = await get('127.0.0.1.evil.example');
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toMatchObject({ code: 'forbidden', field: 'host' });
+    expect(refused.headers['x-frame-options']).toBe('DENY');
+
+    const preflight = (origin: string) =>
+      rawRequest(served!.url, { method: 'OPTIONS', path: '/api/v1/models', headers: { origin, 'access-control-request-method': 'POST' } });
+    // The environment's list replaces the config file's.
+    const fromEnv = await preflight('https://env.example');
+    expect(fromEnv.status).toBe(204);
+    expect(fromEnv.headers['access-control-allow-origin']).toBe('https://env.example');
+    expect((await preflight('https://file.example')).status).toBe(403);
+    expect((await preflight('https://evil.example')).status).toBe(403);
+
+    served.child.kill('SIGINT');
+    expect(await served.exited).toBe(0);
+  });
+
+  it('a malformed --allowed-hosts or --cors-allowed-origins stops serve with a message naming it', async () => {
+    const hosts = await runCli(['serve', '--allowed-hosts', 'http://evil.example/', '--log-level', 'silent', '--url', database.url], { cwd: workdir.dir });
+    expect(hosts.code).not.toBe(0);
+    expect(hosts.stderr).toMatch(/server\.allowedHosts\.0: 'http:\/\/evil\.example\/' is not a host pattern/);
+    const origins = await runCli(['serve', '--cors-allowed-origins', 'app.example.com', '--log-level', 'silent', '--url', database.url], {
+      cwd: workdir.dir,
+    });
+    expect(origins.code).not.toBe(0);
+    expect(origins.stderr).toMatch(/server\.corsAllowedOrigins\.0: 'app\.example\.com' is not an origin/);
+  });
+});
+

@@ -51,8 +51,8 @@ export function register(program: Command, context: CliContext): void {
     .action(async (options: ServeOptions, command: Command) => {
       const output = context.output(command);
       const resolved = await context.resolveDatabase(command);
+      // Flags only: startServer layers them over the environment, which is over the config file.
       const server: ServerConfig = {
-        ...(resolved.server ?? {}),
         ...(options.host === undefined ? {} : { host: options.host }),
         ...(options.port === undefined ? {} : { port: options.port }),
         ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
@@ -65,11 +65,19 @@ export function register(program: Command, context: CliContext): void {
       const { startServer } = await import('../../server/serve.js');
       let started: Awaited<ReturnType<typeof startServer>>;
       try {
-        started = await startServer({ database: resolved.config, server, ...(options.uiDir === undefined ? {} : { uiDir: options.uiDir }) });
+        started = await startServer({
+          database: resolved.config,
+          ...(resolved.server === undefined ? {} : { configFile: resolved.server }),
+          server,
+          ...(options.uiDir === undefined ? {} : { uiDir: options.uiDir }),
+        });
       } catch (error) {
         const code = (error as { code?: unknown }).code;
         if (code === 'EADDRINUSE' || code === 'EACCES') {
-          throw new CliError(`--port: cannot listen on ${server.host ?? '127.0.0.1'}:${server.port ?? 8765} (${String(code)})`, {
+          const env = (name: string) => (process.env[name] === '' ? undefined : process.env[name]);
+          const host = server.host ?? env('AIMDB_SERVER_HOST') ?? resolved.server?.host ?? '127.0.0.1';
+          const port = server.port ?? env('AIMDB_SERVER_PORT') ?? resolved.server?.port ?? 8765;
+          throw new CliError(`--port: cannot listen on ${host}:${port} (${String(code)})`, {
             exitCode: EXIT_CODES.usage,
             hint: 'pick another --port, or stop what is using it',
           });
