@@ -47,7 +47,7 @@ export function rawRequest(baseUrl: string, request: RawRequest = {}): Promise<R
         const colon = line.indexOf(':');
         answerHeaders[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
       }
-      let content = raw.subarray(split + 4);
+      let content: Buffer = raw.subarray(split + 4);
       if (answerHeaders['transfer-encoding'] === 'chunked') content = dechunk(content);
       const text = content.toString('utf8');
       let body: unknown;
