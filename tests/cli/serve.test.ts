@@ -10,7 +10,7 @@ import path from 'node:path';
 import { rawRequest } from '../server/support/raw-http.js';
 import { createAiDatabase } from '../../src/index.js';
 import { EXIT_CODES } from '../../src/cli/exit-codes.js';
-import { testBackends, type ProvisionedDatabase } from '../support/backends.js';
+import { testBackends, type ProvisionedDatabase, type TestBackend } from '../support/backends.js';
 import { AIMDB_BIN, closedPort, isPersistent, jsonOf, runCli, tempWorkdir } from './run-cli.js';
 
 interface Served {
@@ -42,33 +42,38 @@ function serve(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promis
   });
 }
 
-describe.each(testBackends().filter((backend) => isPersistent(backend.name)))('aimdb serve on $name', (backend) => {
-  const workdir = tempWorkdir();
-  let database: ProvisionedDatabase;
-  let served: Served | undefined;
-
+/** A fresh database on the backend and a work folder for one describe block; a server left running is stopped. */
+function serveFixture(backend: TestBackend): { workdir: { dir: string }; database: ProvisionedDatabase; served: Served | undefined } {
+  const fixture = { workdir: tempWorkdir(), database: undefined as unknown as ProvisionedDatabase, served: undefined as Served | undefined };
   beforeAll(async () => {
-    database = await backend.provision();
+    fixture.database = await backend.provision();
   });
   afterAll(async () => {
+    const { served } = fixture;
     if (served !== undefined && served.child.exitCode === null) served.child.kill('SIGTERM');
     await served?.exited;
-    await database.drop();
-    workdir.remove();
+    await fixture.database.drop();
+    fixture.workdir.remove();
   });
+  return fixture;
+}
+
+describe.each(testBackends().filter((backend) => isPersistent(backend.name)))('aimdb serve on $name', (backend) => {
+  const fixture = serveFixture(backend);
 
   it('serves the database; the CLI works through it over HTTP; SIGINT stops it with exit code 0', async () => {
     const port = await closedPort();
-    served = await serve(['--port', String(port), '--url', database.url], workdir.dir);
+    const served = await serve(['--port', String(port), '--url', fixture.database.url], fixture.workdir.dir);
+    fixture.served = served;
     expect(served.url).toBe(`http://127.0.0.1:${port}`);
 
-    const demo = await runCli(['demo', '--quiet', '--url', served.url], { cwd: workdir.dir });
+    const demo = await runCli(['demo', '--quiet', '--url', served.url], { cwd: fixture.workdir.dir });
     expect(demo.stderr).toBe('');
     expect(demo.code).toBe(0);
-    const runs = jsonOf(await runCli(['runs', 'list', '--json', '--url', served.url], { cwd: workdir.dir }));
+    const runs = jsonOf(await runCli(['runs', 'list', '--json', '--url', served.url], { cwd: fixture.workdir.dir }));
     expect(runs.items.map((run: { name: string }) => run.name).sort()).toEqual(['vae-3d-training', 'vit-cad-training']);
 
-    const db = await createAiDatabase({ url: database.url });
+    const db = await createAiDatabase({ url: fixture.database.url });
     try {
       expect((await db.getStatistics()).counts).toMatchObject({ models: 3, trainingRuns: 2, metricPoints: 20, predictions: 5 });
     } finally {
@@ -85,7 +90,7 @@ describe.each(testBackends().filter((backend) => isPersistent(backend.name)))('a
     const address = blocker.address();
     const port = typeof address === 'object' && address !== null ? address.port : 0;
     try {
-      const result = await runCli(['serve', '--port', String(port), '--log-level', 'silent', '--url', database.url], { cwd: workdir.dir });
+      const result = await runCli(['serve', '--port', String(port), '--log-level', 'silent', '--url', fixture.database.url], { cwd: fixture.workdir.dir });
       expect(result.code).toBe(EXIT_CODES.usage);
       expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
       expect(result.stderr).toMatch(new RegExp(`^aimdb: --port: cannot listen on 127\\.0\\.0\\.1:${port} \\(EADDRINUSE\\)`));
@@ -96,32 +101,21 @@ describe.each(testBackends().filter((backend) => isPersistent(backend.name)))('a
 });
 
 describe.each(testBackends().filter((backend) => isPersistent(backend.name)).slice(0, 1))('aimdb serve browser-safety settings on $name', (backend) => {
-  const workdir = tempWorkdir();
-  let database: ProvisionedDatabase;
-  let served: Served | undefined;
-
-  beforeAll(async () => {
-    database = await backend.provision();
-  });
-  afterAll(async () => {
-    if (served !== undefined && served.child.exitCode === null) served.child.kill('SIGTERM');
-    await served?.exited;
-    await database.drop();
-    workdir.remove();
-  });
+  const fixture = serveFixture(backend);
 
   it('layers config file < environment < flags for allowed hosts, CORS origins and framing', async () => {
     writeFileSync(
-      path.join(workdir.dir, 'aimdb.config.yaml'),
-      `database:\n  url: ${database.url}\nserver:\n  allowedHosts: [file.test]\n  xFrameOptions: NONE\n  corsAllowedOrigins: [https://file.example]\n`,
+      path.join(fixture.workdir.dir, 'aimdb.config.yaml'),
+      `database:\n  url: ${fixture.database.url}\nserver:\n  allowedHosts: [file.test]\n  xFrameOptions: NONE\n  corsAllowedOrigins: [https://file.example]\n`,
     );
     const port = await closedPort();
-    served = await serve(
+    const served = await serve(
       ['--port', String(port), '--allowed-hosts', 'flag.test', '--allowed-hosts', '*.flag.example', '--x-frame-options', 'DENY'],
-      workdir.dir,
+      fixture.workdir.dir,
       { AIMDB_SERVER_CORS_ALLOWED_ORIGINS: 'https://env.example' },
     );
-    const get = (host: string) => rawRequest(served!.url, { path: '/api/v1/models', headers: { host } });
+    fixture.served = served;
+    const get = (host: string) => rawRequest(served.url, { path: '/api/v1/models', headers: { host } });
     expect((await get('flag.test')).status).toBe(200);
     expect((await get(`a.flag.example:${port}`)).status).toBe(200);
     expect((await get(`127.0.0.1:${port}`)).status).toBe(200);
@@ -133,7 +127,7 @@ describe.each(testBackends().filter((backend) => isPersistent(backend.name)).sli
     expect(refused.headers['x-frame-options']).toBe('DENY');
 
     const preflight = (origin: string) =>
-      rawRequest(served!.url, { method: 'OPTIONS', path: '/api/v1/models', headers: { origin, 'access-control-request-method': 'POST' } });
+      rawRequest(served.url, { method: 'OPTIONS', path: '/api/v1/models', headers: { origin, 'access-control-request-method': 'POST' } });
     // The environment's list replaces the config file's.
     const fromEnv = await preflight('https://env.example');
     expect(fromEnv.status).toBe(204);
@@ -146,11 +140,11 @@ describe.each(testBackends().filter((backend) => isPersistent(backend.name)).sli
   });
 
   it('a malformed --allowed-hosts or --cors-allowed-origins stops serve with a message naming it', async () => {
-    const hosts = await runCli(['serve', '--allowed-hosts', 'http://evil.example/', '--log-level', 'silent', '--url', database.url], { cwd: workdir.dir });
+    const hosts = await runCli(['serve', '--allowed-hosts', 'http://evil.example/', '--log-level', 'silent', '--url', fixture.database.url], { cwd: fixture.workdir.dir });
     expect(hosts.code).not.toBe(0);
     expect(hosts.stderr).toMatch(/server\.allowedHosts\.0: 'http:\/\/evil\.example\/' is not a host pattern/);
-    const origins = await runCli(['serve', '--cors-allowed-origins', 'app.example.com', '--log-level', 'silent', '--url', database.url], {
-      cwd: workdir.dir,
+    const origins = await runCli(['serve', '--cors-allowed-origins', 'app.example.com', '--log-level', 'silent', '--url', fixture.database.url], {
+      cwd: fixture.workdir.dir,
     });
     expect(origins.code).not.toBe(0);
     expect(origins.stderr).toMatch(/server\.corsAllowedOrigins\.0: 'app\.example\.com' is not an origin/);
