@@ -73,6 +73,9 @@ export const tokenSchema = z.strictObject({
   name: z.string().optional(),
 });
 
+/** The values of `server.xFrameOptions` (`--x-frame-options`). */
+export const X_FRAME_OPTIONS = ['DENY', 'SAMEORIGIN', 'NONE'] as const;
+
 /** The `server:` section of a config file, read by `aimdb serve`. */
 export const serverConfigSchema = z.strictObject({
   host: optionalString,
@@ -81,6 +84,20 @@ export const serverConfigSchema = z.strictObject({
   bodyLimitBytes: z.number().int().min(1024).optional(),
   maxBatchSize: z.number().int().min(1).optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  /**
+   * Host header values answered besides the loopback names and the bound address (DNS rebinding
+   * defence): names, addresses, `*.example.com`, or `*` for any (src/server/host-policy.ts).
+   */
+  allowedHosts: z.array(z.string().min(1).max(300)).optional(),
+  /** Other web origins whose pages may call the API (CORS); none by default, `*` for any. */
+  corsAllowedOrigins: z.array(z.string().min(1).max(300)).optional(),
+  /** Who may frame the dashboard: DENY, SAMEORIGIN (default) or NONE (anyone). */
+  xFrameOptions: z.preprocess(
+    (value) => (typeof value === 'string' ? value.trim().toUpperCase() : value),
+    z.enum(X_FRAME_OPTIONS).optional(),
+  ),
+  /** Other origins allowed to frame the dashboard (CSP frame-ancestors); replaces X-Frame-Options. */
+  frameAncestors: z.array(z.string().min(1).max(300)).optional(),
 });
 export type ServerConfig = z.output<typeof serverConfigSchema>;
 

@@ -1,6 +1,7 @@
 /**
  * The Fastify application: every AiDatabase method as a route, the OpenAPI document and its docs
- * page, health probes, bearer-token auth, one error shape, and the dashboard when it is built.
+ * page, health probes, bearer-token auth, Host/Origin checks and security headers (browser-safety.ts),
+ * one error shape, and the dashboard when it is built.
  * It does not listen; `startServer` (serve.ts) does, and tests drive it in-process.
  */
 import { Readable } from 'node:stream';
@@ -17,6 +18,7 @@ import { parseInput } from '../core/schemas.js';
 import type { ServerConfig } from '../config/config.js';
 import type { AiDatabase } from '../store/ai-database.js';
 import { createTokenCheck } from './auth.js';
+import { docsContentSecurityPolicy, registerBrowserSafety } from './browser-safety.js';
 import { createErrorHandler, toWireError } from './error-handler.js';
 import { buildOpenApiDocument, toJsonSchema } from './openapi.js';
 import { coerceQuery, queryShapes, readPathParam, type RouteSpec } from './route-spec.js';
@@ -78,6 +80,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
 
   app.setErrorHandler(createErrorHandler(config.bodyLimitBytes));
+  // First, so the Host and Origin checks and the security headers cover every route registered after.
+  await registerBrowserSafety(app, config);
 
   const checkToken = createTokenCheck(config.tokens);
   app.addHook('onRequest', async (request, reply) => {
@@ -104,7 +108,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     checkToken !== undefined,
   );
   await app.register(fastifySwagger, { mode: 'static', specification: { document: document as never } });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs', transformStaticCSP: docsContentSecurityPolicy });
   app.get('/openapi.json', { schema: { hide: true } }, async () => document);
 
   app.get('/healthz', async () => ({ status: 'ok' }));

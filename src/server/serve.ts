@@ -12,9 +12,11 @@ export interface StartServerOptions {
   /** The database to serve (a SQL backend). */
   database: DatabaseConfig;
   /**
-   * Server settings from the config file and flags. They override the environment
-   * (`AIMDB_SERVER_*`, see serverConfigFromEnv), which overrides the defaults (127.0.0.1:8765).
+   * The config file's `server:` section: over the defaults (127.0.0.1:8765), under the environment
+   * (`AIMDB_SERVER_*`, see serverConfigFromEnv).
    */
+  configFile?: ServerConfig;
+  /** Server settings given directly (command-line flags): over the environment and the config file. */
   server?: ServerConfig;
   /** The built dashboard to serve at `/` (default: `dist/ui` of the package, when present). */
   uiDir?: string;
@@ -35,7 +37,7 @@ const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 /** Starts the server; resolves once it listens. */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
-  const config = resolveServerConfig(serverConfigFromEnv(options.env ?? process.env), options.server);
+  const config = resolveServerConfig(options.configFile, serverConfigFromEnv(options.env ?? process.env), options.server);
   const db = await openSqlDatabase(options.database);
   let app: Awaited<ReturnType<typeof buildApp>>;
   try {

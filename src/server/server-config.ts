@@ -5,9 +5,12 @@
 import { ValidationError } from '../core/errors.js';
 import { parseInput } from '../core/schemas.js';
 import { serverConfigSchema, type ServerConfig } from '../config/config.js';
+import { compileHostPattern } from './host-policy.js';
+import { compileOriginPattern } from './origin-policy.js';
 
 export type ServerToken = NonNullable<ServerConfig['tokens']>[number];
 export type LogLevel = NonNullable<ServerConfig['logLevel']>;
+export type XFrameOptions = NonNullable<ServerConfig['xFrameOptions']>;
 
 export interface EffectiveServerConfig {
   host: string;
@@ -21,6 +24,13 @@ export interface EffectiveServerConfig {
    */
   maxBatchSize: number | undefined;
   logLevel: LogLevel;
+  /** Host patterns answered besides the loopback names and the bound address (see host-policy.ts). */
+  allowedHosts: string[];
+  /** Other origins allowed to call the API from a browser; empty: none (CORS off). */
+  corsAllowedOrigins: string[];
+  xFrameOptions: XFrameOptions;
+  /** Other origins allowed to frame the dashboard; when any, no X-Frame-Options header is sent. */
+  frameAncestors: string[];
 }
 
 export const SERVER_DEFAULTS = {
@@ -29,6 +39,7 @@ export const SERVER_DEFAULTS = {
   /** Room for a 100,000-point metric batch or a large prediction batch. */
   bodyLimitBytes: 32 * 1024 * 1024,
   logLevel: 'info',
+  xFrameOptions: 'SAMEORIGIN',
 } as const;
 
 /**
@@ -51,14 +62,27 @@ export function resolveServerConfig(...layers: Array<ServerConfig | undefined>):
     bodyLimitBytes: config.bodyLimitBytes ?? SERVER_DEFAULTS.bodyLimitBytes,
     maxBatchSize: config.maxBatchSize,
     logLevel: config.logLevel ?? SERVER_DEFAULTS.logLevel,
+    allowedHosts: checked(config.allowedHosts, 'server.allowedHosts', compileHostPattern),
+    corsAllowedOrigins: checked(config.corsAllowedOrigins, 'server.corsAllowedOrigins', compileOriginPattern),
+    xFrameOptions: config.xFrameOptions ?? SERVER_DEFAULTS.xFrameOptions,
+    frameAncestors: checked(config.frameAncestors, 'server.frameAncestors', compileOriginPattern),
   };
+}
+
+/** Compiles every pattern once, so a bad one stops the server before it listens, naming its place. */
+function checked(patterns: string[] | undefined, field: string, compile: (pattern: string, field: string) => unknown): string[] {
+  const list = (patterns ?? []).map((pattern) => pattern.trim()).filter((pattern) => pattern !== '');
+  list.forEach((pattern, index) => compile(pattern, `${field}.${index}`));
+  return list;
 }
 
 /**
  * Server settings from the environment:
  * `AIMDB_SERVER_HOST`, `AIMDB_SERVER_PORT`, `AIMDB_SERVER_BODY_LIMIT_BYTES`, `AIMDB_SERVER_MAX_BATCH_SIZE`,
  * `AIMDB_LOG_LEVEL`, and `AIMDB_SERVER_TOKENS`: comma-separated `scope:token` or `name:scope:token`
- * entries, e.g. `ci:write:9f2c…,dashboard:read:41ab…`. Empty variables count as unset.
+ * entries, e.g. `ci:write:9f2c…,dashboard:read:41ab…`. Browser safety: `AIMDB_SERVER_ALLOWED_HOSTS`,
+ * `AIMDB_SERVER_CORS_ALLOWED_ORIGINS`, `AIMDB_SERVER_FRAME_ANCESTORS` (comma-separated) and
+ * `AIMDB_SERVER_X_FRAME_OPTIONS`. Empty variables count as unset.
  */
 export function serverConfigFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
   const read = (name: string) => (env[name] === undefined || env[name] === '' ? undefined : env[name]);
@@ -69,6 +93,10 @@ export function serverConfigFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
     if (!Number.isInteger(value)) throw new ValidationError(`${name}: must be an integer, got '${text}'`, { field: name });
     return value;
   };
+  const list = (name: string) => {
+    const text = read(name);
+    return text === undefined ? undefined : splitList(text);
+  };
   const tokensText = read('AIMDB_SERVER_TOKENS');
   const config: Record<string, unknown> = {
     host: read('AIMDB_SERVER_HOST'),
@@ -77,6 +105,10 @@ export function serverConfigFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
     maxBatchSize: number('AIMDB_SERVER_MAX_BATCH_SIZE'),
     logLevel: read('AIMDB_LOG_LEVEL'),
     tokens: tokensText === undefined ? undefined : tokensText.split(',').filter((entry) => entry.trim() !== '').map(parseTokenEntry),
+    allowedHosts: list('AIMDB_SERVER_ALLOWED_HOSTS'),
+    corsAllowedOrigins: list('AIMDB_SERVER_CORS_ALLOWED_ORIGINS'),
+    xFrameOptions: read('AIMDB_SERVER_X_FRAME_OPTIONS'),
+    frameAncestors: list('AIMDB_SERVER_FRAME_ANCESTORS'),
   };
   return parseInput(serverConfigSchema, stripUndefined(config), 'environment');
 }
@@ -102,4 +134,9 @@ function parseTokenEntry(entry: string, index: number): ServerToken {
 
 function stripUndefined(record: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined));
+}
+
+/** A comma-separated list (a flag or variable) as its non-empty, trimmed entries. */
+export function splitList(text: string): string[] {
+  return text.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
 }

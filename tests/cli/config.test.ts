@@ -62,7 +62,7 @@ describe('aimdb init and the configuration template', () => {
     const mysql = await load('MySQL');
     expect(mysql.database).toMatchObject({ backend: 'mysql', port: 3306, password: 'from-the-environment', ssl: true, pool: { keepAlive: true } });
     const server = await load('Server');
-    expect(server.server).toMatchObject({ port: 8765, tokens: [{ scope: 'write' }, { scope: 'read' }] });
+    expect(server.server).toMatchObject({ port: 8765, tokens: [{ scope: 'write' }, { scope: 'read' }], allowedHosts: ['aimdb.example.com'], xFrameOptions: 'SAMEORIGIN' });
     await expect(loadConfigFile(path.join(workdir.dir, 'PostgreSQL.yaml'), {})).rejects.toThrow(/AIMDB_DB_PASSWORD is not set/);
     for (const topic of ['SQLite', 'PostgreSQL', 'MySQL', 'pool:', 'ssl:', '${', 'migrate:']) expect(TEMPLATE).toContain(topic);
   });

@@ -12,6 +12,10 @@ describe('server settings', () => {
       bodyLimitBytes: SERVER_DEFAULTS.bodyLimitBytes,
       maxBatchSize: undefined,
       logLevel: 'info',
+      allowedHosts: [],
+      corsAllowedOrigins: [],
+      xFrameOptions: 'SAMEORIGIN',
+      frameAncestors: [],
     });
   });
 
@@ -49,5 +53,38 @@ describe('server settings', () => {
     expect(() => serverConfigFromEnv({ AIMDB_SERVER_TOKENS: 'admin:0123456789abcdef0123' })).toThrow(/scope 'admin'/);
     expect(() => serverConfigFromEnv({ AIMDB_SERVER_TOKENS: 'write:short' })).toThrow(ValidationError);
     expect(() => serverConfigFromEnv({ AIMDB_SERVER_TOKENS: 'write:short' })).toThrow(/16 characters/);
+  });
+
+  it('reads the browser-safety settings from AIMDB_SERVER_* as comma-separated lists, case-insensitive framing', () => {
+    const config = serverConfigFromEnv({
+      AIMDB_SERVER_ALLOWED_HOSTS: 'aimdb.example.com, *.corp.example,,',
+      AIMDB_SERVER_CORS_ALLOWED_ORIGINS: 'https://app.example.com',
+      AIMDB_SERVER_X_FRAME_OPTIONS: 'deny',
+      AIMDB_SERVER_FRAME_ANCESTORS: 'https://portal.example.com',
+    });
+    expect(config).toEqual({
+      allowedHosts: ['aimdb.example.com', '*.corp.example'],
+      corsAllowedOrigins: ['https://app.example.com'],
+      xFrameOptions: 'DENY',
+      frameAncestors: ['https://portal.example.com'],
+    });
+    expect(serverConfigFromEnv({ AIMDB_SERVER_ALLOWED_HOSTS: '', AIMDB_SERVER_X_FRAME_OPTIONS: '' })).toEqual({});
+  });
+
+  it('layers the lists whole: a later layer replaces an earlier list', () => {
+    const fromFile = { allowedHosts: ['file.example'], corsAllowedOrigins: ['https://file.example'] };
+    const fromEnv = { allowedHosts: ['env.example'] };
+    const config = resolveServerConfig(fromFile, fromEnv, { xFrameOptions: 'NONE' as const });
+    expect(config).toMatchObject({ allowedHosts: ['env.example'], corsAllowedOrigins: ['https://file.example'], xFrameOptions: 'NONE' });
+  });
+
+  it('names the setting, the entry and the expected form when a pattern is wrong', () => {
+    expect(() => resolveServerConfig({ allowedHosts: ['ok.example', 'http://evil.example/'] })).toThrow(/server\.allowedHosts\.1: 'http:\/\/evil\.example\/' is not a host pattern/);
+    expect(() => resolveServerConfig({ allowedHosts: ['*.'] })).toThrow(ValidationError);
+    expect(() => resolveServerConfig({ allowedHosts: ['bad host'] })).toThrow(/server\.allowedHosts\.0/);
+    expect(() => resolveServerConfig({ corsAllowedOrigins: ['app.example.com'] })).toThrow(/server\.corsAllowedOrigins\.0: 'app\.example\.com' is not an origin/);
+    expect(() => resolveServerConfig({ corsAllowedOrigins: ['https://app.example.com/path'] })).toThrow(/is not an origin/);
+    expect(() => resolveServerConfig({ frameAncestors: ["'self'; script-src *"] })).toThrow(/server\.frameAncestors\.0/);
+    expect(() => serverConfigFromEnv({ AIMDB_SERVER_X_FRAME_OPTIONS: 'ALLOW-FROM https://x.example' })).toThrow(/AIMDB_SERVER_X_FRAME_OPTIONS|xFrameOptions/);
   });
 });

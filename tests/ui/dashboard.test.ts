@@ -99,6 +99,8 @@ const heading = (page: Page) => page.getByRole('heading', { level: 1 });
 
 async function expectChartDrawn(page: Page, metric: string, color: string = RUN_COLORS[0]): Promise<void> {
   const figure = `figure[data-metric="${metric}"]`;
+  // Charts load only near the viewport: bring this one there, as a reader scrolling to it would.
+  await page.locator(figure).first().scrollIntoViewIfNeeded();
   await page.locator(`${figure} canvas`).first().waitFor();
   await eventually(() => pixelsOfColor(page, figure, color), { timeout: 15_000 }).toBeGreaterThan(DRAWN);
 }
@@ -392,7 +394,7 @@ describe('dashboard edge cases in Chromium', () => {
     });
   });
 
-  it('asks for a token when the server requires one, keeps it in localStorage, then loads', async () => {
+  it('asks for a token when the server requires one, keeps it in sessionStorage (not localStorage), then loads', async () => {
     const token = 'dashboard-test-token-0123456789';
     const guarded = await startDashboardServer(db, ui.dir, { tokens: [{ token, scope: 'read', name: 'dashboard' }] });
     try {
@@ -405,7 +407,8 @@ describe('dashboard edge cases in Chromium', () => {
       await page.getByRole('button', { name: 'Save token' }).first().click();
       await eventually(() => heading(page).textContent()).toBe('Overview');
       await page.locator('.stat-card').first().waitFor();
-      expect(await page.evaluate(() => localStorage.getItem('aimdb.token'))).toBe(token);
+      expect(await page.evaluate(() => sessionStorage.getItem('aimdb.token'))).toBe(token);
+      expect(await page.evaluate(() => localStorage.getItem('aimdb.token'))).toBeNull();
       await page.reload();
       await page.locator('.stat-card').first().waitFor();
       // The 401 answers before the token was entered are the point of this test.

@@ -11,14 +11,13 @@ import type { Browser, Page, Request } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAiDatabase, type AiDatabase, type MetricPointInput } from '../../src/index.js';
 import { RUN_COLORS } from '../../src/ui/charts/palette.js';
-import { LIVE_REFRESH_MS } from '../../src/ui/pages/run-detail-page.js';
+import { LIVE_REFRESH_MS } from '../../src/ui/lib/statuses.js';
 import {
   ARTIFACT_DIR,
   buildDashboard,
   launchChromium,
   openPage,
   pixelsOfColor,
-  screenshot,
   startDashboardServer,
   unnamedControls,
   type WatchedPage,
@@ -189,7 +188,7 @@ describe('runs with thousands of metric names', () => {
     const shared = page.url();
     const again = await open(new URL(shared).pathname + new URL(shared).search);
     await again.page.getByRole('region', { name: 'Pinned metrics' }).locator('figure[data-metric="loss"][data-drawn="true"]').waitFor();
-    await screenshot(again.page, 'run-many-metrics.png');
+    await again.page.screenshot({ path: path.join(ARTIFACT_DIR, 'run-many-metrics.png') });
   }, 240_000);
 
   it('compares ten runs with 1,000 metric names each in a handful of requests', async () => {

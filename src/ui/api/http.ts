@@ -38,6 +38,25 @@ export function apiUrl(path: string, query: Record<string, QueryValue> = {}): st
   return `/api/v1${path}${search === '' ? '' : `?${search}`}`;
 }
 
+/**
+ * The request options for an API call. The token goes only to the page's own origin (the server
+ * that served the dashboard): the URL is checked to be same-origin before the header is added, no
+ * cookies are sent, and a redirect fails the call rather than carry the header elsewhere.
+ */
+export function apiRequest(url: string, token: string | null, signal?: AbortSignal): { url: URL; init: RequestInit } {
+  const target = new URL(url, globalThis.location.href);
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (token !== null) {
+    if (target.origin !== globalThis.location.origin) {
+      throw new ApiError(0, 'unexpected_answer', `refusing to send the API token to ${target.origin}, which is not this dashboard's server`);
+    }
+    headers.authorization = `Bearer ${token}`;
+  }
+  const init: RequestInit = { headers, credentials: 'omit', redirect: 'error', mode: 'same-origin' };
+  if (signal !== undefined) init.signal = signal;
+  return { url: target, init };
+}
+
 /** GETs a JSON answer. */
 export function getJson<T>(path: string, query: Record<string, QueryValue> = {}, signal?: AbortSignal): Promise<T> {
   return callJson<T>(apiUrl(path, query), { method: 'GET' }, signal);
@@ -48,15 +67,14 @@ export function postJson<T>(path: string, body: unknown, signal?: AbortSignal): 
   return callJson<T>(apiUrl(path), { method: 'POST', body: JSON.stringify(body), contentType: 'application/json' }, signal);
 }
 
-async function callJson<T>(url: string, request: { method: string; body?: string; contentType?: string }, signal?: AbortSignal): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (request.contentType !== undefined) headers['content-type'] = request.contentType;
-  const token = getToken();
-  if (token !== null) headers.authorization = `Bearer ${token}`;
+async function callJson<T>(url: string, call: { method: string; body?: string; contentType?: string }, signal?: AbortSignal): Promise<T> {
+  const request = apiRequest(url, getToken(), signal);
+  request.init.method = call.method;
+  if (call.body !== undefined) request.init.body = call.body;
+  if (call.contentType !== undefined) (request.init.headers as Record<string, string>)['content-type'] = call.contentType;
   let response: Response;
   try {
-    const init: RequestInit = { method: request.method, headers, ...(request.body === undefined ? {} : { body: request.body }) };
-    response = await fetch(url, signal === undefined ? init : { ...init, signal });
+    response = await fetch(request.url, request.init);
   } catch (error) {
     if (error instanceof DOMException && error.name === 'AbortError') throw error;
     throw new ApiError(0, 'network_error', `The aimdb server did not answer (${(error as Error).message}). Is 'aimdb serve' running?`);

@@ -1,4 +1,4 @@
-/** Enter or clear the API token; it is kept in this browser's localStorage. */
+/** Enter or clear the API token; it is kept in this tab's sessionStorage, for this server only. */
 import { useId, useState, type FormEvent } from 'react';
 import { getToken, setToken } from '../api/token-store.js';
 
@@ -34,7 +34,7 @@ export function TokenForm({ onDone }: { onDone?: () => void }) {
           Forget token
         </button>
       )}
-      <p className="muted small">Needed only when the server is configured with tokens. Stored in this browser only.</p>
+      <p className="muted small">Needed only when the server is configured with tokens. Kept for this tab and this server only.</p>
     </form>
   );
 }

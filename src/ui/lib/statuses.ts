@@ -13,3 +13,6 @@ export const FINISHED_RUN_STATUSES: readonly RunStatus[] = ['completed', 'failed
 type Unlisted = Exclude<RunStatus, (typeof RUN_STATUS_LIST)[number]>;
 // Compile-time exhaustiveness check (see above).
 export const EVERY_RUN_STATUS_LISTED: [Unlisted] extends [never] ? true : never = true;
+
+/** How often a live run's page is refreshed. */
+export const LIVE_REFRESH_MS = 5000;

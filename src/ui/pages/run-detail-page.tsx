@@ -15,11 +15,9 @@ import { hasKeys, JsonBlock } from '../components/json-block.js';
 import { Loading } from '../components/loading.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { useApi, useInterval } from '../hooks/use-api.js';
-import { FINISHED_RUN_STATUSES } from '../lib/statuses.js';
+import { FINISHED_RUN_STATUSES, LIVE_REFRESH_MS } from '../lib/statuses.js';
 import { formatCount, formatDateTime, formatDuration, formatJsonValue, formatMetric } from '../lib/format.js';
 
-/** How often a live run is polled. */
-export const LIVE_REFRESH_MS = 5000;
 
 export function RunDetailPage({ runId, query }: { runId: number; query: URLSearchParams }) {
   const [tick, setTick] = useState(0);
