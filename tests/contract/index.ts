@@ -6,6 +6,7 @@ import type { ContractTarget } from './suite.js';
 import { defineDemoScenarioContract } from './demo-scenario.contract.js';
 import { defineDatasetsContract } from './datasets.contract.js';
 import { defineExperimentsContract } from './experiments.contract.js';
+import { defineExactNumbersContract } from './exact-numbers.contract.js';
 import { defineMetricsContract } from './metrics.contract.js';
 import { defineLatestMetricsContract } from './latest-metrics.contract.js';
 import { defineHealthContract } from './health.contract.js';
@@ -32,5 +33,6 @@ const CONTRACTS: Array<(target: ContractTarget) => void> = [
   definePredictionsContract,
   defineTransactionsContract,
   defineInputLimitsContract,
+  defineExactNumbersContract,
   defineHealthContract,
 ];
