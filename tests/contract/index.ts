@@ -14,6 +14,7 @@ import { defineInputLimitsContract } from './input-limits.contract.js';
 import { defineModelsContract } from './models.contract.js';
 import { definePredictionsContract } from './predictions.contract.js';
 import { defineTrainingRunsContract } from './training-runs.contract.js';
+import { defineSameMillisecondContract } from './same-millisecond.contract.js';
 import { defineTransactionsContract } from './transactions.contract.js';
 
 /** Registers every contract's describe blocks for the target. */
@@ -34,5 +35,6 @@ const CONTRACTS: Array<(target: ContractTarget) => void> = [
   defineTransactionsContract,
   defineInputLimitsContract,
   defineExactNumbersContract,
+  defineSameMillisecondContract,
   defineHealthContract,
 ];
