@@ -402,7 +402,8 @@ export async function getMetricBucketsBulk(ctx: StoreContext, query: MetricBucke
     for (const runId of runIds) {
       const names = wanted.filter((series) => series.runId === runId && answeredByPoints(extents.get(seriesKey(runId, series.name)), filter));
       for (const chunk of chunksFor(ctx, names.map((series) => series.name), 1)) {
-        const points = await binaryRead(ctx.db.selectFrom('metrics'))
+        const points = await ctx.db
+          .selectFrom('metrics')
           .select(['name', 'step', 'value', 'value_kind'])
           .where('run_id', '=', runId)
           .where('name', 'in', chunk)
