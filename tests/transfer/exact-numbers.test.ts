@@ -7,14 +7,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { AiDatabase } from '../../src/index.js';
 import { copyDatabase, exportDatabase, importDatabase } from '../../src/transfer/index.js';
 import { runCli } from '../cli/run-cli.js';
 import { mysqlAdminUrl, provisionMysql, provisionSqliteFile, testBackends, type TestBackend } from '../support/backends.js';
 import { anyDouble, doubleIn, finiteDouble } from '../support/doubles.js';
 import { snapshot } from './sample-data.js';
-import { openTestDatabase, type OpenedTestDatabase } from './transfer-fixtures.js';
+import { openTestDatabase, useTestDatabases } from './transfer-fixtures.js';
 
 vi.setConfig({ testTimeout: 300_000 });
 
@@ -52,15 +52,7 @@ const orderedPairs: Array<[string, TestBackend, TestBackend]> = byUrl.flatMap((s
 );
 
 describe.each(orderedPairs)('numbers copied and imported exactly, %s', (label, sourceBackend, targetBackend) => {
-  const opened: OpenedTestDatabase[] = [];
-  const open = async (backend: TestBackend) => {
-    const database = await openTestDatabase(backend);
-    opened.push(database);
-    return database;
-  };
-  afterEach(async () => {
-    for (const database of opened.splice(0)) await database.dispose();
-  });
+  const open = useTestDatabases();
   const seed = [...label].reduce((hash, character) => (hash * 31 + character.charCodeAt(0)) | 0, 7);
 
   it('copy, verification on', async () => {
