@@ -52,6 +52,9 @@ export function defineExactNumbersContract(target: ContractTarget): void {
           expectSameDoubles([latest!.value], [last], 'getLatestMetrics');
           const [bucket] = await db().getMetricBuckets(run.id, 'v', { buckets: 1 });
           expectSameDoubles([bucket!.last, bucket!.min, bucket!.max], [last, min, max], 'getMetricBuckets');
+          const [series] = await db().getMetricBucketsBulk({ runIds: [run.id], names: ['v'], buckets: 1 });
+          const [bulk] = series!.buckets;
+          expectSameDoubles([bulk!.last, bulk!.min, bulk!.max], [last, min, max], 'getMetricBucketsBulk');
           checked.metricValues += values.length;
         }),
         { numRuns: RUNS, endOnFailure: true },
