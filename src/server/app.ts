@@ -83,6 +83,18 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   // First, so the Host and Origin checks and the security headers cover every route registered after.
   await registerBrowserSafety(app, config);
 
+  // A request still in flight when the server starts closing is answered with `connection: close`.
+  // Otherwise its keep-alive connection turns idle only after Fastify closed the idle ones, and
+  // holds the process open for the whole keep-alive timeout (72 s) after the last answer.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) void reply.header('connection', 'close');
+    return payload;
+  });
+
   const checkToken = createTokenCheck(config.tokens);
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);

@@ -5,7 +5,7 @@
 import { describe } from 'vitest';
 import { createHttpAiDatabase } from '../../src/client/http-client.js';
 import { defineAllContracts } from '../contract/index.js';
-import type { ContractTarget } from '../contract/suite.js';
+import type { ContractTarget, OpenOptions } from '../contract/suite.js';
 import { testBackends, type TestBackend } from '../support/backends.js';
 import { startTestServer } from '../server/support/test-server.js';
 
@@ -13,8 +13,8 @@ function httpTarget(backend: TestBackend): ContractTarget {
   return {
     label: `http→${backend.name}`,
     capabilities: { transactions: false },
-    open: async () => {
-      const server = await startTestServer(backend);
+    open: async (options: OpenOptions = {}) => {
+      const server = await startTestServer(backend, {}, { now: options.now });
       const db = createHttpAiDatabase({ url: server.url });
       return {
         db,

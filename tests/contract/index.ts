@@ -6,6 +6,7 @@ import type { ContractTarget } from './suite.js';
 import { defineDemoScenarioContract } from './demo-scenario.contract.js';
 import { defineDatasetsContract } from './datasets.contract.js';
 import { defineExperimentsContract } from './experiments.contract.js';
+import { defineExactNumbersContract } from './exact-numbers.contract.js';
 import { defineMetricsContract } from './metrics.contract.js';
 import { defineLatestMetricsContract } from './latest-metrics.contract.js';
 import { defineHealthContract } from './health.contract.js';
@@ -13,6 +14,7 @@ import { defineInputLimitsContract } from './input-limits.contract.js';
 import { defineModelsContract } from './models.contract.js';
 import { definePredictionsContract } from './predictions.contract.js';
 import { defineTrainingRunsContract } from './training-runs.contract.js';
+import { defineSameMillisecondContract } from './same-millisecond.contract.js';
 import { defineTransactionsContract } from './transactions.contract.js';
 
 /** Registers every contract's describe blocks for the target. */
@@ -32,5 +34,7 @@ const CONTRACTS: Array<(target: ContractTarget) => void> = [
   definePredictionsContract,
   defineTransactionsContract,
   defineInputLimitsContract,
+  defineExactNumbersContract,
+  defineSameMillisecondContract,
   defineHealthContract,
 ];

@@ -4,12 +4,15 @@
  * that, nothing listens any more.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import http from 'node:http';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createHttpAiDatabase } from '../../src/client/http-client.js';
 import { openSqlDatabase } from '../../src/store/open.js';
 import { testBackends } from '../support/backends.js';
+import { startTestServer } from './support/test-server.js';
 
 const SERVE_PROCESS = fileURLToPath(new URL('./support/serve-process.ts', import.meta.url));
 
@@ -94,4 +97,33 @@ describe.each(testBackends().filter((backend) => backend.name !== 'sqlite-memory
     }
     // A process start plus a 5,000-point batch: generous room on a loaded machine; nothing is timed.
   }, 300_000);
+});
+
+describe.each(testBackends())('closing with a request in flight on $name', (backend) => {
+  it('answers it with connection: close, so its keep-alive connection cannot hold the process open', async () => {
+    const server = await startTestServer(backend);
+    const agent = new http.Agent({ keepAlive: true });
+    try {
+      const run = await server.db.createTrainingRun();
+      const arrived = once(server.app.server, 'request');
+      const request = http.request(`${server.url}/api/v1/runs/${run.id}/metrics`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        agent,
+      });
+      const answered = once(request, 'response') as Promise<[http.IncomingMessage]>;
+      // Half a body: the request has arrived and stays in flight until the rest is sent.
+      request.write('{"points":[');
+      await arrived;
+      const closed = server.close();
+      request.end('{"name":"loss","value":1,"step":0}]}');
+      const [response] = await answered;
+      response.resume();
+      expect(response.statusCode).toBe(200);
+      expect(response.headers.connection).toBe('close');
+      await closed;
+    } finally {
+      agent.destroy();
+    }
+  });
 });

@@ -1,7 +1,7 @@
 /** Opening a fresh database on a test backend for one describe block. */
 import { afterAll, beforeAll, it } from 'vitest';
 import { createAiDatabase, type AiDatabase } from '../../src/index.js';
-import type { ContractTarget } from '../contract/suite.js';
+import type { ContractTarget, OpenOptions } from '../contract/suite.js';
 import type { TestBackend } from './backends.js';
 
 /** A contract target for a SQL backend: a new database per `open()`. */
@@ -9,9 +9,9 @@ export function sqlTarget(backend: TestBackend): ContractTarget {
   return {
     label: backend.name,
     capabilities: { transactions: true },
-    open: async () => {
+    open: async (options: OpenOptions = {}) => {
       const provisioned = await backend.provision();
-      const db = await createAiDatabase({ url: provisioned.url });
+      const db = await createAiDatabase({ url: provisioned.url, ...options });
       return {
         db,
         close: async () => {
@@ -24,10 +24,10 @@ export function sqlTarget(backend: TestBackend): ContractTarget {
 }
 
 /** Opens the target before the block's tests and closes it after; returns a getter. */
-export function useDatabase(target: ContractTarget): () => AiDatabase {
+export function useDatabase(target: ContractTarget, options?: OpenOptions): () => AiDatabase {
   let opened: { db: AiDatabase; close(): Promise<void> } | undefined;
   beforeAll(async () => {
-    opened = await target.open();
+    opened = await target.open(options);
   });
   afterAll(async () => {
     await opened?.close();

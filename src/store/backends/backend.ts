@@ -192,11 +192,3 @@ export function classifySocketError(error: unknown): FailureKind | undefined {
   if (Array.isArray(nested) && nested.length > 0) return classifySocketError(nested[0]);
   return undefined;
 }
-
-/**
- * Marks a read that returns many rows of numbers (a metric history, a runs table's values). A backend
- * whose driver has a faster binary row format may run it that way (MySQL: a prepared statement, whose
- * rows carry numbers as binary instead of text to parse); elsewhere it is an ordinary SQL comment.
- * The store puts it right after SELECT with `binaryRead()`.
- */
-export const BINARY_READ_HINT = '/* aimdb:binary-read */';

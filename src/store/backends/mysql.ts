@@ -1,7 +1,7 @@
 /** MySQL and MariaDB through mysql2: pooled, lazily loaded; JSON read as text; utf8mb4 throughout. */
 import { MysqlDialect, sql, type Expression, type Kysely } from 'kysely';
 import type { ServerConnection } from '../../config/connection.js';
-import { BINARY_READ_HINT, classifySocketError, errorProperty, escapeLike, insertValues, type Backend, type FailureKind } from './backend.js';
+import { classifySocketError, errorProperty, escapeLike, insertValues, type Backend, type FailureKind } from './backend.js';
 
 export function createMysqlBackend(spec: ServerConnection): Backend {
   return {
@@ -80,14 +80,19 @@ export function createMysqlBackend(spec: ServerConnection): Backend {
 type Pool = ReturnType<typeof import('mysql2').createPool>;
 type QueryCallback = (error: unknown, result?: unknown, fields?: unknown) => void;
 
+/** A statement that returns rows: Kysely writes SELECT (and WITH … SELECT) in lower case first. */
+const READ_STATEMENT = /^\s*(?:select|with)\b/i;
+
 /**
- * Runs reads marked with BINARY_READ_HINT as prepared statements (`execute`): their rows come in
- * MySQL's binary format, numbers as numbers, which mysql2 decodes about twice as fast as the text rows
- * of `query` (a 100,000-row runs table: 102 ms against 199 ms). The statement is closed right after,
- * so server-side statements never pile up whatever the SQL text. Everything else is untouched.
+ * Runs every read as a prepared statement (`execute`), whose rows come in MySQL's binary format:
+ * a DOUBLE arrives as its 8 bytes. In the text rows of `query`, MariaDB prints doubles with too few
+ * correct digits (9.269500899718155 arrives as "9.269500899718157"), so a text read cannot give back
+ * the stored bits (docs/decisions/0110-exact-doubles.md). Binary rows are also about twice as fast to
+ * decode for large reads (decision 0509). The statement is closed right after, so server-side
+ * statements never pile up (`max_prepared_stmt_count`) whatever the SQL text. Writes still go
+ * through `query`.
  */
 function withBinaryReads(pool: Pool): Pool {
-  const marker = `select ${BINARY_READ_HINT}`;
   const wrapped = new WeakSet<object>();
   const getConnection = pool.getConnection.bind(pool);
   pool.getConnection = ((callback: (error: unknown, connection: any) => void) =>
@@ -96,10 +101,10 @@ function withBinaryReads(pool: Pool): Pool {
         wrapped.add(connection);
         const query = connection.query.bind(connection) as (...args: unknown[]) => unknown;
         (connection as any).query = (sqlText: unknown, values: unknown, callback?: QueryCallback) => {
-          if (typeof sqlText !== 'string' || typeof callback !== 'function' || !sqlText.startsWith(marker)) {
+          if (typeof sqlText !== 'string' || typeof callback !== 'function' || !READ_STATEMENT.test(sqlText)) {
             return query(sqlText, values, callback);
           }
-          return connection.execute(sqlText, values as never, (failure: unknown, rows: unknown, fields: unknown) => {
+          return connection.execute(sqlText, (values ?? []) as never, (failure: unknown, rows: unknown, fields: unknown) => {
             connection.unprepare(sqlText);
             callback(failure, rows, fields);
           });

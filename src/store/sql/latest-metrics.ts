@@ -5,7 +5,6 @@
  */
 import type { LatestMetric } from '../../core/entities.js';
 import { latestMetricsQuerySchema, parseInput, type LatestMetricsQuery } from '../../core/schemas.js';
-import { binaryRead } from './binary-read.js';
 import { guarded, type StoreContext } from './context.js';
 import { decodeDouble } from './mappers.js';
 import { runIdChunks, runIdIn } from './run-id-filter.js';
@@ -17,15 +16,14 @@ export async function getLatestMetrics(ctx: StoreContext, runIds: number[], quer
   return guarded(ctx, async () => {
     const latest: LatestMetric[] = [];
     for (const chunk of runIdChunks(ctx, runIds, names?.length)) {
-      const rows = await binaryRead(
-        ctx.db
-          .selectFrom('metric_summaries')
-          .select(['run_id', 'name', 'last_value', 'last_kind', 'last_step'])
-          .where((eb) => runIdIn(eb, chunk))
-          .$if(names !== undefined, (select) => select.where('name', 'in', names!))
-          .orderBy('run_id')
-          .orderBy('name'),
-      ).execute();
+      const rows = await ctx.db
+        .selectFrom('metric_summaries')
+        .select(['run_id', 'name', 'last_value', 'last_kind', 'last_step'])
+        .where((eb) => runIdIn(eb, chunk))
+        .$if(names !== undefined, (select) => select.where('name', 'in', names!))
+        .orderBy('run_id')
+        .orderBy('name')
+        .execute();
       for (const row of rows) {
         latest.push({
           runId: Number(row.run_id),

@@ -42,9 +42,18 @@ const num = (value: unknown): number => Number(value);
 const numOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
 const dateOrNull = (value: unknown): Date | null => (value === null || value === undefined ? null : new Date(Number(value)));
 
+/**
+ * A double as every backend stores it: -0 becomes 0, because SQLite (which keeps integral REALs as
+ * integers) and MariaDB cannot keep the sign of zero, and JSON cannot carry it over HTTP.
+ * Every other finite double is stored with its exact bits (docs/decisions/0110-exact-doubles.md).
+ */
+export function storedDouble<T extends number | null>(value: T): T {
+  return (value === 0 ? 0 : value) as T;
+}
+
 /** Stores a double so that NaN and ±Infinity survive on every backend (MySQL and SQLite cannot hold them). */
 export function encodeDouble(value: number): { value: number | null; kind: ValueKind } {
-  if (Number.isFinite(value)) return { value, kind: 0 };
+  if (Number.isFinite(value)) return { value: storedDouble(value), kind: 0 };
   if (Number.isNaN(value)) return { value: null, kind: 1 };
   return { value: null, kind: value > 0 ? 2 : 3 };
 }

@@ -21,7 +21,6 @@ import {
   type MetricPointInput,
   type MetricQuery,
 } from '../../core/schemas.js';
-import { binaryRead } from './binary-read.js';
 import { runIdChunks, runIdIn } from './run-id-filter.js';
 import { appendRows, insertRows } from './bulk-insert.js';
 import { chunksFor, guarded, withTransaction, type StoreContext } from './context.js';
@@ -245,7 +244,8 @@ export async function getMetrics(ctx: StoreContext, runId: number, query: Metric
   return guarded(ctx, async () => {
     await assertRun(ctx, runId);
     // Only the columns a point needs: run_id is known, and one named series needs no name column.
-    let select = binaryRead(ctx.db.selectFrom('metrics'))
+    let select = ctx.db
+      .selectFrom('metrics')
       .select(['step', 'value', 'value_kind', 'epoch', 'logged_at'])
       .$if(filter.name === undefined, (q) => q.select('name'))
       .where('run_id', '=', runId)
@@ -402,7 +402,8 @@ export async function getMetricBucketsBulk(ctx: StoreContext, query: MetricBucke
     for (const runId of runIds) {
       const names = wanted.filter((series) => series.runId === runId && answeredByPoints(extents.get(seriesKey(runId, series.name)), filter));
       for (const chunk of chunksFor(ctx, names.map((series) => series.name), 1)) {
-        const points = await binaryRead(ctx.db.selectFrom('metrics'))
+        const points = await ctx.db
+          .selectFrom('metrics')
           .select(['name', 'step', 'value', 'value_kind'])
           .where('run_id', '=', runId)
           .where('name', 'in', chunk)
@@ -440,7 +441,8 @@ export async function getMetricSummaries(ctx: StoreContext, runIds: number | num
     const summaries: MetricSummary[] = [];
     for (const chunk of runIdChunks(ctx, ids)) {
       // Chunks are in ascending run order and rows in primary-key order (run_id, name) within each.
-      const rows = await binaryRead(ctx.db.selectFrom('metric_summaries'))
+      const rows = await ctx.db
+        .selectFrom('metric_summaries')
         .select(SUMMARY_COLUMNS)
         .where((eb) => runIdIn(eb, chunk))
         .orderBy('run_id')

@@ -6,7 +6,7 @@
  * the accepted values and every error message stay exactly the schema's.
  */
 import { LIMITS, isStorableText, parseInput, predictionBatchSchema, type PredictionInput } from '../../core/schemas.js';
-import { toJsonText } from './mappers.js';
+import { storedDouble, toJsonText } from './mappers.js';
 
 /** A prediction as stored: JSON documents already serialised. */
 export interface EncodedPrediction {
@@ -92,8 +92,8 @@ function fastPrediction(item: unknown, now: number): EncodedPrediction | undefin
     input: inputText,
     output: outputText,
     ground_truth: groundTruthText,
-    confidence: (confidence as number | null | undefined) ?? null,
-    latency_ms: (latencyMs as number | null | undefined) ?? null,
+    confidence: storedDouble((confidence as number | null | undefined) ?? null),
+    latency_ms: storedDouble((latencyMs as number | null | undefined) ?? null),
     predicted_at: predictedAt,
     metadata: metadataText,
   };
@@ -116,8 +116,8 @@ export function encodePredictionBatch(inputs: PredictionInput[], what: string, n
     input: toJsonText(item.input),
     output: toJsonText(item.output),
     ground_truth: item.groundTruth == null ? null : toJsonText(item.groundTruth),
-    confidence: item.confidence ?? null,
-    latency_ms: item.latencyMs ?? null,
+    confidence: storedDouble(item.confidence ?? null),
+    latency_ms: storedDouble(item.latencyMs ?? null),
     predicted_at: item.timestamp?.getTime() ?? now,
     metadata: toJsonText(item.metadata ?? {}),
   }));

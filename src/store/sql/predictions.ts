@@ -12,7 +12,7 @@ import {
 import type { z } from 'zod';
 import { assertExists, chunksFor, decodeCursor, guarded, insertReturningId, toPage, withTransaction, type StoreContext } from './context.js';
 import { insertRows } from './bulk-insert.js';
-import { toJsonText, toPrediction } from './mappers.js';
+import { storedDouble, toJsonText, toPrediction } from './mappers.js';
 import { encodePredictionBatch } from './prediction-batch-validation.js';
 
 const PREDICTION_COLUMNS = [
@@ -32,8 +32,8 @@ function toRow(input: z.output<typeof predictionInputSchema>, now: number) {
     input: toJsonText(input.input),
     output: toJsonText(input.output),
     ground_truth: input.groundTruth == null ? null : toJsonText(input.groundTruth),
-    confidence: input.confidence ?? null,
-    latency_ms: input.latencyMs ?? null,
+    confidence: storedDouble(input.confidence ?? null),
+    latency_ms: storedDouble(input.latencyMs ?? null),
     predicted_at: input.timestamp?.getTime() ?? now,
     metadata: toJsonText(input.metadata ?? {}),
   };

@@ -119,7 +119,8 @@ function RecentModelVersions() {
     const perModel = await Promise.all(models.map(async (model) => ({ model, versions: await fetchModelVersions(model.id, {}, signal) })));
     return perModel
       .flatMap(({ model, versions: list }) => list.map((version) => ({ model, version })))
-      .sort((a, b) => b.version.createdAt.getTime() - a.version.createdAt.getTime())
+      // Newest first; versions created in the same millisecond by id, so the panel never reshuffles.
+      .sort((a, b) => b.version.createdAt.getTime() - a.version.createdAt.getTime() || b.version.id - a.version.id)
       .slice(0, 10) as { model: Model; version: ModelVersion }[];
   }, []);
   return (

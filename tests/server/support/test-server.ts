@@ -20,13 +20,21 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/** What a test may set besides the server config: the dashboard folder, logging, the store's clock. */
+export interface TestServerExtras {
+  uiDir?: string | false;
+  logger?: false | Record<string, unknown>;
+  /** The store's clock (epoch milliseconds), e.g. a fixed one so rows share one millisecond. */
+  now?: () => number;
+}
+
 /** Starts an app over an existing database URL (its own pool). */
 export async function startAppOn(
   databaseUrl: string,
   server: ServerConfig = {},
-  extra: { uiDir?: string | false; logger?: false | Record<string, unknown> } = {},
+  extra: TestServerExtras = {},
 ): Promise<Omit<TestServer, 'close'> & { close(): Promise<void> }> {
-  const db = await openSqlDatabase({ url: databaseUrl });
+  const db = await openSqlDatabase({ url: databaseUrl, ...(extra.now === undefined ? {} : { now: extra.now }) });
   // AIMDB_TEST_SERVER_LOGS=debug|info|error shows the server's logs when a test needs explaining.
   const level = process.env.AIMDB_TEST_SERVER_LOGS;
   const logger = extra.logger ?? (level === undefined || level === '' ? false : { level });
@@ -49,7 +57,7 @@ export async function startAppOn(
 export async function startTestServer(
   backend: TestBackend,
   server: ServerConfig = {},
-  extra: { uiDir?: string | false; logger?: false | Record<string, unknown> } = {},
+  extra: TestServerExtras = {},
 ): Promise<TestServer> {
   const provisioned: ProvisionedDatabase = await backend.provision();
   try {
