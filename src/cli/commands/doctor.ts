@@ -38,7 +38,7 @@ async function inspect(spec: ConnectionSpec): Promise<ConnectionFacts> {
       await db.close();
     }
   }
-  const handle = await openSchemaHandle(spec);
+  const handle = await openSchemaHandle(spec, { create: false });
   try {
     const [serverVersion, status] = await Promise.all([handle.backend.serverVersion(handle.db), schemaStatus(handle.db)]);
     return { serverVersion, schemaVersion: status.current, latestSchemaVersion: status.latest, pending: status.pending };

@@ -6,12 +6,12 @@
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
 import { provisionMysql, type TestBackend } from '../../support/backends.js';
+import { closedPort } from '../../cli/run-cli.js';
 
 const run = promisify(execFile);
 const START_TIMEOUT_MS = 90_000;
@@ -22,17 +22,6 @@ export interface SpareMariadb {
   /** A TestBackend whose databases live on the spare server. */
   backend: TestBackend;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 function exited(child: ChildProcess): Promise<void> {
@@ -60,7 +49,7 @@ export async function startSpareMariadb(sqlMode: string): Promise<SpareMariadb> 
     rmSync(folder, { recursive: true, force: true });
     throw new Error(`mariadb-install-db failed, so the NO_BACKSLASH_ESCAPES server cannot start: ${(error as Error).message}`);
   }
-  const port = await freePort();
+  const port = await closedPort();
   const child = spawn(
     'mariadbd',
     [
