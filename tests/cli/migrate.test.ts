@@ -57,6 +57,8 @@ describe.each(testBackends().filter((backend) => isPersistent(backend.name)))('a
   });
 
   it('status reports an empty database as pending and changes nothing', async () => {
+    // An empty file is an empty SQLite database; status never creates one (a mistyped path must fail).
+    if (backend.family === 'sqlite') writeFileSync(new URL(byHand.url).pathname, '');
     for (let attempt = 0; attempt < 2; attempt++) {
       const status = jsonOf(await cli(byHand.url, 'migrate', 'status', '--json'));
       expect(status).toMatchObject({ current: null, latest: LATEST_SCHEMA_VERSION, applied: [], pending: [...MIGRATION_NAMES], upToDate: false });
