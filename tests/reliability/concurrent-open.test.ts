@@ -3,22 +3,27 @@
  * several servers deployed together): every open succeeds, the schema is migrated once, and every
  * process can write. Repeated with a new database each round.
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAiDatabase } from '../../src/index.js';
 import { LATEST_SCHEMA_VERSION } from '../../src/migrate/migrator.js';
 import { testBackends } from '../support/backends.js';
-import { startTsWorker, type LineProcess } from './support/line-process.js';
+import { REPO_ROOT } from '../cli/run-cli.js';
+import { startWorker, type LineProcess } from './support/line-process.js';
 import { scaled, timeoutFor } from './support/scale.js';
 
 const PROCESSES = 8;
 const ROUNDS = scaled(3, 20);
-const worker = fileURLToPath(new URL('./support/open-worker.ts', import.meta.url));
+const worker = fileURLToPath(new URL('./support/open-worker.mjs', import.meta.url));
 
-// One set of worker processes for every backend: starting eight tsx processes is the slow part.
+// One set of worker processes for every backend: starting them is the slow part. They run the built
+// code (dist/), as users' processes would.
 let workers: LineProcess[] = [];
 beforeAll(async () => {
-  workers = Array.from({ length: PROCESSES }, () => startTsWorker(worker));
+  if (!existsSync(path.join(REPO_ROOT, 'dist/index.js'))) throw new Error('dist/ is missing: run `npm run build` first (npm test does it in pretest)');
+  workers = Array.from({ length: PROCESSES }, () => startWorker([worker]));
   for (const process of workers) expect(await process.nextLine(150_000)).toBe('ready');
 }, 180_000);
 afterAll(async () => {

@@ -15,9 +15,9 @@ export interface LineProcess {
   stop(): Promise<void>;
 }
 
-/** Starts a TypeScript worker under tsx, with arguments. */
-export function startTsWorker(script: string, args: readonly string[] = []): LineProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+/** Starts `node <args>` (a script and its arguments). */
+export function startWorker(args: readonly string[]): LineProcess {
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const waiters: Array<(line: string | undefined) => void> = [];
   let errors = '';
