@@ -92,6 +92,8 @@ describe.each(testBackends().filter((backend) => isPersistent(backend.name)))('a
   it('with migrate: false in the config, commands refuse an outdated schema (exit 6) until migrate up', async () => {
     const config = path.join(workdir.dir, `no-ddl-${backend.name}.yaml`);
     writeFileSync(config, `database:\n  url: ${byCommand.url}\n  migrate: false\n`);
+    // An empty SQLite database (reading commands never create the file).
+    if (backend.family === 'sqlite') writeFileSync(new URL(byCommand.url).pathname, '');
     const refused = await runCli(['stats', '--config', config], { cwd: workdir.dir });
     expect(refused.code).toBe(6);
     expect(refused.stderr).toMatch(/^aimdb: the database schema is at nothing, this aimdb needs .*'aimdb migrate up'/);
