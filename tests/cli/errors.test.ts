@@ -91,7 +91,7 @@ describe('aimdb errors without a database server', () => {
     // doctor reports the missing file as a finding (exit 0) and does not create it either.
     expect((await runCli(['doctor', '--url', url], { cwd: workdir.dir })).stdout).toMatch(/SQLite file does not exist yet/);
     expect(existsSync(typo)).toBe(false);
-  });
+  }, 180_000);
 
   it('a SQLite file in a folder that does not exist: names the folder, never suggests createdb', async () => {
     const folder = path.join(workdir.dir, 'no-such-folder');
