@@ -119,6 +119,10 @@ function configHint(message: string): string {
 
 function connectHint(message: string): string {
   if (/password|user name/i.test(message)) return 'check --user and --password (or AIMDB_PASSWORD), or the url';
+  // A SQLite path is a file the user typed: point at the path, not at createdb.
+  if (/SQLite database (file|path)/.test(message)) {
+    return 'check the path (sqlite:///relative/file.db or sqlite:////absolute/file.db); aimdb demo or aimdb migrate up creates a new database';
+  }
   if (/does not exist/i.test(message)) return "e.g. 'createdb NAME' or 'CREATE DATABASE NAME', or pass --database for another";
   if (/unreachable/i.test(message)) return "check --host and --port (or --url), or run 'aimdb doctor'";
   return "run 'aimdb doctor' to see the connection aimdb tried";

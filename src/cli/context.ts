@@ -16,9 +16,14 @@ export interface CliContext {
   resolveDatabase(command: Command): Promise<CliDatabaseConfig>;
   /**
    * Opens the database, runs `fn` and closes it again, also when `fn` throws. Failures while
-   * connecting are reported as connection failures (exit code 4).
+   * connecting are reported as connection failures (exit code 4). A SQLite file is created only
+   * with `create: true` (commands that write); reading commands fail on a missing file instead.
    */
-  withDatabase<T>(command: Command, fn: (db: AiDatabase, resolved: CliDatabaseConfig) => Promise<T>, options?: { migrate?: boolean }): Promise<T>;
+  withDatabase<T>(
+    command: Command,
+    fn: (db: AiDatabase, resolved: CliDatabaseConfig) => Promise<T>,
+    options?: { migrate?: boolean; create?: boolean },
+  ): Promise<T>;
 }
 
 export function createCliContext(): CliContext {
@@ -29,7 +34,11 @@ export function createCliContext(): CliContext {
       const resolved = await resolveCliDatabaseConfig(command);
       let db: AiDatabase;
       try {
-        db = await createAiDatabase({ ...resolved.config, ...(options.migrate === undefined ? {} : { migrate: options.migrate }) });
+        db = await createAiDatabase({
+          ...resolved.config,
+          ...(options.migrate === undefined ? {} : { migrate: options.migrate }),
+          create: options.create ?? false,
+        });
       } catch (error) {
         throw atStage(error, 'connect');
       }

@@ -6,7 +6,7 @@ import { Kysely, sql } from 'kysely';
 import { describeConnection, type ServerConnection, type SqliteConnection } from '../config/connection.js';
 import type { AimdbError } from '../core/errors.js';
 import type { Backend } from '../store/backends/backend.js';
-import { createBackend } from '../store/open.js';
+import { checkSqlitePath, createBackend } from '../store/open.js';
 import { translateError } from '../store/sql/context.js';
 import { atStage } from './cli-error.js';
 
@@ -18,8 +18,18 @@ export interface SchemaHandle {
   close(): Promise<void>;
 }
 
-/** Connects (and checks the connection with `select 1`); failures carry the 'connect' stage. */
-export async function openSchemaHandle(spec: SqliteConnection | ServerConnection): Promise<SchemaHandle> {
+/**
+ * Connects (and checks the connection with `select 1`); failures carry the 'connect' stage. A SQLite
+ * file is created only with `create: true` (applying migrations), never by a command that inspects.
+ */
+export async function openSchemaHandle(spec: SqliteConnection | ServerConnection, options: { create: boolean }): Promise<SchemaHandle> {
+  if (spec.backend === 'sqlite') {
+    try {
+      checkSqlitePath(spec, options);
+    } catch (error) {
+      throw atStage(error, 'connect');
+    }
+  }
   const backend = createBackend(spec);
   const db = new Kysely<any>({ dialect: backend.dialect });
   const translate = (error: unknown) => translateError({ db, backend, inTransaction: false, now: Date.now }, error);

@@ -62,12 +62,16 @@ function connectionErrorCode(error: unknown): string | undefined {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Appends query parameters: arrays repeat the key, Dates travel as ISO strings, nullish values are left out. */
+/**
+ * Appends query parameters: arrays repeat the key (an empty array is the key with no value, so the
+ * server refuses it as the store does), Dates travel as ISO strings, nullish values are left out.
+ */
 export function toQueryString(query: Record<string, unknown> | undefined): string {
   if (query === undefined) return '';
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) {
     if (value === undefined || value === null) continue;
+    if (Array.isArray(value) && value.length === 0) params.append(key, '');
     for (const item of Array.isArray(value) ? value : [value]) {
       params.append(key, item instanceof Date ? item.toISOString() : String(item));
     }

@@ -30,6 +30,13 @@ export const LIMITS = {
   bulkSeries: 1_000,
   /** Largest epoch (a 32-bit integer column on every backend). */
   maxEpoch: 2_147_483_647,
+  /**
+   * Objects and arrays nested inside one another in one JSON document, at most (MariaDB's JSON check
+   * refuses a 32nd level; a limit every backend honours keeps documents portable between them).
+   */
+  jsonDepth: 31,
+  /** Latest time a JavaScript Date holds, in milliseconds since the epoch (±8.64e15). */
+  maxTimeMs: 8_640_000_000_000_000,
 } as const;
 
 const name = z.string().trim().min(1).max(LIMITS.nameLength);
@@ -41,11 +48,42 @@ const nonNegativeInt = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 /** Columns such as a metric's epoch are 32-bit integers on every backend. */
 const nonNegativeInt32 = z.number().int().min(0).max(LIMITS.maxEpoch);
 
+/**
+ * The path (below the document) of the first object or array nested deeper than LIMITS.jsonDepth,
+ * or undefined. Recursion stops at the limit, so a document nested thousands deep cannot overflow
+ * the stack here or in the schema that parses it afterwards.
+ */
+export function findTooDeepJson(value: unknown, depth = 0, path: string[] = []): string[] | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  if (depth >= LIMITS.jsonDepth) return path;
+  const entries: Array<[string, unknown]> = Array.isArray(value) ? value.map((item, index) => [String(index), item]) : Object.entries(value);
+  for (const [key, item] of entries) {
+    const found = findTooDeepJson(item, depth + 1, [...path, key]);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
 function jsonSized<T extends z.ZodType>(schema: T) {
-  return schema.refine(
-    (value) => value === undefined || Buffer.byteLength(JSON.stringify(value)) <= LIMITS.jsonBytes,
-    { message: `must serialise to at most ${LIMITS.jsonBytes} bytes of JSON` },
-  );
+  // The depth is checked first, on the raw input, so the recursive JSON schema never sees a deep one.
+  return z
+    .unknown()
+    .check((context) => {
+      const tooDeep = findTooDeepJson(context.value);
+      if (tooDeep !== undefined) {
+        context.issues.push({
+          code: 'custom',
+          input: context.value,
+          path: tooDeep,
+          message: `must nest objects and arrays at most ${LIMITS.jsonDepth} deep`,
+        });
+      }
+    })
+    .pipe(
+      schema.refine((value) => value === undefined || Buffer.byteLength(JSON.stringify(value)) <= LIMITS.jsonBytes, {
+        message: `must serialise to at most ${LIMITS.jsonBytes} bytes of JSON`,
+      }),
+    );
 }
 
 /** Any JSON value (finite numbers only), at most LIMITS.jsonBytes once serialised. */
@@ -53,10 +91,10 @@ export const jsonValueSchema = jsonSized(z.json()) as unknown as z.ZodType<JsonV
 /** A JSON object (not an array or scalar). */
 export const jsonObjectSchema = jsonSized(z.record(z.string(), z.json())) as unknown as z.ZodType<JsonObject>;
 export const tagsSchema = z.record(z.string().min(1).max(LIMITS.tagKeyLength), z.string().max(LIMITS.tagValueLength));
-/** Epoch milliseconds, an ISO-8601 string, or a Date. */
-export const timeSchema = z.union([z.date(), z.iso.datetime({ offset: true }), nonNegativeInt]).transform((value) =>
-  value instanceof Date ? value : new Date(value),
-);
+/** Epoch milliseconds, an ISO-8601 string, or a Date; within ±LIMITS.maxTimeMs (what a Date holds). */
+export const timeSchema = z
+  .union([z.date(), z.iso.datetime({ offset: true }), z.number().int().min(-LIMITS.maxTimeMs).max(LIMITS.maxTimeMs)])
+  .transform((value) => (value instanceof Date ? value : new Date(value)));
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/i, 'must be 64 hexadecimal characters');
 
 export const createModelSchema = z.strictObject({
@@ -189,7 +227,7 @@ export const listTrainingRunsSchema = z.strictObject({
   modelVersionId: id.optional(),
   datasetId: id.optional(),
   experimentId: id.optional(),
-  status: z.union([runStatusSchema, z.array(runStatusSchema)]).optional(),
+  status: z.union([runStatusSchema, z.array(runStatusSchema).min(1)]).optional(),
   nameContains: shortText.optional(),
 });
 export const listExperimentsSchema = z.strictObject({
@@ -248,6 +286,11 @@ export const nameSchema = name;
  * the field (`what.path`) and the rule or limit it broke.
  */
 export function parseInput<T extends z.ZodType>(schema: T, input: unknown, what: string): z.output<T> {
+  const prototypeKeyAt = findPrototypeKey(input);
+  if (prototypeKeyAt !== undefined) {
+    const field = [what, ...prototypeKeyAt].join('.');
+    throw new ValidationError(`${field}: a key named '__proto__' is not allowed`, { field });
+  }
   const result = schema.safeParse(input);
   if (result.success) {
     const unstorableAt = findUnstorableText(result.data, []);
@@ -261,6 +304,30 @@ export function parseInput<T extends z.ZodType>(schema: T, input: unknown, what:
   const path = issue.path.map(String).join('.');
   const field = path === '' ? what : `${what}.${path}`;
   throw new ValidationError(`${field}: ${describeIssue(issue)}`, { field });
+}
+
+/**
+ * The path of the first own key `__proto__` in the input (JSON.parse makes one from `{"__proto__": …}`).
+ * Such a key cannot be stored faithfully: copying it into an object sets the object's prototype
+ * instead, so it would silently vanish. It is refused on every path, library and HTTP alike. The walk
+ * stops below LIMITS.jsonDepth plus a few levels of envelope (deeper input is refused by the JSON
+ * depth rule anyway), so it cannot overflow the stack.
+ */
+function findPrototypeKey(value: unknown, depth = 0): string[] | undefined {
+  if (value === null || typeof value !== 'object' || depth > LIMITS.jsonDepth + 4) return undefined;
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) {
+      const found = findPrototypeKey(value[index], depth + 1);
+      if (found !== undefined) return [String(index), ...found];
+    }
+    return undefined;
+  }
+  if (Object.hasOwn(value, '__proto__')) return ['__proto__'];
+  for (const key of Object.keys(value)) {
+    const found = findPrototypeKey((value as Record<string, unknown>)[key], depth + 1);
+    if (found !== undefined) return [key, ...found];
+  }
+  return undefined;
 }
 
 const LONE_SURROGATE = /\p{Surrogate}/u;
@@ -301,9 +368,8 @@ function describeIssue(issue: z.core.$ZodIssue): string {
       return `must be at most ${String(issue.maximum)}${unit}`;
     }
     case 'too_small':
-      return issue.origin === 'string' && issue.minimum === 1
-        ? 'must not be empty'
-        : `must be at least ${String(issue.minimum)}${issue.origin === 'string' ? ' characters long' : ''}`;
+      if (issue.minimum === 1 && (issue.origin === 'string' || issue.origin === 'array')) return 'must not be empty';
+      return `must be at least ${String(issue.minimum)}${issue.origin === 'string' ? ' characters long' : ''}`;
     case 'unrecognized_keys':
       return `unknown field(s) ${issue.keys.map((key) => `'${key}'`).join(', ')}`;
     case 'invalid_value':

@@ -76,6 +76,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     // Metric names (up to 250 characters, URL-encoded) travel in paths.
     routerOptions: { maxParamLength: 2048 },
     forceCloseConnections: 'idle',
+    // JSON.parse makes `__proto__` an ordinary own key, never a prototype; the store then refuses it
+    // with a 422 naming the field, exactly as the library does (Fastify's default answered a bare
+    // 400 "not valid JSON"). `constructor.prototype` is ordinary data, stored as in the library.
+    onProtoPoisoning: 'ignore',
+    onConstructorPoisoning: 'ignore',
     return503OnClosing: true,
   });
 

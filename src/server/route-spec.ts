@@ -137,7 +137,7 @@ export function coerceQuery(raw: Record<string, unknown>, shapes: Map<string, Pa
     }
     if (shape.array) {
       const texts = Array.isArray(value) ? value.map(String) : String(value).split(',');
-      if (!Array.isArray(value) && texts.length === 1 && shape.string) {
+      if (!Array.isArray(value) && texts.length === 1 && texts[0] !== '' && shape.string) {
         // `status=running`: the schema takes one value or a list, so one value stays one value.
         query[name] = convertScalar(texts[0]!, shape.numeric);
       } else {

@@ -1,6 +1,8 @@
 /**
  * Opening a database: directly from options, from a config file, or by auto-detection.
  */
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { Kysely, sql, type LogEvent } from 'kysely';
 import {
   loadConfigFile,
@@ -8,8 +10,8 @@ import {
   type DatabaseConfig,
   type ResolvedDatabaseConfig,
 } from '../config/config.js';
-import { describeConnection, toConnectionSpec, type ConnectionSpec } from '../config/connection.js';
-import { SchemaOutdatedError, ValidationError } from '../core/errors.js';
+import { describeConnection, toConnectionSpec, type ConnectionSpec, type SqliteConnection } from '../config/connection.js';
+import { BackendError, SchemaOutdatedError, ValidationError } from '../core/errors.js';
 import { parseInput } from '../core/schemas.js';
 import { databaseConfigSchema } from '../config/config.js';
 import { migrateToLatest, schemaStatus } from '../migrate/migrator.js';
@@ -28,7 +30,32 @@ export type AiDatabaseOptions = Omit<DatabaseConfig, 'echo'> & {
   echo?: boolean | ((sql: string, durationMs: number) => void);
   /** Milliseconds since the epoch; for tests of lifecycle times. */
   now?: () => number;
+  /**
+   * false: open only a database that exists; never create a SQLite file (for tools that only read,
+   * where a mistyped path must be an error, not a new empty database). Default true.
+   */
+  create?: boolean;
 };
+
+/**
+ * Checks a SQLite file's path before SQLite opens (and so perhaps creates) it, naming the file the
+ * caller expected: SQLite itself only says "unable to open database file".
+ */
+export function checkSqlitePath(spec: SqliteConnection, options: { create: boolean }): void {
+  if (spec.filename === ':memory:' || spec.filename === '') return;
+  const file = path.resolve(spec.filename);
+  if (existsSync(file)) {
+    if (statSync(file).isDirectory()) throw new BackendError(`the SQLite database path ${file} is a folder, not a file`);
+    return;
+  }
+  if (!options.create) {
+    throw new BackendError(`the SQLite database file ${file} does not exist (this command only reads and never creates one)`);
+  }
+  const folder = path.dirname(file);
+  if (!existsSync(folder)) {
+    throw new BackendError(`cannot create the SQLite database file ${file}: its folder ${folder} does not exist`);
+  }
+}
 
 /** The backend object for a connection spec. */
 export function createBackend(spec: Exclude<ConnectionSpec, { backend: 'http' }>): Backend {
@@ -50,9 +77,10 @@ function echoLogger(echo: AiDatabaseOptions['echo']) {
 
 /** Opens a SQL database (no HTTP), checks the connection and brings the schema up to date. */
 export async function openSqlDatabase(options: AiDatabaseOptions): Promise<SqlAiDatabase> {
-  const { echo, now, ...config } = options;
+  const { echo, now, create, ...config } = options;
   const spec = toConnectionSpec(parseInput(databaseConfigSchema, config, 'options'));
   if (spec.backend === 'http') throw new ValidationError('backend: http is not a SQL backend', { field: 'backend' });
+  if (spec.backend === 'sqlite') checkSqlitePath(spec, { create: create ?? true });
   const backend = createBackend(spec);
   const log = echoLogger(echo);
   const db = new Kysely<Tables>(log === undefined ? { dialect: backend.dialect } : { dialect: backend.dialect, log });
@@ -90,7 +118,7 @@ export async function createAiDatabase(options: AiDatabaseOptions = {}): Promise
   const backend = options.backend ?? (options.url === undefined ? 'sqlite' : toConnectionSpec({ url: options.url }).backend);
   if (backend === 'http') {
     // Left out, not set to undefined: the strict schema reports any key it does not know.
-    const { echo: _echo, now: _now, ...config } = options;
+    const { echo: _echo, now: _now, create: _create, ...config } = options;
     const spec = toConnectionSpec(parseInput(databaseConfigSchema, config, 'options'));
     if (spec.backend !== 'http') throw new ValidationError('backend: expected http', { field: 'backend' });
     const { createHttpAiDatabase } = await import('../client/http-client.js');

@@ -56,7 +56,7 @@ function withRole(error: unknown, role: 'source' | 'target'): unknown {
 export async function openSource(location: DatabaseLocation): Promise<OpenedDatabase> {
   if (location instanceof SqlAiDatabase) return { database: location, close: async () => undefined };
   try {
-    const database = await openSqlDatabase({ ...optionsOf(location), migrate: false });
+    const database = await openSqlDatabase({ ...optionsOf(location), migrate: false, create: false });
     return { database, close: () => database.close() };
   } catch (error) {
     if (error instanceof SchemaOutdatedError && /at nothing/.test(error.message)) {

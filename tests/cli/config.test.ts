@@ -35,6 +35,12 @@ describe('aimdb init and the configuration template', () => {
     expect(doctor).toMatchObject({ backend: 'sqlite', source: 'config-file', configFile: target(), ok: true });
     expect(doctor.connection).toBe(`sqlite:${path.join(workdir.dir, 'aimdb.sqlite')}`);
     expect(existsSync(path.join(workdir.dir, 'aimdb.sqlite'))).toBe(false);
+    // Reading commands never create the database; a writing one does, and then reading works.
+    const stats = await runCli(['stats'], { cwd: workdir.dir });
+    expect(stats.code).toBe(EXIT_CODES.connection);
+    expect(stats.stderr).toContain(path.join(workdir.dir, 'aimdb.sqlite'));
+    expect(existsSync(path.join(workdir.dir, 'aimdb.sqlite'))).toBe(false);
+    expect((await runCli(['migrate', 'up'], { cwd: workdir.dir })).code).toBe(0);
     expect((await runCli(['stats'], { cwd: workdir.dir })).code).toBe(0);
     expect(existsSync(path.join(workdir.dir, 'aimdb.sqlite'))).toBe(true);
   });

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mysql from 'mysql2/promise';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { EXIT_CODES } from '../../src/cli/exit-codes.js';
@@ -64,8 +64,41 @@ describe('aimdb errors without a database server', () => {
 
   it('reports what does not exist with exit code 5 and the list command to use', async () => {
     const url = `sqlite:///${path.join(workdir.dir, 'empty.sqlite')}`;
+    expect((await runCli(['migrate', 'up', '--url', url], { cwd: workdir.dir })).code).toBe(0);
     expectOneLineError(await runCli(['runs', 'show', '42', '--url', url], { cwd: workdir.dir }), EXIT_CODES.notFound, /training run #42 was not found/, /aimdb runs list/);
     expectOneLineError(await runCli(['models', 'show', 'NoSuchModel', '--url', url], { cwd: workdir.dir }), EXIT_CODES.notFound, /model 'NoSuchModel' was not found/);
+  });
+
+  it('never creates a SQLite file for a command that only reads: exit 4 naming the expected file', async () => {
+    const typo = path.join(workdir.dir, 'tpyo.sqlite');
+    const url = `sqlite:///${typo}`;
+    const commands = [
+      ['stats', '--url', url],
+      ['models', 'list', '--url', url],
+      ['runs', 'show', '1', '--url', url],
+      ['metrics', '1', 'loss', '--url', url],
+      ['migrate', 'status', '--url', url],
+      ['export', '--from', url, '--to', path.join(workdir.dir, 'out.aimdb')],
+    ];
+    for (const args of commands) {
+      const result = await runCli(args, { cwd: workdir.dir });
+      expect(result.code, `${args.join(' ')}: ${result.stderr}`).not.toBe(0);
+      expect(result.stderr, args.join(' ')).toContain(typo);
+      expect(result.stderr, args.join(' ')).not.toMatch(/createdb|CREATE DATABASE/);
+      expect(existsSync(typo), `${args.join(' ')} created ${typo}`).toBe(false);
+    }
+    expectOneLineError(await runCli(['stats', '--url', url], { cwd: workdir.dir }), EXIT_CODES.connection, /SQLite database file .*tpyo\.sqlite does not exist/, /check the path/);
+    // doctor reports the missing file as a finding (exit 0) and does not create it either.
+    expect((await runCli(['doctor', '--url', url], { cwd: workdir.dir })).stdout).toMatch(/SQLite file does not exist yet/);
+    expect(existsSync(typo)).toBe(false);
+  }, 180_000);
+
+  it('a SQLite file in a folder that does not exist: names the folder, never suggests createdb', async () => {
+    const folder = path.join(workdir.dir, 'no-such-folder');
+    const result = await runCli(['migrate', 'up', '--url', `sqlite:///${path.join(folder, 'db.sqlite')}`], { cwd: workdir.dir });
+    expectOneLineError(result, EXIT_CODES.connection, new RegExp(`its folder ${folder.replace(/[/\\.]/g, '\\$&')} does not exist`), /check the path/);
+    expect(result.stderr).not.toMatch(/createdb|CREATE DATABASE/);
+    expect(existsSync(folder)).toBe(false);
   });
 });
 

@@ -77,6 +77,6 @@ export function register(program: Command, context: CliContext): void {
             : 'Done: everything above is now stored in the database.',
         );
         output.line(`Inspect it (with the same database options): aimdb runs show ${result.runs[0]!.id}   ·   aimdb metrics ${result.runs[0]!.id} accuracy   ·   aimdb experiments show ${result.experiment.name}`);
-      });
+      }, { create: true });
     });
 }

@@ -38,7 +38,7 @@ async function inspect(spec: ConnectionSpec): Promise<ConnectionFacts> {
       await db.close();
     }
   }
-  const handle = await openSchemaHandle(spec);
+  const handle = await openSchemaHandle(spec, { create: false });
   try {
     const [serverVersion, status] = await Promise.all([handle.backend.serverVersion(handle.db), schemaStatus(handle.db)]);
     return { serverVersion, schemaVersion: status.current, latestSchemaVersion: status.latest, pending: status.pending };
@@ -62,7 +62,7 @@ export function register(program: Command, context: CliContext): void {
       const missingSqliteFile = spec.backend === 'sqlite' && spec.filename !== ':memory:' && !existsSync(spec.filename);
       if (missingSqliteFile) {
         // Opening would create the file; doctor changes nothing, so it only says so.
-        checks.push({ name: 'connection', ok: true, detail: `the SQLite file does not exist yet; the first command that opens it creates it` });
+        checks.push({ name: 'connection', ok: true, detail: `the SQLite file does not exist yet; the first command that writes (aimdb demo, migrate up, serve, import) creates it` });
       } else {
   try {
           facts = await inspect(spec);

@@ -22,8 +22,8 @@ function requireSql(spec: ConnectionSpec): SqlSpec {
   return spec;
 }
 
-async function withSchemaHandle<T>(spec: SqlSpec, fn: (handle: SchemaHandle) => Promise<T>): Promise<T> {
-  const handle = await openSchemaHandle(spec);
+async function withSchemaHandle<T>(spec: SqlSpec, fn: (handle: SchemaHandle) => Promise<T>, options = { create: false }): Promise<T> {
+  const handle = await openSchemaHandle(spec, options);
   try {
     return await fn(handle);
   } catch (error) {
@@ -67,7 +67,7 @@ export function register(program: Command, context: CliContext): void {
         const applied = await migrateToLatest(handle.db, handle.backend);
         const after = await schemaStatus(handle.db);
         return { before: before.current, after: after.current, applied: (applied.results ?? []).filter((item) => item.status === 'Success').map((item) => item.migrationName) };
-      });
+      }, { create: true });
       if (output.json) {
         output.printJson({ database: describeConnection(spec), ...result });
         return;

@@ -18,7 +18,7 @@ export function createMysqlBackend(spec: ServerConnection): Backend {
     dialect: new MysqlDialect({
       pool: async () => {
         const mysql = await import('mysql2');
-        return withBinaryReads(mysql.createPool({
+        return withSessionSetup(mysql.createPool({
           host: spec.host,
           port: spec.port,
           database: spec.database,
@@ -84,33 +84,53 @@ type QueryCallback = (error: unknown, result?: unknown, fields?: unknown) => voi
 const READ_STATEMENT = /^\s*(?:select|with)\b/i;
 
 /**
- * Runs every read as a prepared statement (`execute`), whose rows come in MySQL's binary format:
- * a DOUBLE arrives as its 8 bytes. In the text rows of `query`, MariaDB prints doubles with too few
- * correct digits (9.269500899718155 arrives as "9.269500899718157"), so a text read cannot give back
- * the stored bits (docs/decisions/0110-exact-doubles.md). Binary rows are also about twice as fast to
- * decode for large reads (decision 0509). The statement is closed right after, so server-side
- * statements never pile up (`max_prepared_stmt_count`) whatever the SQL text. Writes still go
- * through `query`.
+ * The session's sql_mode without NO_BACKSLASH_ESCAPES. mysql2's `query` writes values into the SQL
+ * text, escaping quotes with backslashes; under NO_BACKSLASH_ESCAPES (a server default some DBAs set)
+ * a backslash is an ordinary character, so `x\' OR 1=1 -- ` would end the string early. Every other
+ * mode is kept as the server has it.
  */
-function withBinaryReads(pool: Pool): Pool {
-  const wrapped = new WeakSet<object>();
+export const PIN_SQL_MODE =
+  "set session sql_mode = trim(both ',' from replace(concat(',', @@session.sql_mode, ','), ',NO_BACKSLASH_ESCAPES,', ','))";
+
+/**
+ * Sets every new pooled connection up before its first use:
+ * - the sql_mode pin above (the callback waits for it, so no statement ever runs on an unpinned session);
+ * - every read as a prepared statement (`execute`), whose rows come in MySQL's binary format: a DOUBLE
+ *   arrives as its 8 bytes. In the text rows of `query`, MariaDB prints doubles with too few correct
+ *   digits (9.269500899718155 arrives as "9.269500899718157"), so a text read cannot give back the stored
+ *   bits (docs/decisions/0110-exact-doubles.md); binary rows are also about twice as fast to decode for
+ *   large reads (decision 0509). The statement is closed right after, so server-side statements never
+ *   pile up (`max_prepared_stmt_count`) whatever the SQL text. Writes still go through `query`.
+ */
+function withSessionSetup(pool: Pool): Pool {
+  const prepared = new WeakSet<object>();
   const getConnection = pool.getConnection.bind(pool);
   pool.getConnection = ((callback: (error: unknown, connection: any) => void) =>
     getConnection((error, connection) => {
-      if (connection !== undefined && !wrapped.has(connection)) {
-        wrapped.add(connection);
-        const query = connection.query.bind(connection) as (...args: unknown[]) => unknown;
-        (connection as any).query = (sqlText: unknown, values: unknown, callback?: QueryCallback) => {
-          if (typeof sqlText !== 'string' || typeof callback !== 'function' || !READ_STATEMENT.test(sqlText)) {
-            return query(sqlText, values, callback);
+      if (connection === undefined || prepared.has(connection)) {
+        callback(error, connection);
+        return;
+      }
+      const query = connection.query.bind(connection) as (...args: unknown[]) => unknown;
+      query(PIN_SQL_MODE, [], (failure: unknown) => {
+        if (failure !== null && failure !== undefined) {
+          // A session we could not pin is never used: drop it and report why.
+          connection.destroy();
+          callback(failure, undefined);
+          return;
+        }
+        prepared.add(connection);
+        (connection as any).query = (sqlText: unknown, values: unknown, queryCallback?: QueryCallback) => {
+          if (typeof sqlText !== 'string' || typeof queryCallback !== 'function' || !READ_STATEMENT.test(sqlText)) {
+            return query(sqlText, values, queryCallback);
           }
-          return connection.execute(sqlText, (values ?? []) as never, (failure: unknown, rows: unknown, fields: unknown) => {
+          return connection.execute(sqlText, (values ?? []) as never, (executeFailure: unknown, rows: unknown, fields: unknown) => {
             connection.unprepare(sqlText);
-            callback(failure, rows, fields);
+            queryCallback(executeFailure, rows, fields);
           });
         };
-      }
-      callback(error, connection);
+        callback(error, connection);
+      });
     })) as Pool['getConnection'];
   return pool;
 }

@@ -6,12 +6,19 @@
  * - a statement that finds the file locked is retried asynchronously for up to `busyTimeoutMs`,
  *   instead of SQLite's busy_timeout, which blocks the event loop and so also the other instance
  *   in the same process that holds the lock and needs the loop to commit;
+ * - migrations run in one BEGIN IMMEDIATE transaction (Kysely's SQLite adapter takes no migration
+ *   lock and runs them outside a transaction, so processes opening a fresh file together each ran
+ *   0001-initial and all but one failed with "table already exists"). The write lock is the
+ *   exclusive lock SQLite enforces across processes; a later opener waits for it (up to
+ *   `busyTimeoutMs`), then finds every migration applied and does nothing;
  * - prepared statements are kept and reused by SQL text. Kysely's SQLite driver prepares every
  *   statement it runs; for a 1,024-row INSERT, parsing and planning cost about as much as storing
  *   the rows, and aimdb's statements have few distinct shapes (bulk inserts are compiled once).
  */
 import {
   CompiledQuery,
+  SqliteAdapter,
+  type DialectAdapter,
   type AbortableOperationOptions,
   SqliteDialect,
   SqliteDriver,
@@ -123,6 +130,13 @@ export function withStatementCache(database: SqliteDatabase, capacity = STATEMEN
   };
 }
 
+/** SQLite's DDL is transactional; saying so makes Kysely's Migrator run migrations in a transaction. */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
 /** The SQLite dialect aimdb uses; see the file comment. */
 export class ImmediateSqliteDialect extends SqliteDialect {
   readonly #config: SqliteDialectConfig;
@@ -140,6 +154,10 @@ export class ImmediateSqliteDialect extends SqliteDialect {
     super(cachedConfig);
     this.#config = cachedConfig;
     this.#busyTimeoutMs = busyTimeoutMs;
+  }
+
+  override createAdapter(): DialectAdapter {
+    return new TransactionalDdlSqliteAdapter();
   }
 
   override createDriver(): Driver {

@@ -67,8 +67,8 @@ function fastFields(name: unknown, value: unknown, step: unknown, epoch: unknown
   if (timestamp instanceof Date) {
     loggedAt = timestamp.getTime();
     if (Number.isNaN(loggedAt)) return undefined;
-  } else if (isNonNegativeInteger(timestamp)) {
-    loggedAt = timestamp;
+  } else if (Number.isSafeInteger(timestamp) && Math.abs(timestamp as number) <= LIMITS.maxTimeMs) {
+    loggedAt = timestamp as number;
   } else if (timestamp !== undefined) {
     return undefined;
   }

@@ -166,8 +166,16 @@ export async function logMetrics(ctx: StoreContext, runId: number, points: Metri
       let seriesPoints = new Map<string, MetricRow[]>();
       // Steps rising within each series (the usual case) cannot repeat a (name, step).
       let rising = true;
-      for (const point of batch) {
+      for (const [index, point] of batch.entries()) {
         const next = nextStep.get(point.name)!;
+        if (point.step === undefined && next > Number.MAX_SAFE_INTEGER) {
+          // Past 2^53 - 1, next + 1 === next in a double: every omitted step would overwrite the last.
+          throw new ValidationError(
+            `points.${index}.step: the series '${point.name}' already has step ${Number.MAX_SAFE_INTEGER}, ` +
+              'the largest step; give a step explicitly',
+            { field: `points.${index}.step` },
+          );
+        }
         const step = point.step ?? next;
         const list = seriesPoints.get(point.name);
         if (list !== undefined && step <= Number(list[list.length - 1]!.step)) rising = false;

@@ -1,7 +1,8 @@
 /** The SQL implementation of AiDatabase: a thin class over the per-aggregate modules. */
 import type { Kysely } from 'kysely';
 import type { HealthReport, JsonValue } from '../../core/entities.js';
-import { idSchema, parseInput, type MetricOptions } from '../../core/schemas.js';
+import { idSchema, isStorableText, parseInput, type MetricOptions } from '../../core/schemas.js';
+import { ValidationError } from '../../core/errors.js';
 import type { AiDatabase } from '../ai-database.js';
 import { LATEST_SCHEMA_VERSION, schemaStatus } from '../../migrate/migrator.js';
 import { guarded, translateError, type StoreContext } from './context.js';
@@ -19,8 +20,19 @@ import * as versions from './versions.js';
 
 /** Ids are checked before any SQL: a fraction or NaN would otherwise reach the driver (and MySQL inlines NaN). */
 const checkId = (id: number, field = 'id'): number => parseInput(idSchema, id, field);
+/**
+ * A name to look up must be text a backend can hold, as names to store must: PostgreSQL refuses
+ * U+0000 even in a WHERE clause, so without this check one backend failed where the others said
+ * "not found".
+ */
+function checkLookupText<T extends string | undefined>(text: T, field: string): T {
+  if (text !== undefined && !isStorableText(text)) {
+    throw new ValidationError(`${field}: must not contain the NUL character (U+0000) or an unpaired surrogate`, { field });
+  }
+  return text;
+}
 const checkIdOrName = (idOrName: number | string, field = 'id'): number | string =>
-  typeof idOrName === 'number' ? checkId(idOrName, field) : idOrName;
+  typeof idOrName === 'number' ? checkId(idOrName, field) : checkLookupText(idOrName, 'name');
 
 type Rest<F> = F extends (ctx: StoreContext, ...args: infer A) => infer R ? (...args: A) => R : never;
 
@@ -62,7 +74,7 @@ export class SqlAiDatabase implements AiDatabase {
 
   createDataset: Rest<typeof datasets.createDataset> = (input) => datasets.createDataset(this.#ctx, input);
   getDataset: Rest<typeof datasets.getDataset> = async (idOrName, version) =>
-    datasets.getDataset(this.#ctx, checkIdOrName(idOrName), version);
+    datasets.getDataset(this.#ctx, checkIdOrName(idOrName), checkLookupText(version, 'version'));
   listDatasets: Rest<typeof datasets.listDatasets> = (query) => datasets.listDatasets(this.#ctx, query);
   updateDataset: Rest<typeof datasets.updateDataset> = async (id, patch) => datasets.updateDataset(this.#ctx, checkId(id), patch);
   deleteDataset: Rest<typeof datasets.deleteDataset> = async (id) => datasets.deleteDataset(this.#ctx, checkId(id));
@@ -84,7 +96,7 @@ export class SqlAiDatabase implements AiDatabase {
   logMetrics: Rest<typeof metrics.logMetrics> = async (runId, points) => metrics.logMetrics(this.#ctx, checkId(runId, 'runId'), points);
   getMetrics: Rest<typeof metrics.getMetrics> = async (runId, query) => metrics.getMetrics(this.#ctx, checkId(runId, 'runId'), query);
   getMetricBuckets: Rest<typeof metrics.getMetricBuckets> = async (runId, name, query) =>
-    metrics.getMetricBuckets(this.#ctx, checkId(runId, 'runId'), name, query);
+    metrics.getMetricBuckets(this.#ctx, checkId(runId, 'runId'), checkLookupText(name, 'name'), query);
   getMetricBucketsBulk: Rest<typeof metrics.getMetricBucketsBulk> = async (query) => metrics.getMetricBucketsBulk(this.#ctx, query);
   getMetricSummaries: Rest<typeof metrics.getMetricSummaries> = async (runIds) =>
     metrics.getMetricSummaries(
