@@ -74,6 +74,8 @@ export interface RunLoggerStats {
   pending: number;
   /** Of `pending`, the points waiting in the spill file only. */
   spilled: number;
+  /** Points held in memory (the open batch and queued batches not yet only in the spill file): what `maxPending` bounds. */
+  inMemory: number;
   /** Points dropped by the `drop-oldest` policy. */
   dropped: number;
   /** Batches delivered. */
@@ -554,6 +556,7 @@ export function createRunLogger(db: AiDatabase, runId: number, options: RunLogge
       ...stats,
       pending: pendingCount(),
       spilled: spilledPoints,
+      inMemory,
       unavailable: unavailableSince !== undefined,
       msSinceLastSuccess: Date.now() - lastSuccessAt,
     }),
