@@ -114,8 +114,9 @@ describe.each(backends)('run logger through server outages on $name', (backend) 
     const url = `http://127.0.0.1:${port}`;
     const run = await store.createTrainingRun({ name: 'through-outages' });
     const db = createHttpAiDatabase({ url, retries: 1 });
-    const flushEvery = 100;
-    const maxPending = 1000;
+    // The outages last longer than maxPending points: memory alone cannot ride them out.
+    const flushEvery = 50;
+    const maxPending = 300;
     let onErrorCalls = 0;
     const logger = createRunLogger(db, run.id, {
       flushEvery,
