@@ -200,7 +200,7 @@ export function createRunLogger(db: AiDatabase, runId: number, options: RunLogge
   const stats = { logged: 0, written: 0, dropped: 0, flushes: 0, failedFlushes: 0 };
 
   /** Resolved after every attempt's outcome, so waiters can look again. */
-  let outcomeSignal = signal();
+  const outcomeSignal = signal();
 
   // A spill file left by an earlier logger of this run comes first.
   const scanned = heldSpillFiles.has(spillPath) ? undefined : scanSpillFile(spillPath);
