@@ -20,6 +20,7 @@ export {
   type ListTrainingRunsQuery,
   type MetricBatchOptions,
   type MetricBucketQuery,
+  type MetricBucketsBulkQuery,
   type MetricOptions,
   type MetricPointInput,
   type MetricQuery,
