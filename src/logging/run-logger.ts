@@ -66,7 +66,7 @@ export interface RunLoggerOptions {
 
 /** What the run logger counts, for progress bars, health checks and tests. */
 export interface RunLoggerStats {
-  /** Points accepted by `log()`. */
+  /** Points accepted by `log()`, and points found in the run's spill file when the logger started. */
   logged: number;
   /** Points the database has confirmed. */
   written: number;
@@ -253,7 +253,7 @@ export function createRunLogger(db: AiDatabase, runId: number, options: RunLogge
         if (!queue.includes(batch)) continue; // delivered while it was being written
         spilledPoints += batch.count;
         // The batch being sent keeps its points; the others now live in the file only.
-        if (batch !== sending && batch.points !== undefined) {
+        if (!sending.includes(batch) && batch.points !== undefined) {
           inMemory -= batch.points.length;
           batch.points = undefined;
         }
@@ -286,7 +286,7 @@ export function createRunLogger(db: AiDatabase, runId: number, options: RunLogge
 
   function dropOldest(): void {
     while (inMemory > maxPending) {
-      const victim = queue.find((batch) => batch !== sending && batch.points !== undefined);
+      const victim = queue.find((batch) => !sending.includes(batch) && batch.points !== undefined);
       if (victim === undefined) return;
       queue.splice(queue.indexOf(victim), 1);
       inMemory -= victim.points!.length;
@@ -312,42 +312,69 @@ export function createRunLogger(db: AiDatabase, runId: number, options: RunLogge
     unassignedBatches -= 1;
   }
 
-  /** The batch whose delivery is under way. */
-  let sending: Batch | undefined;
+  /** The batches whose delivery is under way. */
+  let sending: Batch[] = [];
   /** The points of a spilled head batch, read once for all its attempts. */
   let headPoints: { batch: Batch; points: SpillPoint[] } | undefined;
   let attempt: Promise<unknown> | undefined;
 
-  /** One delivery attempt of the head batch; concurrent callers share it. Resolves with the error, or undefined. */
+  /**
+   * The head batch and, when their steps are all known, the batches after it up to `flushEvery`
+   * points: a backlog (many small batches sealed by the timer during an outage) then goes in a few
+   * requests instead of one per batch. A batch sent with its id as `batchId` always goes alone.
+   */
+  function nextDelivery(): Batch[] {
+    const head = queue[0]!;
+    const batches = [head];
+    if (head.receipt) return batches;
+    let points = head.count;
+    for (let index = 1; index < queue.length; index++) {
+      const next = queue[index]!;
+      if (next.receipt || points + next.count > flushEvery) break;
+      batches.push(next);
+      points += next.count;
+    }
+    return batches;
+  }
+
+  /** One delivery attempt of the head batch(es); concurrent callers share it. Resolves with the error, or undefined. */
   function deliverHead(): Promise<unknown> {
-    const batch = queue[0];
-    if (attempt !== undefined || batch === undefined) return attempt ?? Promise.resolve(undefined);
+    if (attempt !== undefined || queue.length === 0) return attempt ?? Promise.resolve(undefined);
+    const batches = nextDelivery();
     attempt = (async () => {
-      sending = batch;
+      sending = batches;
       try {
-        const outcome = await withTimeout(sendBatch(batch), attemptTimeoutMs);
+        const outcome = await withTimeout(send(batches), attemptTimeoutMs);
         if (outcome === TIMED_OUT) throw new BackendError(`run logger: a batch of run ${runId} got no answer within ${attemptTimeoutMs} ms`);
       } catch (error) {
         failed(error);
         return error;
       } finally {
-        sending = undefined;
+        sending = [];
         attempt = undefined;
       }
-      delivered(batch);
+      for (const batch of batches) delivered(batch);
       return undefined;
     })();
     return attempt;
   }
 
-  async function sendBatch(batch: Batch): Promise<void> {
-    let points = batch.points;
-    if (points === undefined) {
-      if (headPoints?.batch !== batch) headPoints = { batch, points: await spill!.read(batch.spilled!) };
-      points = headPoints.points;
+  async function pointsOf(batch: Batch): Promise<SpillPoint[]> {
+    if (batch.points !== undefined) return batch.points;
+    if (batch !== queue[0]) return spill!.read(batch.spilled!);
+    if (headPoints?.batch !== batch) headPoints = { batch, points: await spill!.read(batch.spilled!) };
+    return headPoints.points;
+  }
+
+  async function send(batches: Batch[]): Promise<void> {
+    const head = batches[0]!;
+    let points = await pointsOf(head);
+    await assignSteps(head, points);
+    if (batches.length > 1) {
+      points = points.slice();
+      for (const batch of batches.slice(1)) for (const point of await pointsOf(batch)) points.push(point);
     }
-    await assignSteps(batch, points);
-    await db.logMetrics(runId, points as MetricPointInput[], batch.receipt ? { batchId: batch.id } : undefined);
+    await db.logMetrics(runId, points as MetricPointInput[], head.receipt ? { batchId: head.id } : undefined);
   }
 
   function delivered(batch: Batch): void {
@@ -363,8 +390,8 @@ export function createRunLogger(db: AiDatabase, runId: number, options: RunLogge
     lastError = undefined;
     failureStreak = 0;
     unavailableSince = undefined;
-    // Everything in the spill file is delivered: it is no longer needed.
-    if (spill !== undefined && !queue.some((queued) => queued.spilled !== undefined) && spilledPoints === 0) {
+    // Everything in the spill file is delivered: it is no longer needed (close() sees to it itself).
+    if (spill !== undefined && !closed && !queue.some((queued) => queued.spilled !== undefined) && spilledPoints === 0) {
       const file = spill;
       spilling = spilling.then(() => (queue.some((queued) => queued.spilled !== undefined) ? undefined : file.remove()));
     }
@@ -528,7 +555,8 @@ export function createRunLogger(db: AiDatabase, runId: number, options: RunLogge
       if (queue.length === 0) {
         finished = true;
         await spilling;
-        await spill?.close();
+        // Whatever the file held has been delivered.
+        await spill?.remove();
         releaseSpill();
         return { delivered: true, undelivered: 0 };
       }

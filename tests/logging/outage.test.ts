@@ -125,6 +125,8 @@ describe.each(backends)('run logger through server outages on $name', (backend) 
       spillDir,
       retryDelayMs: 20,
       maxRetryDelayMs: 250,
+      // Generous for a loaded CI machine; on an idle one the backlog is delivered within a second or two.
+      closeTimeoutMs: 120_000,
       onError: () => (onErrorCalls += 1),
     });
     let unhandled = 0;
