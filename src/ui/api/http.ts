@@ -39,13 +39,24 @@ export function apiUrl(path: string, query: Record<string, QueryValue> = {}): st
 }
 
 /** GETs a JSON answer. */
-export async function getJson<T>(path: string, query: Record<string, QueryValue> = {}, signal?: AbortSignal): Promise<T> {
+export function getJson<T>(path: string, query: Record<string, QueryValue> = {}, signal?: AbortSignal): Promise<T> {
+  return callJson<T>(apiUrl(path, query), { method: 'GET' }, signal);
+}
+
+/** POSTs a JSON body and reads a JSON answer (also for reads whose input is too long for a URL). */
+export function postJson<T>(path: string, body: unknown, signal?: AbortSignal): Promise<T> {
+  return callJson<T>(apiUrl(path), { method: 'POST', body: JSON.stringify(body), contentType: 'application/json' }, signal);
+}
+
+async function callJson<T>(url: string, request: { method: string; body?: string; contentType?: string }, signal?: AbortSignal): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
+  if (request.contentType !== undefined) headers['content-type'] = request.contentType;
   const token = getToken();
   if (token !== null) headers.authorization = `Bearer ${token}`;
   let response: Response;
   try {
-    response = await fetch(apiUrl(path, query), signal === undefined ? { headers } : { headers, signal });
+    const init: RequestInit = { method: request.method, headers, ...(request.body === undefined ? {} : { body: request.body }) };
+    response = await fetch(url, signal === undefined ? init : { ...init, signal });
   } catch (error) {
     if (error instanceof DOMException && error.name === 'AbortError') throw error;
     throw new ApiError(0, 'network_error', `The aimdb server did not answer (${(error as Error).message}). Is 'aimdb serve' running?`);

@@ -37,7 +37,7 @@ function route(location: Location): ReactNode {
   if (path === '/datasets') return <DatasetsPage />;
   if (path === '/predictions') return <PredictionsPage query={query} />;
   const runId = id('/runs/:id');
-  if (runId !== null) return <RunDetailPage key={runId} runId={Number(runId)} />;
+  if (runId !== null) return <RunDetailPage key={runId} runId={Number(runId)} query={query} />;
   const model = id('/models/:id');
   if (model !== null) return <ModelDetailPage key={model} idOrName={model} />;
   const datasetId = id('/datasets/:id');

@@ -4,11 +4,15 @@
  * million-point history costs one small answer. Epoch and time axes need each point's epoch or
  * timestamp, which buckets do not carry: they load raw points for series up to RAW_POINT_LIMIT and
  * fall back to steps beyond that, saying so (docs/decisions/0601-chart-data.md).
+ *
+ * A chart loads nothing until it comes near the viewport, and refreshes only while it is there;
+ * bucket reads of the charts on screen travel together in one request (api/bucket-batcher.ts).
  */
-import { useMemo, useState } from 'react';
+import { useMemo, useRef, useState, type ReactNode } from 'react';
 import type uPlot from 'uplot';
-import { fetchMetricBuckets, fetchMetricPoints } from '../api/endpoints.js';
-import { useApi, useElementWidth } from '../hooks/use-api.js';
+import { fetchBucketsBatched } from '../api/bucket-batcher.js';
+import { fetchMetricPoints } from '../api/endpoints.js';
+import { useApi, useElementWidth, useInView } from '../hooks/use-api.js';
 import { formatLogTick, formatMetric, formatTicks } from '../lib/format.js';
 import type { ChartSettings, XAxis } from './chart-settings.js';
 import { withAlpha } from './palette.js';
@@ -40,7 +44,7 @@ interface LoadedRun {
 
 async function loadSeries(run: ChartRun, metric: string, axis: XAxis, buckets: number, signal: AbortSignal): Promise<LoadedRun> {
   if (axis === 'step' || run.pointCount > RAW_POINT_LIMIT) {
-    return { run, series: seriesFromBuckets(await fetchMetricBuckets(run.id, metric, buckets, signal)), axis: 'step' };
+    return { run, series: seriesFromBuckets(await fetchBucketsBatched(run.id, metric, buckets, signal)), axis: 'step' };
   }
   const points = await fetchMetricPoints(run.id, metric, RAW_POINT_LIMIT, signal);
   return { run, series: seriesFromPoints(points, X_ACCESSORS[axis], buckets), axis };
@@ -50,20 +54,32 @@ export interface MetricChartProps {
   metric: string;
   runs: ChartRun[];
   settings: ChartSettings;
-  /** Changing it reloads the data (live refresh). */
-  refreshKey?: number;
+  /**
+   * Changing it reloads the data (live refresh) when the chart is on screen; a chart out of view
+   * reloads when it comes back. Give each chart a key of its own series' state (its summary) so
+   * only charts whose data changed reload.
+   */
+  refreshKey?: number | string;
   height?: number;
+  /** Buttons shown beside the title (pin, …). */
+  actions?: ReactNode;
 }
 
-export function MetricChart({ metric, runs, settings, refreshKey = 0, height = 240 }: MetricChartProps) {
+export function MetricChart({ metric, runs, settings, refreshKey = 0, height = 240, actions }: MetricChartProps) {
   const [containerRef, rawWidth] = useElementWidth<HTMLDivElement>();
+  const [viewRef, inView] = useInView<HTMLElement>();
   const width = Math.max(0, Math.floor(rawWidth / WIDTH_STEP) * WIDTH_STEP);
   const [cursor, setCursor] = useState<number | null>(null);
   const runKey = runs.map((run) => `${run.id}:${run.pointCount}`).join(',');
+  // The refresh key as of the last time the chart was on screen: off screen, nothing reloads.
+  const shownRefreshKey = useRef<number | string | undefined>(undefined);
+  if (inView) shownRefreshKey.current = refreshKey;
+  const seen = shownRefreshKey.current !== undefined;
 
   const loaded = useApi(
-    async (signal) => (width <= 0 ? [] : Promise.all(runs.map((run) => loadSeries(run, metric, settings.xAxis, width, signal)))),
-    [metric, runKey, settings.xAxis, width, refreshKey],
+    async (signal) =>
+      !seen || width <= 0 ? undefined : Promise.all(runs.map((run) => loadSeries(run, metric, settings.xAxis, width, signal))),
+    [metric, runKey, settings.xAxis, width, shownRefreshKey.current, seen],
   );
 
   const chart = useMemo(() => (loaded.data === undefined ? undefined : buildChart(loaded.data, metric, settings)), [loaded.data, metric, settings]);
@@ -87,10 +103,17 @@ export function MetricChart({ metric, runs, settings, refreshKey = 0, height = 2
 
   const empty = chart !== undefined && chart.data[0].length === 0;
   return (
-    <figure className="chart-card" data-metric={metric} data-runs={runs.length} data-drawn={chart !== undefined && !empty ? 'true' : 'false'}>
+    <figure
+      ref={viewRef}
+      className="chart-card"
+      data-metric={metric}
+      data-runs={runs.length}
+      data-drawn={chart !== undefined && !empty ? 'true' : 'false'}
+    >
       <figcaption>
         <strong>{metric}</strong>
-        {loaded.loading && <span className="muted"> loading…</span>}
+        {seen && loaded.loading && <span className="muted"> loading…</span>}
+        {actions !== undefined && <span className="chart-actions">{actions}</span>}
       </figcaption>
       <div ref={containerRef} className="chart-area" style={{ minHeight: height }}>
         {loaded.error !== undefined && <p className="error">Could not load {metric}: {loaded.error.message}</p>}

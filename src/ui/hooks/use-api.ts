@@ -71,3 +71,49 @@ export function useElementWidth<E extends HTMLElement>(): [RefCallback<E>, numbe
   }, []);
   return [ref, width];
 }
+
+/**
+ * Whether an element is within `rootMargin` of the viewport. One IntersectionObserver serves every
+ * element with the same margin: a page with thousands of charts must not create thousands of them.
+ */
+export function useInView<E extends Element>(rootMargin = '600px'): [RefCallback<E>, boolean] {
+  const [inView, setInView] = useState(false);
+  const current = useRef<E | null>(null);
+  const ref = useCallback(
+    (element: E | null) => {
+      if (current.current !== null) unobserve(rootMargin, current.current);
+      current.current = element;
+      // A new element is out of view until the observer says otherwise (it reports every new element once).
+      setInView(false);
+      if (element !== null) observe(rootMargin, element, setInView);
+    },
+    [rootMargin],
+  );
+  return [ref, inView];
+}
+
+const sharedObservers = new Map<string, { observer: IntersectionObserver; listeners: Map<Element, (inView: boolean) => void> }>();
+
+function observe(rootMargin: string, element: Element, listener: (inView: boolean) => void): void {
+  let shared = sharedObservers.get(rootMargin);
+  if (shared === undefined) {
+    const listeners = new Map<Element, (inView: boolean) => void>();
+    const observer = new IntersectionObserver(
+      (entries) => {
+        for (const entry of entries) listeners.get(entry.target)?.(entry.isIntersecting);
+      },
+      { rootMargin },
+    );
+    shared = { observer, listeners };
+    sharedObservers.set(rootMargin, shared);
+  }
+  shared.listeners.set(element, listener);
+  shared.observer.observe(element);
+}
+
+function unobserve(rootMargin: string, element: Element): void {
+  const shared = sharedObservers.get(rootMargin);
+  if (shared === undefined) return;
+  shared.listeners.delete(element);
+  shared.observer.unobserve(element);
+}

@@ -6,7 +6,8 @@ import { useMemo, useState } from 'react';
 import { fetchHyperparameters, fetchMetricSummaries, fetchRun } from '../api/endpoints.js';
 import { hrefWith, Link, navigate } from '../app/router.js';
 import { ChartSettingsBar, DEFAULT_CHART_SETTINGS, type ChartSettings } from '../charts/chart-settings.js';
-import { MetricChart, type ChartRun } from '../charts/metric-chart.js';
+import type { ChartRun } from '../charts/metric-chart.js';
+import { MetricSections } from '../charts/metric-sections.js';
 import { runColor } from '../charts/palette.js';
 import { EmptyState } from '../components/empty-state.js';
 import { ErrorBox } from '../components/error-box.js';
@@ -14,9 +15,13 @@ import { Loading } from '../components/loading.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { useApi } from '../hooks/use-api.js';
 import { parameterRows } from '../lib/differences.js';
+import { compileFilter } from '../lib/metric-sections.js';
 import { formatDuration, formatJsonValue, formatMetric } from '../lib/format.js';
 import { groupByRun, metricNames } from '../lib/runs-table.js';
 import { MAX_COMPARE } from './runs-page.js';
+
+/** Metric rows in the outcome table at most. */
+const OUTCOME_ROWS = 100;
 
 export function ComparePage({ query }: { query: URLSearchParams }) {
   const ids = useMemo(
@@ -56,6 +61,10 @@ export function ComparePage({ query }: { query: URLSearchParams }) {
   const chartRuns = runs.map((run, index) => ({ id: run.id, label: run.name ?? `Run #${run.id}`, color: runColor(index) }));
   const metrics = metricNames(summaries);
   const rows = parameterRows(hyperparameters);
+  // The outcome table follows the metric filter and stays a readable size with thousands of names.
+  const metricFilter = compileFilter({ text: query.get('metrics') ?? '', regex: query.get('regex') === '1' });
+  const matchingMetrics = metrics.filter((metric) => metricFilter.test(metric));
+  const outcomeMetrics = matchingMetrics.slice(0, OUTCOME_ROWS);
   const shownRows = onlyDifferences ? rows.filter((row) => row.differs) : rows;
   const differing = rows.filter((row) => row.differs).length;
 
@@ -87,14 +96,17 @@ export function ComparePage({ query }: { query: URLSearchParams }) {
       ) : (
         <>
           <ChartSettingsBar value={settings} onChange={setSettings} />
-          <div className="chart-grid">
-            {metrics.map((metric) => {
-              const withMetric: ChartRun[] = chartRuns
+          <MetricSections
+            path="/compare"
+            query={query}
+            settings={settings}
+            metrics={metrics.map((metric) => ({
+              name: metric,
+              runs: chartRuns
                 .filter((run) => summaries.get(run.id)?.has(metric))
-                .map((run) => ({ ...run, pointCount: summaries.get(run.id)!.get(metric)!.count }));
-              return <MetricChart key={metric} metric={metric} runs={withMetric} settings={settings} />;
-            })}
-          </div>
+                .map((run): ChartRun => ({ ...run, pointCount: summaries.get(run.id)!.get(metric)!.count })),
+            }))}
+          />
         </>
       )}
 
@@ -164,7 +176,7 @@ export function ComparePage({ query }: { query: URLSearchParams }) {
                 <td key={run.id}>{formatDuration(run.durationMs)}</td>
               ))}
             </tr>
-            {metrics.map((metric) => (
+            {outcomeMetrics.map((metric) => (
               <tr key={metric}>
                 <th scope="row">{metric} (last)</th>
                 {runs.map((run) => (
@@ -177,6 +189,11 @@ export function ComparePage({ query }: { query: URLSearchParams }) {
           </tbody>
         </table>
       </div>
+      {matchingMetrics.length > outcomeMetrics.length && (
+        <p className="muted small">
+          The first {OUTCOME_ROWS} of {matchingMetrics.length.toLocaleString('en-US')} metrics; filter the metrics above to see others.
+        </p>
+      )}
     </section>
   );
 }

@@ -2,12 +2,12 @@
  * One training run: status and times, lineage links, tags, notes and errors, hyperparameters, and
  * every metric as a chart. While the run is queued or running, everything refreshes every few seconds.
  */
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import type { TrainingRun } from '../../core/entities.js';
 import { fetchDataset, fetchHyperparameters, fetchMetricSummaries, fetchModel, fetchModelVersion, fetchRun } from '../api/endpoints.js';
 import { hrefWith, Link } from '../app/router.js';
 import { ChartSettingsBar, DEFAULT_CHART_SETTINGS, type ChartSettings } from '../charts/chart-settings.js';
-import { MetricChart } from '../charts/metric-chart.js';
+import { MetricSections } from '../charts/metric-sections.js';
 import { runColor } from '../charts/palette.js';
 import { EmptyState } from '../components/empty-state.js';
 import { ErrorBox } from '../components/error-box.js';
@@ -21,7 +21,7 @@ import { formatCount, formatDateTime, formatDuration, formatJsonValue, formatMet
 /** How often a live run is polled. */
 export const LIVE_REFRESH_MS = 5000;
 
-export function RunDetailPage({ runId }: { runId: number }) {
+export function RunDetailPage({ runId, query }: { runId: number; query: URLSearchParams }) {
   const [tick, setTick] = useState(0);
   const [settings, setSettings] = useState<ChartSettings>(DEFAULT_CHART_SETTINGS);
   const run = useApi((signal) => fetchRun(runId, signal), [runId, tick]);
@@ -29,12 +29,29 @@ export function RunDetailPage({ runId }: { runId: number }) {
   useInterval(() => setTick((value) => value + 1), LIVE_REFRESH_MS, live);
   const summaries = useApi((signal) => fetchMetricSummaries([runId], signal), [runId, tick]);
   const hyperparameters = useApi((signal) => fetchHyperparameters(runId, signal), [runId, tick]);
+  const chartLabel = run.data?.name ?? `Run #${runId}`;
+  // Thousands of metric names are ordinary: build the chart list once per answer, not per render.
+  const metricList = useMemo(
+    () =>
+      (summaries.data ?? []).map((summary) => ({
+        name: summary.name,
+        runs: [{ id: runId, label: chartLabel, color: runColor(0), pointCount: summary.count }],
+        // Live refresh reloads a chart only when its series changed.
+        refreshKey: `${summary.count}:${summary.lastStep}:${summary.lastValue}`,
+        facts: () => (
+          <p className="muted small metric-facts">
+            last {formatMetric(summary.lastValue)} at step {formatCount(summary.lastStep)} · min {formatMetric(summary.min)} · max{' '}
+            {formatMetric(summary.max)} · {formatCount(summary.count)} points
+          </p>
+        ),
+      })),
+    [summaries.data, runId, chartLabel],
+  );
 
   if (run.error !== undefined && run.data === undefined) return <ErrorBox error={run.error} onRetry={run.reload} />;
   if (run.data === undefined) return <Loading what={`run #${runId}`} />;
   const r = run.data;
   const label = r.name ?? `Run #${r.id}`;
-  const metricList = [...(summaries.data ?? [])].sort((a, b) => a.name.localeCompare(b.name));
 
   return (
     <section>
@@ -139,22 +156,12 @@ export function RunDetailPage({ runId }: { runId: number }) {
       ) : (
         <>
           <ChartSettingsBar value={settings} onChange={setSettings} />
-          <div className="chart-grid">
-            {metricList.map((summary) => (
-              <div key={summary.name}>
-                <MetricChart
-                  metric={summary.name}
-                  runs={[{ id: r.id, label, color: runColor(0), pointCount: summary.count }]}
-                  settings={settings}
-                  refreshKey={tick}
-                />
-                <p className="muted small metric-facts">
-                  last {formatMetric(summary.lastValue)} at step {formatCount(summary.lastStep)} · min {formatMetric(summary.min)} · max{' '}
-                  {formatMetric(summary.max)} · {formatCount(summary.count)} points
-                </p>
-              </div>
-            ))}
-          </div>
+          <MetricSections
+            path={`/runs/${r.id}`}
+            query={query}
+            settings={settings}
+            metrics={metricList}
+          />
         </>
       )}
       <p>
