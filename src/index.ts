@@ -18,6 +18,7 @@ export {
   type ListModelVersionsQuery,
   type ListPredictionsQuery,
   type ListTrainingRunsQuery,
+  type MetricBatchOptions,
   type MetricBucketQuery,
   type MetricBucketsBulkQuery,
   type MetricOptions,
@@ -51,7 +52,14 @@ export {
 } from './config/config.js';
 export { describeConnection, redactUrl, toConnectionSpec, type ConnectionSpec } from './config/connection.js';
 export { LATEST_SCHEMA_VERSION, migrateToLatest, migrationSql, schemaStatus, type SchemaStatus } from './migrate/migrator.js';
-export { createRunLogger, type RunLogger, type RunLoggerOptions, type RunLoggerStats } from './logging/run-logger.js';
+export {
+  createRunLogger,
+  type RunLogger,
+  type RunLoggerCloseResult,
+  type RunLoggerOptions,
+  type RunLoggerOverflow,
+  type RunLoggerStats,
+} from './logging/run-logger.js';
 export {
   ARCHIVE_FORMAT_VERSION,
   copyDatabase,

@@ -3,6 +3,7 @@
  * `createAiDatabase({ backend: 'http', url, token })` returns one, so code moves between embedded and
  * shared use by configuration alone.
  */
+import { randomUUID } from 'node:crypto';
 import type {
   Dataset,
   Experiment,
@@ -15,7 +16,7 @@ import type {
   WriteResult,
 } from '../core/entities.js';
 import { BackendError, ValidationError } from '../core/errors.js';
-import { idSchema, parseInput, type MetricOptions, type MetricPointInput } from '../core/schemas.js';
+import { idSchema, parseInput, type MetricBatchOptions, type MetricOptions, type MetricPointInput } from '../core/schemas.js';
 import type { AiDatabase } from '../store/ai-database.js';
 import { HttpTransport, type HttpMethod } from './http-transport.js';
 import {
@@ -106,6 +107,16 @@ function metricColumns(points: MetricPointInput[]): Record<string, unknown[]> | 
   if (epochs !== undefined) columns.epoch = epochs;
   if (timestamps !== undefined) columns.timestamp = timestamps;
   return columns;
+}
+
+/** Whether the server would pick the step of some point (an object point without a usable step). */
+function hasOmittedStep(points: MetricPointInput[]): boolean {
+  if (!Array.isArray(points)) return false;
+  for (const point of points) {
+    const step = (point as { step?: unknown } | null)?.step;
+    if (step === undefined || step === null) return true;
+  }
+  return false;
 }
 
 /** The array form, for batches `metricColumns` leaves alone: non-finite values as strings, the rest untouched. */
@@ -243,11 +254,15 @@ class HttpAiDatabase implements AiDatabase {
   async logMetric(runId: number, name: string, value: number, options: MetricOptions = {}): Promise<void> {
     await this.logMetrics(runId, [{ ...options, name, value }]);
   }
-  async logMetrics(runId: number, points: MetricPointInput[]): Promise<WriteResult> {
-    // A re-sent point replaces itself (same run, name, step), so retrying a batch never duplicates it.
+  async logMetrics(runId: number, points: MetricPointInput[], options: MetricBatchOptions = {}): Promise<WriteResult> {
     const columns = metricColumns(points);
+    const body: Record<string, unknown> = columns === undefined ? { points: encodeMetricPoints(points) } : { columns };
+    // A re-sent point with a step replaces itself, so such a batch may simply be sent again. A point
+    // without one would be appended a second time, so that batch carries an id the server remembers.
+    const batchId = options.batchId ?? (hasOmittedStep(points) ? randomUUID() : undefined);
+    if (batchId !== undefined) body.batchId = batchId;
     return (await this.#call('POST', `/runs/${segment(checkId(runId, 'runId'))}/metrics`, {
-      body: columns === undefined ? { points: encodeMetricPoints(points) } : { columns },
+      body,
       idempotent: true,
       // Built above from finite numbers only (non-finite values are strings by then).
       finiteNumbersChecked: columns !== undefined,

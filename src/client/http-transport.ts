@@ -169,12 +169,15 @@ export class HttpTransport {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(request.body);
     }
+    // Whether an earlier attempt may have been carried out although its answer never arrived.
+    let maybeDone = false;
     for (let attempt = 0; ; attempt++) {
       let response: Exchange;
       try {
         response = await this.#exchange(url, request.method, headers, body);
       } catch (error) {
         const code = connectionErrorCode(error);
+        if (code !== undefined && !NOT_SENT_CODES.has(code)) maybeDone = true;
         const retryable = code !== undefined && (NOT_SENT_CODES.has(code) || request.idempotent);
         if (retryable && attempt < this.#retries) {
           await sleep(Math.min(50 * 2 ** attempt, 2000));
@@ -189,6 +192,9 @@ export class HttpTransport {
       const { status, text } = response;
       if (status >= 200 && status < 300) return status === 204 || text === '' ? undefined : (JSON.parse(text) as unknown);
       const error = this.#errorFrom(response.status, text);
+      // A DELETE whose first answer was lost finds nothing to delete when it is re-sent: most likely
+      // because the first one deleted it. The caller asked for the thing to be gone, and it is.
+      if (request.method === 'DELETE' && maybeDone && error.code === 'not_found') return undefined;
       // A 503 that is not an aimdb error is a server refusing work while it shuts down (or a load
       // balancer without a healthy server): the request was not processed, so any method may retry.
       if (response.status === 503 && error.code === 'backend_error' && attempt < this.#retries) {

@@ -186,6 +186,14 @@ export const metricPointInputSchema = z.strictObject({
 });
 export const metricBatchSchema = z.array(metricPointInputSchema).max(LIMITS.batchSize);
 export const metricOptionsSchema = metricPointInputSchema.omit({ name: true, value: true });
+/**
+ * A client-chosen id of one `logMetrics` batch (a UUID, say). A batch re-sent with the same id is
+ * answered from the database's receipt instead of being stored again (docs/decisions/0520).
+ */
+export const metricBatchIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 characters of A-Z, a-z, 0-9, _ and -');
+export const metricBatchOptionsSchema = z.strictObject({ batchId: metricBatchIdSchema.optional() });
 
 export const createExperimentSchema = z.strictObject({
   name,
@@ -393,6 +401,7 @@ export type UpdateDatasetInput = z.input<typeof updateDatasetSchema>;
 export type CreateTrainingRunInput = z.input<typeof createTrainingRunSchema>;
 export type UpdateTrainingRunInput = z.input<typeof updateTrainingRunSchema>;
 export type MetricPointInput = z.input<typeof metricPointInputSchema>;
+export type MetricBatchOptions = z.input<typeof metricBatchOptionsSchema>;
 export type MetricOptions = z.input<typeof metricOptionsSchema>;
 export type CreateExperimentInput = z.input<typeof createExperimentSchema>;
 export type UpdateExperimentInput = z.input<typeof updateExperimentSchema>;

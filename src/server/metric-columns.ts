@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { ValidationError } from '../core/errors.js';
-import { LIMITS, metricBatchSchema, metricPointInputSchema, type MetricPointInput } from '../core/schemas.js';
+import { LIMITS, metricBatchIdSchema, metricBatchSchema, metricPointInputSchema, type MetricPointInput } from '../core/schemas.js';
 import { checkBatchSize } from './batch-limit.js';
 import { unwrapBatchBody } from './route-spec.js';
 
@@ -27,10 +27,14 @@ export const metricColumnsSchema = z
   })
   .describe('One array per field, entry i of each belonging to point i; all the same length. Columns left out are unset for every point.');
 
+const batchId = metricBatchIdSchema
+  .optional()
+  .describe('client-chosen id of this batch: a batch re-sent with the same id (a retry) is not stored again');
+
 /** Either body of `logMetrics`, for the OpenAPI document. */
 export const metricBatchBodySchema = z.union([
-  z.strictObject({ points: metricBatchSchema }),
-  z.strictObject({ columns: metricColumnsSchema }),
+  z.strictObject({ points: metricBatchSchema, batchId }),
+  z.strictObject({ columns: metricColumnsSchema, batchId }),
 ]);
 
 const COLUMN_NAMES = ['name', 'value', 'step', 'epoch', 'timestamp'] as const;
@@ -103,15 +107,25 @@ export function pointsFromColumns(columns: unknown, maxBatchSize: number | undef
   return points;
 }
 
+/** A `logMetrics` body taken apart: the points (not yet validated) and the batch id, if any. */
+export interface MetricBatchBody {
+  points: unknown;
+  batchId?: unknown;
+}
+
 /**
- * The points of a `logMetrics` body in either form, `{ "points": [...] }` or `{ "columns": {...} }`.
- * Envelope problems name `body` or the column; the points themselves are validated by the store.
+ * The points of a `logMetrics` body in either form, `{ "points": [...] }` or `{ "columns": {...} }`,
+ * each optionally with a `batchId`. Envelope problems name `body` or the column; the points and the
+ * batch id are validated by the store.
  */
-export function readMetricBatchBody(body: unknown, maxBatchSize: number | undefined): unknown {
+export function readMetricBatchBody(body: unknown, maxBatchSize: number | undefined): MetricBatchBody {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new ValidationError('body: must be a JSON object { "points": [...] } or { "columns": {...} }', { field: 'body' });
   }
-  const keys = Object.keys(body);
+  const { batchId, ...rest } = body as Record<string, unknown>;
+  const read: MetricBatchBody = { points: undefined };
+  if (batchId !== undefined) read.batchId = batchId;
+  const keys = Object.keys(rest);
   if (keys.includes('columns')) {
     const others = keys.filter((key) => key !== 'columns');
     if (others.length > 0) {
@@ -120,9 +134,10 @@ export function readMetricBatchBody(body: unknown, maxBatchSize: number | undefi
         { field: 'body' },
       );
     }
-    return pointsFromColumns((body as { columns: unknown }).columns, maxBatchSize);
+    read.points = pointsFromColumns(rest.columns, maxBatchSize);
+    return read;
   }
-  const points = unwrapBatchBody(body, 'points');
-  checkBatchSize(points, 'points', maxBatchSize);
-  return points;
+  read.points = unwrapBatchBody(rest, 'points');
+  checkBatchSize(read.points, 'points', maxBatchSize);
+  return read;
 }

@@ -37,6 +37,7 @@ import type {
   MetricBucketQuery,
   MetricBucketsBulkQuery,
   MetricOptions,
+  MetricBatchOptions,
   MetricPointInput,
   MetricQuery,
   PredictionInput,
@@ -106,9 +107,11 @@ export interface MetricStore {
   logMetric(runId: number, name: string, value: number, options?: MetricOptions): Promise<void>;
   /**
    * A batch of points, atomically. Re-sending a point (same run, name, step) replaces it instead of
-   * duplicating it, so retried batches are safe.
+   * duplicating it, so retried batches with explicit steps are safe. A batch with omitted steps is
+   * safe to re-send when it carries `options.batchId`: the run remembers the id for a day and answers
+   * a second batch with that id without storing it again.
    */
-  logMetrics(runId: number, points: MetricPointInput[]): Promise<WriteResult>;
+  logMetrics(runId: number, points: MetricPointInput[], options?: MetricBatchOptions): Promise<WriteResult>;
   /** Raw points ordered by name then step. */
   getMetrics(runId: number, query?: MetricQuery): Promise<MetricPoint[]>;
   /**

@@ -119,7 +119,8 @@ export const runRoutes: RouteSpec[] = [
     url: '/api/v1/runs/:id/metrics',
     operationId: 'logMetrics',
     summary:
-      'Log a batch of metric points atomically; re-sending a point (same name and step) replaces it, so retries are safe. ' +
+      'Log a batch of metric points atomically; re-sending a point (same name and step) replaces it, so retries are safe; ' +
+      'a batch with omitted steps is safe to re-send when it carries a "batchId" (the run remembers it for a day). ' +
       'The body is { "points": [...] } or, more compactly, { "columns": { "name": [...], "value": [...], "step"?: [...], ' +
       '"epoch"?: [...], "timestamp"?: [...] } } (entry i of each column is point i; errors name points.i either way). ' +
       'NaN and ±Infinity travel as the strings "NaN", "Infinity", "-Infinity".',
@@ -129,8 +130,10 @@ export const runRoutes: RouteSpec[] = [
     bodyRequired: true,
     status: 200,
     response: writeResultResponse,
-    handler: ({ db, params, body, config }) =>
-      db.logMetrics(params.id as number, readMetricBatchBody(body, config.maxBatchSize) as never),
+    handler: ({ db, params, body, config }) => {
+      const batch = readMetricBatchBody(body, config.maxBatchSize);
+      return db.logMetrics(params.id as number, batch.points as never, batch.batchId === undefined ? undefined : { batchId: batch.batchId as never });
+    },
   },
   {
     method: 'GET',

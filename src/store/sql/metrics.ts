@@ -12,10 +12,12 @@ import type { MetricBucket, MetricPoint, MetricSeriesBuckets, MetricSummary, Wri
 import { NotFoundError, ValidationError } from '../../core/errors.js';
 import {
   LIMITS,
+  metricBatchOptionsSchema,
   metricBucketQuerySchema,
   metricBucketsBulkQuerySchema,
   metricQuerySchema,
   parseInput,
+  type MetricBatchOptions,
   type MetricBucketQuery,
   type MetricBucketsBulkQuery,
   type MetricPointInput,
@@ -147,13 +149,47 @@ async function recomputeSummary(ctx: StoreContext, runId: number, name: string):
   };
 }
 
-export async function logMetrics(ctx: StoreContext, runId: number, points: MetricPointInput[]): Promise<WriteResult> {
+/** How long a batch id is remembered: far longer than any client retries a batch. */
+const BATCH_RECEIPT_TTL_MS = 24 * 60 * 60 * 1000;
+
+/** What a batch stored under this id wrote, if one was. Read under the run's lock, so two copies of a batch cannot both pass. */
+async function findBatchReceipt(ctx: StoreContext, runId: number, batchId: string): Promise<WriteResult | undefined> {
+  const found = await ctx.db
+    .selectFrom('metric_batch_receipts')
+    .select('written')
+    .where('run_id', '=', runId)
+    .where('batch_id', '=', batchId)
+    .executeTakeFirst();
+  return found === undefined ? undefined : { written: Number(found.written) };
+}
+
+/** Records a stored batch's id, dropping the run's receipts older than a day on the way. */
+async function recordBatchReceipt(ctx: StoreContext, runId: number, batchId: string, written: number, now: number): Promise<void> {
+  await ctx.db
+    .deleteFrom('metric_batch_receipts')
+    .where('run_id', '=', runId)
+    .where('created_at', '<', now - BATCH_RECEIPT_TTL_MS)
+    .execute();
+  await ctx.db.insertInto('metric_batch_receipts').values({ run_id: runId, batch_id: batchId, written, created_at: now }).execute();
+}
+
+export async function logMetrics(
+  ctx: StoreContext,
+  runId: number,
+  points: MetricPointInput[],
+  options: MetricBatchOptions = {},
+): Promise<WriteResult> {
   const batch = validateMetricBatch(points, 'points');
+  const { batchId } = parseInput(metricBatchOptionsSchema, options, 'options');
   if (batch.length === 0) return { written: 0 };
   const now = ctx.now();
   return guarded(ctx, () =>
     withTransaction(ctx, async (tx) => {
       await lockRun(tx, runId);
+      if (batchId !== undefined) {
+        const receipt = await findBatchReceipt(tx, runId, batchId);
+        if (receipt !== undefined) return receipt;
+      }
       const names = [...new Set(batch.map((point) => point.name))];
       const summaries = await loadSummaries(tx, runId, names);
 
@@ -231,6 +267,7 @@ export async function logMetrics(ctx: StoreContext, runId: number, points: Metri
         tx.backend.upsert(query, ['run_id', 'name'], SUMMARY_UPDATES),
       );
       await updateRollups(tx, runId, rollupWrites);
+      if (batchId !== undefined) await recordBatchReceipt(tx, runId, batchId, written, now);
       return { written };
     }),
   );

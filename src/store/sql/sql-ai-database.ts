@@ -93,7 +93,8 @@ export class SqlAiDatabase implements AiDatabase {
   async logMetric(runId: number, name: string, value: number, options: MetricOptions = {}): Promise<void> {
     await metrics.logMetrics(this.#ctx, checkId(runId, 'runId'), [{ ...options, name, value }]);
   }
-  logMetrics: Rest<typeof metrics.logMetrics> = async (runId, points) => metrics.logMetrics(this.#ctx, checkId(runId, 'runId'), points);
+  logMetrics: Rest<typeof metrics.logMetrics> = async (runId, points, options) =>
+    metrics.logMetrics(this.#ctx, checkId(runId, 'runId'), points, options);
   getMetrics: Rest<typeof metrics.getMetrics> = async (runId, query) => metrics.getMetrics(this.#ctx, checkId(runId, 'runId'), query);
   getMetricBuckets: Rest<typeof metrics.getMetricBuckets> = async (runId, name, query) =>
     metrics.getMetricBuckets(this.#ctx, checkId(runId, 'runId'), checkLookupText(name, 'name'), query);

@@ -140,6 +140,17 @@ export interface ExperimentsTable {
   updated_at: Numeric;
 }
 
+/**
+ * Which batches sent with a batch id a run has stored, and how many points each wrote, so a re-sent
+ * batch is answered without writing it again (docs/decisions/0520). Not data: transfers skip it.
+ */
+export interface MetricBatchReceiptsTable {
+  run_id: number;
+  batch_id: string;
+  written: Numeric;
+  created_at: Numeric;
+}
+
 export interface ExperimentRunsTable {
   experiment_id: number;
   run_id: number;
@@ -167,6 +178,7 @@ export interface Tables {
   metrics: MetricsTable;
   metric_summaries: MetricSummariesTable;
   metric_rollups: MetricRollupsTable;
+  metric_batch_receipts: MetricBatchReceiptsTable;
   experiments: ExperimentsTable;
   experiment_runs: ExperimentRunsTable;
   predictions: PredictionsTable;
