@@ -81,6 +81,12 @@ export const serverConfigSchema = z.strictObject({
   bodyLimitBytes: z.number().int().min(1024).optional(),
   maxBatchSize: z.number().int().min(1).optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  /** Time for a client to send its request line and headers (slow-header clients are cut off). */
+  headersTimeoutMs: z.number().int().min(1).optional(),
+  /** Time for a client to send its whole request, body included (slow-body clients are cut off). */
+  requestTimeoutMs: z.number().int().min(1).optional(),
+  /** A connection on which nothing moves, in either direction, for this long is closed. */
+  connectionTimeoutMs: z.number().int().min(1).optional(),
 });
 export type ServerConfig = z.output<typeof serverConfigSchema>;
 

@@ -21,6 +21,10 @@ export interface EffectiveServerConfig {
    */
   maxBatchSize: number | undefined;
   logLevel: LogLevel;
+  /** Slow clients: see SERVER_DEFAULTS. */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  connectionTimeoutMs: number;
 }
 
 export const SERVER_DEFAULTS = {
@@ -29,6 +33,12 @@ export const SERVER_DEFAULTS = {
   /** Room for a 100,000-point metric batch or a large prediction batch. */
   bodyLimitBytes: 32 * 1024 * 1024,
   logLevel: 'info',
+  /** A client has this long for its request line and headers ... */
+  headersTimeoutMs: 30_000,
+  /** ... and this long for the whole request: 32 MiB at about 300 KB/s. */
+  requestTimeoutMs: 120_000,
+  /** A connection idle in both directions (a client that stops sending or stops reading) is closed. */
+  connectionTimeoutMs: 120_000,
 } as const;
 
 /**
@@ -44,6 +54,14 @@ export function resolveServerConfig(...layers: Array<ServerConfig | undefined>):
   const anyPort = merged.port === 0;
   if (anyPort) delete merged.port;
   const config = parseInput(serverConfigSchema, merged, 'server');
+  const headersTimeoutMs = config.headersTimeoutMs ?? SERVER_DEFAULTS.headersTimeoutMs;
+  const requestTimeoutMs = config.requestTimeoutMs ?? SERVER_DEFAULTS.requestTimeoutMs;
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new ValidationError(
+      `server.headersTimeoutMs: must be at most server.requestTimeoutMs (${requestTimeoutMs}), got ${headersTimeoutMs}`,
+      { field: 'server.headersTimeoutMs' },
+    );
+  }
   return {
     host: config.host ?? SERVER_DEFAULTS.host,
     port: anyPort ? 0 : (config.port ?? SERVER_DEFAULTS.port),
@@ -51,12 +69,16 @@ export function resolveServerConfig(...layers: Array<ServerConfig | undefined>):
     bodyLimitBytes: config.bodyLimitBytes ?? SERVER_DEFAULTS.bodyLimitBytes,
     maxBatchSize: config.maxBatchSize,
     logLevel: config.logLevel ?? SERVER_DEFAULTS.logLevel,
+    headersTimeoutMs,
+    requestTimeoutMs,
+    connectionTimeoutMs: config.connectionTimeoutMs ?? SERVER_DEFAULTS.connectionTimeoutMs,
   };
 }
 
 /**
  * Server settings from the environment:
  * `AIMDB_SERVER_HOST`, `AIMDB_SERVER_PORT`, `AIMDB_SERVER_BODY_LIMIT_BYTES`, `AIMDB_SERVER_MAX_BATCH_SIZE`,
+ * `AIMDB_SERVER_HEADERS_TIMEOUT_MS`, `AIMDB_SERVER_REQUEST_TIMEOUT_MS`, `AIMDB_SERVER_CONNECTION_TIMEOUT_MS`,
  * `AIMDB_LOG_LEVEL`, and `AIMDB_SERVER_TOKENS`: comma-separated `scope:token` or `name:scope:token`
  * entries, e.g. `ci:write:9f2c…,dashboard:read:41ab…`. Empty variables count as unset.
  */
@@ -76,6 +98,9 @@ export function serverConfigFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
     bodyLimitBytes: number('AIMDB_SERVER_BODY_LIMIT_BYTES'),
     maxBatchSize: number('AIMDB_SERVER_MAX_BATCH_SIZE'),
     logLevel: read('AIMDB_LOG_LEVEL'),
+    headersTimeoutMs: number('AIMDB_SERVER_HEADERS_TIMEOUT_MS'),
+    requestTimeoutMs: number('AIMDB_SERVER_REQUEST_TIMEOUT_MS'),
+    connectionTimeoutMs: number('AIMDB_SERVER_CONNECTION_TIMEOUT_MS'),
     tokens: tokensText === undefined ? undefined : tokensText.split(',').filter((entry) => entry.trim() !== '').map(parseTokenEntry),
   };
   return parseInput(serverConfigSchema, stripUndefined(config), 'environment');
