@@ -44,38 +44,28 @@ interface ClientError extends Error {
   rawPacket?: Buffer;
 }
 
+type ClientErrorAnswer = { status: number; body: { error: { code: string; message: string; field: string } } };
+
+const answer = (status: number, code: string, field: string, message: string): ClientErrorAnswer => ({
+  status,
+  body: { error: { code, message: `${field}: ${message}`, field } },
+});
+
 /** Status, and the error body, of a request Node's HTTP parser refused or timed out. */
-function describeClientError(error: ClientError): { status: number; body: { error: Record<string, string> } } {
+function describeClientError(error: ClientError): ClientErrorAnswer {
   if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    return {
-      status: 408,
-      body: {
-        error: {
-          code: 'validation_failed',
-          message: 'request: not received in time (server.headersTimeoutMs for the headers, server.requestTimeoutMs for the whole request)',
-          field: 'request',
-        },
-      },
-    };
+    return answer(408, 'validation_failed', 'request', 'not received in time (server.headersTimeoutMs for the headers, server.requestTimeoutMs for the whole request)');
   }
   if (error.code === 'HPE_HEADER_OVERFLOW') {
-    return {
-      status: 431,
-      body: {
-        error: {
-          code: 'payload_too_large',
-          message:
-            `headers: the request line and headers are larger than ${MAX_HEADER_BYTES} bytes; send long id lists ` +
-            'as a JSON body (POST /api/v1/latest-metrics/query, POST /api/v1/metric-summaries/query)',
-          field: 'headers',
-        },
-      },
-    };
+    return answer(
+      431,
+      'payload_too_large',
+      'headers',
+      `the request line and headers are larger than ${MAX_HEADER_BYTES} bytes; send long id lists as a JSON body ` +
+        '(POST /api/v1/latest-metrics/query, POST /api/v1/metric-summaries/query)',
+    );
   }
-  return {
-    status: 400,
-    body: { error: { code: 'validation_failed', message: `request: not valid HTTP/1.1 (${error.code ?? 'parse error'})`, field: 'request' } },
-  };
+  return answer(400, 'validation_failed', 'request', `not valid HTTP/1.1 (${error.code ?? 'parse error'})`);
 }
 
 /**
@@ -86,7 +76,7 @@ function describeClientError(error: ClientError): { status: number; body: { erro
 function answerClientError(error: ClientError, socket: Socket, log: FastifyBaseLogger): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const { status, body } = describeClientError(error);
-  log.info({ code: error.code, status }, body.error.message!);
+  log.info({ code: error.code, status }, body.error.message);
   // Once an answer to an earlier request on this connection has started, bytes written now would
   // corrupt it: the connection is only closed.
   const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
