@@ -72,6 +72,8 @@ describe.each(testBackends())('REST authentication on $name', (backend) => {
     const reader = createHttpAiDatabase({ url: server.url, token: READ_TOKEN });
     expect(await reader.getLatestMetrics([1, 2, 3])).toEqual([]);
     expect(await reader.getMetricSummaries([1, 2, 3])).toEqual([]);
+    const buckets = await reader.getMetricBucketsBulk({ runIds: [1], names: ['loss'], buckets: 10 }).catch((error: unknown) => error);
+    expect(buckets).not.toBeInstanceOf(ForbiddenError);
     await reader.close();
     const anonymous = await call(server.url, 'POST', '/api/v1/latest-metrics/query', { body: { runIds: [1] } });
     expect(anonymous.status).toBe(401);

@@ -182,6 +182,7 @@ export const runRoutes: RouteSpec[] = [
     tag: 'metrics',
     body: metricBucketsBulkQuerySchema,
     bodyRequired: true,
+    readsOnly: true,
     status: 200,
     response: metricSeriesBucketsResponse,
     handler: async ({ db, body }) => encodeMetricSeriesBuckets(await db.getMetricBucketsBulk(body as never)),
