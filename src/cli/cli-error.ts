@@ -9,6 +9,7 @@ import {
   IllegalTransitionError,
   NotFoundError,
   SchemaOutdatedError,
+  UnreachableError,
   ValidationError,
 } from '../core/errors.js';
 import { EXIT_CODES, type ExitCode } from './exit-codes.js';
@@ -93,6 +94,10 @@ export function describeFailure(error: unknown): FailureReport {
   }
   if (error instanceof ConflictError || error instanceof IllegalTransitionError) {
     return { exitCode: EXIT_CODES.conflict, line: error.message };
+  }
+  if (error instanceof UnreachableError) {
+    // An aimdb server is contacted by the first command, not when it is opened: unreachable at any stage.
+    return { exitCode: EXIT_CODES.connection, line: withHint(`cannot connect: ${error.message}`, "check --url, and that 'aimdb serve' runs there") };
   }
   if (error instanceof BackendError) {
     if (stage === 'connect') return { exitCode: EXIT_CODES.connection, line: withHint(`cannot connect: ${error.message}`, connectHint(error.message)) };

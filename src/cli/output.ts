@@ -3,6 +3,7 @@
  * (`--json`), notes on stderr that `--quiet` silences. Data goes to stdout, chatter to stderr, so a
  * pipe receives only the data.
  */
+import { once } from 'node:events';
 import Table from 'cli-table3';
 import pc from 'picocolors';
 
@@ -60,17 +61,26 @@ export function formatJson(value: unknown, max = 60): string {
 
 const SPARK_LEVELS = '▁▂▃▄▅▆▇█';
 
+/**
+ * Which entries a sparkline `width` characters wide shows of a series of `count`: every one when it
+ * fits, else the last of each of `width` equal slices (which keeps the shape of long histories).
+ */
+export function sparklineIndices(count: number, width: number): number[] {
+  if (count <= width) return Array.from({ length: count }, (_, index) => index);
+  return Array.from({ length: width }, (_, index) => Math.min(count - 1, Math.floor(((index + 1) * count) / width) - 1));
+}
+
 /** A one-line chart of a series (non-finite values shown as a space). */
 export function sparkline(values: readonly number[], width = 40): string {
-  let series = values;
-  if (series.length > width) {
-    // Keep the shape of long histories: the last value of each of `width` equal slices.
-    series = Array.from({ length: width }, (_, index) => values[Math.min(values.length - 1, Math.floor(((index + 1) * values.length) / width) - 1)]!);
+  const series = sparklineIndices(values.length, width).map((index) => values[index]!);
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (const value of series) {
+    if (!Number.isFinite(value)) continue;
+    if (value < min) min = value;
+    if (value > max) max = value;
   }
-  const finite = series.filter(Number.isFinite);
-  if (finite.length === 0) return '';
-  const min = Math.min(...finite);
-  const max = Math.max(...finite);
+  if (min > max) return '';
   return series
     .map((value) => {
       if (!Number.isFinite(value)) return ' ';
@@ -112,6 +122,19 @@ export class Output {
     this.stdout.write(`${text}\n`);
   }
 
+  /**
+   * Text on stdout as is, waiting while the pipe is full: a long stream of lines then never piles
+   * up in memory.
+   */
+  async write(text: string): Promise<void> {
+    if (!this.stdout.write(text)) await once(this.stdout, 'drain');
+  }
+
+  /** A table printed as it is read, for listings too long to hold (see StreamedTable). */
+  streamedTable(headers: string[], widths: number[], options: { alignRight?: number[] } = {}): StreamedTable {
+    return new StreamedTable(headers, widths, options.alignRight ?? [], (text) => (this.interactive ? pc.bold(text) : text));
+  }
+
   /** A value as JSON on stdout. */
   printJson(value: unknown): void {
     this.stdout.write(`${toJson(value)}\n`);
@@ -147,7 +170,9 @@ export class Output {
     // cli-table3 pads the last column too; trailing spaces only make diffs noisy, and the rule under
     // the header should end where the widest row does.
     const lines = table.toString().split('\n').map((line) => line.replace(/\s+$/, ''));
-    const width = Math.max(...lines.filter((line) => !/^─+$/.test(line)).map(visibleLength));
+    // A loop, not a spread: a spread of a long table's lines overflows the call stack.
+    let width = 0;
+    for (const line of lines) if (!/^─+$/.test(line)) width = Math.max(width, visibleLength(line));
     const indent = options.indent ?? '';
     this.line(lines.map((line) => indent + (/^─+$/.test(line) ? '─'.repeat(width) : line)).join('\n'));
   }
@@ -156,6 +181,43 @@ export class Output {
   fields(pairs: Array<[string, Cell]>): void {
     const width = Math.max(...pairs.map(([key]) => key.length));
     for (const [key, value] of pairs) this.line(`${this.dim(key.padEnd(width))}  ${formatCell(value)}`);
+  }
+}
+
+/**
+ * A table laid out like `Output.table` but written row by row: the caller measures the widest cell
+ * of each column first (a pass over the data that keeps nothing), so memory does not grow with the
+ * number of rows and each row costs the same.
+ */
+export class StreamedTable {
+  readonly #widths: number[];
+
+  constructor(
+    private readonly headers: string[],
+    contentWidths: number[],
+    private readonly alignRight: number[],
+    private readonly bold: (text: string) => string,
+  ) {
+    this.#widths = headers.map((header, index) => Math.max(header.length, contentWidths[index] ?? 0));
+  }
+
+  /** The header line and the rule under it, newline-terminated. */
+  header(): string {
+    const header = this.#line(this.headers).replace(/\S+/g, (word) => this.bold(word));
+    const width = this.#widths.reduce((sum, columnWidth) => sum + columnWidth, 0) + 2 * (this.#widths.length - 1);
+    return `${header}\n${'─'.repeat(width)}\n`;
+  }
+
+  /** One row, newline-terminated. */
+  row(cells: Cell[]): string {
+    return `${this.#line(cells.map(formatCell))}\n`;
+  }
+
+  #line(texts: string[]): string {
+    return texts
+      .map((text, index) => (this.alignRight.includes(index) ? text.padStart(this.#widths[index]!) : text.padEnd(this.#widths[index]!)))
+      .join('  ')
+      .replace(/\s+$/, '');
   }
 }
 

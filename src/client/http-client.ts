@@ -57,6 +57,9 @@ const checkIdOrName = (idOrName: number | string, field = 'id'): number | string
 /** One path segment: ids as digits, names URL-encoded (a `/` in a metric name stays inside its segment). */
 const segment = (value: number | string) => encodeURIComponent(String(value));
 
+/** Run ids per bulk metric read request: the server's limit for one body. */
+const RUN_IDS_PER_REQUEST = 10_000;
+
 /** JSON cannot hold NaN or ±Infinity, so metric values travel as strings then. */
 const wireMetricValue = (value: number): number | string => (Number.isFinite(value) ? value : String(value));
 
@@ -283,14 +286,28 @@ class HttpAiDatabase implements AiDatabase {
   }
   async getMetricSummaries(runIds: number | number[]) {
     const ids = Array.isArray(runIds) ? runIds.map((runId, index) => checkId(runId, `runIds.${index}`)) : [checkId(runIds, 'runIds')];
-    if (ids.length === 0) return [];
-    return decodeArray(await this.#call('GET', '/metric-summaries', { query: { runIds: ids.join(',') } }), decodeMetricSummary);
+    return this.#readForRuns('/metric-summaries/query', ids, {}, decodeMetricSummary);
   }
   async getLatestMetrics(runIds: number | number[], query: Parameters<AiDatabase['getLatestMetrics']>[1] = {}) {
     const ids = Array.isArray(runIds) ? runIds.map((runId, index) => checkId(runId, `runIds.${index}`)) : [checkId(runIds, 'runIds')];
-    // An empty list cannot travel as repeated query keys (it would read as "no filter").
-    if (ids.length === 0 || query.names?.length === 0) return [];
-    return decodeArray(await this.#call('GET', '/latest-metrics', { query: { ...query, runIds: ids.join(',') } }), decodeLatestMetric);
+    if (query.names?.length === 0) return [];
+    return this.#readForRuns('/latest-metrics/query', ids, query, decodeLatestMetric);
+  }
+
+  /**
+   * A bulk read for any number of runs, as the embedded store takes them: the query travels as a POST
+   * body (a URL holds only about 2,000 ids), in sorted chunks of the server's limit per request, so
+   * the answers, each in run order, concatenate in run order (decision 0215).
+   */
+  async #readForRuns<T>(path: string, ids: number[], query: object, decode: (wire: unknown) => T): Promise<T[]> {
+    const sorted = [...new Set(ids)].sort((a, b) => a - b);
+    const results: T[] = [];
+    for (let start = 0; start < sorted.length; start += RUN_IDS_PER_REQUEST) {
+      const runIds = sorted.slice(start, start + RUN_IDS_PER_REQUEST);
+      const answer = await this.#call('POST', path, { body: { ...query, runIds }, idempotent: true });
+      for (const item of decodeArray(answer, decode)) results.push(item);
+    }
+    return results;
   }
 
   async createExperiment(input: Parameters<AiDatabase['createExperiment']>[0]): Promise<Experiment> {

@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { BackendError, ValidationError, errorFromWire, type AimdbError } from '../core/errors.js';
+import { BackendError, UnreachableError, ValidationError, errorFromWire, type AimdbError } from '../core/errors.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -183,7 +183,7 @@ export class HttpTransport {
           await sleep(Math.min(50 * 2 ** attempt, 2000));
           continue;
         }
-        throw new BackendError(
+        throw new UnreachableError(
           `aimdb server at ${this.#baseUrl} could not be reached (${code ?? (error as Error).message})` +
             (attempt > 0 ? ` after ${attempt + 1} attempts` : ''),
           { cause: error },

@@ -98,6 +98,12 @@ export const serverConfigSchema = z.strictObject({
   ),
   /** Other origins allowed to frame the dashboard (CSP frame-ancestors); replaces X-Frame-Options. */
   frameAncestors: z.array(z.string().min(1).max(300)).optional(),
+  /** Time for a client to send its request line and headers (slow-header clients are cut off). */
+  headersTimeoutMs: z.number().int().min(1).optional(),
+  /** Time for a client to send its whole request, body included (slow-body clients are cut off). */
+  requestTimeoutMs: z.number().int().min(1).optional(),
+  /** A connection on which nothing moves, in either direction, for this long is closed. */
+  connectionTimeoutMs: z.number().int().min(1).optional(),
 });
 export type ServerConfig = z.output<typeof serverConfigSchema>;
 

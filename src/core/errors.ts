@@ -91,6 +91,12 @@ export class BackendError extends AimdbError {
   }
 }
 
+/**
+ * An aimdb server could not be reached, or the connection to it broke (HTTP client only): refused,
+ * unknown host, reset. Its wire code stays `backend_error`; the CLI exits with its connection code.
+ */
+export class UnreachableError extends BackendError {}
+
 /** The request carried no valid token (HTTP only). */
 export class UnauthorizedError extends AimdbError {
   constructor(message = 'a valid bearer token is required') {

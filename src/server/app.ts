@@ -21,6 +21,7 @@ import { createTokenCheck } from './auth.js';
 import { docsContentSecurityPolicy, registerBrowserSafety } from './browser-safety.js';
 import { createErrorHandler, toWireError } from './error-handler.js';
 import { buildOpenApiDocument, toJsonSchema } from './openapi.js';
+import { protocolOptions, serializeRequest, servesDashboardPage } from './protocol-edges.js';
 import { coerceQuery, queryShapes, readPathParam, type RouteSpec } from './route-spec.js';
 import { API_ROUTES } from './routes/index.js';
 import { resolveServerConfig, type EffectiveServerConfig } from './server-config.js';
@@ -60,7 +61,11 @@ function loggerOptions(
   if (logger !== undefined && logger !== true && typeof (logger as FastifyBaseLogger).child === 'function') {
     return { loggerInstance: logger as FastifyBaseLogger };
   }
-  const defaults = { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] };
+  const defaults = {
+    level: config.logLevel,
+    redact: ['req.headers.authorization', 'req.headers.cookie'],
+    serializers: { req: serializeRequest },
+  };
   return { logger: logger === undefined || logger === true ? defaults : { ...defaults, ...(logger as object) } };
 }
 
@@ -82,6 +87,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     onProtoPoisoning: 'ignore',
     onConstructorPoisoning: 'ignore',
     return503OnClosing: true,
+    ...protocolOptions(config),
   });
 
   app.setErrorHandler(createErrorHandler(config.bodyLimitBytes));
@@ -153,9 +159,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   app.setNotFoundHandler((request, reply) => {
     const pathname = request.url.split('?')[0]!;
-    const isApi = pathname.startsWith('/api/') || pathname === '/api';
-    if (uiIndexExists && !isApi && (request.method === 'GET' || request.method === 'HEAD')) {
-      // The dashboard routes in the browser: any other page path gets its index.html.
+    if (uiIndexExists && servesDashboardPage(request.method, pathname)) {
+      // The dashboard routes in the browser: each of its page paths gets its index.html.
       return reply.type('text/html').sendFile('index.html');
     }
     return reply.status(404).send({
@@ -171,7 +176,7 @@ function registerRoute(app: FastifyInstance, route: RouteSpec, db: AiDatabase, c
   app.route({
     method: route.method,
     url: route.url,
-    config: { requiresToken: true },
+    config: { requiresToken: true, readsOnly: route.readsOnly === true },
     handler: async (request, reply) => {
       const rawParams = request.params as Record<string, string>;
       const params: Record<string, number | string> = {};

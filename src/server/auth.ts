@@ -1,7 +1,8 @@
 /**
- * Bearer tokens with a scope: `read` tokens may only read (GET, HEAD), `write` tokens may do
- * everything. Tokens are compared by their SHA-256 digests with `timingSafeEqual`, against every
- * configured token without stopping at a match, so timing tells nothing about a token's content.
+ * Bearer tokens with a scope: `read` tokens may only read (GET, HEAD, and the POST routes that only
+ * read), `write` tokens may do everything. Tokens are compared by their SHA-256 digests with
+ * `timingSafeEqual`, against every configured token without stopping at a match, so timing tells
+ * nothing about a token's content.
  * The token itself is never logged; its configured name is.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -25,6 +26,12 @@ export interface Caller {
   scope: 'read' | 'write';
 }
 
+/** Whether the request only reads: a GET or HEAD, or a route marked `readsOnly` (a query sent as a POST body). */
+function onlyReads(request: FastifyRequest): boolean {
+  if (READ_METHODS.has(request.method)) return true;
+  return (request.routeOptions.config as { readsOnly?: boolean } | undefined)?.readsOnly === true;
+}
+
 /**
  * Returns a check for requests, or undefined when no token is configured (authentication off).
  * The check throws UnauthorizedError or ForbiddenError, and returns the caller otherwise.
@@ -46,7 +53,7 @@ export function createTokenCheck(tokens: ServerToken[]): ((request: FastifyReque
       if (timingSafeEqual(candidate.digest, presented) && found === undefined) found = candidate;
     }
     if (found === undefined) throw new UnauthorizedError('the bearer token is not valid');
-    if (found.scope === 'read' && !READ_METHODS.has(request.method)) {
+    if (found.scope === 'read' && !onlyReads(request)) {
       throw new ForbiddenError(`the token '${found.name}' has the read scope; ${request.method} needs a write token`);
     }
     return { name: found.name, scope: found.scope };

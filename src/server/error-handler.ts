@@ -1,7 +1,7 @@
 /**
  * The one error shape, `{ error: { code, message, field?, entity? } }`, for every failed request.
  * Store errors keep their code and status (HTTP_STATUS_BY_CODE); Fastify's own 4xx (malformed JSON,
- * oversized body, wrong media type) are translated; anything unexpected is a 500 whose message
+ * oversized body, wrong media type, a malformed or over-long URL) are translated; anything unexpected is a 500 whose message
  * names only the request id: SQL, stack traces and connection strings stay in the server log.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
@@ -31,6 +31,14 @@ export function toWireError(
         },
       },
     };
+  }
+  if (fastifyError.code === 'FST_ERR_BAD_URL' || fastifyError.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    // Raised by the router before any route (or hook) runs; the message quotes only the path.
+    const message =
+      fastifyError.code === 'FST_ERR_BAD_URL'
+        ? 'url: the path is not valid percent-encoding'
+        : 'url: a path segment is longer than the server accepts (2048 characters)';
+    return { status: status ?? 400, body: { error: { code: 'validation_failed', message, field: 'url' } } };
   }
   if (status !== undefined && status >= 400 && status < 500) {
     return { status, body: { error: { code: 'validation_failed', message: describeClientError(fastifyError), field: 'body' } } };

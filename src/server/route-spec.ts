@@ -44,6 +44,11 @@ export interface RouteSpec {
   validateQuery?: boolean;
   /** The core schema of the body, for the OpenAPI document. */
   body?: z.ZodType;
+  /**
+   * A POST that only reads (a query too long for a URL travels as its body): read-scope tokens may
+   * send it, and a client may retry it.
+   */
+  readsOnly?: boolean;
   bodyRequired?: boolean;
   /** Status of a successful answer: 200, 201 or 204. */
   status: 200 | 201 | 204;

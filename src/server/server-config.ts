@@ -31,6 +31,10 @@ export interface EffectiveServerConfig {
   xFrameOptions: XFrameOptions;
   /** Other origins allowed to frame the dashboard; when any, no X-Frame-Options header is sent. */
   frameAncestors: string[];
+  /** Slow clients: see SERVER_DEFAULTS. */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  connectionTimeoutMs: number;
 }
 
 export const SERVER_DEFAULTS = {
@@ -40,6 +44,12 @@ export const SERVER_DEFAULTS = {
   bodyLimitBytes: 32 * 1024 * 1024,
   logLevel: 'info',
   xFrameOptions: 'SAMEORIGIN',
+  /** A client has this long for its request line and headers ... */
+  headersTimeoutMs: 30_000,
+  /** ... and this long for the whole request: 32 MiB at about 300 KB/s. */
+  requestTimeoutMs: 120_000,
+  /** A connection idle in both directions (a client that stops sending or stops reading) is closed. */
+  connectionTimeoutMs: 120_000,
 } as const;
 
 /**
@@ -55,6 +65,14 @@ export function resolveServerConfig(...layers: Array<ServerConfig | undefined>):
   const anyPort = merged.port === 0;
   if (anyPort) delete merged.port;
   const config = parseInput(serverConfigSchema, merged, 'server');
+  const headersTimeoutMs = config.headersTimeoutMs ?? SERVER_DEFAULTS.headersTimeoutMs;
+  const requestTimeoutMs = config.requestTimeoutMs ?? SERVER_DEFAULTS.requestTimeoutMs;
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new ValidationError(
+      `server.headersTimeoutMs: must be at most server.requestTimeoutMs (${requestTimeoutMs}), got ${headersTimeoutMs}`,
+      { field: 'server.headersTimeoutMs' },
+    );
+  }
   return {
     host: config.host ?? SERVER_DEFAULTS.host,
     port: anyPort ? 0 : (config.port ?? SERVER_DEFAULTS.port),
@@ -66,6 +84,9 @@ export function resolveServerConfig(...layers: Array<ServerConfig | undefined>):
     corsAllowedOrigins: checked(config.corsAllowedOrigins, 'server.corsAllowedOrigins', compileOriginPattern),
     xFrameOptions: config.xFrameOptions ?? SERVER_DEFAULTS.xFrameOptions,
     frameAncestors: checked(config.frameAncestors, 'server.frameAncestors', compileOriginPattern),
+    headersTimeoutMs,
+    requestTimeoutMs,
+    connectionTimeoutMs: config.connectionTimeoutMs ?? SERVER_DEFAULTS.connectionTimeoutMs,
   };
 }
 
@@ -79,6 +100,7 @@ function checked(patterns: string[] | undefined, field: string, compile: (patter
 /**
  * Server settings from the environment:
  * `AIMDB_SERVER_HOST`, `AIMDB_SERVER_PORT`, `AIMDB_SERVER_BODY_LIMIT_BYTES`, `AIMDB_SERVER_MAX_BATCH_SIZE`,
+ * `AIMDB_SERVER_HEADERS_TIMEOUT_MS`, `AIMDB_SERVER_REQUEST_TIMEOUT_MS`, `AIMDB_SERVER_CONNECTION_TIMEOUT_MS`,
  * `AIMDB_LOG_LEVEL`, and `AIMDB_SERVER_TOKENS`: comma-separated `scope:token` or `name:scope:token`
  * entries, e.g. `ci:write:9f2c…,dashboard:read:41ab…`. Browser safety: `AIMDB_SERVER_ALLOWED_HOSTS`,
  * `AIMDB_SERVER_CORS_ALLOWED_ORIGINS`, `AIMDB_SERVER_FRAME_ANCESTORS` (comma-separated) and
@@ -104,6 +126,9 @@ export function serverConfigFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
     bodyLimitBytes: number('AIMDB_SERVER_BODY_LIMIT_BYTES'),
     maxBatchSize: number('AIMDB_SERVER_MAX_BATCH_SIZE'),
     logLevel: read('AIMDB_LOG_LEVEL'),
+    headersTimeoutMs: number('AIMDB_SERVER_HEADERS_TIMEOUT_MS'),
+    requestTimeoutMs: number('AIMDB_SERVER_REQUEST_TIMEOUT_MS'),
+    connectionTimeoutMs: number('AIMDB_SERVER_CONNECTION_TIMEOUT_MS'),
     tokens: tokensText === undefined ? undefined : tokensText.split(',').filter((entry) => entry.trim() !== '').map(parseTokenEntry),
     allowedHosts: list('AIMDB_SERVER_ALLOWED_HOSTS'),
     corsAllowedOrigins: list('AIMDB_SERVER_CORS_ALLOWED_ORIGINS'),

@@ -52,6 +52,12 @@ describe('aimdb errors without a database server', () => {
     expectOneLineError(await runCli(['stats', '--frobnicate'], { cwd: workdir.dir }), EXIT_CODES.usage, /unknown option '--frobnicate'/);
   });
 
+  it('an aimdb server that cannot be reached: exit 4, one line naming the url', async () => {
+    for (const url of ['http://127.0.0.1:1', `http://127.0.0.1:${await closedPort()}`]) {
+      expectOneLineError(await runCli(['--url', url, 'stats'], { cwd: workdir.dir }), EXIT_CODES.connection, /cannot connect/, /could not be reached/, /--url/);
+    }
+  });
+
   it('reports an invalid config file, a missing one and an unset ${ENV} with exit code 3', async () => {
     const bad = path.join(workdir.dir, 'bad.yaml');
     writeFileSync(bad, 'database:\n  backend: oracle\n');

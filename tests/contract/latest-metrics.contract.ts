@@ -81,6 +81,27 @@ export function defineLatestMetricsContract(target: ContractTarget): void {
       expect(await db().getLatestMetrics(run.id, { names: [] })).toEqual([]);
     });
 
+    it('reads latest metrics and summaries for 10,000 run ids at once (more than a URL holds)', async () => {
+      const runs = [await db().createTrainingRun(), await db().createTrainingRun()];
+      await db().logMetrics(runs[0]!.id, [{ name: 'loss', value: 0.5, step: 3 }]);
+      await db().logMetrics(runs[1]!.id, [{ name: 'loss', value: 0.25, step: 4 }, { name: 'acc', value: 0.9, step: 4 }]);
+      // 9,998 ids of runs that do not exist (seven digits each, about 80 KB as a query string), then the two that do.
+      const ids = [...Array.from({ length: 9_998 }, (_, index) => 5_000_000 + index * 7), runs[1]!.id, runs[0]!.id];
+      expect(ids).toHaveLength(10_000);
+      expect((await db().getLatestMetrics(ids)).map(({ runId, name, value }) => [runId, name, value])).toEqual([
+        [runs[0]!.id, 'loss', 0.5],
+        [runs[1]!.id, 'acc', 0.9],
+        [runs[1]!.id, 'loss', 0.25],
+      ]);
+      expect((await db().getLatestMetrics(ids, { names: ['acc'] })).map(({ runId }) => runId)).toEqual([runs[1]!.id]);
+      const summaries = await db().getMetricSummaries(ids);
+      expect(summaries.map(({ runId, name, count }) => [runId, name, count])).toEqual([
+        [runs[0]!.id, 'loss', 1],
+        [runs[1]!.id, 'acc', 1],
+        [runs[1]!.id, 'loss', 1],
+      ]);
+    });
+
     it('rejects bad run ids and too many names with the field named', async () => {
       await expectRejection(db().getLatestMetrics([1, -3]), ValidationError, { field: 'runIds.1' });
       const names = Array.from({ length: 1001 }, (_, index) => `m${index}`);

@@ -68,6 +68,27 @@ describe.each(testBackends())('REST authentication on $name', (backend) => {
     expect((await call(server.url, 'GET', '/api/v1/models', { token: READ_TOKEN })).body.items).toEqual([]);
   });
 
+  it('lets a read token send the bulk reads that travel as POST bodies, and needs a token for them', async () => {
+    const reader = createHttpAiDatabase({ url: server.url, token: READ_TOKEN });
+    expect(await reader.getLatestMetrics([1, 2, 3])).toEqual([]);
+    expect(await reader.getMetricSummaries([1, 2, 3])).toEqual([]);
+    const buckets = await reader.getMetricBucketsBulk({ runIds: [1], names: ['loss'], buckets: 10 }).catch((error: unknown) => error);
+    expect(buckets).not.toBeInstanceOf(ForbiddenError);
+    await reader.close();
+    const anonymous = await call(server.url, 'POST', '/api/v1/latest-metrics/query', { body: { runIds: [1] } });
+    expect(anonymous.status).toBe(401);
+  });
+
+  it('keeps a token sent in the query string out of the request log', async () => {
+    const secret = 'query-secret-0123456789abcdef';
+    const answer = await call(server.url, 'GET', `/api/v1/models?access_token=${secret}&limit=1`, { headers: { 'x-request-id': 'query-token' } });
+    expect(answer.status).toBe(401);
+    await call(server.url, 'GET', `/api/v1/runs/1/metrics?token=${secret}`, { token: READ_TOKEN });
+    const incoming = logs.entries().find((entry) => entry.reqId === 'query-token' && entry.msg === 'incoming request');
+    expect(incoming?.req?.url).toBe('/api/v1/models?access_token=[redacted]&limit=1');
+    expect(logs.text()).not.toContain(secret);
+  });
+
   it('lets a write token read and write', async () => {
     const created = await call(server.url, 'POST', '/api/v1/models', { token: WRITE_TOKEN, body: { name: 'from-writer' } });
     expect(created.status).toBe(201);

@@ -209,6 +209,19 @@ describe.each(testBackends())('REST endpoints on $name', (backend) => {
     const tooMany = await api('GET', `/api/v1/latest-metrics?runIds=${run.id}&names=${Array.from({ length: 1_001 }, (_, i) => `m${i}`).join(',')}`);
     expect(tooMany.status).toBe(422);
     expect(tooMany.body.error.field).toBe('query.names');
+
+    // The same reads with the query as a body, for id lists too long for a URL.
+    const posted = await api('POST', '/api/v1/latest-metrics/query', { body: { runIds: [other.id, run.id], names: ['train/loss', 'acc'] } });
+    expect(posted.status).toBe(200);
+    expect(posted.body).toEqual(latest.body);
+    const postedSummaries = await api('POST', '/api/v1/metric-summaries/query', { body: { runIds: [run.id, other.id] } });
+    expect(postedSummaries.body).toEqual(summaries.body);
+    const postedBadIds = await api('POST', '/api/v1/metric-summaries/query', { body: { runIds: [1, 'x'] } });
+    expect(postedBadIds.status).toBe(422);
+    expect(postedBadIds.body.error.field).toBe('query.runIds.1');
+    const tooManyIds = await api('POST', '/api/v1/latest-metrics/query', { body: { runIds: Array.from({ length: 10_001 }, (_, i) => i + 1) } });
+    expect(tooManyIds.status).toBe(422);
+    expect(tooManyIds.body.error.field).toBe('query.runIds');
   });
 
   it('groups runs in experiments', async () => {

@@ -12,6 +12,7 @@ import {
   parseInput,
   updateTrainingRunSchema,
 } from '../../core/schemas.js';
+import type { AiDatabase } from '../../store/ai-database.js';
 import type { RouteSpec } from '../route-spec.js';
 import { checkBatchSize } from '../batch-limit.js';
 import {
@@ -30,6 +31,19 @@ import { metricHistoryAnswer } from '../metric-history-stream.js';
 import { encodeLatestMetrics, encodeMetricBuckets, encodeMetricSeriesBuckets, encodeMetricSummaries } from '../wire-encoding.js';
 
 const runId = { kind: 'id', description: 'training run id' } as const;
+
+/** The runs of a bulk metric read: the store's own limit, which a URL cannot carry (decision 0215). */
+const runIdList = z.array(idSchema).max(10_000);
+const metricSummariesQuery = z.strictObject({ runIds: runIdList });
+const latestMetricsQuery = z.strictObject({ runIds: runIdList, names: latestMetricsQuerySchema.shape.names });
+
+async function metricSummaries(db: AiDatabase, query: z.output<typeof metricSummariesQuery>) {
+  return encodeMetricSummaries(await db.getMetricSummaries(query.runIds));
+}
+
+async function latestMetrics(db: AiDatabase, query: z.output<typeof latestMetricsQuery>) {
+  return encodeLatestMetrics(await db.getLatestMetrics(query.runIds, query.names === undefined ? {} : { names: query.names }));
+}
 
 export const runRoutes: RouteSpec[] = [
   {
@@ -171,6 +185,7 @@ export const runRoutes: RouteSpec[] = [
     tag: 'metrics',
     body: metricBucketsBulkQuerySchema,
     bodyRequired: true,
+    readsOnly: true,
     status: 200,
     response: metricSeriesBucketsResponse,
     handler: async ({ db, body }) => encodeMetricSeriesBuckets(await db.getMetricBucketsBulk(body as never)),
@@ -179,30 +194,53 @@ export const runRoutes: RouteSpec[] = [
     method: 'GET',
     url: '/api/v1/metric-summaries',
     operationId: 'getMetricSummaries',
-    summary: 'Last, min, max and count per (run, metric), for one or many runs',
+    summary: 'Last, min, max and count per (run, metric), for one or many runs (up to about 2,000 ids fit in a URL; use POST /api/v1/metric-summaries/query for more)',
     tag: 'metrics',
-    query: z.strictObject({ runIds: z.array(idSchema).max(10_000) }),
+    query: metricSummariesQuery,
     validateQuery: true,
     status: 200,
     response: z.array(metricSummaryResponse),
-    handler: async ({ db, query }) =>
-      encodeMetricSummaries(await db.getMetricSummaries(parseInput(z.array(idSchema), query.runIds, 'query.runIds'))),
+    // Validated by the server already (validateQuery).
+    handler: ({ db, query }) => metricSummaries(db, query as z.output<typeof metricSummariesQuery>),
+  },
+  {
+    method: 'POST',
+    url: '/api/v1/metric-summaries/query',
+    operationId: 'queryMetricSummaries',
+    summary: 'The same as GET /api/v1/metric-summaries with the query as a JSON body, for id lists too long for a URL (up to 10,000 ids); only reads',
+    tag: 'metrics',
+    body: metricSummariesQuery,
+    bodyRequired: true,
+    readsOnly: true,
+    status: 200,
+    response: z.array(metricSummaryResponse),
+    handler: ({ db, body }) => metricSummaries(db, parseInput(metricSummariesQuery, body, 'query')),
   },
   {
     method: 'GET',
     url: '/api/v1/latest-metrics',
     operationId: 'getLatestMetrics',
-    summary: 'Latest value and step per (run, metric), for a runs table (names takes repeated keys or a comma-separated list)',
+    summary:
+      'Latest value and step per (run, metric), for a runs table (names takes repeated keys or a comma-separated list; ' +
+      'up to about 2,000 ids fit in a URL; use POST /api/v1/latest-metrics/query for more)',
     tag: 'metrics',
-    query: z.strictObject({ runIds: z.array(idSchema).max(10_000), names: latestMetricsQuerySchema.shape.names }),
+    query: latestMetricsQuery,
     validateQuery: true,
     status: 200,
     response: z.array(latestMetricResponse),
-    handler: async ({ db, query }) =>
-      encodeLatestMetrics(
-        await db.getLatestMetrics(parseInput(z.array(idSchema), query.runIds, 'query.runIds'), {
-          ...(query.names === undefined ? {} : { names: query.names as string[] }),
-        }),
-      ),
+    handler: ({ db, query }) => latestMetrics(db, query as z.output<typeof latestMetricsQuery>),
+  },
+  {
+    method: 'POST',
+    url: '/api/v1/latest-metrics/query',
+    operationId: 'queryLatestMetrics',
+    summary: 'The same as GET /api/v1/latest-metrics with the query as a JSON body, for id lists too long for a URL (up to 10,000 ids); only reads',
+    tag: 'metrics',
+    body: latestMetricsQuery,
+    bodyRequired: true,
+    readsOnly: true,
+    status: 200,
+    response: z.array(latestMetricResponse),
+    handler: ({ db, body }) => latestMetrics(db, parseInput(latestMetricsQuery, body, 'query')),
   },
 ];

@@ -1,5 +1,6 @@
 /** The shell: navigation, the token control, and the page for the current path. */
 import { useState, useSyncExternalStore, type ReactNode } from 'react';
+import { DASHBOARD_PAGES } from '../../core/dashboard-pages.js';
 import { getToken, subscribeToken } from '../api/token-store.js';
 import { TokenForm } from '../components/token-form.js';
 import { ComparePage } from '../pages/compare-page.js';
@@ -29,18 +30,18 @@ function route(location: Location): ReactNode {
     const params = matchPath(pattern, path);
     return params === null ? null : params.id!;
   };
-  if (path === '/') return <OverviewPage />;
-  if (path === '/experiments') return <ExperimentsPage />;
-  if (path === '/runs') return <RunsPage query={query} />;
-  if (path === '/compare') return <ComparePage query={query} />;
-  if (path === '/models') return <ModelsPage />;
-  if (path === '/datasets') return <DatasetsPage />;
-  if (path === '/predictions') return <PredictionsPage query={query} />;
-  const runId = id('/runs/:id');
+  if (path === DASHBOARD_PAGES.overview) return <OverviewPage />;
+  if (path === DASHBOARD_PAGES.experiments) return <ExperimentsPage />;
+  if (path === DASHBOARD_PAGES.runs) return <RunsPage query={query} />;
+  if (path === DASHBOARD_PAGES.compare) return <ComparePage query={query} />;
+  if (path === DASHBOARD_PAGES.models) return <ModelsPage />;
+  if (path === DASHBOARD_PAGES.datasets) return <DatasetsPage />;
+  if (path === DASHBOARD_PAGES.predictions) return <PredictionsPage query={query} />;
+  const runId = id(DASHBOARD_PAGES.run);
   if (runId !== null) return <RunDetailPage key={runId} runId={Number(runId)} query={query} />;
-  const model = id('/models/:id');
+  const model = id(DASHBOARD_PAGES.model);
   if (model !== null) return <ModelDetailPage key={model} idOrName={model} />;
-  const datasetId = id('/datasets/:id');
+  const datasetId = id(DASHBOARD_PAGES.dataset);
   if (datasetId !== null) return <DatasetDetailPage key={datasetId} datasetId={Number(datasetId)} />;
   return (
     <section>

@@ -1,6 +1,7 @@
 /**
- * A small History-API router: the server answers every non-API path with index.html, so deep links
- * such as /runs/42 load directly. Query strings carry filters, so views can be bookmarked.
+ * A small History-API router: the server answers the dashboard's pages (src/core/dashboard-pages.ts)
+ * with index.html, so deep links such as /runs/42 load directly. Query strings carry filters, so
+ * views can be bookmarked.
  */
 import { useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent } from 'react';
 
