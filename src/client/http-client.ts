@@ -11,6 +11,7 @@ import type {
   Model,
   ModelVersion,
   Prediction,
+  TextSearchHit,
   TrainingRun,
   WriteResult,
 } from '../core/entities.js';
@@ -21,6 +22,7 @@ import {
   type MetricOptions,
   type MetricPointInput,
   type SearchRunsOptions,
+  type TextSearchOptions,
 } from '../core/schemas.js';
 import type { AiDatabase } from '../store/ai-database.js';
 import { HttpTransport, type HttpMethod } from './http-transport.js';
@@ -249,6 +251,10 @@ class HttpAiDatabase implements AiDatabase {
         ? await this.#call('GET', '/runs/search', { query: params })
         : await this.#call('POST', '/runs/search', { body: { ...options, query }, bodyName: 'search', idempotent: true });
     return decodePage(answer, decodeTrainingRun);
+  }
+  async searchText(words: string, options: TextSearchOptions = {}): Promise<TextSearchHit[]> {
+    const query = { ...options, q: words, entities: options?.entities?.join(',') };
+    return (await this.#call('GET', '/search', { query })) as TextSearchHit[];
   }
   async setTrainingRunTag(id: number, key: string, value: string): Promise<void> {
     await this.#call('PUT', `/runs/${segment(checkId(id))}/tags`, { body: { key, value }, bodyName: 'tag' });

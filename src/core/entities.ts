@@ -198,6 +198,20 @@ export interface Statistics {
   };
 }
 
+/** What full-text search finds. */
+export type TextSearchEntity = 'run' | 'model' | 'experiment' | 'dataset';
+
+/** One full-text match: the entity, its name, how well it matched, and the text around the match. */
+export interface TextSearchHit {
+  entity: TextSearchEntity;
+  id: number;
+  name: string;
+  /** Higher is better; comparable within one answer only (each backend ranks its own way). */
+  score: number;
+  /** The matched text around the first word found (lower-cased, as indexed). */
+  snippet: string;
+}
+
 /** A page of a list; pass `nextCursor` back as `cursor` for the next page (null on the last). */
 export interface Page<T> {
   items: T[];

@@ -202,6 +202,13 @@ export const searchRunsOptionsSchema = z.strictObject({
 });
 /** The body of a search over HTTP (POST, for queries too long for a URL). */
 export const searchRunsBodySchema = searchRunsOptionsSchema.extend({ query: z.string().max(20_000).optional() });
+export const textSearchOptionsSchema = z.strictObject({
+  limit: z.number().int().min(1).max(1_000).optional(),
+  /** Only these kinds of entity (default: runs, models, experiments and datasets). */
+  entities: z.array(z.enum(['run', 'model', 'experiment', 'dataset'])).min(1).optional(),
+});
+export const textSearchQuerySchema = textSearchOptionsSchema.extend({ q: z.string().min(1).max(1_000) });
+export type TextSearchOptions = z.input<typeof textSearchOptionsSchema>;
 export const tagKeySchema = z.string().min(1).max(LIMITS.tagKeyLength);
 export const tagValueSchema = z.string().max(LIMITS.tagValueLength);
 

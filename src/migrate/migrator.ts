@@ -8,7 +8,7 @@ import { SchemaOutdatedError } from '../core/errors.js';
 import type { Backend } from '../store/backends/backend.js';
 import * as initial from './migrations/0001-initial.js';
 import * as metricRollups from './migrations/0002-metric-rollups.js';
-import * as typedHyperparameters from './migrations/0003-typed-hyperparameters.js';
+import * as queryLanguage from './migrations/0003-query-language.js';
 
 interface MigrationModule {
   up(db: Kysely<any>, backend: Backend): Promise<void>;
@@ -19,7 +19,7 @@ interface MigrationModule {
 const MIGRATIONS: ReadonlyArray<readonly [string, MigrationModule]> = [
   ['0001-initial', initial],
   ['0002-metric-rollups', metricRollups],
-  ['0003-typed-hyperparameters', typedHyperparameters],
+  ['0003-query-language', queryLanguage],
 ];
 
 export const MIGRATION_TABLE = 'aimdb_migrations';

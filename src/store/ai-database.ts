@@ -17,6 +17,7 @@ import type {
   Page,
   Prediction,
   Statistics,
+  TextSearchHit,
   TrainingRun,
   WriteResult,
 } from '../core/entities.js';
@@ -39,6 +40,7 @@ import type {
   MetricQuery,
   PredictionInput,
   SearchRunsOptions,
+  TextSearchOptions,
   UpdateDatasetInput,
   UpdateExperimentInput,
   UpdateModelInput,
@@ -173,6 +175,15 @@ export interface PredictionStore {
   getPredictions(query?: ListPredictionsQuery): Promise<Page<Prediction>>;
 }
 
+/** Full-text search across runs, models, experiments and datasets (kept current by every write). */
+export interface TextSearchStore {
+  /**
+   * Entities whose names, descriptions, notes or tag values hold every word, best first, each with
+   * the text around the match. Words are runs of letters and digits, matched whole and in any case.
+   */
+  searchText(words: string, options?: TextSearchOptions): Promise<TextSearchHit[]>;
+}
+
 export interface StatisticsStore {
   /** Counts per entity, runs by status, and the newest activity. */
   getStatistics(): Promise<Statistics>;
@@ -190,6 +201,7 @@ export interface AiDatabase
     MetricStore,
     ExperimentStore,
     PredictionStore,
+    TextSearchStore,
     StatisticsStore {
   /**
    * Runs `fn` with an AiDatabase whose calls all share one transaction: committed when `fn`

@@ -140,6 +140,13 @@ const SPECS: Specs = {
     generatedId: true,
     since: { column: 'predicted_at' },
   },
+  // Copied like any table; each target's own full-text index (FTS5 triggers, GIN, FULLTEXT) follows.
+  search_documents: {
+    columns: [text('entity'), int('entity_id'), text('title'), text('body'), int('updated_at')],
+    key: ['entity', 'entity_id'],
+    generatedId: false,
+    since: { column: 'updated_at' },
+  },
 };
 
 /** Every table's spec, parents first (the order rows can be inserted in). */

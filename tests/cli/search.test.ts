@@ -56,4 +56,16 @@ describe.each(testBackends().filter((backend) => isPersistent(backend.name)))('a
     expect(order.code).toBe(EXIT_CODES.usage);
     expect(order.stderr).toMatch(/--order-by: at 11: expected ASC, DESC/);
   });
+
+  it('aimdb search finds entities by words, ranked, with the matching text', async () => {
+    const table = await cli('search', 'baseline', 'TINY');
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/^KIND\s+ID\s+NAME\s+SCORE\s+MATCH/);
+    expect(table.stdout).toMatch(/run\s+\d+\s+tiny-lr\s+[\d.e-]+\s+tiny-lr\s+tiny-lr baseline run/);
+    const hits = jsonOf(await cli('search', 'baseline', '--json', '--only', 'run', '-n', '2'));
+    expect(hits).toHaveLength(2);
+    expect(hits[0]).toMatchObject({ entity: 'run', id: expect.any(Number), snippet: expect.stringContaining('baseline') });
+    expect((await cli('search', 'nothing-like-this')).stderr).toMatch(/nothing matches/);
+    expect((await cli('search', 'x', '--only', 'robots')).code).toBe(EXIT_CODES.usage);
+  });
 });

@@ -77,6 +77,7 @@ export const REFERENCE_QUERIES: ReadonlyArray<[string, string?]> = [
   ["created > '2020-01-01' and started > -24h and ended IS NULL", 'started DESC'],
   ["duration IS NOT NULL or error = 'OOM'"],
   ["(params.layers >= 12 and params.layers < 24) or (metrics.val_acc.min <= 0.1)", 'params.layers DESC, metrics.val_acc'],
+  ["text ~ 'vit' and not text ~ 'PROD' or text ~ 'memory'", 'name'],
 ];
 
 export function defineRunSearchContract(target: ContractTarget): void {
@@ -141,6 +142,48 @@ export function defineRunSearchContract(target: ContractTarget): void {
       for (const [query, orderBy] of REFERENCE_QUERIES) {
         expect(await search(query, orderBy), `${query} ORDER BY ${orderBy ?? '-'}`).toEqual(evaluator.search(reference, query, orderBy));
       }
+    });
+
+    it('finds runs by whole words of names, notes and tag values, in any case', async () => {
+      expect(await search("text ~ 'memory'")).toEqual(ids(['failed']));
+      expect(await search("text ~ 'VIT lr'", 'name')).toEqual(ids(['vitBigLr', 'vitSmallLr']));
+      expect(await search("text ~ 'prod' and tags.team = 'vision'")).toEqual(ids(['vitSmallLr']));
+      expect(await search("text ~ 'mem'")).toEqual([]);
+      await expectRejection(db().searchRuns("text ~ '!!'"), ValidationError, { field: 'query' });
+    });
+
+    it('searches across runs, models, experiments and datasets, ranked, with what matched', async () => {
+      const hits = await db().searchText('vision');
+      expect(hits.map((hit) => `${hit.entity}:${hit.name}`).sort()).toEqual(
+        ['experiment:vision sweep', 'run:ResNet-50', 'run:vit-big-lr', 'run:vit-finished', 'run:vit-small-lr'].sort(),
+      );
+      for (const hit of hits) expect(hit.snippet).toContain('vision');
+      expect(hits.every((hit, index) => index === 0 || hits[index - 1]!.score >= hit.score)).toBe(true);
+      expect(await db().searchText('imagenet')).toEqual([
+        expect.objectContaining({ entity: 'dataset', name: 'imagenet', id: expect.any(Number), snippet: expect.stringContaining('imagenet') }),
+      ]);
+      expect((await db().searchText('vit', { entities: ['model'] })).map((hit) => hit.name)).toEqual(['vit-base']);
+      expect(await db().searchText('vision', { limit: 2 })).toHaveLength(2);
+      await expectRejection(db().searchText('  '), ValidationError, { field: 'words' });
+    });
+
+    it('keeps the text index in step with every write, delete and tag change', async () => {
+      const run = await db().createTrainingRun({ name: 'transient', notes: 'zebra stripes' });
+      expect(await search("text ~ 'zebra'")).toEqual([run.id]);
+      await db().updateTrainingRun(run.id, { notes: 'horse' });
+      expect(await search("text ~ 'zebra'")).toEqual([]);
+      await db().setTrainingRunTag(run.id, 'animal', 'okapi');
+      expect(await search("text ~ 'okapi horse'")).toEqual([run.id]);
+      await db().deleteTrainingRunTag(run.id, 'animal');
+      expect(await search("text ~ 'okapi'")).toEqual([]);
+      const model = await db().createModel({ name: 'quokka-net', description: 'marsupial detector' });
+      expect((await db().searchText('marsupial')).map((hit) => hit.id)).toEqual([model.id]);
+      await db().updateModel(model.id, { description: 'wombat detector' });
+      expect(await db().searchText('marsupial')).toEqual([]);
+      await db().deleteModel(model.id);
+      await db().deleteTrainingRun(run.id);
+      expect(await db().searchText('wombat horse')).toEqual([]);
+      expect(await db().searchText('transient')).toEqual([]);
     });
 
     it('rejects bad queries with a ValidationError that points at the column', async () => {

@@ -286,6 +286,11 @@ describe.each(testBackends())('REST endpoints on $name', (backend) => {
       expect((await api('PUT', `${path}/tags`, { body: { key: 'k', value: 3 } })).status).toBe(422);
     }
     expect((await api('GET', `/api/v1/models/${model.id}`)).body.tags).toEqual({ a: '1' });
+
+    const hits = await api('GET', '/api/v1/search?q=searchable&entities=model,run');
+    expect(hits.status).toBe(200);
+    expect(hits.body).toEqual([{ entity: 'model', id: model.id, name: 'searchable', score: expect.any(Number), snippet: 'searchable 1' }]);
+    expect((await api('GET', '/api/v1/search?q=searchable&entities=robots')).status).toBe(422);
   });
 
   it('called every route of the API', () => {

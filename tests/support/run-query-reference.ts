@@ -7,7 +7,7 @@ import type { AiDatabase, JsonValue, TrainingRun } from '../../src/index.js';
 import type { Condition, Field, SortKey, Value } from '../../src/core/query/ast.js';
 import { fieldType } from '../../src/core/query/fields.js';
 import { parseOrderBy, parseRunQuery } from '../../src/core/query/parser.js';
-import { hyperparameterColumns, likeParts, resolveTime } from '../../src/core/query/values.js';
+import { hyperparameterColumns, likeParts, resolveTime, searchWords } from '../../src/core/query/values.js';
 
 export interface ReferenceMetric {
   last: number | null;
@@ -80,6 +80,13 @@ export async function loadReferenceRuns(db: AiDatabase): Promise<ReferenceRun[]>
     });
   }
   return result;
+}
+
+/** Whether a run's searchable text (name, notes, tag values) holds every word, whole and in any case. */
+export function runTextMatches(entry: ReferenceRun, words: string): boolean {
+  const { run } = entry;
+  const document = new Set(searchWords([run.name ?? '', run.notes ?? '', ...Object.values(run.tags)].join('\n')));
+  return searchWords(words).every((word) => document.has(word));
 }
 
 const time = (date: Date | null) => (date === null ? null : date.getTime());
@@ -191,9 +198,7 @@ export class ReferenceEvaluator {
   constructor(
     private readonly now: number,
     /** Full-text matching, when a test covers `text ~`: whether the run's text holds every word. */
-    private readonly textMatches: (entry: ReferenceRun, words: string) => boolean = () => {
-      throw new Error('text ~ needs a text matcher');
-    },
+    private readonly textMatches: (entry: ReferenceRun, words: string) => boolean = runTextMatches,
   ) {}
 
   private literal(value: Value): number | string {

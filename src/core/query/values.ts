@@ -52,6 +52,14 @@ export function likeParts(pattern: string): LikePart[] {
   return parts;
 }
 
+/**
+ * The words of a full-text query or document: runs of letters and digits, lower-cased. Every backend
+ * matches whole words, so `text ~ 'vit-base'` means the words `vit` and `base`.
+ */
+export function searchWords(text: string): string[] {
+  return [...new Set(text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [])].slice(0, 32);
+}
+
 /** Epoch milliseconds of a time literal, relative ones counted back from `now`. */
 export function resolveTime(time: TimeValue, now: number): number {
   return time.kind === 'absolute' ? time.ms : now + time.offsetMs;

@@ -95,6 +95,14 @@ export interface Backend {
    * MEDIUMTEXT; PostgreSQL's B-tree refuses rows over about 2.7 kB, so it gets none (undefined).
    */
   textIndexKey(column: string): RawBuilder<unknown> | undefined;
+  /**
+   * Full-text match of `search_documents d` holding every word (lower-case letters and digits), and
+   * its relevance (higher is better).
+   */
+  textMatch(words: readonly string[]): { predicate: RawBuilder<SqlBool>; rank: RawBuilder<number> };
+  /** Creates the full-text index over `search_documents.body` (and whatever keeps it current). */
+  createTextIndex(db: Kysely<any>): Promise<void>;
+  dropTextIndex(db: Kysely<any>): Promise<void>;
   /** What a driver error means. */
   classifyError(error: unknown): FailureKind;
   /** The database server's version string. */

@@ -84,6 +84,17 @@ export function createPostgresBackend(spec: ServerConnection): Backend {
     // The cast types a bare parameter, which a COLLATE alone cannot.
     orderedText: (expression) => sql<string>`(cast(${expression} as text) collate "C")`,
     textIndexKey: () => undefined,
+    // The 'simple' configuration: lower-cased words, no stemming or stop words, as on the others.
+    textMatch: (words) => ({
+      predicate: sql<boolean>`to_tsvector('simple', d.body) @@ plainto_tsquery('simple', ${words.join(' ')})`,
+      rank: sql<number>`ts_rank(to_tsvector('simple', d.body), plainto_tsquery('simple', ${words.join(' ')}))`,
+    }),
+    createTextIndex: async (db) => {
+      await sql`create index search_documents_body_idx on search_documents using gin (to_tsvector('simple', body))`.execute(db);
+    },
+    dropTextIndex: async (db) => {
+      await sql`drop index search_documents_body_idx`.execute(db);
+    },
     classifyError,
     serverVersion: async (db: Kysely<any>) => {
       const result = await sql<{ version: string }>`show server_version`.execute(db);

@@ -71,6 +71,26 @@ export function createSqliteBackend(spec: SqliteConnection): Backend {
           sql<boolean>`${expression} glob ${globPattern(parts)}`,
     orderedText: (expression) => sql<string>`${expression}`,
     textIndexKey: (column) => sql.ref(column),
+    // An FTS5 index over search_documents (external content), kept current by triggers.
+    textMatch: (words) => {
+      const match = words.map((word) => `"${word}"`).join(' ');
+      return {
+        predicate: sql<boolean>`d.rowid in (select rowid from search_index where search_index match ${match})`,
+        rank: sql<number>`-(select bm25(search_index) from search_index where search_index match ${match} and rowid = d.rowid)`,
+      };
+    },
+    createTextIndex: async (db) => {
+      // unicode61 without diacritic folding, so 'päivä' matches as on the other backends.
+      await sql`create virtual table search_index using fts5(body, content='search_documents', content_rowid='rowid', tokenize='unicode61 remove_diacritics 0')`.execute(db);
+      await sql`create trigger search_documents_insert after insert on search_documents begin insert into search_index(rowid, body) values (new.rowid, new.body); end`.execute(db);
+      await sql`create trigger search_documents_delete after delete on search_documents begin insert into search_index(search_index, rowid, body) values ('delete', old.rowid, old.body); end`.execute(db);
+      await sql`create trigger search_documents_update after update on search_documents begin insert into search_index(search_index, rowid, body) values ('delete', old.rowid, old.body); insert into search_index(rowid, body) values (new.rowid, new.body); end`.execute(db);
+      await sql`insert into search_index(search_index) values ('rebuild')`.execute(db);
+    },
+    dropTextIndex: async (db) => {
+      for (const trigger of ['search_documents_insert', 'search_documents_delete', 'search_documents_update']) await sql`drop trigger ${sql.raw(trigger)}`.execute(db);
+      await sql`drop table search_index`.execute(db);
+    },
     classifyError,
     serverVersion: async (db: Kysely<any>) => {
       const result = await sql<{ version: string }>`select sqlite_version() as version`.execute(db);

@@ -16,6 +16,7 @@ import * as runs from './runs.js';
 import * as runSearch from './run-search.js';
 import * as statistics from './statistics.js';
 import * as tags from './tags.js';
+import * as textSearch from './text-search.js';
 import type { Tables } from './tables.js';
 import * as versions from './versions.js';
 
@@ -75,6 +76,7 @@ export class SqlAiDatabase implements AiDatabase {
   listTrainingRuns: Rest<typeof runs.listTrainingRuns> = (query) => runs.listTrainingRuns(this.#ctx, query);
   deleteTrainingRun: Rest<typeof runs.deleteTrainingRun> = async (id) => runs.deleteTrainingRun(this.#ctx, checkId(id));
   searchRuns: Rest<typeof runSearch.searchRuns> = (query, options) => runSearch.searchRuns(this.#ctx, query, options);
+  searchText: Rest<typeof textSearch.searchText> = (words, options) => textSearch.searchText(this.#ctx, words, options);
   setTrainingRunTag = async (id: number, key: string, value: string) => tags.setTag(this.#ctx, 'training run', checkId(id), key, value);
   deleteTrainingRunTag = async (id: number, key: string) => tags.deleteTag(this.#ctx, 'training run', checkId(id), key);
   setExperimentTag = async (idOrName: number | string, key: string, value: string) =>

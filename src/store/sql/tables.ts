@@ -162,6 +162,17 @@ export interface PredictionsTable {
   metadata: JsonColumn;
 }
 
+/** The searchable text of a run, model, experiment or dataset, indexed per backend (text-search.ts). */
+export interface SearchDocumentsTable {
+  entity: string;
+  entity_id: number;
+  /** The entity's name when the document was written, to show in answers. */
+  title: string;
+  /** Lower-cased text: names, descriptions, notes, tag values. */
+  body: string;
+  updated_at: Numeric;
+}
+
 export interface Tables {
   models: ModelsTable;
   model_versions: ModelVersionsTable;
@@ -174,6 +185,7 @@ export interface Tables {
   experiments: ExperimentsTable;
   experiment_runs: ExperimentRunsTable;
   predictions: PredictionsTable;
+  search_documents: SearchDocumentsTable;
 }
 
 /** Tables in dependency order (parents first), for copying and clearing. */
@@ -189,4 +201,5 @@ export const TABLE_NAMES = [
   'experiments',
   'experiment_runs',
   'predictions',
+  'search_documents',
 ] as const satisfies readonly (keyof Tables)[];

@@ -7,10 +7,14 @@
 import { sql } from 'kysely';
 import { NotFoundError } from '../../core/errors.js';
 import { parseInput, tagKeySchema, tagValueSchema } from '../../core/schemas.js';
-import { guarded, type StoreContext } from './context.js';
+import { guarded, withTransaction, type StoreContext } from './context.js';
+import { refreshSearchDocument } from './text-search.js';
 
 /** The tables with a `tags` object, and how their rows are named in errors. */
 export type TaggedEntity = 'training run' | 'experiment' | 'model' | 'model version';
+
+/** The search document each tagged entity has (tag values are searchable); versions have none. */
+const SEARCHED = { 'training run': 'run', experiment: 'experiment', model: 'model', 'model version': undefined } as const;
 
 const TABLES: Readonly<Record<TaggedEntity, 'training_runs' | 'experiments' | 'models' | 'model_versions'>> = {
   'training run': 'training_runs',
@@ -33,11 +37,17 @@ async function exists(ctx: StoreContext, entity: TaggedEntity, id: number): Prom
   return (await ctx.db.selectFrom(table).select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
 }
 
+async function refreshSearch(ctx: StoreContext, entity: TaggedEntity, id: number): Promise<void> {
+  const searched = SEARCHED[entity];
+  if (searched !== undefined) await refreshSearchDocument(ctx, searched, id);
+}
+
 /** Sets one tag, adding or replacing it; the entity's other tags stay as they are. */
 export async function setTag(ctx: StoreContext, entity: TaggedEntity, idOrName: number | string, key: string, value: string): Promise<void> {
   const tagKey = parseInput(tagKeySchema, key, 'key');
   const tagValue = parseInput(tagValueSchema, value, 'value');
-  await guarded(ctx, async () => {
+  await guarded(ctx, () =>
+    withTransaction(ctx, async (ctx) => {
     const id = await resolveId(ctx, entity, idOrName);
     const table = TABLES[entity] as 'models';
     const tags = sql`coalesce(${sql.ref('tags')}, ${'{}'})`;
@@ -47,13 +57,15 @@ export async function setTag(ctx: StoreContext, entity: TaggedEntity, idOrName: 
       .where('id', '=', id)
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) === 0) throw new NotFoundError(entity, idOrName);
-  });
+    await refreshSearch(ctx, entity, id);
+  }));
 }
 
 /** Deletes one tag; NotFoundError (entity 'tag') when the entity has no tag `key`. */
 export async function deleteTag(ctx: StoreContext, entity: TaggedEntity, idOrName: number | string, key: string): Promise<void> {
   const tagKey = parseInput(tagKeySchema, key, 'key');
-  await guarded(ctx, async () => {
+  await guarded(ctx, () =>
+    withTransaction(ctx, async (ctx) => {
     const id = await resolveId(ctx, entity, idOrName);
     const table = TABLES[entity] as 'models';
     const tags = sql.ref('tags');
@@ -63,8 +75,11 @@ export async function deleteTag(ctx: StoreContext, entity: TaggedEntity, idOrNam
       .where('id', '=', id)
       .where(sql<boolean>`${ctx.backend.jsonStringAt(tags, tagKey)} is not null`)
       .executeTakeFirst();
-    if (Number(result.numUpdatedRows) > 0) return;
+    if (Number(result.numUpdatedRows) > 0) {
+      await refreshSearch(ctx, entity, id);
+      return;
+    }
     if (!(await exists(ctx, entity, id))) throw new NotFoundError(entity, idOrName);
     throw new NotFoundError('tag', tagKey, { field: 'key' });
-  });
+  }));
 }

@@ -1,13 +1,16 @@
 /**
- * Typed hyperparameter columns for the query language (docs/decisions/0800-query-language.md):
- * `value_text` beside `value_number`, both filled from the JSON value by the store's one rule
- * (`hyperparameterColumns`), and indexes on (name, value) so `params.lr < 1e-3` is a range read.
- * Existing rows are backfilled here, in keyset batches.
+ * What the run query language needs (docs/decisions/0800-0802):
+ * - typed hyperparameter columns: `value_text` beside `value_number`, both filled from the JSON value
+ *   by the store's one rule (`hyperparameterColumns`), with indexes on (name, value) so
+ *   `params.lr < 1e-3` is a range read; existing rows are backfilled in keyset batches;
+ * - tags on model versions, for per-key tag operations on every tagged entity;
+ * - `search_documents` with each backend's full-text index, filled from the existing rows.
  */
 import { sql, type Kysely } from 'kysely';
 import type { JsonValue } from '../../core/entities.js';
 import { hyperparameterColumns } from '../../core/query/values.js';
 import type { Backend } from '../../store/backends/backend.js';
+import { fillSearchDocuments } from '../../store/sql/text-search.js';
 
 const BATCH = 1_000;
 
@@ -26,6 +29,18 @@ export async function up(db: Kysely<any>, backend: Backend): Promise<void> {
       .expression(sql`${sql.ref('name')}, ${textKey}`)
       .execute();
   }
+
+  await backend
+    .withTableOptions(db.schema.createTable('search_documents'))
+    .addColumn('entity', 'varchar(16)', (c) => c.notNull())
+    .addColumn('entity_id', 'bigint', (c) => c.notNull())
+    .addColumn('title', 'varchar(250)', (c) => c.notNull())
+    .addColumn('body', backend.textType as never, (c) => c.notNull())
+    .addColumn('updated_at', 'bigint', (c) => c.notNull())
+    .addPrimaryKeyConstraint('search_documents_pk', ['entity', 'entity_id'])
+    .execute();
+  await backend.createTextIndex(db);
+  await fillSearchDocuments(db, Date.now());
 }
 
 async function backfill(db: Kysely<any>): Promise<void> {
@@ -58,6 +73,8 @@ async function backfill(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>, backend: Backend): Promise<void> {
+  await backend.dropTextIndex(db);
+  await db.schema.dropTable('search_documents').execute();
   const dropIndex = (name: string) => {
     const statement = db.schema.dropIndex(name);
     return (backend.capabilities.tableScopedIndexNames ? statement.on('hyperparameters') : statement).execute();
