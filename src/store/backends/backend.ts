@@ -88,6 +88,11 @@ export interface Backend {
   jsonWithKey(column: Expression<unknown>, key: string, value: string | null): RawBuilder<string>;
   /** `LIKE` from a parsed pattern, case-sensitive or not, with the same answer on every backend. */
   likeMatch(expression: Expression<unknown>, parts: readonly LikePart[], caseInsensitive: boolean): RawBuilder<SqlBool>;
+  /**
+   * A number parameter that compares as a double with any numeric column: PostgreSQL would type a
+   * bare parameter after the column, and `0.5` cannot be a BIGINT.
+   */
+  numberParameter(value: number): RawBuilder<number>;
   /** Text as compared and sorted by code point (PostgreSQL's database collation may be linguistic). */
   orderedText(expression: Expression<unknown>): RawBuilder<string>;
   /**

@@ -68,6 +68,7 @@ export function createMysqlBackend(spec: ServerConnection): Backend {
       caseInsensitive
         ? sql<boolean>`lower(${expression}) like lower(${likePatternText(parts)}) escape '\\\\'`
         : sql<boolean>`${expression} like ${likePatternText(parts)} escape '\\\\'`,
+    numberParameter: (value) => sql<number>`${value}`,
     orderedText: (expression) => sql<string>`${expression}`,
     // InnoDB indexes at most 3072 bytes of a key: 250 four-byte characters of the text and the name.
     textIndexKey: (column) => sql`${sql.ref(column)}(250)`,

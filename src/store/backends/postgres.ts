@@ -81,6 +81,7 @@ export function createPostgresBackend(spec: ServerConnection): Backend {
         : sql<string>`(${column} || jsonb_build_object(${key}::text, ${value}::text))`,
     likeMatch: (expression, parts, caseInsensitive) =>
       sql<boolean>`${expression} ${sql.raw(caseInsensitive ? 'ilike' : 'like')} ${likePatternText(parts)} escape '\\'`,
+    numberParameter: (value) => sql<number>`cast(${value} as double precision)`,
     // The cast types a bare parameter, which a COLLATE alone cannot.
     orderedText: (expression) => sql<string>`(cast(${expression} as text) collate "C")`,
     textIndexKey: () => undefined,

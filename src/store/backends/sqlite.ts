@@ -69,6 +69,7 @@ export function createSqliteBackend(spec: SqliteConnection): Backend {
         ? sql<boolean>`${sql.raw(UNICODE_LOWER)}(${expression}) like ${likePatternText(parts).toLowerCase()} escape '\\'`
         : // SQLite's LIKE ignores ASCII case; GLOB is the case-sensitive form.
           sql<boolean>`${expression} glob ${globPattern(parts)}`,
+    numberParameter: (value) => sql<number>`${value}`,
     orderedText: (expression) => sql<string>`${expression}`,
     textIndexKey: (column) => sql.ref(column),
     // An FTS5 index over search_documents (external content), kept current by triggers.

@@ -86,7 +86,9 @@ class Compiler {
   private literal(value: Value): unknown {
     switch (value.type) {
       case 'time':
-        return resolveTime(value.value, this.now);
+        return this.ctx.backend.numberParameter(resolveTime(value.value, this.now));
+      case 'number':
+        return this.ctx.backend.numberParameter(value.value);
       default:
         return value.value;
     }
