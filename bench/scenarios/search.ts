@@ -28,15 +28,15 @@ function rawText(backend: BenchContext['backend']): string {
   switch (backend) {
     case 'sqlite':
       return `select r.* from training_runs r where r.id in (select d.entity_id from search_documents d
-        where d.entity = 'run' and d.rowid in (select rowid from search_index where search_index match '"warmup" "cosine"'))
+        where d.entity = 'run' and d.rowid in (select rowid from search_index where search_index match '"resnet" "vit"'))
         order by r.id desc limit 100`;
     case 'postgresql':
       return `select r.* from training_runs r where r.id in (select d.entity_id from search_documents d
-        where d.entity = 'run' and to_tsvector('simple', d.body) @@ plainto_tsquery('simple', 'warmup cosine'))
+        where d.entity = 'run' and to_tsvector('simple', d.body) @@ plainto_tsquery('simple', 'resnet vit'))
         order by r.id desc limit 100`;
     case 'mysql':
       return `select r.* from training_runs r where r.id in (select d.entity_id from search_documents d
-        where d.entity = 'run' and match(d.body) against ('+warmup +cosine' in boolean mode))
+        where d.entity = 'run' and match(d.body) against ('+resnet +vit' in boolean mode))
         order by r.id desc limit 100`;
   }
 }
@@ -71,7 +71,7 @@ export async function search(ctx: BenchContext): Promise<ScenarioResult[]> {
   const [rawTextMs, aimdbTextMs] = await bestOfInterleaved(
     5,
     async () => (rawText_ = await ctx.raw.select(rawText(ctx.backend))),
-    async () => (aimdbText = (await ctx.db.searchRuns("text ~ 'warmup cosine'", { limit: 100 })).items.length),
+    async () => (aimdbText = (await ctx.db.searchRuns("text ~ 'resnet vit'", { limit: 100 })).items.length),
   );
   if (aimdbText !== rawText_) throw new Error(`full-text search returned ${aimdbText} runs, the raw query ${rawText_}`);
   log(`  full text, first 100: raw ${rawTextMs.toFixed(1)} ms, aimdb ${aimdbTextMs.toFixed(1)} ms (${aimdbText} runs)`);

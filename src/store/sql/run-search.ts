@@ -162,19 +162,21 @@ class Compiler {
         return this.onValue(col(ATTRIBUTE_COLUMNS[field.name]), condition);
       case 'tag':
         return this.onValue(this.ctx.backend.jsonStringAt(col('tags'), field.key), condition);
+      // Uncorrelated IN subqueries: evaluated once, as a range read of the (name, value) index,
+      // instead of a probe per run (which SQLite planned as a range scan per run).
       case 'param': {
-        const rows = sql`select 1 from hyperparameters h where h.run_id = ${col('id')} and h.name = ${field.key}`;
+        const rows = sql`select h.run_id from hyperparameters h where h.name = ${field.key}`;
         if (condition.type === 'null') {
-          return condition.negated ? sql<SqlBool>`exists (${rows})` : sql<SqlBool>`not exists (${rows})`;
+          return condition.negated ? sql<SqlBool>`${col('id')} in (${rows})` : sql<SqlBool>`${col('id')} not in (${rows})`;
         }
-        return sql<SqlBool>`exists (${rows} and ${this.onHyperparameter(condition)})`;
+        return sql<SqlBool>`${col('id')} in (${rows} and ${this.onHyperparameter(condition)})`;
       }
       case 'metric': {
-        const rows = sql`select 1 from metric_summaries s where s.run_id = ${col('id')} and s.name = ${field.key}`;
+        const rows = sql`select s.run_id from metric_summaries s where s.name = ${field.key}`;
         if (condition.type === 'null') {
-          return condition.negated ? sql<SqlBool>`exists (${rows})` : sql<SqlBool>`not exists (${rows})`;
+          return condition.negated ? sql<SqlBool>`${col('id')} in (${rows})` : sql<SqlBool>`${col('id')} not in (${rows})`;
         }
-        return sql<SqlBool>`exists (${rows} and ${this.onValue(sql.ref(`s.${METRIC_COLUMNS[field.aggregate]}`), condition)})`;
+        return sql<SqlBool>`${col('id')} in (${rows} and ${this.onValue(sql.ref(`s.${METRIC_COLUMNS[field.aggregate]}`), condition)})`;
       }
       case 'related': {
         const source = relatedSource(field.property);
