@@ -5,7 +5,7 @@ import { ValidationError } from '../../core/errors.js';
 import type { AiDatabase } from '../../store/ai-database.js';
 import { CliError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
-import { databaseCommand } from '../database-options.js';
+import { choiceList, databaseCommand } from '../database-options.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { addPageOptions, pageQuery, printPage, type PageOptions } from '../listing.js';
 import { findRun, idOrName } from '../lookup.js';
@@ -46,15 +46,7 @@ interface ListOptions extends PageOptions {
   name?: string;
 }
 
-function parseStatus(value: string, previous: RunStatus[] | undefined): RunStatus[] {
-  const statuses = value.split(',').map((item) => item.trim());
-  for (const status of statuses) {
-    if (!(RUN_STATUSES as readonly string[]).includes(status)) {
-      throw new CliError(`--status: expected ${RUN_STATUSES.join(', ')} (comma-separated), got '${status}'`, { exitCode: EXIT_CODES.usage });
-    }
-  }
-  return [...(previous ?? []), ...(statuses as RunStatus[])];
-}
+const parseStatus = choiceList<RunStatus>('--status', RUN_STATUSES);
 
 /** `accuracy=0.91 loss=0.23`: the latest value of each metric, for a table cell. */
 function latestMetricsCell(summaries: MetricSummary[]): string {

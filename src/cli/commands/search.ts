@@ -1,22 +1,12 @@
 /** `aimdb search "<words>"`: full-text search across runs, models, experiments and datasets. */
 import type { Command } from 'commander';
 import type { TextSearchEntity } from '../../core/entities.js';
-import { CliError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
-import { databaseCommand, parsePositiveInt } from '../database-options.js';
-import { EXIT_CODES } from '../exit-codes.js';
+import { choiceList, databaseCommand, parsePositiveInt } from '../database-options.js';
 
 const KINDS: readonly TextSearchEntity[] = ['run', 'model', 'experiment', 'dataset'];
 
-function parseKinds(value: string, previous: TextSearchEntity[] | undefined): TextSearchEntity[] {
-  const kinds = value.split(',').map((item) => item.trim());
-  for (const kind of kinds) {
-    if (!(KINDS as readonly string[]).includes(kind)) {
-      throw new CliError(`--only: expected ${KINDS.join(', ')} (comma-separated), got '${kind}'`, { exitCode: EXIT_CODES.usage });
-    }
-  }
-  return [...(previous ?? []), ...(kinds as TextSearchEntity[])];
-}
+const parseKinds = choiceList<TextSearchEntity>('--only', KINDS);
 
 export function register(program: Command, context: CliContext): void {
   databaseCommand(program, 'search')
