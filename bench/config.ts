@@ -34,6 +34,8 @@ export interface BenchSizes {
   httpPoints: number;
   /** Points streamed through the server while its RSS is sampled. */
   memoryPoints: number;
+  /** Search: runs, each with 20 hyperparameters, 10 metrics and notes of a few words. */
+  searchRuns: number;
 }
 
 export const FULL_SIZES: BenchSizes = {
@@ -55,6 +57,7 @@ export const FULL_SIZES: BenchSizes = {
   httpClients: 4,
   httpPoints: 1_000_000,
   memoryPoints: 10_000_000,
+  searchRuns: 10_000,
 };
 
 export const QUICK_SIZES: BenchSizes = {
@@ -76,6 +79,7 @@ export const QUICK_SIZES: BenchSizes = {
   httpClients: 2,
   httpPoints: 20_000,
   memoryPoints: 40_000,
+  searchRuns: 1_000,
 };
 
 export interface BenchOptions {

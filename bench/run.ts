@@ -15,6 +15,7 @@ import { growth } from './scenarios/growth.js';
 import { httpScenarios } from './scenarios/http.js';
 import { logMetricsBatches, predictions, trainingLoop } from './scenarios/ingest.js';
 import { histories, runsTable } from './scenarios/reads.js';
+import { search } from './scenarios/search.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -31,6 +32,7 @@ const SCENARIOS: Scenario[] = [
   { id: 'history', run: histories },
   { id: 'runs-table', run: runsTable },
   { id: 'growth', run: growth },
+  { id: 'search', run: search },
 ];
 
 async function runBackend(backend: BenchBackendName, options: ReturnType<typeof parseBenchOptions>, skipped: string[]) {

@@ -97,6 +97,7 @@ export async function openMysqlRaw(url: string): Promise<RawDriver> {
       );
       return (rows as unknown[]).length;
     },
+    select: async (statement) => ((await connection.query(statement))[0] as unknown[]).length,
     latestPerRun: async (lo, hi) => {
       const [rows] = await connection.query(
         `select m.run_id, m.name, m.value from metrics m

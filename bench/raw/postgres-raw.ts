@@ -81,6 +81,7 @@ export async function openPostgresRaw(url: string): Promise<RawDriver> {
       );
       return result.rowCount ?? 0;
     },
+    select: async (statement) => (await client.query(statement)).rowCount ?? 0,
     latestPerRun: async (lo, hi) =>
       (
         await client.query(

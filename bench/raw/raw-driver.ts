@@ -34,6 +34,8 @@ export interface RawDriver {
   bucketQuery(runId: number, name: string, buckets: number): Promise<number>;
   /** The latest value of every metric of the runs with ids in [lo, hi]; returns the row count. */
   latestPerRun(lo: number, hi: number): Promise<number>;
+  /** Runs one read-only statement with literal values (the search baseline's hand-written SQL); returns the row count. */
+  select(statement: string): Promise<number>;
   /** Refreshes the planner's statistics, so raw queries get the plan a tuned database would give them. */
   analyze(): Promise<void>;
   /**

@@ -44,6 +44,7 @@ export function openSqliteRaw(filename: string): RawDriver {
       return buckets.all({ lo, n: count, span, run: runId, name }).length;
     },
     latestPerRun: async (lo, hi) => latest.all(lo, hi).length,
+    select: async (statement) => db.prepare(statement).all().length,
     analyze: async () => {
       db.exec('analyze');
     },

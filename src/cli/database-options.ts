@@ -13,7 +13,8 @@ import {
   type ServerConfig,
 } from '../config/config.js';
 import { backendOfUrl, toConnectionSpec, type ConnectionSpec } from '../config/connection.js';
-import { atStage } from './cli-error.js';
+import { CliError, atStage } from './cli-error.js';
+import { EXIT_CODES } from './exit-codes.js';
 
 /** Database used on a server backend when neither the flags, the url nor the config name one. */
 export const DEFAULT_SERVER_DATABASE = 'aimdb';
@@ -167,4 +168,20 @@ export async function resolveCliDatabaseConfig(command: Command): Promise<CliDat
 /** A new subcommand of `parent` that opens a database, with the database options added. */
 export function databaseCommand(parent: Command, name: string): Command {
   return addDatabaseOptions(parent.command(name));
+}
+
+/**
+ * An option parser for comma-separated (or repeated) values out of a fixed set, e.g.
+ * `--status running,queued`; an unknown value is a usage error naming the choices.
+ */
+export function choiceList<T extends string>(option: string, choices: readonly T[]): (value: string, previous: T[] | undefined) => T[] {
+  return (value, previous) => {
+    const items = value.split(',').map((item) => item.trim());
+    for (const item of items) {
+      if (!(choices as readonly string[]).includes(item)) {
+        throw new CliError(`${option}: expected ${choices.join(', ')} (comma-separated), got '${item}'`, { exitCode: EXIT_CODES.usage });
+      }
+    }
+    return [...(previous ?? []), ...(items as T[])];
+  };
 }

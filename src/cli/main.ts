@@ -23,6 +23,7 @@ import * as migrate from './commands/migrate.js';
 import * as models from './commands/models.js';
 import * as predictions from './commands/predictions.js';
 import * as runs from './commands/runs.js';
+import * as search from './commands/search.js';
 import * as serve from './commands/serve.js';
 import * as stats from './commands/stats.js';
 import * as versions from './commands/versions.js';
@@ -46,6 +47,7 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
   versions,
   datasets,
   runs,
+  search,
   metrics,
   experiments,
   predictions,

@@ -48,6 +48,7 @@ export interface ModelVersion {
   sizeBytes: number | null;
   sha256: string | null;
   config: JsonObject;
+  tags: Tags;
   status: ModelVersionStatus;
   trainingRunId: number | null;
   datasetId: number | null;
@@ -203,6 +204,20 @@ export interface Statistics {
     runUpdatedAt: Date | null;
     predictionAt: Date | null;
   };
+}
+
+/** What full-text search finds. */
+export type TextSearchEntity = 'run' | 'model' | 'experiment' | 'dataset';
+
+/** One full-text match: the entity, its name, how well it matched, and the text around the match. */
+export interface TextSearchHit {
+  entity: TextSearchEntity;
+  id: number;
+  name: string;
+  /** Higher is better; comparable within one answer only (each backend ranks its own way). */
+  score: number;
+  /** The matched text around the first word found (lower-cased, as indexed). */
+  snippet: string;
 }
 
 /** A page of a list; pass `nextCursor` back as `cursor` for the next page (null on the last). */

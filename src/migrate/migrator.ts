@@ -8,6 +8,7 @@ import { SchemaOutdatedError } from '../core/errors.js';
 import type { Backend } from '../store/backends/backend.js';
 import * as initial from './migrations/0001-initial.js';
 import * as metricRollups from './migrations/0002-metric-rollups.js';
+import * as queryLanguage from './migrations/0003-query-language.js';
 import * as metricBatchReceipts from './migrations/0006-metric-batch-receipts.js';
 
 interface MigrationModule {
@@ -19,6 +20,7 @@ interface MigrationModule {
 const MIGRATIONS: ReadonlyArray<readonly [string, MigrationModule]> = [
   ['0001-initial', initial],
   ['0002-metric-rollups', metricRollups],
+  ['0003-query-language', queryLanguage],
   ['0006-metric-batch-receipts', metricBatchReceipts],
 ];
 

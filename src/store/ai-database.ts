@@ -18,6 +18,7 @@ import type {
   Page,
   Prediction,
   Statistics,
+  TextSearchHit,
   TrainingRun,
   WriteResult,
 } from '../core/entities.js';
@@ -41,6 +42,8 @@ import type {
   MetricPointInput,
   MetricQuery,
   PredictionInput,
+  SearchRunsOptions,
+  TextSearchOptions,
   UpdateDatasetInput,
   UpdateExperimentInput,
   UpdateModelInput,
@@ -58,6 +61,10 @@ export interface ModelStore {
   updateModel(idOrName: number | string, patch: UpdateModelInput): Promise<Model>;
   /** Deletes the model with its versions and their predictions; runs keep existing, unlinked. */
   deleteModel(idOrName: number | string): Promise<void>;
+  /** Sets one tag (adds or replaces it); other tags are untouched, also under concurrent writers. */
+  setModelTag(idOrName: number | string, key: string, value: string): Promise<void>;
+  /** Deletes one tag; NotFoundError (entity `tag`) when the model has no such tag. */
+  deleteModelTag(idOrName: number | string, key: string): Promise<void>;
 }
 
 /** Versions of a model, numbered 1, 2, 3 … by the store, safely under concurrent creation. */
@@ -70,6 +77,10 @@ export interface ModelVersionStore {
   getModelVersionByNumber(modelIdOrName: number | string, version: number): Promise<ModelVersion>;
   updateModelVersion(id: number, patch: UpdateModelVersionInput): Promise<ModelVersion>;
   deleteModelVersion(id: number): Promise<void>;
+  /** Sets one tag of a version; other tags are untouched. */
+  setModelVersionTag(id: number, key: string, value: string): Promise<void>;
+  /** Deletes one tag of a version; NotFoundError (entity `tag`) when there is none. */
+  deleteModelVersionTag(id: number, key: string): Promise<void>;
 }
 
 /** Datasets, unique by (name, version). */
@@ -92,6 +103,18 @@ export interface TrainingRunStore {
   listTrainingRuns(query?: ListTrainingRunsQuery): Promise<Page<TrainingRun>>;
   /** Deletes the run with its hyperparameters, metrics and experiment memberships. */
   deleteTrainingRun(id: number): Promise<void>;
+  /**
+   * Runs matching a query in the run query language (docs/query-language.md), e.g.
+   * `metrics.val_acc > 0.9 and params.lr < 1e-3`, sorted by `orderBy` (e.g. `metrics.val_acc DESC`;
+   * missing values last; ties newest first), one keyset page at a time (at most 50,000 runs).
+   * The empty query matches every run.
+   * @throws ValidationError with `position` (1-based column) when the query or order does not parse.
+   */
+  searchRuns(query: string, options?: SearchRunsOptions): Promise<Page<TrainingRun>>;
+  /** Sets one tag of a run; other tags are untouched, also under concurrent writers. */
+  setTrainingRunTag(id: number, key: string, value: string): Promise<void>;
+  /** Deletes one tag of a run; NotFoundError (entity `tag`) when there is none. */
+  deleteTrainingRunTag(id: number, key: string): Promise<void>;
 }
 
 /** Hyperparameters: immutable once logged, values keep their JSON type. */
@@ -144,6 +167,10 @@ export interface ExperimentStore {
   listExperiments(query?: ListExperimentsQuery): Promise<Page<Experiment>>;
   updateExperiment(idOrName: number | string, patch: UpdateExperimentInput): Promise<Experiment>;
   deleteExperiment(idOrName: number | string): Promise<void>;
+  /** Sets one tag of an experiment; other tags are untouched. */
+  setExperimentTag(idOrName: number | string, key: string, value: string): Promise<void>;
+  /** Deletes one tag of an experiment; NotFoundError (entity `tag`) when there is none. */
+  deleteExperimentTag(idOrName: number | string, key: string): Promise<void>;
   /** Idempotent: adding a run twice keeps the first membership. */
   addExperimentRun(experimentId: number, runId: number): Promise<void>;
   removeExperimentRun(experimentId: number, runId: number): Promise<void>;
@@ -158,6 +185,15 @@ export interface PredictionStore {
   logPredictions(inputs: PredictionInput[]): Promise<WriteResult>;
   /** Newest first. */
   getPredictions(query?: ListPredictionsQuery): Promise<Page<Prediction>>;
+}
+
+/** Full-text search across runs, models, experiments and datasets (kept current by every write). */
+export interface TextSearchStore {
+  /**
+   * Entities whose names, descriptions, notes or tag values hold every word, best first, each with
+   * the text around the match. Words are runs of letters and digits, matched whole and in any case.
+   */
+  searchText(words: string, options?: TextSearchOptions): Promise<TextSearchHit[]>;
 }
 
 export interface StatisticsStore {
@@ -177,6 +213,7 @@ export interface AiDatabase
     MetricStore,
     ExperimentStore,
     PredictionStore,
+    TextSearchStore,
     StatisticsStore {
   /**
    * Runs `fn` with an AiDatabase whose calls all share one transaction: committed when `fn`

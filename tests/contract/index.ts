@@ -16,6 +16,8 @@ import { definePredictionsContract } from './predictions.contract.js';
 import { defineTrainingRunsContract } from './training-runs.contract.js';
 import { defineSameMillisecondContract } from './same-millisecond.contract.js';
 import { defineTransactionsContract } from './transactions.contract.js';
+import { defineRunSearchContract } from './run-search.contract.js';
+import { defineTagsContract } from './tags.contract.js';
 
 /** Registers every contract's describe blocks for the target. */
 export function defineAllContracts(target: ContractTarget): void {
@@ -37,4 +39,6 @@ const CONTRACTS: Array<(target: ContractTarget) => void> = [
   defineExactNumbersContract,
   defineSameMillisecondContract,
   defineHealthContract,
+  defineRunSearchContract,
+  defineTagsContract,
 ];

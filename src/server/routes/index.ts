@@ -6,6 +6,7 @@ import { modelRoutes } from './models.js';
 import { predictionRoutes } from './predictions.js';
 import { runRoutes } from './runs.js';
 import { systemRoutes } from './system.js';
+import { tagRoutes } from './tags.js';
 
 export const API_ROUTES: readonly RouteSpec[] = [
   ...systemRoutes,
@@ -14,4 +15,5 @@ export const API_ROUTES: readonly RouteSpec[] = [
   ...runRoutes,
   ...experimentRoutes,
   ...predictionRoutes,
+  ...tagRoutes,
 ];

@@ -1,6 +1,16 @@
-/** The database's health and the overall statistics. */
+/** The database's health, the overall statistics and full-text search across entities. */
+import { z } from 'zod';
+import { textSearchQuerySchema } from '../../core/schemas.js';
 import type { RouteSpec } from '../route-spec.js';
 import { healthResponse, statisticsResponse } from '../response-schemas.js';
+
+const textSearchHitResponse = z.object({
+  entity: z.enum(['run', 'model', 'experiment', 'dataset']),
+  id: z.number().int().positive(),
+  name: z.string(),
+  score: z.number(),
+  snippet: z.string(),
+});
 
 export const systemRoutes: RouteSpec[] = [
   {
@@ -22,5 +32,20 @@ export const systemRoutes: RouteSpec[] = [
     status: 200,
     response: statisticsResponse,
     handler: ({ db }) => db.getStatistics(),
+  },
+  {
+    method: 'GET',
+    url: '/api/v1/search',
+    operationId: 'searchText',
+    summary: 'Full-text search: runs, models, experiments and datasets whose text holds every word of q, best first (entities=run,model limits the kinds)',
+    tag: 'system',
+    query: textSearchQuerySchema,
+    validateQuery: true,
+    status: 200,
+    response: z.array(textSearchHitResponse),
+    handler: ({ db, query }) => {
+      const { q, ...options } = query as { q: string };
+      return db.searchText(q, options);
+    },
   },
 ];

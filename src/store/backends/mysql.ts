@@ -1,7 +1,10 @@
 /** MySQL and MariaDB through mysql2: pooled, lazily loaded; JSON read as text; utf8mb4 throughout. */
 import { MysqlDialect, sql, type Expression, type Kysely } from 'kysely';
 import type { ServerConnection } from '../../config/connection.js';
-import { classifySocketError, errorProperty, escapeLike, insertValues, type Backend, type FailureKind } from './backend.js';
+import { classifySocketError, errorProperty, escapeLike, insertValues, likePatternText, type Backend, type FailureKind } from './backend.js';
+
+/** InnoDB's default innodb_ft_min_token_size. */
+const MIN_TOKEN_LENGTH = 3;
 
 export function createMysqlBackend(spec: ServerConnection): Backend {
   return {
@@ -14,6 +17,7 @@ export function createMysqlBackend(spec: ServerConnection): Backend {
       maxBindParameters: 65_535,
       rowValueRangeScan: false,
       columnarBulkInsert: false,
+      tableScopedIndexNames: true,
     },
     dialect: new MysqlDialect({
       pool: async () => {
@@ -57,6 +61,43 @@ export function createMysqlBackend(spec: ServerConnection): Backend {
     integerDivide: (dividend: Expression<number>, divisor: Expression<number>) => sql<number>`(${dividend} div ${divisor})`,
     containsInsensitive: (column, text) =>
       sql<boolean>`lower(${sql.ref(column)}) like ${`%${escapeLike(text.toLowerCase())}%`} escape '\\\\'`,
+    jsonStringAt: (column, key) =>
+      sql<string | null>`json_unquote(json_extract(${column}, ${`$."${key.replace(/["\\]/g, (special) => `\\${special}`)}"`}))`,
+    jsonWithKey: (column, key, value) => sql<string>`json_merge_patch(${column}, json_object(${key}, ${value}))`,
+    likeMatch: (expression, parts, caseInsensitive) =>
+      caseInsensitive
+        ? sql<boolean>`lower(${expression}) like lower(${likePatternText(parts)}) escape '\\\\'`
+        : sql<boolean>`${expression} like ${likePatternText(parts)} escape '\\\\'`,
+    numberParameter: (value) => sql<number>`${value}`,
+    orderedText: (expression) => sql<string>`${expression}`,
+    // InnoDB indexes at most 3072 bytes of a key: 250 four-byte characters of the text and the name.
+    textIndexKey: (column) => sql`${sql.ref(column)}(250)`,
+    textMatch: (words) => {
+      // InnoDB indexes words of at least innodb_ft_min_token_size (3) characters; shorter ones are
+      // matched as substrings, a superset of the whole-word match the other backends make.
+      const indexed = words.filter((word) => [...word].length >= MIN_TOKEN_LENGTH);
+      const short = words.filter((word) => [...word].length < MIN_TOKEN_LENGTH);
+      const against = indexed.map((word) => `+${word}`).join(' ');
+      const conditions = [
+        ...(indexed.length > 0 ? [sql`match(d.body) against (${against} in boolean mode)`] : []),
+        ...short.map((word) => sql`d.body like ${`%${escapeLike(word)}%`} escape '\\\\'`),
+      ];
+      return {
+        predicate: sql<boolean>`(${sql.join(conditions, sql` and `)})`,
+        rank: indexed.length > 0 ? sql<number>`match(d.body) against (${against} in boolean mode)` : sql<number>`0`,
+      };
+    },
+    createTextIndex: async (db) => {
+      // Without stop words, so 'the' or 'with' are found as on the other backends; the setting is
+      // read when the index is built, on this connection.
+      await db.connection().execute(async (connection) => {
+        await sql`set session innodb_ft_enable_stopword = 0`.execute(connection);
+        await sql`create fulltext index search_documents_body_idx on search_documents (body)`.execute(connection);
+      });
+    },
+    dropTextIndex: async (db) => {
+      await sql`drop index search_documents_body_idx on search_documents`.execute(db);
+    },
     classifyError,
     serverVersion: async (db: Kysely<any>) => {
       const result = await sql<{ version: string }>`select version() as version`.execute(db);

@@ -5,6 +5,7 @@ import {
   classifySocketError,
   errorProperty,
   escapeLike,
+  likePatternText,
   onConflictKeep,
   onConflictUpdate,
   statementChunks,
@@ -31,6 +32,7 @@ export function createPostgresBackend(spec: ServerConnection): Backend {
       maxBindParameters: 65_535,
       rowValueRangeScan: true,
       columnarBulkInsert: true,
+      tableScopedIndexNames: false,
     },
     dialect: new PostgresDialect({
       pool: async () => {
@@ -72,6 +74,28 @@ export function createPostgresBackend(spec: ServerConnection): Backend {
     integerDivide: (dividend: Expression<number>, divisor: Expression<number>) =>
       sql<number>`(${dividend}::bigint / ${divisor}::bigint)`,
     containsInsensitive: (column, text) => sql<boolean>`${sql.ref(column)} ilike ${`%${escapeLike(text)}%`} escape '\\'`,
+    jsonStringAt: (column, key) => sql<string | null>`(${column} ->> ${key}::text)`,
+    jsonWithKey: (column, key, value) =>
+      value === null
+        ? sql<string>`(${column} - ${key}::text)`
+        : sql<string>`(${column} || jsonb_build_object(${key}::text, ${value}::text))`,
+    likeMatch: (expression, parts, caseInsensitive) =>
+      sql<boolean>`${expression} ${sql.raw(caseInsensitive ? 'ilike' : 'like')} ${likePatternText(parts)} escape '\\'`,
+    numberParameter: (value) => sql<number>`cast(${value} as double precision)`,
+    // The cast types a bare parameter, which a COLLATE alone cannot.
+    orderedText: (expression) => sql<string>`(cast(${expression} as text) collate "C")`,
+    textIndexKey: () => undefined,
+    // The 'simple' configuration: lower-cased words, no stemming or stop words, as on the others.
+    textMatch: (words) => ({
+      predicate: sql<boolean>`to_tsvector('simple', d.body) @@ plainto_tsquery('simple', ${words.join(' ')})`,
+      rank: sql<number>`ts_rank(to_tsvector('simple', d.body), plainto_tsquery('simple', ${words.join(' ')}))`,
+    }),
+    createTextIndex: async (db) => {
+      await sql`create index search_documents_body_idx on search_documents using gin (to_tsvector('simple', body))`.execute(db);
+    },
+    dropTextIndex: async (db) => {
+      await sql`drop index search_documents_body_idx`.execute(db);
+    },
     classifyError,
     serverVersion: async (db: Kysely<any>) => {
       const result = await sql<{ version: string }>`show server_version`.execute(db);

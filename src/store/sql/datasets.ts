@@ -11,7 +11,8 @@ import {
   type ListDatasetsQuery,
   type UpdateDatasetInput,
 } from '../../core/schemas.js';
-import { decodeCursor, guarded, insertReturningId, toPage, type StoreContext } from './context.js';
+import { decodeCursor, guarded, insertReturningId, toPage, withTransaction, type StoreContext } from './context.js';
+import { refreshSearchDocument, removeSearchDocument } from './text-search.js';
 import { toDataset, toJsonText } from './mappers.js';
 
 const DEFAULT_VERSION = '1';
@@ -22,8 +23,9 @@ export async function createDataset(ctx: StoreContext, input: CreateDatasetInput
   const now = ctx.now();
   return guarded(
     ctx,
-    async () => {
-      const id = await insertReturningId(ctx, 'datasets', {
+    () =>
+      withTransaction(ctx, async (tx) => {
+      const id = await insertReturningId(tx, 'datasets', {
         name: data.name,
         version,
         description: data.description ?? null,
@@ -37,8 +39,9 @@ export async function createDataset(ctx: StoreContext, input: CreateDatasetInput
         created_at: now,
         updated_at: now,
       });
-      return getDataset(ctx, id);
-    },
+      await refreshSearchDocument(tx, 'dataset', id);
+      return getDataset(tx, id);
+    }),
     { entity: 'dataset', key: `'${data.name}' version '${version}'`, field: 'name' },
   );
 }
@@ -74,8 +77,9 @@ export async function listDatasets(ctx: StoreContext, query: ListDatasetsQuery =
 
 export async function updateDataset(ctx: StoreContext, id: number, patch: UpdateDatasetInput): Promise<Dataset> {
   const data = parseInput(updateDatasetSchema, patch, 'dataset');
-  return guarded(ctx, async () => {
-    const values: Record<string, unknown> = { updated_at: ctx.now() };
+  return guarded(ctx, () =>
+      withTransaction(ctx, async (tx) => {
+    const values: Record<string, unknown> = { updated_at: tx.now() };
     if (data.description !== undefined) values.description = data.description;
     if (data.sourceUri !== undefined) values.source_uri = data.sourceUri;
     if (data.format !== undefined) values.format = data.format;
@@ -84,15 +88,18 @@ export async function updateDataset(ctx: StoreContext, id: number, patch: Update
     if (data.schema !== undefined) values.data_schema = toJsonText(data.schema);
     if (data.digest !== undefined) values.digest = data.digest;
     if (data.metadata !== undefined) values.metadata = toJsonText(data.metadata);
-    const result = await ctx.db.updateTable('datasets').set(values).where('id', '=', id).executeTakeFirst();
+    const result = await tx.db.updateTable('datasets').set(values).where('id', '=', id).executeTakeFirst();
     if (Number(result.numUpdatedRows) === 0) throw new NotFoundError('dataset', id);
-    return getDataset(ctx, id);
-  });
+    await refreshSearchDocument(tx, 'dataset', id);
+    return getDataset(tx, id);
+  }));
 }
 
 export async function deleteDataset(ctx: StoreContext, id: number): Promise<void> {
-  await guarded(ctx, async () => {
-    const result = await ctx.db.deleteFrom('datasets').where('id', '=', id).executeTakeFirst();
+  await guarded(ctx, () =>
+      withTransaction(ctx, async (tx) => {
+    const result = await tx.db.deleteFrom('datasets').where('id', '=', id).executeTakeFirst();
     if (Number(result.numDeletedRows) === 0) throw new NotFoundError('dataset', id);
-  });
+      await removeSearchDocument(tx, 'dataset', id);
+    }));
 }

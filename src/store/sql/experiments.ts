@@ -13,6 +13,7 @@ import {
   type UpdateExperimentInput,
 } from '../../core/schemas.js';
 import { assertExists, decodeCursor, guarded, insertReturningId, toPage, withTransaction, type StoreContext } from './context.js';
+import { refreshSearchDocument, removeSearchDocument } from './text-search.js';
 import { toExperiment, toJsonText, toTrainingRun } from './mappers.js';
 
 export async function createExperiment(ctx: StoreContext, input: CreateExperimentInput): Promise<Experiment> {
@@ -20,8 +21,9 @@ export async function createExperiment(ctx: StoreContext, input: CreateExperimen
   const now = ctx.now();
   return guarded(
     ctx,
-    async () => {
-      const id = await insertReturningId(ctx, 'experiments', {
+    () =>
+      withTransaction(ctx, async (tx) => {
+      const id = await insertReturningId(tx, 'experiments', {
         name: data.name,
         description: data.description ?? null,
         hypothesis: data.hypothesis ?? null,
@@ -30,8 +32,9 @@ export async function createExperiment(ctx: StoreContext, input: CreateExperimen
         created_at: now,
         updated_at: now,
       });
-      return getExperiment(ctx, id);
-    },
+      await refreshSearchDocument(tx, 'experiment', id);
+      return getExperiment(tx, id);
+    }),
     { entity: 'experiment', key: `'${data.name}'`, field: 'name' },
   );
 }
@@ -73,25 +76,29 @@ export async function updateExperiment(
   const data = parseInput(updateExperimentSchema, patch, 'experiment');
   return guarded(
     ctx,
-    async () => {
-      const id = await resolveExperimentId(ctx, idOrName);
-      const values: Record<string, unknown> = { updated_at: ctx.now() };
+    () =>
+      withTransaction(ctx, async (tx) => {
+      const id = await resolveExperimentId(tx, idOrName);
+      const values: Record<string, unknown> = { updated_at: tx.now() };
       for (const key of ['name', 'description', 'hypothesis', 'status'] as const) {
         if (data[key] !== undefined) values[key] = data[key];
       }
       if (data.tags !== undefined) values.tags = toJsonText(data.tags);
-      await ctx.db.updateTable('experiments').set(values).where('id', '=', id).execute();
-      return getExperiment(ctx, id);
-    },
+      await tx.db.updateTable('experiments').set(values).where('id', '=', id).execute();
+      await refreshSearchDocument(tx, 'experiment', id);
+      return getExperiment(tx, id);
+    }),
     { entity: 'experiment', key: `'${data.name ?? String(idOrName)}'`, field: 'name' },
   );
 }
 
 export async function deleteExperiment(ctx: StoreContext, idOrName: number | string): Promise<void> {
-  await guarded(ctx, async () => {
-    const id = await resolveExperimentId(ctx, idOrName);
-    await ctx.db.deleteFrom('experiments').where('id', '=', id).execute();
-  });
+  await guarded(ctx, () =>
+      withTransaction(ctx, async (tx) => {
+    const id = await resolveExperimentId(tx, idOrName);
+    await tx.db.deleteFrom('experiments').where('id', '=', id).execute();
+      await removeSearchDocument(tx, 'experiment', id);
+    }));
 }
 
 export async function addExperimentRun(ctx: StoreContext, experimentId: number, runId: number): Promise<void> {

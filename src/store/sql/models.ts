@@ -11,7 +11,8 @@ import {
   type ListModelsQuery,
   type UpdateModelInput,
 } from '../../core/schemas.js';
-import { decodeCursor, guarded, insertReturningId, toPage, type StoreContext } from './context.js';
+import { decodeCursor, guarded, insertReturningId, toPage, withTransaction, type StoreContext } from './context.js';
+import { refreshSearchDocument, removeSearchDocument } from './text-search.js';
 import { toJsonText, toModel } from './mappers.js';
 
 export async function createModel(ctx: StoreContext, input: CreateModelInput): Promise<Model> {
@@ -19,8 +20,9 @@ export async function createModel(ctx: StoreContext, input: CreateModelInput): P
   const now = ctx.now();
   return guarded(
     ctx,
-    async () => {
-      const id = await insertReturningId(ctx, 'models', {
+    () =>
+      withTransaction(ctx, async (tx) => {
+      const id = await insertReturningId(tx, 'models', {
         name: data.name,
         description: data.description ?? null,
         framework: data.framework ?? null,
@@ -32,8 +34,9 @@ export async function createModel(ctx: StoreContext, input: CreateModelInput): P
         created_at: now,
         updated_at: now,
       });
-      return getModel(ctx, id);
-    },
+      await refreshSearchDocument(tx, 'model', id);
+      return getModel(tx, id);
+    }),
     { entity: 'model', key: `'${data.name}'`, field: 'name' },
   );
 }
@@ -79,25 +82,29 @@ export async function updateModel(ctx: StoreContext, idOrName: number | string, 
   const data = parseInput(updateModelSchema, patch, 'model');
   return guarded(
     ctx,
-    async () => {
-      const id = await resolveModelId(ctx, idOrName);
-      const values: Record<string, unknown> = { updated_at: ctx.now() };
+    () =>
+      withTransaction(ctx, async (tx) => {
+      const id = await resolveModelId(tx, idOrName);
+      const values: Record<string, unknown> = { updated_at: tx.now() };
       if (data.name !== undefined) values.name = data.name;
       for (const key of ['description', 'framework', 'task', 'architecture'] as const) {
         if (data[key] !== undefined) values[key] = data[key];
       }
       if (data.tags !== undefined) values.tags = toJsonText(data.tags);
       if (data.metadata !== undefined) values.metadata = toJsonText(data.metadata);
-      await ctx.db.updateTable('models').set(values).where('id', '=', id).execute();
-      return getModel(ctx, id);
-    },
+      await tx.db.updateTable('models').set(values).where('id', '=', id).execute();
+      await refreshSearchDocument(tx, 'model', id);
+      return getModel(tx, id);
+    }),
     { entity: 'model', key: `'${data.name ?? String(idOrName)}'`, field: 'name' },
   );
 }
 
 export async function deleteModel(ctx: StoreContext, idOrName: number | string): Promise<void> {
-  await guarded(ctx, async () => {
-    const id = await resolveModelId(ctx, idOrName);
-    await ctx.db.deleteFrom('models').where('id', '=', id).execute();
-  });
+  await guarded(ctx, () =>
+      withTransaction(ctx, async (tx) => {
+    const id = await resolveModelId(tx, idOrName);
+    await tx.db.deleteFrom('models').where('id', '=', id).execute();
+      await removeSearchDocument(tx, 'model', id);
+    }));
 }

@@ -21,6 +21,7 @@ import {
   type StoreContext,
 } from './context.js';
 import { toJsonText, toTrainingRun } from './mappers.js';
+import { refreshSearchDocument, removeSearchDocument } from './text-search.js';
 
 /** Where each status may go next; staying put is always allowed. */
 const NEXT_STATUSES: Readonly<Record<RunStatus, readonly RunStatus[]>> = {
@@ -76,6 +77,7 @@ export async function createTrainingRun(ctx: StoreContext, input: CreateTraining
         created_at: now,
         updated_at: now,
       });
+      await refreshSearchDocument(tx, 'run', id);
       return getTrainingRun(tx, id);
     }),
   );
@@ -128,6 +130,7 @@ export async function updateTrainingRun(
       if (data.config !== undefined) values.config = toJsonText(data.config);
       if (data.tags !== undefined) values.tags = toJsonText(data.tags);
       await tx.db.updateTable('training_runs').set(values).where('id', '=', id).execute();
+      if (data.name !== undefined || data.notes !== undefined || data.tags !== undefined) await refreshSearchDocument(tx, 'run', id);
       return getTrainingRun(tx, id);
     }),
   );
@@ -165,8 +168,11 @@ export async function listTrainingRuns(ctx: StoreContext, query: ListTrainingRun
 }
 
 export async function deleteTrainingRun(ctx: StoreContext, id: number): Promise<void> {
-  await guarded(ctx, async () => {
-    const result = await ctx.db.deleteFrom('training_runs').where('id', '=', id).executeTakeFirst();
-    if (Number(result.numDeletedRows) === 0) throw new NotFoundError('training run', id);
-  });
+  await guarded(ctx, () =>
+    withTransaction(ctx, async (tx) => {
+      const result = await tx.db.deleteFrom('training_runs').where('id', '=', id).executeTakeFirst();
+      if (Number(result.numDeletedRows) === 0) throw new NotFoundError('training run', id);
+      await removeSearchDocument(tx, 'run', id);
+    }),
+  );
 }

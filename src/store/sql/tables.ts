@@ -32,6 +32,8 @@ export interface ModelVersionsTable {
   size_bytes: number | null;
   sha256: string | null;
   config: JsonColumn;
+  /** Added by migration 0003 (nullable there, as MySQL JSON columns take no literal default). */
+  tags: JsonColumn | null;
   status: string;
   training_run_id: number | null;
   dataset_id: number | null;
@@ -80,6 +82,8 @@ export interface HyperparametersTable {
   value: JsonColumn;
   /** The value when it is a finite number, so parameters sort and filter numerically. */
   value_number: number | null;
+  /** The value as text: a string as is, anything else as JSON (`hyperparameterColumns`). */
+  value_text: string | null;
 }
 
 /** How a metric value is stored: `value` holds finite numbers; the others are flagged, value NULL. */
@@ -169,6 +173,17 @@ export interface PredictionsTable {
   metadata: JsonColumn;
 }
 
+/** The searchable text of a run, model, experiment or dataset, indexed per backend (text-search.ts). */
+export interface SearchDocumentsTable {
+  entity: string;
+  entity_id: number;
+  /** The entity's name when the document was written, to show in answers. */
+  title: string;
+  /** Lower-cased text: names, descriptions, notes, tag values. */
+  body: string;
+  updated_at: Numeric;
+}
+
 export interface Tables {
   models: ModelsTable;
   model_versions: ModelVersionsTable;
@@ -182,6 +197,7 @@ export interface Tables {
   experiments: ExperimentsTable;
   experiment_runs: ExperimentRunsTable;
   predictions: PredictionsTable;
+  search_documents: SearchDocumentsTable;
 }
 
 /** Tables in dependency order (parents first), for copying and clearing. */
@@ -197,4 +213,5 @@ export const TABLE_NAMES = [
   'experiments',
   'experiment_runs',
   'predictions',
+  'search_documents',
 ] as const satisfies readonly (keyof Tables)[];
