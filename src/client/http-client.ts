@@ -15,13 +15,15 @@ import type {
   WriteResult,
 } from '../core/entities.js';
 import { BackendError, ValidationError } from '../core/errors.js';
-import { idSchema, parseInput, type MetricOptions, type MetricPointInput } from '../core/schemas.js';
+import { z } from 'zod';
+import { LIMITS, idSchema, parseInput, type MetricOptions, type MetricPointInput, type MetricWriteOptions } from '../core/schemas.js';
 import type { AiDatabase } from '../store/ai-database.js';
 import { HttpTransport, type HttpMethod } from './http-transport.js';
 import {
   decodeArray,
   decodeDataset,
   decodeExperiment,
+  decodeExperimentMembership,
   decodeExperimentRun,
   decodeMetricBucket,
   decodeMetricPoint,
@@ -179,6 +181,13 @@ class HttpAiDatabase implements AiDatabase {
   async deleteModel(idOrName: number | string): Promise<void> {
     await this.#call('DELETE', `/models/${segment(checkIdOrName(idOrName))}`);
   }
+  async setModelAlias(idOrName: number | string, alias: string, version: number): Promise<Model> {
+    const path = `/models/${segment(checkIdOrName(idOrName, 'modelId'))}/aliases/${segment(alias)}`;
+    return decodeModel(await this.#call('PUT', path, { body: { version }, bodyName: 'alias' }));
+  }
+  async deleteModelAlias(idOrName: number | string, alias: string): Promise<Model> {
+    return decodeModel(await this.#call('DELETE', `/models/${segment(checkIdOrName(idOrName, 'modelId'))}/aliases/${segment(alias)}`));
+  }
 
   async createModelVersion(input: Parameters<AiDatabase['createModelVersion']>[0]): Promise<ModelVersion> {
     return decodeModelVersion(await this.#call('POST', '/model-versions', { body: input, bodyName: 'modelVersion' }));
@@ -242,10 +251,12 @@ class HttpAiDatabase implements AiDatabase {
   async logMetric(runId: number, name: string, value: number, options: MetricOptions = {}): Promise<void> {
     await this.logMetrics(runId, [{ ...options, name, value }]);
   }
-  async logMetrics(runId: number, points: MetricPointInput[]): Promise<WriteResult> {
-    // A re-sent point replaces itself (same run, name, step), so retrying a batch never duplicates it.
+  async logMetrics(runId: number, points: MetricPointInput[], options: MetricWriteOptions = {}): Promise<WriteResult> {
+    // A re-sent point replaces itself (same run, name, step), and with sameStep 'keep' an exact
+    // repeat is stored once, so retrying a batch never duplicates it.
     const columns = metricColumns(points);
     return (await this.#call('POST', `/runs/${segment(checkId(runId, 'runId'))}/metrics`, {
+      query: options,
       body: columns === undefined ? { points: encodeMetricPoints(points) } : { columns },
       idempotent: true,
       // Built above from finite numbers only (non-finite values are strings by then).
@@ -296,6 +307,11 @@ class HttpAiDatabase implements AiDatabase {
   }
   async getExperimentRuns(experimentId: number) {
     return decodeArray(await this.#call('GET', `/experiments/${segment(checkId(experimentId, 'experimentId'))}/runs`), decodeExperimentRun);
+  }
+  async getExperimentMemberships(runIds: number[]) {
+    const ids = parseInput(z.array(idSchema).max(LIMITS.listLimit), runIds, 'runIds');
+    if (ids.length === 0) return [];
+    return decodeArray(await this.#call('GET', '/experiment-memberships', { query: { runIds: ids.join(',') } }), decodeExperimentMembership);
   }
 
   async logPrediction(input: Parameters<AiDatabase['logPrediction']>[0]): Promise<Prediction> {

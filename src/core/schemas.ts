@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { ValidationError } from './errors.js';
 import {
   EXPERIMENT_STATUSES,
+  LIFECYCLE_VIEWS,
   MODEL_VERSION_STATUSES,
   RUN_STATUSES,
   type JsonObject,
@@ -79,8 +80,27 @@ export const createModelVersionSchema = z.strictObject({
   status: modelVersionStatusSchema.optional(),
   trainingRunId: id.nullish(),
   datasetId: id.nullish(),
+  tags: tagsSchema.optional(),
 });
-export const updateModelVersionSchema = createModelVersionSchema.omit({ modelId: true }).partial();
+export const updateModelVersionSchema = createModelVersionSchema
+  .omit({ modelId: true })
+  .extend({
+    /**
+     * With `status` 'staging' or 'production': every other version of the model in that status
+     * moves to 'archived' in the same transaction, so one version holds the stage.
+     */
+    archiveOthers: z.boolean().optional(),
+  })
+  .partial();
+/** An alias: a name for one version of a model (MLflow's rule: not `latest`, not `v<digits>`). */
+export const aliasSchema = z
+  .string()
+  .min(1)
+  .max(LIMITS.nameLength)
+  .regex(/^[\w-]+$/, 'must contain only letters, digits, underscores and dashes')
+  .refine((alias) => alias.toLowerCase() !== 'latest' && !/^v\d+$/i.test(alias), {
+    message: "must not be 'latest' or look like a version ('v3')",
+  });
 
 export const createDatasetSchema = z.strictObject({
   name,
@@ -107,6 +127,10 @@ export const createTrainingRunSchema = z.strictObject({
   config: jsonObjectSchema.optional(),
   tags: tagsSchema.optional(),
   notes: longText.nullish(),
+  /** The experiment the run belongs to from the start (added in the same transaction). */
+  experimentId: id.optional(),
+  /** When the run started (default: now, for a run created 'running'). */
+  startedAt: timeSchema.optional(),
 });
 export const updateTrainingRunSchema = z.strictObject({
   name: name.nullish(),
@@ -118,6 +142,11 @@ export const updateTrainingRunSchema = z.strictObject({
   tags: tagsSchema.optional(),
   notes: longText.nullish(),
   error: longText.nullish(),
+  startedAt: timeSchema.optional(),
+  /** When the run ended; kept only with a final status (default: the moment it reached one). */
+  endedAt: timeSchema.optional(),
+  /** true soft-deletes the run (hidden from lists, restorable); false restores it. */
+  deleted: z.boolean().optional(),
 });
 
 export const hyperparametersSchema = z
@@ -145,6 +174,13 @@ export const metricPointInputSchema = z.strictObject({
 });
 export const metricBatchSchema = z.array(metricPointInputSchema).max(LIMITS.batchSize);
 export const metricOptionsSchema = metricPointInputSchema.omit({ name: true, value: true });
+/**
+ * What a batch does with a point at a step the series already holds: 'replace' it (the default, so
+ * retried batches are safe), or 'keep' every distinct (value, timestamp) logged at the step. With
+ * 'keep', the step's value (what summaries, charts and `getMetrics` show) is the one with the latest
+ * timestamp (then the larger value); the others stay readable with `getMetrics({ allValues: true })`.
+ */
+export const metricWriteOptionsSchema = z.strictObject({ sameStep: z.enum(['replace', 'keep']).optional() });
 
 export const createExperimentSchema = z.strictObject({
   name,
@@ -152,8 +188,14 @@ export const createExperimentSchema = z.strictObject({
   hypothesis: longText.nullish(),
   status: z.enum(EXPERIMENT_STATUSES).optional(),
   tags: tagsSchema.optional(),
+  artifactLocation: uri.nullish(),
 });
-export const updateExperimentSchema = createExperimentSchema.partial();
+export const updateExperimentSchema = createExperimentSchema
+  .extend({
+    /** true soft-deletes the experiment (hidden from lists, restorable); false restores it. */
+    deleted: z.boolean(),
+  })
+  .partial();
 
 export const predictionInputSchema = z.strictObject({
   modelVersionId: id,
@@ -170,6 +212,7 @@ export const predictionBatchSchema = z.array(predictionInputSchema).max(LIMITS.b
 const listLimit = z.number().int().min(1).max(LIMITS.listLimit);
 const cursor = z.string().max(200);
 const pageSchema = { limit: listLimit.optional(), cursor: cursor.nullish() };
+const lifecycleView = z.enum(LIFECYCLE_VIEWS);
 
 export const listModelsSchema = z.strictObject({
   ...pageSchema,
@@ -188,11 +231,15 @@ export const listTrainingRunsSchema = z.strictObject({
   experimentId: id.optional(),
   status: z.union([runStatusSchema, z.array(runStatusSchema)]).optional(),
   nameContains: shortText.optional(),
+  /** Soft-deleted runs are left out unless asked for. */
+  view: lifecycleView.optional(),
 });
 export const listExperimentsSchema = z.strictObject({
   ...pageSchema,
   status: z.enum(EXPERIMENT_STATUSES).optional(),
   nameContains: shortText.optional(),
+  /** Soft-deleted experiments are left out unless asked for. */
+  view: lifecycleView.optional(),
 });
 export const listPredictionsSchema = z.strictObject({
   ...pageSchema,
@@ -206,6 +253,11 @@ export const metricQuerySchema = z.strictObject({
   minStep: nonNegativeInt.optional(),
   maxStep: nonNegativeInt.optional(),
   limit: z.number().int().min(1).max(10_000_000).optional(),
+  /**
+   * Also the other values logged at a step (see `logMetrics`' `sameStep: 'keep'`), each step's
+   * values by timestamp then value.
+   */
+  allValues: z.boolean().optional(),
 });
 export const latestMetricsQuerySchema = z.strictObject({
   /** Only these metrics (all of each run's when omitted). */
@@ -304,6 +356,7 @@ export type CreateTrainingRunInput = z.input<typeof createTrainingRunSchema>;
 export type UpdateTrainingRunInput = z.input<typeof updateTrainingRunSchema>;
 export type MetricPointInput = z.input<typeof metricPointInputSchema>;
 export type MetricOptions = z.input<typeof metricOptionsSchema>;
+export type MetricWriteOptions = z.input<typeof metricWriteOptionsSchema>;
 export type CreateExperimentInput = z.input<typeof createExperimentSchema>;
 export type UpdateExperimentInput = z.input<typeof updateExperimentSchema>;
 export type PredictionInput = z.input<typeof predictionInputSchema>;

@@ -8,6 +8,7 @@ import { SchemaOutdatedError } from '../core/errors.js';
 import type { Backend } from '../store/backends/backend.js';
 import * as initial from './migrations/0001-initial.js';
 import * as metricRollups from './migrations/0002-metric-rollups.js';
+import * as lifecycleAliasesStepValues from './migrations/0004-lifecycle-aliases-step-values.js';
 
 interface MigrationModule {
   up(db: Kysely<any>, backend: Backend): Promise<void>;
@@ -18,6 +19,7 @@ interface MigrationModule {
 const MIGRATIONS: ReadonlyArray<readonly [string, MigrationModule]> = [
   ['0001-initial', initial],
   ['0002-metric-rollups', metricRollups],
+  ['0004-lifecycle-aliases-step-values', lifecycleAliasesStepValues],
 ];
 
 export const MIGRATION_TABLE = 'aimdb_migrations';

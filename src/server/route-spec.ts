@@ -68,6 +68,7 @@ export function readPathParam(name: string, kind: PathParamKind, raw: string): n
 /** What a query parameter's JSON Schema accepts, reduced to what matters for converting text. */
 interface ParamShape {
   numeric: boolean;
+  boolean: boolean;
   array: boolean;
   itemsNumeric: boolean;
   string: boolean;
@@ -108,6 +109,7 @@ export function queryShapes(jsonSchema: { properties?: Record<string, JsonSchema
     const itemTypes = items === undefined ? new Set<string>() : typesOf(items);
     shapes.set(name, {
       numeric: types.has('integer') || types.has('number'),
+      boolean: types.has('boolean'),
       array: items !== undefined,
       itemsNumeric: itemTypes.has('integer') || itemTypes.has('number'),
       string: types.has('string'),
@@ -146,6 +148,8 @@ export function coerceQuery(raw: Record<string, unknown>, shapes: Map<string, Pa
     } else if (Array.isArray(value)) {
       // A repeated key where one value is expected: left as a list for the schema to reject.
       query[name] = value;
+    } else if (shape.boolean && (value === 'true' || value === 'false')) {
+      query[name] = value === 'true';
     } else {
       query[name] = convertScalar(String(value), shape.numeric);
     }

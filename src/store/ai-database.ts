@@ -5,6 +5,7 @@
 import type {
   Dataset,
   Experiment,
+  ExperimentMembership,
   ExperimentRun,
   HealthReport,
   JsonValue,
@@ -37,6 +38,7 @@ import type {
   MetricOptions,
   MetricPointInput,
   MetricQuery,
+  MetricWriteOptions,
   PredictionInput,
   UpdateDatasetInput,
   UpdateExperimentInput,
@@ -55,6 +57,13 @@ export interface ModelStore {
   updateModel(idOrName: number | string, patch: UpdateModelInput): Promise<Model>;
   /** Deletes the model with its versions and their predictions; runs keep existing, unlinked. */
   deleteModel(idOrName: number | string): Promise<void>;
+  /**
+   * Points `alias` at a version of the model (moving it if it pointed elsewhere); returns the model
+   * with its aliases. @throws NotFoundError when the model or version does not exist.
+   */
+  setModelAlias(modelIdOrName: number | string, alias: string, version: number): Promise<Model>;
+  /** Removes an alias; @throws NotFoundError when the model has no such alias. */
+  deleteModelAlias(modelIdOrName: number | string, alias: string): Promise<Model>;
 }
 
 /** Versions of a model, numbered 1, 2, 3 … by the store, safely under concurrent creation. */
@@ -104,10 +113,11 @@ export interface MetricStore {
   logMetric(runId: number, name: string, value: number, options?: MetricOptions): Promise<void>;
   /**
    * A batch of points, atomically. Re-sending a point (same run, name, step) replaces it instead of
-   * duplicating it, so retried batches are safe.
+   * duplicating it, so retried batches are safe; `{ sameStep: 'keep' }` keeps every distinct value
+   * logged at a step instead (docs/decisions/0901-several-values-per-step.md).
    */
-  logMetrics(runId: number, points: MetricPointInput[]): Promise<WriteResult>;
-  /** Raw points ordered by name then step. */
+  logMetrics(runId: number, points: MetricPointInput[], options?: MetricWriteOptions): Promise<WriteResult>;
+  /** Raw points ordered by name then step (then timestamp and value, with `allValues`). */
   getMetrics(runId: number, query?: MetricQuery): Promise<MetricPoint[]>;
   /**
    * A downsampled history for charts: at most `buckets` contiguous step ranges in step order, each
@@ -137,6 +147,8 @@ export interface ExperimentStore {
   removeExperimentRun(experimentId: number, runId: number): Promise<void>;
   /** The experiment's runs, in the order they were added (runs added in the same millisecond by id). */
   getExperimentRuns(experimentId: number): Promise<ExperimentRun[]>;
+  /** The experiments each of these runs belongs to, ordered by run id then experiment id. */
+  getExperimentMemberships(runIds: number[]): Promise<ExperimentMembership[]>;
 }
 
 /** Inference logs. */

@@ -67,7 +67,7 @@ const SPECS: Specs = {
     columns: [
       int('id'), textOrNull('name'), intOrNull('model_id'), intOrNull('model_version_id'), intOrNull('dataset_id'),
       text('status'), json('config'), json('tags'), textOrNull('notes'), textOrNull('error'), intOrNull('started_at'),
-      intOrNull('ended_at'), intOrNull('duration_ms'), int('created_at'), int('updated_at'),
+      intOrNull('ended_at'), intOrNull('duration_ms'), intOrNull('deleted_at'), int('created_at'), int('updated_at'),
     ],
     key: ['id'],
     generatedId: true,
@@ -78,11 +78,17 @@ const SPECS: Specs = {
     columns: [
       int('id'), int('model_id'), int('version'), textOrNull('description'), textOrNull('checkpoint_uri'),
       intOrNull('size_bytes'), textOrNull('sha256'), json('config'), text('status'), intOrNull('training_run_id'),
-      intOrNull('dataset_id'), int('created_at'), int('updated_at'),
+      intOrNull('dataset_id'), column('tags', 'json', true), int('created_at'), int('updated_at'),
     ],
     key: ['id'],
     generatedId: true,
     since: { column: 'updated_at' },
+  },
+  model_aliases: {
+    columns: [int('model_id'), text('alias'), int('version')],
+    key: ['model_id', 'alias'],
+    generatedId: false,
+    since: { column: 'model_id', parent: 'models', parentColumn: 'updated_at' },
   },
   hyperparameters: {
     columns: [int('run_id'), text('name'), json('value'), doubleOrNull('value_number')],
@@ -93,6 +99,15 @@ const SPECS: Specs = {
   metrics: {
     columns: [int('run_id'), text('name'), int('step'), doubleOrNull('value'), int('value_kind'), intOrNull('epoch'), int('logged_at')],
     key: ['run_id', 'name', 'step'],
+    generatedId: false,
+    since: { column: 'logged_at' },
+  },
+  metric_step_values: {
+    columns: [
+      int('run_id'), text('name'), int('step'), int('seq'), doubleOrNull('value'), int('value_kind'), intOrNull('epoch'),
+      int('logged_at'),
+    ],
+    key: ['run_id', 'name', 'step', 'seq'],
     generatedId: false,
     since: { column: 'logged_at' },
   },
@@ -118,7 +133,7 @@ const SPECS: Specs = {
   experiments: {
     columns: [
       int('id'), text('name'), textOrNull('description'), textOrNull('hypothesis'), text('status'), json('tags'),
-      int('created_at'), int('updated_at'),
+      textOrNull('artifact_location'), intOrNull('deleted_at'), int('created_at'), int('updated_at'),
     ],
     key: ['id'],
     generatedId: true,

@@ -8,6 +8,7 @@ import { defineDatasetsContract } from './datasets.contract.js';
 import { defineExperimentsContract } from './experiments.contract.js';
 import { defineMetricsContract } from './metrics.contract.js';
 import { defineLatestMetricsContract } from './latest-metrics.contract.js';
+import { defineLifecycleAndRegistryContract } from './lifecycle-and-registry.contract.js';
 import { defineHealthContract } from './health.contract.js';
 import { defineInputLimitsContract } from './input-limits.contract.js';
 import { defineModelsContract } from './models.contract.js';
@@ -29,6 +30,7 @@ const CONTRACTS: Array<(target: ContractTarget) => void> = [
   defineMetricsContract,
   defineLatestMetricsContract,
   defineExperimentsContract,
+  defineLifecycleAndRegistryContract,
   definePredictionsContract,
   defineTransactionsContract,
   defineInputLimitsContract,

@@ -8,6 +8,7 @@ import {
   listTrainingRunsSchema,
   metricBucketQuerySchema,
   metricQuerySchema,
+  metricWriteOptionsSchema,
   parseInput,
   updateTrainingRunSchema,
 } from '../../core/schemas.js';
@@ -123,12 +124,14 @@ export const runRoutes: RouteSpec[] = [
       'NaN and ±Infinity travel as the strings "NaN", "Infinity", "-Infinity".',
     tag: 'metrics',
     params: { id: runId },
+    query: metricWriteOptionsSchema,
+    validateQuery: true,
     body: metricBatchBodySchema,
     bodyRequired: true,
     status: 200,
     response: writeResultResponse,
-    handler: ({ db, params, body, config }) =>
-      db.logMetrics(params.id as number, readMetricBatchBody(body, config.maxBatchSize) as never),
+    handler: ({ db, params, body, config, query }) =>
+      db.logMetrics(params.id as number, readMetricBatchBody(body, config.maxBatchSize) as never, query),
   },
   {
     method: 'GET',

@@ -73,6 +73,7 @@ export function toModel(row: Selectable<ModelsTable>): Model {
     tags: fromJsonText<Tags>(row.tags),
     metadata: fromJsonText<JsonObject>(row.metadata),
     latestVersion: num(row.latest_version),
+    aliases: {},
     createdAt: new Date(num(row.created_at)),
     updatedAt: new Date(num(row.updated_at)),
   };
@@ -91,6 +92,7 @@ export function toModelVersion(row: Selectable<ModelVersionsTable>): ModelVersio
     status: row.status as ModelVersionStatus,
     trainingRunId: numOrNull(row.training_run_id),
     datasetId: numOrNull(row.dataset_id),
+    tags: row.tags === null ? {} : fromJsonText<Tags>(row.tags),
     createdAt: new Date(num(row.created_at)),
     updatedAt: new Date(num(row.updated_at)),
   };
@@ -129,6 +131,7 @@ export function toTrainingRun(row: Selectable<TrainingRunsTable>): TrainingRun {
     startedAt: dateOrNull(row.started_at),
     endedAt: dateOrNull(row.ended_at),
     durationMs: numOrNull(row.duration_ms),
+    deletedAt: dateOrNull(row.deleted_at),
     createdAt: new Date(num(row.created_at)),
     updatedAt: new Date(num(row.updated_at)),
   };
@@ -182,6 +185,8 @@ export function toExperiment(row: Selectable<ExperimentsTable>): Experiment {
     hypothesis: row.hypothesis,
     status: row.status as ExperimentStatus,
     tags: fromJsonText<Tags>(row.tags),
+    artifactLocation: row.artifact_location,
+    deletedAt: dateOrNull(row.deleted_at),
     createdAt: new Date(num(row.created_at)),
     updatedAt: new Date(num(row.updated_at)),
   };

@@ -1,7 +1,8 @@
 /** The SQL implementation of AiDatabase: a thin class over the per-aggregate modules. */
 import type { Kysely } from 'kysely';
 import type { HealthReport, JsonValue } from '../../core/entities.js';
-import { idSchema, parseInput, type MetricOptions } from '../../core/schemas.js';
+import { z } from 'zod';
+import { LIMITS, idSchema, parseInput, type MetricOptions } from '../../core/schemas.js';
 import type { AiDatabase } from '../ai-database.js';
 import { LATEST_SCHEMA_VERSION, schemaStatus } from '../../migrate/migrator.js';
 import { guarded, translateError, type StoreContext } from './context.js';
@@ -49,6 +50,10 @@ export class SqlAiDatabase implements AiDatabase {
   updateModel: Rest<typeof models.updateModel> = async (idOrName, patch) =>
     models.updateModel(this.#ctx, checkIdOrName(idOrName), patch);
   deleteModel: Rest<typeof models.deleteModel> = async (idOrName) => models.deleteModel(this.#ctx, checkIdOrName(idOrName));
+  setModelAlias: Rest<typeof models.setModelAlias> = async (idOrName, alias, version) =>
+    models.setModelAlias(this.#ctx, checkIdOrName(idOrName, 'modelId'), alias, version);
+  deleteModelAlias: Rest<typeof models.deleteModelAlias> = async (idOrName, alias) =>
+    models.deleteModelAlias(this.#ctx, checkIdOrName(idOrName, 'modelId'), alias);
 
   createModelVersion: Rest<typeof versions.createModelVersion> = (input) => versions.createModelVersion(this.#ctx, input);
   getModelVersions: Rest<typeof versions.getModelVersions> = async (model, query) =>
@@ -81,7 +86,8 @@ export class SqlAiDatabase implements AiDatabase {
   async logMetric(runId: number, name: string, value: number, options: MetricOptions = {}): Promise<void> {
     await metrics.logMetrics(this.#ctx, checkId(runId, 'runId'), [{ ...options, name, value }]);
   }
-  logMetrics: Rest<typeof metrics.logMetrics> = async (runId, points) => metrics.logMetrics(this.#ctx, checkId(runId, 'runId'), points);
+  logMetrics: Rest<typeof metrics.logMetrics> = async (runId, points, options) =>
+    metrics.logMetrics(this.#ctx, checkId(runId, 'runId'), points, options);
   getMetrics: Rest<typeof metrics.getMetrics> = async (runId, query) => metrics.getMetrics(this.#ctx, checkId(runId, 'runId'), query);
   getMetricBuckets: Rest<typeof metrics.getMetricBuckets> = async (runId, name, query) =>
     metrics.getMetricBuckets(this.#ctx, checkId(runId, 'runId'), name, query);
@@ -111,6 +117,11 @@ export class SqlAiDatabase implements AiDatabase {
     experiments.removeExperimentRun(this.#ctx, checkId(experimentId, 'experimentId'), checkId(runId, 'runId'));
   getExperimentRuns: Rest<typeof experiments.getExperimentRuns> = async (experimentId) =>
     experiments.getExperimentRuns(this.#ctx, checkId(experimentId, 'experimentId'));
+  getExperimentMemberships: Rest<typeof experiments.getExperimentMemberships> = async (runIds) =>
+    experiments.getExperimentMemberships(
+      this.#ctx,
+      parseInput(z.array(idSchema).max(LIMITS.listLimit), runIds, 'runIds'),
+    );
 
   logPrediction: Rest<typeof predictions.logPrediction> = (input) => predictions.logPrediction(this.#ctx, input);
   logPredictions: Rest<typeof predictions.logPredictions> = (inputs) => predictions.logPredictions(this.#ctx, inputs);
