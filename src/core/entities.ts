@@ -53,7 +53,6 @@ export interface ModelVersion {
   status: ModelVersionStatus;
   trainingRunId: number | null;
   datasetId: number | null;
-  tags: Tags;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -80,7 +80,6 @@ export const createModelVersionSchema = z.strictObject({
   status: modelVersionStatusSchema.optional(),
   trainingRunId: id.nullish(),
   datasetId: id.nullish(),
-  tags: tagsSchema.optional(),
 });
 export const updateModelVersionSchema = createModelVersionSchema
   .omit({ modelId: true })

@@ -65,7 +65,6 @@ export const modelVersionResponse = entity<ModelVersion>()({
   status: z.enum(MODEL_VERSION_STATUSES),
   trainingRunId: nullableId,
   datasetId: nullableId,
-  tags: tagsSchema,
   createdAt: time,
   updatedAt: time,
 });

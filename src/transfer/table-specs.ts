@@ -78,7 +78,7 @@ const SPECS: Specs = {
     columns: [
       int('id'), int('model_id'), int('version'), textOrNull('description'), textOrNull('checkpoint_uri'),
       intOrNull('size_bytes'), textOrNull('sha256'), json('config'), text('status'), intOrNull('training_run_id'),
-      intOrNull('dataset_id'), column('tags', 'json', true), int('created_at'), int('updated_at'),
+      intOrNull('dataset_id'), int('created_at'), int('updated_at'),
     ],
     key: ['id'],
     generatedId: true,

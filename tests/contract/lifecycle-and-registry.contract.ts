@@ -1,7 +1,7 @@
 /**
  * What tracking clients such as MLflow's rely on, for every caller: soft delete and restore of runs
  * and experiments, run times given by the caller, a run created inside an experiment, experiment
- * memberships by run, tags on model versions, model aliases, stage changes that archive the previous
+ * memberships by run, model aliases, stage changes that archive the previous
  * holder, and several values logged at one metric step (decision 0901).
  */
 import { describe, expect, it } from 'vitest';
@@ -82,15 +82,6 @@ export function defineLifecycleAndRegistryContract(target: ContractTarget): void
       expectDate(memberships[0]!.addedAt);
       expect(await db().getExperimentMemberships([])).toEqual([]);
       await expectRejection(db().createTrainingRun({ experimentId: 987_654 }), NotFoundError, { field: 'experimentId' });
-    });
-
-    it('keeps tags on model versions', async () => {
-      const model = await db().createModel({ name: uniqueName('tagged') });
-      const version = await db().createModelVersion({ modelId: model.id, tags: { stage: 'candidate' } });
-      expect(version.tags).toEqual({ stage: 'candidate' });
-      const updated = await db().updateModelVersion(version.id, { tags: { stage: 'candidate', owner: 'ana' } });
-      expect((await db().getModelVersion(updated.id)).tags).toEqual({ stage: 'candidate', owner: 'ana' });
-      expect((await db().createModelVersion({ modelId: model.id })).tags).toEqual({});
     });
 
     it('points aliases at versions, moves them, and drops them with their version', async () => {

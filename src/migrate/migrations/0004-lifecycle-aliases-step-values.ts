@@ -1,7 +1,7 @@
 /**
  * What MLflow's clients need and any caller can use (docs/decisions/0900-mlflow-adapter-shape.md):
- * soft delete of runs and experiments, an experiment's artifact location, tags on model versions,
- * model aliases, and the further values logged at a metric step (decision 0901).
+ * soft delete of runs and experiments, an experiment's artifact location, model aliases,
+ *, and the further values logged at a metric step (decision 0901).
  */
 import type { Kysely } from 'kysely';
 import type { Backend } from '../../store/backends/backend.js';
@@ -13,8 +13,6 @@ export async function up(db: Kysely<any>, backend: Backend): Promise<void> {
   await db.schema.alterTable('training_runs').addColumn('deleted_at', 'bigint').execute();
   await db.schema.alterTable('experiments').addColumn('deleted_at', 'bigint').execute();
   await db.schema.alterTable('experiments').addColumn('artifact_location', backend.textType).execute();
-  // Nullable: a JSON text column cannot take a default on every backend; the mapper reads null as {}.
-  await db.schema.alterTable('model_versions').addColumn('tags', backend.jsonType).execute();
 
   await backend
     .withTableOptions(db.schema.createTable('model_aliases'))
@@ -45,7 +43,6 @@ export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropTable('metric_step_values').execute();
   await db.schema.dropTable('model_aliases').execute();
   await db.schema.dropIndex('training_runs_deleted_at_idx').on('training_runs').execute();
-  await db.schema.alterTable('model_versions').dropColumn('tags').execute();
   await db.schema.alterTable('experiments').dropColumn('artifact_location').execute();
   await db.schema.alterTable('experiments').dropColumn('deleted_at').execute();
   await db.schema.alterTable('training_runs').dropColumn('deleted_at').execute();

@@ -92,7 +92,6 @@ export function toModelVersion(row: Selectable<ModelVersionsTable>): ModelVersio
     status: row.status as ModelVersionStatus,
     trainingRunId: numOrNull(row.training_run_id),
     datasetId: numOrNull(row.dataset_id),
-    tags: row.tags === null ? {} : fromJsonText<Tags>(row.tags),
     createdAt: new Date(num(row.created_at)),
     updatedAt: new Date(num(row.updated_at)),
   };

@@ -35,8 +35,6 @@ export interface ModelVersionsTable {
   status: string;
   training_run_id: number | null;
   dataset_id: number | null;
-  /** Null in rows written before migration 0004: read as no tags. */
-  tags: JsonColumn | null;
   created_at: Numeric;
   updated_at: Numeric;
 }

@@ -45,7 +45,6 @@ export async function createModelVersion(ctx: StoreContext, input: CreateModelVe
         status: data.status ?? 'none',
         training_run_id: data.trainingRunId ?? null,
         dataset_id: data.datasetId ?? null,
-        tags: toJsonText(data.tags ?? {}),
         created_at: now,
         updated_at: now,
       });
@@ -116,7 +115,6 @@ export async function updateModelVersion(
       if (data.status !== undefined) values.status = data.status;
       if (data.trainingRunId !== undefined) values.training_run_id = data.trainingRunId;
       if (data.datasetId !== undefined) values.dataset_id = data.datasetId;
-      if (data.tags !== undefined) values.tags = toJsonText(data.tags);
       await tx.db.updateTable('model_versions').set(values).where('id', '=', id).execute();
       if (data.status !== undefined && data.status !== current.status) {
         if (data.archiveOthers === true && (data.status === 'staging' || data.status === 'production')) {
