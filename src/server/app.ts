@@ -83,9 +83,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
     // Decided by the matched route, not the raw URL: `/%61pi/v1/models` reaches the same route.
-    const requiresToken = (request.routeOptions.config as { requiresToken?: boolean }).requiresToken === true;
-    if (checkToken !== undefined && requiresToken) {
-      const caller = checkToken(request);
+    const routeConfig = request.routeOptions.config as { requiresToken?: boolean; readOnly?: boolean };
+    if (checkToken !== undefined && routeConfig.requiresToken === true) {
+      const caller = checkToken(request, routeConfig.readOnly === true);
       // Both, so the 'request completed' line (written through reply.log) names the caller too.
       request.log = request.log.child({ token: caller.name });
       reply.log = request.log;
@@ -93,7 +93,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
 
   const document = buildOpenApiDocument(
-    API_ROUTES,
+    API_ROUTES.filter((route) => route.protocol === undefined),
     {
       title: 'aimdb',
       version: packageVersion(),
@@ -146,11 +146,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 }
 
 function registerRoute(app: FastifyInstance, route: RouteSpec, db: AiDatabase, config: EffectiveServerConfig): void {
+  if (route.protocol !== undefined) {
+    registerProtocolRoute(app, route, db, config);
+    return;
+  }
   const shapes = route.query === undefined ? undefined : queryShapes(toJsonSchema(route.query) as never);
   app.route({
     method: route.method,
     url: route.url,
-    config: { requiresToken: true },
+    config: { requiresToken: true, readOnly: route.readOnly === true },
     handler: async (request, reply) => {
       const rawParams = request.params as Record<string, string>;
       const params: Record<string, number | string> = {};
@@ -175,6 +179,26 @@ function registerRoute(app: FastifyInstance, route: RouteSpec, db: AiDatabase, c
       // A streamed answer (a long metric history) is JSON written as it is read.
       if (result instanceof Readable) reply.type('application/json; charset=utf-8');
       return reply.status(route.status).send(result);
+    },
+  });
+}
+
+/** Another API's route: the request goes to the handler as sent, and errors take the protocol's shape. */
+function registerProtocolRoute(app: FastifyInstance, route: RouteSpec, db: AiDatabase, config: EffectiveServerConfig): void {
+  app.route({
+    method: route.method,
+    url: route.url,
+    config: { requiresToken: true, readOnly: route.readOnly === true, protocol: route.protocol },
+    handler: async (request, reply) => {
+      const result = await route.handler({
+        db,
+        params: request.params as Record<string, string>,
+        query: (request.query ?? {}) as Record<string, unknown>,
+        body: request.body,
+        config,
+        request,
+      });
+      return reply.status(route.status).send(result ?? {});
     },
   });
 }

@@ -29,14 +29,15 @@ export interface Caller {
  * Returns a check for requests, or undefined when no token is configured (authentication off).
  * The check throws UnauthorizedError or ForbiddenError, and returns the caller otherwise.
  */
-export function createTokenCheck(tokens: ServerToken[]): ((request: FastifyRequest) => Caller) | undefined {
+export function createTokenCheck(tokens: ServerToken[]): ((request: FastifyRequest, readOnly?: boolean) => Caller) | undefined {
   if (tokens.length === 0) return undefined;
   const known: KnownToken[] = tokens.map((token, index) => ({
     digest: digestOf(token.token),
     scope: token.scope,
     name: token.name ?? `token ${index + 1}`,
   }));
-  return (request) => {
+  // `readOnly`: the route only reads although its method is not GET (a search sent as POST).
+  return (request, readOnly = false) => {
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer[ ]+(.+)$/i.exec(header.trim()) : null;
     if (match === null) throw new UnauthorizedError('a bearer token is required (Authorization: Bearer <token>)');
@@ -46,7 +47,7 @@ export function createTokenCheck(tokens: ServerToken[]): ((request: FastifyReque
       if (timingSafeEqual(candidate.digest, presented) && found === undefined) found = candidate;
     }
     if (found === undefined) throw new UnauthorizedError('the bearer token is not valid');
-    if (found.scope === 'read' && !READ_METHODS.has(request.method)) {
+    if (found.scope === 'read' && !readOnly && !READ_METHODS.has(request.method)) {
       throw new ForbiddenError(`the token '${found.name}' has the read scope; ${request.method} needs a write token`);
     }
     return { name: found.name, scope: found.scope };

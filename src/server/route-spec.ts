@@ -25,6 +25,16 @@ export interface RouteContext {
   request: FastifyRequest;
 }
 
+/**
+ * The conventions of another API served from the same route table (MLflow's): its requests arrive
+ * as sent (query strings and bodies are the handler's to read), and its errors take its own shape.
+ */
+export interface RouteProtocol {
+  name: string;
+  /** The status and body of an error thrown while serving the route (or by its token check). */
+  errorAnswer(error: unknown, request: FastifyRequest): { status: number; body: unknown };
+}
+
 export interface RouteSpec {
   method: RouteMethod;
   /** Fastify path, e.g. `/api/v1/models/:idOrName`. */
@@ -49,6 +59,10 @@ export interface RouteSpec {
   status: 200 | 201 | 204;
   /** Schema of a successful answer, for the OpenAPI document. */
   response?: z.ZodType;
+  /** Another API's route (left out of the OpenAPI document, which describes aimdb's own API). */
+  protocol?: RouteProtocol;
+  /** A POST that only reads (a search), so a read-scoped token may send it. */
+  readOnly?: boolean;
   handler(context: RouteContext): Promise<unknown>;
 }
 

@@ -1,5 +1,6 @@
 /** Every API route, in the order the OpenAPI document lists them. */
 import type { RouteSpec } from '../route-spec.js';
+import { MLFLOW_ROUTES } from '../mlflow/routes.js';
 import { datasetRoutes } from './datasets.js';
 import { experimentRoutes } from './experiments.js';
 import { modelRoutes } from './models.js';
@@ -14,4 +15,6 @@ export const API_ROUTES: readonly RouteSpec[] = [
   ...runRoutes,
   ...experimentRoutes,
   ...predictionRoutes,
+  // MLflow's tracking and registry API (src/server/mlflow), left out of the OpenAPI document.
+  ...MLFLOW_ROUTES,
 ];
