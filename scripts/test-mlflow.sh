@@ -33,13 +33,20 @@ trap 'rm -rf "$results"' EXIT
 status=0
 export PYTHONDONTWRITEBYTECODE=1 AIMDB_NODE="$(command -v node)"
 export PYTHONPATH="$repo/tests/mlflow${PYTHONPATH:+:$PYTHONPATH}"
+# The backends run side by side: each test starts its own server, which mostly waits.
+pids=()
 for backend in "${backends[@]}"; do
-  echo "== MLflow REST tests against aimdb on $backend"
   (cd "$vendor" && AIMDB_MLFLOW_BACKEND="$backend" PATH="$tools/bin:$PATH" "$tools/python" -m pytest \
-    -p no:cacheprovider -p aimdb_mlflow_plugin -q -rs --junitxml="$results/$backend.xml" "${files[@]}" "$@") \
-    >"$results/$backend.log" 2>&1 || status=1
-  tail -n 3 "$results/$backend.log"
-  grep -E "^(FAILED|ERROR) " "$results/$backend.log" || true
+    -p no:cacheprovider -p aimdb_mlflow_plugin -q -rs --junitxml="$results/$backend.xml" \
+    "${files[@]}" "$repo/tests/mlflow/test_fluent_end_to_end.py" "$@") >"$results/$backend.log" 2>&1 &
+  pids+=($!)
+done
+for index in "${!backends[@]}"; do
+  wait "${pids[$index]}" || status=1
+  echo "== MLflow REST tests against aimdb on ${backends[$index]}"
+  grep -E "^(FAILED|ERROR) " "$results/${backends[$index]}.log" || true
+  tail -n 1 "$results/${backends[$index]}.log"
+  [ -n "${AIMDB_MLFLOW_KEEP_LOGS:-}" ] && cp "$results/${backends[$index]}.log" "$AIMDB_MLFLOW_KEEP_LOGS/mlflow-${backends[$index]}.log"
 done
 
 python3 - "$results" "${backends[@]}" <<'PY'

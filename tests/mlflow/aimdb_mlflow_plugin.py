@@ -101,7 +101,7 @@ def _fresh_database(tmp_dir):
     raise ValueError(f"AIMDB_MLFLOW_BACKEND must be sqlite, postgresql or mysql, not {backend!r}")
 
 
-def _await_ready(url, process, timeout=60):
+def _await_ready(url, process, timeout=180):
     deadline = time.time() + timeout
     while time.time() < deadline:
         if process.poll() is not None:
@@ -116,35 +116,64 @@ def _await_ready(url, process, timeout=60):
     raise RuntimeError(f"aimdb serve was not ready at {url} within {timeout} s")
 
 
+class _Server:
+    """One `aimdb serve` process on its own fresh database."""
+
+    def __init__(self, extra_env=None):
+        import tempfile
+
+        self.tmp_dir = tempfile.mkdtemp(prefix="aimdb-mlflow-")
+        db_url, self.drop = _fresh_database(self.tmp_dir)
+        port = get_safe_port()
+        self.url = f"http://{LOCALHOST}:{port}"
+        self.log = open(os.path.join(self.tmp_dir, "server.log"), "wb")
+        self.process = subprocess.Popen(
+            [os.environ.get("AIMDB_NODE", "node"), AIMDB_BIN, "--url", db_url, "serve", "--host", LOCALHOST, "--port", str(port), "--log-level", "warn"],
+            stdout=self.log, stderr=subprocess.STDOUT, cwd=os.getcwd(), env={**os.environ, **(extra_env or {})},
+        )
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+        self.drop()
+
+
+# Servers started ahead of the tests that will use them: starting one takes a while on a busy
+# machine, and the next one starts while the current test runs. AIMDB_MLFLOW_PREFETCH sets how many.
+_prefetched = []
+
+
+def _take_server(extra_env):
+    if extra_env:
+        return _Server(extra_env)
+    server = _prefetched.pop(0) if _prefetched else _Server()
+    while len(_prefetched) < int(os.environ.get("AIMDB_MLFLOW_PREFETCH", "1")):
+        _prefetched.append(_Server())
+    return server
+
+
+def pytest_unconfigure(config):
+    while _prefetched:
+        _prefetched.pop().stop()
+
+
 @contextlib.contextmanager
 def _init_aimdb_server(backend_uri, root_artifact_uri, extra_env=None, app=None):  # noqa: ARG001 - MLflow's signature
     """Starts `aimdb serve` on a fresh database and yields its URL (MLflow's _init_server, for aimdb)."""
     import mlflow
-    import tempfile
 
     mlflow.set_tracking_uri(None)
-    tmp_dir = tempfile.mkdtemp(prefix="aimdb-mlflow-")
-    db_url, drop = _fresh_database(tmp_dir)
-    port = get_safe_port()
-    url = f"http://{LOCALHOST}:{port}"
-    node = os.environ.get("AIMDB_NODE", "node")
-    log = open(os.path.join(tmp_dir, "server.log"), "wb")
-    process = subprocess.Popen(
-        [node, AIMDB_BIN, "--url", db_url, "serve", "--host", LOCALHOST, "--port", str(port), "--log-level", "warn"],
-        stdout=log, stderr=subprocess.STDOUT, cwd=os.getcwd(), env={**os.environ, **(extra_env or {})},
-    )
+    server = _take_server(extra_env)
     try:
-        _await_ready(url, process)
-        yield url
+        _await_ready(server.url, server.process)
+        yield server.url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
-        drop()
+        server.stop()
 
 
 integration_test_utils._init_server = _init_aimdb_server
