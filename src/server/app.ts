@@ -19,7 +19,7 @@ import type { AiDatabase } from '../store/ai-database.js';
 import { createTokenCheck } from './auth.js';
 import { createErrorHandler, toWireError } from './error-handler.js';
 import { buildOpenApiDocument, toJsonSchema } from './openapi.js';
-import { coerceQuery, queryShapes, readPathParam, type RouteSpec } from './route-spec.js';
+import { coerceQuery, queryShapes, readPathParam, type RouteProtocol, type RouteSpec } from './route-spec.js';
 import { API_ROUTES } from './routes/index.js';
 import { resolveServerConfig, type EffectiveServerConfig } from './server-config.js';
 
@@ -78,6 +78,21 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
 
   app.setErrorHandler(createErrorHandler(config.bodyLimitBytes));
+
+  // JSON bodies of a protocol's routes are parsed its way (MLflow's messages need to know that 9.0
+  // was written as a float); every other route keeps Fastify's parser.
+  const defaultJsonParser = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const protocol = (request.routeOptions.config as { protocol?: RouteProtocol } | undefined)?.protocol;
+    if (protocol?.parseJson === undefined) return defaultJsonParser(request, body as string, done);
+    try {
+      done(null, body === '' ? undefined : protocol.parseJson(body as string));
+    } catch (error) {
+      (error as { statusCode?: number }).statusCode = 400;
+      done(error as Error, undefined);
+    }
+  });
 
   const checkToken = createTokenCheck(config.tokens);
   app.addHook('onRequest', async (request, reply) => {

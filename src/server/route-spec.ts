@@ -33,6 +33,8 @@ export interface RouteProtocol {
   name: string;
   /** The status and body of an error thrown while serving the route (or by its token check). */
   errorAnswer(error: unknown, request: FastifyRequest): { status: number; body: unknown };
+  /** Parses a JSON body in the protocol's way (default: Fastify's parser). */
+  parseJson?(text: string): unknown;
 }
 
 export interface RouteSpec {

@@ -67,35 +67,58 @@ export function mlflowErrorAnswer(error: unknown, request: FastifyRequest): { st
   return answer('INTERNAL_ERROR', `the server could not complete the request; its log has the details under request id ${request.id}`);
 }
 
+/**
+ * Numbers a request wrote as floats although they are whole (`9.0`), by the object holding them:
+ * JavaScript reads `9.0` as 9, but MLflow's messages quote it as Python does.
+ */
+const WRITTEN_AS_FLOAT = new WeakMap<object, Set<string>>();
+
+/** JSON.parse for MLflow's requests, remembering which whole numbers were written as floats. */
+export function parseMlflowJson(text: string): unknown {
+  return JSON.parse(text, function (this: object, key: string, value: unknown, context?: { source?: string }) {
+    if (typeof value === 'number' && Number.isInteger(value) && context?.source !== undefined && /[.eE]/.test(context.source)) {
+      let keys = WRITTEN_AS_FLOAT.get(this);
+      if (keys === undefined) WRITTEN_AS_FLOAT.set(this, (keys = new Set()));
+      keys.add(key);
+    }
+    return value;
+  });
+}
+
+const writtenAsFloat = (holder: object | undefined, key: string) => holder !== undefined && WRITTEN_AS_FLOAT.get(holder)?.has(key) === true;
+
 /** Python's type name of a JSON value, as MLflow's messages say it. */
-function pythonType(value: unknown): string {
+function pythonType(value: unknown, asFloat = false): string {
   if (value === null || value === undefined) return 'NoneType';
   if (typeof value === 'boolean') return 'bool';
-  if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float';
+  if (typeof value === 'number') return Number.isInteger(value) && !asFloat ? 'int' : 'float';
   if (typeof value === 'string') return 'str';
   return Array.isArray(value) ? 'list' : 'dict';
 }
 
 /** `repr()` of a JSON value as Python would print it after `json.loads`. */
-function pythonRepr(value: unknown): string {
+function pythonRepr(value: unknown, asFloat = false): string {
   if (value === null || value === undefined) return 'None';
   if (typeof value === 'boolean') return value ? 'True' : 'False';
-  if (typeof value === 'number') return String(value);
+  if (typeof value === 'number') return asFloat && Number.isInteger(value) ? `${value}.0` : String(value);
   if (typeof value === 'string') return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
-  if (Array.isArray(value)) return `[${value.map(pythonRepr).join(', ')}]`;
+  if (Array.isArray(value)) return `[${value.map((item, index) => pythonRepr(item, writtenAsFloat(value, String(index)))).join(', ')}]`;
   return `{${Object.entries(value as object)
-    .map(([key, item]) => `${pythonRepr(key)}: ${pythonRepr(item)}`)
+    .map(([key, item]) => `${pythonRepr(key)}: ${pythonRepr(item, writtenAsFloat(value as object, key))}`)
     .join(', ')}}`;
 }
 
 /** `str()` of a JSON value: strings bare, the rest as `repr()`. */
-const pythonStr = (value: unknown) => (typeof value === 'string' ? value : pythonRepr(value));
+const pythonStr = (value: unknown, asFloat = false) => (typeof value === 'string' ? value : pythonRepr(value, asFloat));
 
 const HINT = ' See the API docs for more information about request parameters.';
 
-/** MLflow's message for a field of the wrong type. */
-export function invalidValue(field: string, value: unknown): MlflowError {
-  return invalidParameter(`Invalid value ${pythonStr(value)} for parameter '${field}' supplied. Hint: Value was of type '${pythonType(value)}'.${HINT}`);
+/** MLflow's message for a field of the wrong type (`holder`: the object the field was read from). */
+export function invalidValue(field: string, value: unknown, holder?: object): MlflowError {
+  const asFloat = writtenAsFloat(holder, field);
+  return invalidParameter(
+    `Invalid value ${pythonStr(value, asFloat)} for parameter '${field}' supplied. Hint: Value was of type '${pythonType(value, asFloat)}'.${HINT}`,
+  );
 }
 
 export function missingValue(field: string): MlflowError {
@@ -170,7 +193,7 @@ export class MlflowRequest {
       if (!hasType(value, rule.type)) {
         // A GET's repeated field arrives as a list; one value of a list field arrives as text.
         if (rule.type === 'strings' && typeof value === 'string') continue;
-        throw invalidValue(field, value);
+        throw invalidValue(field, value, this.fields);
       }
       if (rule.required === true && value === '') throw missingValue(field);
     }

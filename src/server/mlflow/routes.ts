@@ -4,14 +4,14 @@
  */
 import type { AiDatabase } from '../../store/ai-database.js';
 import type { RouteContext, RouteMethod, RouteProtocol, RouteSpec } from '../route-spec.js';
-import { MlflowRequest, mlflowErrorAnswer } from './protocol.js';
+import { MlflowRequest, mlflowErrorAnswer, parseMlflowJson } from './protocol.js';
 import { REGISTRY_ENDPOINTS } from './registry-routes.js';
 import { TRACKING_ENDPOINTS } from './tracking-routes.js';
 
 /** What an MLflow handler gets: the store and the request's fields. */
 export type MlflowHandler = (context: { db: AiDatabase; request: MlflowRequest; route: RouteContext }) => Promise<object>;
 
-export const MLFLOW_PROTOCOL: RouteProtocol = { name: 'mlflow', errorAnswer: mlflowErrorAnswer };
+export const MLFLOW_PROTOCOL: RouteProtocol = { name: 'mlflow', errorAnswer: mlflowErrorAnswer, parseJson: parseMlflowJson };
 
 export const MLFLOW_PREFIXES = ['/api/2.0/mlflow/', '/ajax-api/2.0/mlflow/'] as const;
 
