@@ -16,7 +16,15 @@ import type {
 } from '../core/entities.js';
 import { BackendError, ValidationError } from '../core/errors.js';
 import { z } from 'zod';
-import { LIMITS, idSchema, parseInput, type MetricOptions, type MetricPointInput, type MetricWriteOptions } from '../core/schemas.js';
+import {
+  LIMITS,
+  idSchema,
+  parseInput,
+  type MetricOptions,
+  type MetricPointInput,
+  type MetricWriteOptions,
+  type SearchRunsOptions,
+} from '../core/schemas.js';
 import type { AiDatabase } from '../store/ai-database.js';
 import { HttpTransport, type HttpMethod } from './http-transport.js';
 import {
@@ -56,6 +64,9 @@ const checkIdOrName = (idOrName: number | string, field = 'id'): number | string
 
 /** One path segment: ids as digits, names URL-encoded (a `/` in a metric name stays inside its segment). */
 const segment = (value: number | string) => encodeURIComponent(String(value));
+
+/** Characters of query, order and cursor up to which a search goes as GET rather than POST. */
+const SEARCH_GET_LIMIT = 4_000;
 
 /** JSON cannot hold NaN or ±Infinity, so metric values travel as strings then. */
 const wireMetricValue = (value: number): number | string => (Number.isFinite(value) ? value : String(value));
@@ -238,6 +249,41 @@ class HttpAiDatabase implements AiDatabase {
   }
   async deleteTrainingRun(id: number): Promise<void> {
     await this.#call('DELETE', `/runs/${segment(checkId(id))}`);
+  }
+  async searchRuns(query: string, options: SearchRunsOptions = {}) {
+    const orderBy = Array.isArray(options?.orderBy) ? options.orderBy.join(', ') : options?.orderBy;
+    const params = { ...options, query, orderBy };
+    // Short queries go as GET (cacheable, linkable); long ones in a POST body, which has no URL limit.
+    const length = (typeof query === 'string' ? query.length : 0) + (orderBy?.length ?? 0) + (options?.cursor?.length ?? 0);
+    const answer =
+      typeof query === 'string' && length < SEARCH_GET_LIMIT && options !== null && typeof options === 'object'
+        ? await this.#call('GET', '/runs/search', { query: params })
+        : await this.#call('POST', '/runs/search', { body: { ...options, query }, bodyName: 'search', idempotent: true });
+    return decodePage(answer, decodeTrainingRun);
+  }
+  async setTrainingRunTag(id: number, key: string, value: string): Promise<void> {
+    await this.#call('PUT', `/runs/${segment(checkId(id))}/tags`, { body: { key, value }, bodyName: 'tag' });
+  }
+  async deleteTrainingRunTag(id: number, key: string): Promise<void> {
+    await this.#call('DELETE', `/runs/${segment(checkId(id))}/tags`, { query: { key }, idempotent: false });
+  }
+  async setExperimentTag(idOrName: number | string, key: string, value: string): Promise<void> {
+    await this.#call('PUT', `/experiments/${segment(checkIdOrName(idOrName))}/tags`, { body: { key, value }, bodyName: 'tag' });
+  }
+  async deleteExperimentTag(idOrName: number | string, key: string): Promise<void> {
+    await this.#call('DELETE', `/experiments/${segment(checkIdOrName(idOrName))}/tags`, { query: { key }, idempotent: false });
+  }
+  async setModelTag(idOrName: number | string, key: string, value: string): Promise<void> {
+    await this.#call('PUT', `/models/${segment(checkIdOrName(idOrName))}/tags`, { body: { key, value }, bodyName: 'tag' });
+  }
+  async deleteModelTag(idOrName: number | string, key: string): Promise<void> {
+    await this.#call('DELETE', `/models/${segment(checkIdOrName(idOrName))}/tags`, { query: { key }, idempotent: false });
+  }
+  async setModelVersionTag(id: number, key: string, value: string): Promise<void> {
+    await this.#call('PUT', `/model-versions/${segment(checkId(id))}/tags`, { body: { key, value }, bodyName: 'tag' });
+  }
+  async deleteModelVersionTag(id: number, key: string): Promise<void> {
+    await this.#call('DELETE', `/model-versions/${segment(checkId(id))}/tags`, { query: { key }, idempotent: false });
   }
 
   async logHyperparameters(runId: number, values: Record<string, JsonValue>): Promise<void> {

@@ -50,6 +50,7 @@ export interface ModelVersion {
   sizeBytes: number | null;
   sha256: string | null;
   config: JsonObject;
+  tags: Tags;
   status: ModelVersionStatus;
   trainingRunId: number | null;
   datasetId: number | null;

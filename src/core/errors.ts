@@ -20,6 +20,8 @@ export interface WireError {
   message: string;
   field?: string;
   entity?: string;
+  /** For a query that does not parse: the 1-based column the error points at. */
+  position?: number;
 }
 
 /** Base class of every error aimdb throws on purpose. */
@@ -45,8 +47,16 @@ export class AimdbError extends Error {
 
 /** Input broke a rule (type, length, range, unknown status). Nothing was written. */
 export class ValidationError extends AimdbError {
-  constructor(message: string, options: { field?: string; cause?: unknown } = {}) {
+  /** For a query that does not parse: the 1-based column the error points at. */
+  readonly position: number | undefined;
+
+  constructor(message: string, options: { field?: string; cause?: unknown; position?: number } = {}) {
     super('validation_failed', message, options);
+    this.position = options.position;
+  }
+
+  override toJSON(): WireError {
+    return this.position === undefined ? super.toJSON() : { ...super.toJSON(), position: this.position };
   }
 }
 
@@ -126,13 +136,22 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
 };
 
 /** Rebuilds the typed error from its wire form (used by the HTTP client). */
-export function errorFromWire(body: { code?: string; message?: string; field?: string; entity?: string }): AimdbError {
+export function errorFromWire(body: {
+  code?: string;
+  message?: string;
+  field?: string;
+  entity?: string;
+  position?: number;
+}): AimdbError {
   const message = body.message ?? 'unknown error';
   const field = body.field;
   const options = field === undefined ? {} : { field };
   switch (body.code) {
     case 'validation_failed':
-      return new ValidationError(message, options);
+      return new ValidationError(
+        message,
+        typeof body.position === 'number' ? { ...options, position: body.position } : options,
+      );
     case 'not_found': {
       const error = new NotFoundError(body.entity ?? 'entity', 0, options);
       error.message = message;

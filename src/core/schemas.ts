@@ -77,6 +77,7 @@ export const createModelVersionSchema = z.strictObject({
   sizeBytes: nonNegativeInt.nullish(),
   sha256: sha256.nullish(),
   config: jsonObjectSchema.optional(),
+  tags: tagsSchema.optional(),
   status: modelVersionStatusSchema.optional(),
   trainingRunId: id.nullish(),
   datasetId: id.nullish(),
@@ -233,6 +234,21 @@ export const listTrainingRunsSchema = z.strictObject({
   /** Soft-deleted runs are left out unless asked for. */
   view: lifecycleView.optional(),
 });
+/** Most runs one search page returns. */
+export const MAX_SEARCH_LIMIT = 50_000;
+/** Options of `searchRuns` (the query itself is parsed by src/core/query/parser.ts). */
+export const searchRunsOptionsSchema = z.strictObject({
+  /** Sort keys such as `metrics.acc DESC, params.lr`, as one string or a list. */
+  orderBy: z.union([z.string().max(20_000), z.array(z.string().max(20_000)).max(10)]).optional(),
+  limit: z.number().int().min(1).max(MAX_SEARCH_LIMIT).optional(),
+  /** The `nextCursor` of the previous page of the same query and order. */
+  cursor: z.string().max(400_000).nullish(),
+});
+/** The body of a search over HTTP (POST, for queries too long for a URL). */
+export const searchRunsBodySchema = searchRunsOptionsSchema.extend({ query: z.string().max(20_000).optional() });
+export const tagKeySchema = z.string().min(1).max(LIMITS.tagKeyLength);
+export const tagValueSchema = z.string().max(LIMITS.tagValueLength);
+
 export const listExperimentsSchema = z.strictObject({
   ...pageSchema,
   status: z.enum(EXPERIMENT_STATUSES).optional(),
@@ -363,6 +379,7 @@ export type ListModelsQuery = z.input<typeof listModelsSchema>;
 export type ListModelVersionsQuery = z.input<typeof listModelVersionsSchema>;
 export type ListDatasetsQuery = z.input<typeof listDatasetsSchema>;
 export type ListTrainingRunsQuery = z.input<typeof listTrainingRunsSchema>;
+export type SearchRunsOptions = z.input<typeof searchRunsOptionsSchema>;
 export type ListExperimentsQuery = z.input<typeof listExperimentsSchema>;
 export type ListPredictionsQuery = z.input<typeof listPredictionsSchema>;
 export type MetricQuery = z.input<typeof metricQuerySchema>;

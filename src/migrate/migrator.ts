@@ -8,6 +8,7 @@ import { SchemaOutdatedError } from '../core/errors.js';
 import type { Backend } from '../store/backends/backend.js';
 import * as initial from './migrations/0001-initial.js';
 import * as metricRollups from './migrations/0002-metric-rollups.js';
+import * as typedHyperparameters from './migrations/0003-typed-hyperparameters.js';
 import * as lifecycleAliasesStepValues from './migrations/0004-lifecycle-aliases-step-values.js';
 
 interface MigrationModule {
@@ -19,6 +20,7 @@ interface MigrationModule {
 const MIGRATIONS: ReadonlyArray<readonly [string, MigrationModule]> = [
   ['0001-initial', initial],
   ['0002-metric-rollups', metricRollups],
+  ['0003-typed-hyperparameters', typedHyperparameters],
   ['0004-lifecycle-aliases-step-values', lifecycleAliasesStepValues],
 ];
 

@@ -62,6 +62,7 @@ export const modelVersionResponse = entity<ModelVersion>()({
   sizeBytes: count.nullable(),
   sha256: text,
   config: jsonObjectSchema,
+  tags: tagsSchema,
   status: z.enum(MODEL_VERSION_STATUSES),
   trainingRunId: nullableId,
   datasetId: nullableId,

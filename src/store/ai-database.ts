@@ -40,6 +40,7 @@ import type {
   MetricQuery,
   MetricWriteOptions,
   PredictionInput,
+  SearchRunsOptions,
   UpdateDatasetInput,
   UpdateExperimentInput,
   UpdateModelInput,
@@ -57,6 +58,10 @@ export interface ModelStore {
   updateModel(idOrName: number | string, patch: UpdateModelInput): Promise<Model>;
   /** Deletes the model with its versions and their predictions; runs keep existing, unlinked. */
   deleteModel(idOrName: number | string): Promise<void>;
+  /** Sets one tag (adds or replaces it); other tags are untouched, also under concurrent writers. */
+  setModelTag(idOrName: number | string, key: string, value: string): Promise<void>;
+  /** Deletes one tag; NotFoundError (entity `tag`) when the model has no such tag. */
+  deleteModelTag(idOrName: number | string, key: string): Promise<void>;
   /**
    * Points `alias` at a version of the model (moving it if it pointed elsewhere); returns the model
    * with its aliases. @throws NotFoundError when the model or version does not exist.
@@ -76,6 +81,10 @@ export interface ModelVersionStore {
   getModelVersionByNumber(modelIdOrName: number | string, version: number): Promise<ModelVersion>;
   updateModelVersion(id: number, patch: UpdateModelVersionInput): Promise<ModelVersion>;
   deleteModelVersion(id: number): Promise<void>;
+  /** Sets one tag of a version; other tags are untouched. */
+  setModelVersionTag(id: number, key: string, value: string): Promise<void>;
+  /** Deletes one tag of a version; NotFoundError (entity `tag`) when there is none. */
+  deleteModelVersionTag(id: number, key: string): Promise<void>;
 }
 
 /** Datasets, unique by (name, version). */
@@ -98,6 +107,18 @@ export interface TrainingRunStore {
   listTrainingRuns(query?: ListTrainingRunsQuery): Promise<Page<TrainingRun>>;
   /** Deletes the run with its hyperparameters, metrics and experiment memberships. */
   deleteTrainingRun(id: number): Promise<void>;
+  /**
+   * Runs matching a query in the run query language (docs/query-language.md), e.g.
+   * `metrics.val_acc > 0.9 and params.lr < 1e-3`, sorted by `orderBy` (e.g. `metrics.val_acc DESC`;
+   * missing values last; ties newest first), one keyset page at a time (at most 50,000 runs).
+   * The empty query matches every run.
+   * @throws ValidationError with `position` (1-based column) when the query or order does not parse.
+   */
+  searchRuns(query: string, options?: SearchRunsOptions): Promise<Page<TrainingRun>>;
+  /** Sets one tag of a run; other tags are untouched, also under concurrent writers. */
+  setTrainingRunTag(id: number, key: string, value: string): Promise<void>;
+  /** Deletes one tag of a run; NotFoundError (entity `tag`) when there is none. */
+  deleteTrainingRunTag(id: number, key: string): Promise<void>;
 }
 
 /** Hyperparameters: immutable once logged, values keep their JSON type. */
@@ -142,6 +163,10 @@ export interface ExperimentStore {
   listExperiments(query?: ListExperimentsQuery): Promise<Page<Experiment>>;
   updateExperiment(idOrName: number | string, patch: UpdateExperimentInput): Promise<Experiment>;
   deleteExperiment(idOrName: number | string): Promise<void>;
+  /** Sets one tag of an experiment; other tags are untouched. */
+  setExperimentTag(idOrName: number | string, key: string, value: string): Promise<void>;
+  /** Deletes one tag of an experiment; NotFoundError (entity `tag`) when there is none. */
+  deleteExperimentTag(idOrName: number | string, key: string): Promise<void>;
   /** Idempotent: adding a run twice keeps the first membership. */
   addExperimentRun(experimentId: number, runId: number): Promise<void>;
   removeExperimentRun(experimentId: number, runId: number): Promise<void>;

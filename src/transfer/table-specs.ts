@@ -39,6 +39,7 @@ const intOrNull = <N extends string>(name: N) => column(name, 'integer', true);
 const text = <N extends string>(name: N) => column(name, 'text');
 const textOrNull = <N extends string>(name: N) => column(name, 'text', true);
 const json = <N extends string>(name: N) => column(name, 'json');
+const jsonOrNull = <N extends string>(name: N) => column(name, 'json', true);
 const doubleOrNull = <N extends string>(name: N) => column(name, 'double', true);
 
 type Specs = { readonly [name in TableName]: Omit<TableSpec, 'name'> & { columns: readonly (ColumnSpec & { name: keyof Tables[name] & string })[] } };
@@ -78,7 +79,7 @@ const SPECS: Specs = {
     columns: [
       int('id'), int('model_id'), int('version'), textOrNull('description'), textOrNull('checkpoint_uri'),
       intOrNull('size_bytes'), textOrNull('sha256'), json('config'), text('status'), intOrNull('training_run_id'),
-      intOrNull('dataset_id'), int('created_at'), int('updated_at'),
+      intOrNull('dataset_id'), int('created_at'), int('updated_at'), jsonOrNull('tags'),
     ],
     key: ['id'],
     generatedId: true,
@@ -91,7 +92,7 @@ const SPECS: Specs = {
     since: { column: 'model_id', parent: 'models', parentColumn: 'updated_at' },
   },
   hyperparameters: {
-    columns: [int('run_id'), text('name'), json('value'), doubleOrNull('value_number')],
+    columns: [int('run_id'), text('name'), json('value'), doubleOrNull('value_number'), textOrNull('value_text')],
     key: ['run_id', 'name'],
     generatedId: false,
     since: { column: 'run_id', parent: 'training_runs', parentColumn: 'updated_at' },

@@ -15,6 +15,8 @@ import { defineModelsContract } from './models.contract.js';
 import { definePredictionsContract } from './predictions.contract.js';
 import { defineTrainingRunsContract } from './training-runs.contract.js';
 import { defineTransactionsContract } from './transactions.contract.js';
+import { defineRunSearchContract } from './run-search.contract.js';
+import { defineTagsContract } from './tags.contract.js';
 
 /** Registers every contract's describe blocks for the target. */
 export function defineAllContracts(target: ContractTarget): void {
@@ -35,4 +37,6 @@ const CONTRACTS: Array<(target: ContractTarget) => void> = [
   defineTransactionsContract,
   defineInputLimitsContract,
   defineHealthContract,
+  defineRunSearchContract,
+  defineTagsContract,
 ];

@@ -21,7 +21,7 @@ import type { Backend } from '../../src/store/backends/backend.js';
 import { testBackends, type ProvisionedDatabase } from '../support/backends.js';
 
 /** Every migration, oldest first. */
-const MIGRATION_NAMES = ['0001-initial', '0002-metric-rollups'];
+const MIGRATION_NAMES = ['0001-initial', '0002-metric-rollups', '0003-typed-hyperparameters'];
 
 const TABLES = [
   'models',
@@ -157,7 +157,9 @@ describe.each(testBackends())('$name: migrations', (testBackend) => {
     expect(keptOnWrite.length).toBeGreaterThan(30);
 
     // Back to schema 0001 (the points stay, the rollups go), then up again: the migration rebuilds them.
-    await migrateDown(raw, backend);
+    for (let step = 0; step < MIGRATION_NAMES.length && (await schemaStatus(raw)).current !== '0001-initial'; step++) {
+      await migrateDown(raw, backend);
+    }
     expect(await tableNames(raw)).not.toContain('metric_rollups');
     expect((await schemaStatus(raw)).current).toBe('0001-initial');
     await migrateToLatest(raw, backend);
@@ -166,6 +168,35 @@ describe.each(testBackends())('$name: migrations', (testBackend) => {
     // The rollups go with their run.
     await db.deleteTrainingRun(run.id);
     expect((await rollups()).map((row) => Number(row.run_id))).toEqual([other.id]);
+  });
+
+  it('fills in typed hyperparameter columns and version tags for data stored under schema 0002', async () => {
+    if (testBackend.name === 'sqlite-memory') return;
+    const { provisioned, backend, raw } = await emptyDatabase();
+    const db = await open(provisioned.url);
+    const model = await db.createModel({ name: 'backfilled' });
+    const version = await db.createModelVersion({ modelId: model.id });
+    const runs: Array<{ id: number }> = [];
+    for (let index = 0; index < 3; index++) {
+      const run = await db.createTrainingRun({ name: `r${index}` });
+      await db.logHyperparameters(run.id, { lr: [0.1, '0.0001', 'adam'][index]!, nested: { depth: index }, flag: index === 0 });
+      runs.push(run);
+    }
+    const typed = () =>
+      raw.selectFrom('hyperparameters').select(['run_id', 'name', 'value_number', 'value_text']).orderBy('run_id').orderBy('name').execute();
+    const writtenByTheStore = await typed();
+    expect(writtenByTheStore.find((row) => Number(row.run_id) === runs[1]!.id && row.name === 'lr')).toMatchObject({ value_number: 0.0001, value_text: '0.0001' });
+
+    await migrateDown(raw, backend);
+    expect((await schemaStatus(raw)).current).toBe('0002-metric-rollups');
+    // Schema 0001 kept value_number for JSON numbers only.
+    await raw.updateTable('hyperparameters').set({ value_number: null }).where('value', '=', '"0.0001"').execute();
+    await migrateToLatest(raw, backend);
+    expect(await typed()).toEqual(writtenByTheStore);
+    expect((await db.getModelVersion(version.id)).tags).toEqual({});
+    await db.setModelVersionTag(version.id, 'stage', 'prod');
+    expect((await db.searchRuns('params.lr < 0.01', { orderBy: 'params.lr' })).items.map((run) => run.id)).toEqual([runs[1]!.id]);
+    expect((await db.searchRuns("params.lr = 'adam' or params.flag = 'true'")).items.map((run) => run.id)).toEqual([runs[2]!.id, runs[0]!.id]);
   });
 
   it('refuses a database whose schema is newer than this aimdb', async () => {

@@ -249,6 +249,46 @@ describe.each(testBackends())('REST endpoints on $name', (backend) => {
     expect(window.body.items.map((p: { id: number }) => p.id)).toEqual([one.body.id]);
   });
 
+  it('searches runs by GET and POST, with 422 errors that carry the position', async () => {
+    const model = (await api('POST', '/api/v1/models', { body: { name: 'searchable', tags: { a: '1' } } })).body;
+    const version = (await api('POST', '/api/v1/model-versions', { body: { modelId: model.id } })).body;
+    const experiment = (await api('POST', '/api/v1/experiments', { body: { name: 'searched' } })).body;
+    const fast = (await api('POST', '/api/v1/runs', { body: { name: 'fast', tags: { team: 'x' } } })).body;
+    const slow = (await api('POST', '/api/v1/runs', { body: { name: 'slow' } })).body;
+    await api('POST', `/api/v1/runs/${fast.id}/hyperparameters`, { body: { lr: 0.01 } });
+    await api('POST', `/api/v1/runs/${slow.id}/hyperparameters`, { body: { lr: 0.0001 } });
+    const query = encodeURIComponent('params.lr < 1e-3 or tags.team = \'x\'');
+    const page = await api('GET', `/api/v1/runs/search?query=${query}&orderBy=${encodeURIComponent('params.lr DESC')}&limit=1`);
+    expect(page.status).toBe(200);
+    expect(page.body.items.map((run: { id: number }) => run.id)).toEqual([fast.id]);
+    expect(page.body.items[0].createdAt).toMatch(ISO);
+    const next = await api('GET', `/api/v1/runs/search?query=${query}&orderBy=${encodeURIComponent('params.lr DESC')}&limit=1&cursor=${page.body.nextCursor}`);
+    expect(next.body).toMatchObject({ items: [{ id: slow.id }], nextCursor: null });
+    // A query far longer than a URL holds goes in a POST body.
+    const long = Array.from({ length: 400 }, (_unused, index) => `name = 'nope-${index}'`).join(' or ') + " or name = 'slow'";
+    const posted = await api('POST', '/api/v1/runs/search', { body: { query: long, orderBy: ['name'], limit: 10 } });
+    expect(posted.status).toBe(200);
+    expect(posted.body.items.map((run: { id: number }) => run.id)).toEqual([slow.id]);
+    const bad = await api('GET', `/api/v1/runs/search?query=${encodeURIComponent('params.lr <')}`);
+    expect(bad.status).toBe(422);
+    expect(bad.body.error).toMatchObject({ code: 'validation_failed', field: 'query', position: 12 });
+    const badBody = await api('POST', '/api/v1/runs/search', { body: { query: 'name = 1', sideways: true } });
+    expect(badBody.status).toBe(422);
+
+    // Per-key tags: PUT sets one, DELETE ?key= removes one, on all four tagged entities.
+    for (const path of [`/api/v1/runs/${fast.id}`, `/api/v1/experiments/${experiment.name}`, `/api/v1/models/${model.id}`, `/api/v1/model-versions/${version.id}`]) {
+      expect((await api('PUT', `${path}/tags`, { body: { key: 'stage', value: 'prod' } })).status).toBe(204);
+      expect((await api('GET', path)).body.tags).toMatchObject({ stage: 'prod' });
+      expect((await api('DELETE', `${path}/tags?key=stage`)).status).toBe(204);
+      expect((await api('GET', path)).body.tags.stage).toBeUndefined();
+      const missing = await api('DELETE', `${path}/tags?key=stage`);
+      expect(missing.status).toBe(404);
+      expect(missing.body.error.entity).toBe('tag');
+      expect((await api('PUT', `${path}/tags`, { body: { key: 'k', value: 3 } })).status).toBe(422);
+    }
+    expect((await api('GET', `/api/v1/models/${model.id}`)).body.tags).toEqual({ a: '1' });
+  });
+
   it('called every route of the API', () => {
     const missing = routePatterns.map((route) => route.key).filter((key) => !called.has(key));
     expect(missing).toEqual([]);

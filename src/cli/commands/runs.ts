@@ -1,6 +1,7 @@
-/** `aimdb runs list|show`: training runs with their hyperparameters and latest metrics. */
+/** `aimdb runs list|search|show`: training runs with their hyperparameters and latest metrics. */
 import type { Command } from 'commander';
 import { RUN_STATUSES, type MetricSummary, type RunStatus, type TrainingRun } from '../../core/entities.js';
+import { ValidationError } from '../../core/errors.js';
 import type { AiDatabase } from '../../store/ai-database.js';
 import { CliError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
@@ -9,6 +10,34 @@ import { EXIT_CODES } from '../exit-codes.js';
 import { addPageOptions, pageQuery, printPage, type PageOptions } from '../listing.js';
 import { findRun, idOrName } from '../lookup.js';
 import { formatDuration, formatJson, formatNumber, sparkline, type Output } from '../output.js';
+
+interface SearchOptions extends PageOptions {
+  orderBy?: string[];
+}
+
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+
+/**
+ * A query error as the user typed it: the query, a caret under the column the error points at, then
+ * the one-line error.
+ */
+function pointAtError(output: Output, error: unknown, query: string, orderBy: string[] | undefined): never {
+  if (error instanceof ValidationError && error.position !== undefined) {
+    const text = error.field === 'query' ? query : error.field === 'orderBy' && orderBy?.length === 1 ? orderBy[0]! : undefined;
+    if (text !== undefined && !text.includes('\n')) output.note(`  ${text}\n  ${' '.repeat(error.position - 1)}^`);
+  }
+  throw error instanceof ValidationError
+    ? new CliError(error.message.replace(/^orderBy/, '--order-by'), { exitCode: EXIT_CODES.usage, hint: 'the grammar: docs/query-language.md' })
+    : error;
+}
+
+/** The JSON form of a page of runs, each with the latest value of its metrics (list and search alike). */
+function runsJson(page: { items: TrainingRun[]; nextCursor: string | null }, summaries: MetricSummary[]) {
+  return {
+    items: page.items.map((run) => ({ ...run, latestMetrics: Object.fromEntries(summaries.filter((s) => s.runId === run.id).map((s) => [s.name, s.lastValue])) })),
+    nextCursor: page.nextCursor,
+  };
+}
 
 interface ListOptions extends PageOptions {
   model?: string;
@@ -80,13 +109,30 @@ export function register(program: Command, context: CliContext): void {
       });
       const summaries = page.items.length === 0 ? [] : await db.getMetricSummaries(page.items.map((run) => run.id));
       if (output.json) {
-        output.printJson({
-          items: page.items.map((run) => ({ ...run, latestMetrics: Object.fromEntries(summaries.filter((s) => s.runId === run.id).map((s) => [s.name, s.lastValue])) })),
-          nextCursor: page.nextCursor,
-        });
+        output.printJson(runsJson(page, summaries));
         return;
       }
       printPage(output, page, (items) => runsTable(output, items, summaries), 'no training runs yet');
+    });
+  });
+
+  addPageOptions(
+    databaseCommand(runs, 'search')
+      .description("runs matching a query, e.g. \"metrics.val_acc > 0.9 and params.lr < 1e-3\" (grammar: docs/query-language.md)")
+      .argument('[query]', 'the query; empty for every run', '')
+      .option('--order-by <keys>', "sort keys, e.g. 'metrics.val_acc DESC, params.lr' (repeatable; missing values last)", collect),
+  ).action(async (query: string, options: SearchOptions, command: Command) => {
+    const output = context.output(command);
+    await context.withDatabase(command, async (db) => {
+      const page = await db
+        .searchRuns(query, { ...pageQuery(options), ...(options.orderBy === undefined ? {} : { orderBy: options.orderBy }) })
+        .catch((error: unknown) => pointAtError(output, error, query, options.orderBy));
+      const summaries = page.items.length === 0 ? [] : await db.getMetricSummaries(page.items.map((run) => run.id));
+      if (output.json) {
+        output.printJson(runsJson(page, summaries));
+        return;
+      }
+      printPage(output, page, (items) => runsTable(output, items, summaries), 'no run matches');
     });
   });
 

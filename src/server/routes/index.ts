@@ -7,6 +7,7 @@ import { modelRoutes } from './models.js';
 import { predictionRoutes } from './predictions.js';
 import { runRoutes } from './runs.js';
 import { systemRoutes } from './system.js';
+import { tagRoutes } from './tags.js';
 
 export const API_ROUTES: readonly RouteSpec[] = [
   ...systemRoutes,
@@ -15,6 +16,7 @@ export const API_ROUTES: readonly RouteSpec[] = [
   ...runRoutes,
   ...experimentRoutes,
   ...predictionRoutes,
+  ...tagRoutes,
   // MLflow's tracking and registry API (src/server/mlflow), left out of the OpenAPI document.
   ...MLFLOW_ROUTES,
 ];

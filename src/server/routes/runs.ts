@@ -5,6 +5,7 @@ import {
   hyperparametersSchema,
   idSchema,
   latestMetricsQuerySchema,
+  searchRunsBodySchema,
   listTrainingRunsSchema,
   metricBucketQuerySchema,
   metricQuerySchema,
@@ -12,6 +13,7 @@ import {
   parseInput,
   updateTrainingRunSchema,
 } from '../../core/schemas.js';
+import type { AiDatabase } from '../../store/ai-database.js';
 import type { RouteSpec } from '../route-spec.js';
 import { checkBatchSize } from '../batch-limit.js';
 import {
@@ -29,6 +31,11 @@ import { metricHistoryAnswer } from '../metric-history-stream.js';
 import { encodeLatestMetrics, encodeMetricBuckets, encodeMetricSummaries } from '../wire-encoding.js';
 
 const runId = { kind: 'id', description: 'training run id' } as const;
+
+function search(db: AiDatabase, input: Record<string, unknown>) {
+  const { query, ...options } = input;
+  return db.searchRuns(typeof query === 'string' ? query : '', options);
+}
 
 export const runRoutes: RouteSpec[] = [
   {
@@ -52,6 +59,31 @@ export const runRoutes: RouteSpec[] = [
     status: 200,
     response: pageOf(trainingRunResponse),
     handler: ({ db, query }) => db.listTrainingRuns(query),
+  },
+  {
+    method: 'GET',
+    url: '/api/v1/runs/search',
+    operationId: 'searchRuns',
+    summary:
+      "Runs matching a query in the run query language (docs/query-language.md), e.g. query=metrics.acc > 0.9 and params.lr < 1e-3, " +
+      'sorted by orderBy (e.g. metrics.acc DESC), one keyset page at a time. A query that does not parse is a 422 whose error has the 1-based `position`.',
+    tag: 'runs',
+    query: searchRunsBodySchema,
+    validateQuery: true,
+    status: 200,
+    response: pageOf(trainingRunResponse),
+    handler: ({ db, query }) => search(db, query),
+  },
+  {
+    method: 'POST',
+    url: '/api/v1/runs/search',
+    operationId: 'searchRunsPost',
+    summary: 'The same search with { query, orderBy, limit, cursor } in the body, for queries too long for a URL',
+    tag: 'runs',
+    body: searchRunsBodySchema,
+    status: 200,
+    response: pageOf(trainingRunResponse),
+    handler: ({ db, body }) => search(db, parseInput(searchRunsBodySchema, body ?? {}, 'body')),
   },
   {
     method: 'GET',

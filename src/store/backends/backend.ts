@@ -14,6 +14,7 @@ import type {
   SqlBool,
 } from 'kysely';
 import type { BackendName } from '../../core/entities.js';
+import type { LikePart } from '../../core/query/values.js';
 import { sql } from 'kysely';
 
 /** What a driver error means, independent of the driver. */
@@ -48,6 +49,8 @@ export interface Capabilities {
    * several times faster than multi-row VALUES; elsewhere cached multi-row statements are faster.
    */
   readonly columnarBulkInsert: boolean;
+  /** Index names belong to their table, so DROP INDEX names it (`drop index x on t`): MySQL. */
+  readonly tableScopedIndexNames: boolean;
 }
 
 export interface Backend {
@@ -76,6 +79,22 @@ export interface Backend {
   integerDivide(dividend: Expression<number>, divisor: Expression<number>): RawBuilder<number>;
   /** Case-insensitive "contains", the same on every backend. */
   containsInsensitive(column: string, text: string): Expression<SqlBool>;
+  /** The string stored under `key` in a JSON object column (tags), or NULL when the key is absent. */
+  jsonStringAt(column: Expression<unknown>, key: string): RawBuilder<string | null>;
+  /**
+   * The JSON object column with `key` set to `value`, or removed when `value` is null: one
+   * expression, so `update … set tags = <it>` changes one key atomically, whatever other writers do.
+   */
+  jsonWithKey(column: Expression<unknown>, key: string, value: string | null): RawBuilder<string>;
+  /** `LIKE` from a parsed pattern, case-sensitive or not, with the same answer on every backend. */
+  likeMatch(expression: Expression<unknown>, parts: readonly LikePart[], caseInsensitive: boolean): RawBuilder<SqlBool>;
+  /** Text as compared and sorted by code point (PostgreSQL's database collation may be linguistic). */
+  orderedText(expression: Expression<unknown>): RawBuilder<string>;
+  /**
+   * The index key of a long text column, when one can index it: MySQL only indexes a prefix of
+   * MEDIUMTEXT; PostgreSQL's B-tree refuses rows over about 2.7 kB, so it gets none (undefined).
+   */
+  textIndexKey(column: string): RawBuilder<unknown> | undefined;
   /** What a driver error means. */
   classifyError(error: unknown): FailureKind;
   /** The database server's version string. */
@@ -169,6 +188,11 @@ export function onConflictUpdate<QB extends InsertQueryBuilder<any, any, any>>(q
 /** `ON CONFLICT (key) DO NOTHING`, for PostgreSQL and SQLite. */
 export function onConflictKeep<QB extends InsertQueryBuilder<any, any, any>>(query: QB, key: readonly string[]): QB {
   return query.onConflict((conflict) => conflict.columns(key as any).doNothing()) as QB;
+}
+
+/** A parsed LIKE pattern as text for `like … escape '\\'`. */
+export function likePatternText(parts: readonly LikePart[]): string {
+  return parts.map((part) => (part.kind === 'any' ? '%' : part.kind === 'one' ? '_' : escapeLike(part.text))).join('');
 }
 
 /** Escapes LIKE wildcards so user text matches literally (with `escape '\\'`). */

@@ -1,7 +1,7 @@
 /** MySQL and MariaDB through mysql2: pooled, lazily loaded; JSON read as text; utf8mb4 throughout. */
 import { MysqlDialect, sql, type Expression, type Kysely } from 'kysely';
 import type { ServerConnection } from '../../config/connection.js';
-import { BINARY_READ_HINT, classifySocketError, errorProperty, escapeLike, insertValues, type Backend, type FailureKind } from './backend.js';
+import { BINARY_READ_HINT, classifySocketError, errorProperty, escapeLike, insertValues, likePatternText, type Backend, type FailureKind } from './backend.js';
 
 export function createMysqlBackend(spec: ServerConnection): Backend {
   return {
@@ -14,6 +14,7 @@ export function createMysqlBackend(spec: ServerConnection): Backend {
       maxBindParameters: 65_535,
       rowValueRangeScan: false,
       columnarBulkInsert: false,
+      tableScopedIndexNames: true,
     },
     dialect: new MysqlDialect({
       pool: async () => {
@@ -57,6 +58,16 @@ export function createMysqlBackend(spec: ServerConnection): Backend {
     integerDivide: (dividend: Expression<number>, divisor: Expression<number>) => sql<number>`(${dividend} div ${divisor})`,
     containsInsensitive: (column, text) =>
       sql<boolean>`lower(${sql.ref(column)}) like ${`%${escapeLike(text.toLowerCase())}%`} escape '\\\\'`,
+    jsonStringAt: (column, key) =>
+      sql<string | null>`json_unquote(json_extract(${column}, ${`$."${key.replace(/["\\]/g, (special) => `\\${special}`)}"`}))`,
+    jsonWithKey: (column, key, value) => sql<string>`json_merge_patch(${column}, json_object(${key}, ${value}))`,
+    likeMatch: (expression, parts, caseInsensitive) =>
+      caseInsensitive
+        ? sql<boolean>`lower(${expression}) like lower(${likePatternText(parts)}) escape '\\\\'`
+        : sql<boolean>`${expression} like ${likePatternText(parts)} escape '\\\\'`,
+    orderedText: (expression) => sql<string>`${expression}`,
+    // InnoDB indexes at most 3072 bytes of a key: 250 four-byte characters of the text and the name.
+    textIndexKey: (column) => sql`${sql.ref(column)}(250)`,
     classifyError,
     serverVersion: async (db: Kysely<any>) => {
       const result = await sql<{ version: string }>`select version() as version`.execute(db);

@@ -5,6 +5,7 @@ import {
   classifySocketError,
   errorProperty,
   escapeLike,
+  likePatternText,
   onConflictKeep,
   onConflictUpdate,
   statementChunks,
@@ -31,6 +32,7 @@ export function createPostgresBackend(spec: ServerConnection): Backend {
       maxBindParameters: 65_535,
       rowValueRangeScan: true,
       columnarBulkInsert: true,
+      tableScopedIndexNames: false,
     },
     dialect: new PostgresDialect({
       pool: async () => {
@@ -72,6 +74,16 @@ export function createPostgresBackend(spec: ServerConnection): Backend {
     integerDivide: (dividend: Expression<number>, divisor: Expression<number>) =>
       sql<number>`(${dividend}::bigint / ${divisor}::bigint)`,
     containsInsensitive: (column, text) => sql<boolean>`${sql.ref(column)} ilike ${`%${escapeLike(text)}%`} escape '\\'`,
+    jsonStringAt: (column, key) => sql<string | null>`(${column} ->> ${key}::text)`,
+    jsonWithKey: (column, key, value) =>
+      value === null
+        ? sql<string>`(${column} - ${key}::text)`
+        : sql<string>`(${column} || jsonb_build_object(${key}::text, ${value}::text))`,
+    likeMatch: (expression, parts, caseInsensitive) =>
+      sql<boolean>`${expression} ${sql.raw(caseInsensitive ? 'ilike' : 'like')} ${likePatternText(parts)} escape '\\'`,
+    // The cast types a bare parameter, which a COLLATE alone cannot.
+    orderedText: (expression) => sql<string>`(cast(${expression} as text) collate "C")`,
+    textIndexKey: () => undefined,
     classifyError,
     serverVersion: async (db: Kysely<any>) => {
       const result = await sql<{ version: string }>`show server_version`.execute(db);

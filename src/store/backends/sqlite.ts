@@ -2,13 +2,21 @@
 import Database from 'better-sqlite3';
 import { sql, type Expression, type Kysely } from 'kysely';
 import type { SqliteConnection } from '../../config/connection.js';
-import { errorProperty, escapeLike, insertValues, onConflictKeep, onConflictUpdate, type Backend, type FailureKind } from './backend.js';
+import { errorProperty, escapeLike, insertValues, likePatternText, onConflictKeep, onConflictUpdate, type Backend, type FailureKind } from './backend.js';
 import { ImmediateSqliteDialect } from './sqlite-dialect.js';
+import type { LikePart } from '../../core/query/values.js';
 
 /** How long a statement waits for another writer's lock on the file before failing. */
 const BUSY_TIMEOUT_MS = 10_000;
 /** A SQL function registered on every connection: Unicode-aware lower case. */
 const UNICODE_LOWER = 'aimdb_lower';
+
+/** A LIKE pattern as a GLOB pattern: `*` and `?` for the wildcards, bracketed GLOB specials as literals. */
+function globPattern(parts: readonly LikePart[]): string {
+  return parts
+    .map((part) => (part.kind === 'any' ? '*' : part.kind === 'one' ? '?' : part.text.replace(/[*?[]/g, (special) => `[${special}]`)))
+    .join('');
+}
 
 export function createSqliteBackend(spec: SqliteConnection): Backend {
   return {
@@ -21,6 +29,7 @@ export function createSqliteBackend(spec: SqliteConnection): Backend {
       maxBindParameters: 32_766,
       rowValueRangeScan: true,
       columnarBulkInsert: false,
+      tableScopedIndexNames: false,
     },
     dialect: new ImmediateSqliteDialect(
       {
@@ -50,6 +59,18 @@ export function createSqliteBackend(spec: SqliteConnection): Backend {
     integerDivide: (dividend: Expression<number>, divisor: Expression<number>) => sql<number>`(cast(${dividend} as integer) / cast(${divisor} as integer))`,
     containsInsensitive: (column, text) =>
       sql<boolean>`${sql.raw(UNICODE_LOWER)}(${sql.ref(column)}) like ${`%${escapeLike(text.toLowerCase())}%`} escape '\\'`,
+    // json_each compares the key as a value, so any key works (a path would need quoting rules).
+    jsonStringAt: (column, key) => sql<string | null>`(select value from json_each(${column}) where key = ${key})`,
+    // RFC 7396 merge patch: a string sets the key, null removes it.
+    jsonWithKey: (column, key, value) =>
+      sql<string>`json_patch(${column}, json_object(${key}, ${value}))`,
+    likeMatch: (expression, parts, caseInsensitive) =>
+      caseInsensitive
+        ? sql<boolean>`${sql.raw(UNICODE_LOWER)}(${expression}) like ${likePatternText(parts).toLowerCase()} escape '\\'`
+        : // SQLite's LIKE ignores ASCII case; GLOB is the case-sensitive form.
+          sql<boolean>`${expression} glob ${globPattern(parts)}`,
+    orderedText: (expression) => sql<string>`${expression}`,
+    textIndexKey: (column) => sql.ref(column),
     classifyError,
     serverVersion: async (db: Kysely<any>) => {
       const result = await sql<{ version: string }>`select sqlite_version() as version`.execute(db);

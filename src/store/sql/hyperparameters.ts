@@ -2,6 +2,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { JsonValue } from '../../core/entities.js';
 import { ConflictError, NotFoundError } from '../../core/errors.js';
+import { hyperparameterColumns } from '../../core/query/values.js';
 import { hyperparametersSchema, parseInput } from '../../core/schemas.js';
 import { assertExists, chunksFor, guarded, withTransaction, type StoreContext } from './context.js';
 import { fromJsonText, toJsonText } from './mappers.js';
@@ -33,7 +34,7 @@ export async function logHyperparameters(
             .execute();
           for (const row of rows) existing.set(row.name, fromJsonText(row.value));
         }
-        const fresh: { run_id: number; name: string; value: string; value_number: number | null }[] = [];
+        const fresh: { run_id: number; name: string; value: string; value_number: number | null; value_text: string }[] = [];
         for (const name of names) {
           const value = data[name] as JsonValue;
           if (existing.has(name)) {
@@ -46,14 +47,10 @@ export async function logHyperparameters(
             }
             continue;
           }
-          fresh.push({
-            run_id: runId,
-            name,
-            value: toJsonText(value),
-            value_number: typeof value === 'number' ? value : null,
-          });
+          const { valueNumber, valueText } = hyperparameterColumns(value);
+          fresh.push({ run_id: runId, name, value: toJsonText(value), value_number: valueNumber, value_text: valueText });
         }
-        for (const chunk of chunksFor(tx, fresh, 4)) {
+        for (const chunk of chunksFor(tx, fresh, 5)) {
           await tx.db.insertInto('hyperparameters').values(chunk).execute();
         }
       }),

@@ -89,6 +89,8 @@ export function toModelVersion(row: Selectable<ModelVersionsTable>): ModelVersio
     sizeBytes: numOrNull(row.size_bytes),
     sha256: row.sha256,
     config: fromJsonText<JsonObject>(row.config),
+    // Versions created before migration 0003 were backfilled with {}; null never leaks out.
+    tags: row.tags === null ? {} : fromJsonText<Tags>(row.tags),
     status: row.status as ModelVersionStatus,
     trainingRunId: numOrNull(row.training_run_id),
     datasetId: numOrNull(row.dataset_id),

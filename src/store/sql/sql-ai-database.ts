@@ -14,7 +14,9 @@ import * as metrics from './metrics.js';
 import * as models from './models.js';
 import * as predictions from './predictions.js';
 import * as runs from './runs.js';
+import * as runSearch from './run-search.js';
 import * as statistics from './statistics.js';
+import * as tags from './tags.js';
 import type { Tables } from './tables.js';
 import * as versions from './versions.js';
 
@@ -77,6 +79,18 @@ export class SqlAiDatabase implements AiDatabase {
   getTrainingRun: Rest<typeof runs.getTrainingRun> = async (id) => runs.getTrainingRun(this.#ctx, checkId(id));
   listTrainingRuns: Rest<typeof runs.listTrainingRuns> = (query) => runs.listTrainingRuns(this.#ctx, query);
   deleteTrainingRun: Rest<typeof runs.deleteTrainingRun> = async (id) => runs.deleteTrainingRun(this.#ctx, checkId(id));
+  searchRuns: Rest<typeof runSearch.searchRuns> = (query, options) => runSearch.searchRuns(this.#ctx, query, options);
+  setTrainingRunTag = async (id: number, key: string, value: string) => tags.setTag(this.#ctx, 'training run', checkId(id), key, value);
+  deleteTrainingRunTag = async (id: number, key: string) => tags.deleteTag(this.#ctx, 'training run', checkId(id), key);
+  setExperimentTag = async (idOrName: number | string, key: string, value: string) =>
+    tags.setTag(this.#ctx, 'experiment', checkIdOrName(idOrName), key, value);
+  deleteExperimentTag = async (idOrName: number | string, key: string) =>
+    tags.deleteTag(this.#ctx, 'experiment', checkIdOrName(idOrName), key);
+  setModelTag = async (idOrName: number | string, key: string, value: string) =>
+    tags.setTag(this.#ctx, 'model', checkIdOrName(idOrName), key, value);
+  deleteModelTag = async (idOrName: number | string, key: string) => tags.deleteTag(this.#ctx, 'model', checkIdOrName(idOrName), key);
+  setModelVersionTag = async (id: number, key: string, value: string) => tags.setTag(this.#ctx, 'model version', checkId(id), key, value);
+  deleteModelVersionTag = async (id: number, key: string) => tags.deleteTag(this.#ctx, 'model version', checkId(id), key);
 
   logHyperparameters: Rest<typeof hyperparameters.logHyperparameters> = async (runId, values) =>
     hyperparameters.logHyperparameters(this.#ctx, checkId(runId, 'runId'), values);

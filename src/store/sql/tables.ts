@@ -32,6 +32,8 @@ export interface ModelVersionsTable {
   size_bytes: number | null;
   sha256: string | null;
   config: JsonColumn;
+  /** Added by migration 0003 (nullable there, as MySQL JSON columns take no literal default). */
+  tags: JsonColumn | null;
   status: string;
   training_run_id: number | null;
   dataset_id: number | null;
@@ -87,6 +89,8 @@ export interface HyperparametersTable {
   value: JsonColumn;
   /** The value when it is a finite number, so parameters sort and filter numerically. */
   value_number: number | null;
+  /** The value as text: a string as is, anything else as JSON (`hyperparameterColumns`). */
+  value_text: string | null;
 }
 
 /** How a metric value is stored: `value` holds finite numbers; the others are flagged, value NULL. */

@@ -42,6 +42,7 @@ export async function createModelVersion(ctx: StoreContext, input: CreateModelVe
         size_bytes: data.sizeBytes ?? null,
         sha256: data.sha256?.toLowerCase() ?? null,
         config: toJsonText(data.config ?? {}),
+        tags: toJsonText(data.tags ?? {}),
         status: data.status ?? 'none',
         training_run_id: data.trainingRunId ?? null,
         dataset_id: data.datasetId ?? null,
@@ -112,6 +113,7 @@ export async function updateModelVersion(
       if (data.sizeBytes !== undefined) values.size_bytes = data.sizeBytes;
       if (data.sha256 !== undefined) values.sha256 = data.sha256?.toLowerCase() ?? null;
       if (data.config !== undefined) values.config = toJsonText(data.config);
+      if (data.tags !== undefined) values.tags = toJsonText(data.tags);
       if (data.status !== undefined) values.status = data.status;
       if (data.trainingRunId !== undefined) values.training_run_id = data.trainingRunId;
       if (data.datasetId !== undefined) values.dataset_id = data.datasetId;
