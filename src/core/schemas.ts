@@ -243,6 +243,8 @@ export const searchRunsOptionsSchema = z.strictObject({
   limit: z.number().int().min(1).max(MAX_SEARCH_LIMIT).optional(),
   /** The `nextCursor` of the previous page of the same query and order. */
   cursor: z.string().max(400_000).nullish(),
+  /** Soft-deleted runs are left out unless asked for. */
+  view: lifecycleView.optional(),
 });
 /** The body of a search over HTTP (POST, for queries too long for a URL). */
 export const searchRunsBodySchema = searchRunsOptionsSchema.extend({ query: z.string().max(20_000).optional() });

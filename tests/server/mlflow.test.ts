@@ -123,6 +123,30 @@ describe.each(testBackends())('MLflow REST API on $name', (backend) => {
     expect(metrics).toEqual([{ key: 'acc', value: 'NaN', timestamp: 3, step: 4 }]);
   });
 
+  it('searches runs with MLflow filters, orders and page tokens, leaving deleted runs out', async () => {
+    const experimentId = (await authed('POST', `${API}/experiments/create`, { name: 'searched' })).body.experiment_id as string;
+    const ids: string[] = [];
+    for (const [lr, acc] of [['0.1', 0.7], ['0.01', 0.9], ['0.001', 0.8]] as const) {
+      const runId = (await authed('POST', `${API}/runs/create`, { experiment_id: experimentId })).body.run.info.run_id as string;
+      await authed('POST', `${API}/runs/log-batch`, { run_id: runId, params: [{ key: 'lr', value: lr }], metrics: [{ key: 'acc', value: acc, timestamp: 1 }], tags: [{ key: 'team', value: 'cv' }] });
+      ids.push(runId);
+    }
+    const search = (body: object) => authed('POST', `${API}/runs/search`, { experiment_ids: [experimentId], ...body });
+    const byAcc = await search({ filter: "tags.team = 'cv' and metrics.acc > 0.75", order_by: ['metrics.acc DESC'] });
+    expect((byAcc.body.runs as Array<{ info: { run_id: string } }>).map((run) => run.info.run_id)).toEqual([ids[1], ids[2]]);
+    const first = await search({ order_by: ['params.lr ASC'], max_results: 2 });
+    expect(first.body.runs).toHaveLength(2);
+    const second = await search({ order_by: ['params.lr ASC'], max_results: 2, page_token: first.body.next_page_token });
+    expect([...first.body.runs, ...second.body.runs].map((run: { data: { params: Array<{ value: string }> } }) => run.data.params[0]!.value)).toEqual(['0.001', '0.01', '0.1']);
+    expect(second.body.next_page_token).toBeUndefined();
+    await authed('POST', `${API}/runs/delete`, { run_id: ids[0] });
+    expect((await search({})).body.runs).toHaveLength(2);
+    expect((await search({ run_view_type: 'DELETED_ONLY' })).body.runs.map((run: { info: { run_id: string } }) => run.info.run_id)).toEqual([ids[0]]);
+    const invalid = await search({ filter: 'metrics.acc >>> 1' });
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.error_code).toBe('INVALID_PARAMETER_VALUE');
+  });
+
   it('soft-deletes and restores runs and experiments', async () => {
     const experimentId = (await authed('POST', `${API}/experiments/create`, { name: 'bin' })).body.experiment_id as string;
     const runId = (await authed('POST', `${API}/runs/create`, { experiment_id: experimentId })).body.run.info.run_id as string;
@@ -138,8 +162,8 @@ describe.each(testBackends())('MLflow REST API on $name', (backend) => {
   it('runs the registry: versions, aliases, and stages that archive the previous holder', async () => {
     expect((await authed('POST', `${API}/registered-models/create`, { name: 'clf' })).status).toBe(200);
     for (let index = 0; index < 2; index++) {
-      const created = await authed('POST', `${API}/model-versions/create`, { name: 'clf', source: 's3://b/m', run_id: 'outside' });
-      expect(created.body.model_version).toMatchObject({ version: String(index + 1), run_id: 'outside', current_stage: 'None' });
+      const created = await authed('POST', `${API}/model-versions/create`, { name: 'clf', source: 's3://b/m', run_id: 'outside', tags: [{ key: 'k', value: String(index) }] });
+      expect(created.body.model_version).toMatchObject({ version: String(index + 1), run_id: 'outside', current_stage: 'None', tags: [{ key: 'k', value: String(index) }] });
     }
     await authed('POST', `${API}/model-versions/transition-stage`, { name: 'clf', version: '1', stage: 'Production', archive_existing_versions: false });
     await authed('POST', `${API}/model-versions/transition-stage`, { name: 'clf', version: '2', stage: 'production', archive_existing_versions: true });

@@ -235,7 +235,7 @@ export function toMlflowVersion(model: Model, version: ModelVersion) {
     run_id: version.trainingRunId !== null ? String(version.trainingRunId) : (extras.runId ?? ''),
     run_link: extras.runLink ?? '',
     status: 'READY',
-    tags: keyValues((version as ModelVersion & { tags?: Record<string, string> }).tags ?? {}),
+    tags: keyValues(version.tags),
     aliases,
   };
 }

@@ -259,12 +259,9 @@ const createModelVersion: MlflowHandler = async ({ db, request }) => {
   if (runText !== undefined && trainingRunId === undefined) extras.runId = runText;
   const runLink = request.string('run_link');
   if (runLink !== undefined && runLink !== '') extras.runLink = runLink;
-  const tags = tagsOf(request);
-  if (Object.keys(tags).length > 0) {
-    throw new MlflowError('NOT_IMPLEMENTED', 'model version tags need the per-key tag operations');
-  }
   const version = await db.createModelVersion({
     modelId: model.id,
+    tags: tagsOf(request),
     checkpointUri: source,
     description: request.string('description') ?? null,
     ...(trainingRunId === undefined ? {} : { trainingRunId }),
@@ -300,6 +297,20 @@ const deleteModelVersion: MlflowHandler = async ({ db, request }) => {
   return {};
 };
 
+const setVersionTag: MlflowHandler = async ({ db, request }) => {
+  const { version } = await requestedVersion(db, request);
+  request.check({ key: { type: 'string', required: true }, value: { type: 'string' } });
+  await db.setModelVersionTag(version.id, request.string('key')!, request.string('value') ?? '');
+  return {};
+};
+
+const deleteVersionTag: MlflowHandler = async ({ db, request }) => {
+  const { version } = await requestedVersion(db, request);
+  request.check({ key: { type: 'string', required: true } });
+  await db.deleteModelVersionTag(version.id, request.string('key')!);
+  return {};
+};
+
 const getDownloadUri: MlflowHandler = async ({ db, request }) => {
   const { version } = await requestedVersion(db, request);
   return { artifact_uri: versionExtras(version).storageLocation ?? version.checkpointUri ?? '' };
@@ -324,7 +335,7 @@ const searchModelVersions: MlflowHandler = async ({ db, request }) => {
           last_updated_timestamp: version.updatedAt.getTime(),
           current_stage: wire.current_stage,
         },
-        tags: {},
+        tags: version.tags,
       };
     }),
   );
@@ -362,4 +373,6 @@ export const REGISTRY_ENDPOINTS: ReadonlyArray<readonly [string, string, MlflowH
   ['DELETE', 'model-versions/delete', deleteModelVersion],
   ['GET', 'model-versions/search', searchModelVersions],
   ['GET', 'model-versions/get-download-uri', getDownloadUri],
+  ['POST', 'model-versions/set-tag', setVersionTag],
+  ['DELETE', 'model-versions/delete-tag', deleteVersionTag],
 ];

@@ -1,10 +1,12 @@
 /**
- * search-runs over the store. Until `searchRuns` (the query language) is merged, only runs of the
- * given experiments in MLflow's default order are answered; filters and orders are refused.
+ * search-runs through the store's `searchRuns` (the query language, which reads MLflow's filter and
+ * order grammar): the request's filter, restricted to its experiments, in its order (MLflow's
+ * default: newest start first, then run id).
  */
 import type { TrainingRun } from '../../core/entities.js';
+import { ValidationError } from '../../core/errors.js';
 import type { AiDatabase } from '../../store/ai-database.js';
-import { MlflowError, offsetToken, readOffsetToken } from './protocol.js';
+import { invalidParameter } from './protocol.js';
 
 export interface RunSearch {
   experimentIds: number[];
@@ -16,20 +18,20 @@ export interface RunSearch {
 }
 
 export async function searchRunsPage(db: AiDatabase, search: RunSearch): Promise<{ runs: TrainingRun[]; nextPageToken?: string }> {
-  if (search.filter.trim() !== '' || search.orderBy.length > 0) {
-    throw new MlflowError('NOT_IMPLEMENTED', 'filter_string and order_by need the query language');
+  if (search.experimentIds.length === 0) return { runs: [] };
+  const inExperiments = `experiment.id in (${search.experimentIds.join(', ')})`;
+  const query = search.filter.trim() === '' ? inExperiments : `${inExperiments} and (${search.filter})`;
+  try {
+    const page = await db.searchRuns(query, {
+      orderBy: search.orderBy.length > 0 ? search.orderBy : ['attributes.start_time DESC', 'attributes.run_id ASC'],
+      limit: search.limit,
+      view: search.view,
+      ...(search.pageToken === undefined || search.pageToken === '' ? {} : { cursor: search.pageToken }),
+    });
+    return page.nextCursor === null ? { runs: page.items } : { runs: page.items, nextPageToken: page.nextCursor };
+  } catch (error) {
+    // The query language names the position; MLflow's client shows the message as it is.
+    if (error instanceof ValidationError) throw invalidParameter(`Invalid search: ${error.message}`);
+    throw error;
   }
-  const runs: TrainingRun[] = [];
-  for (const experimentId of search.experimentIds) {
-    let cursor: string | null = null;
-    do {
-      const page = await db.listTrainingRuns({ experimentId, view: search.view, limit: 10_000, cursor });
-      runs.push(...page.items);
-      cursor = page.nextCursor;
-    } while (cursor !== null);
-  }
-  runs.sort((a, b) => (b.startedAt ?? b.createdAt).getTime() - (a.startedAt ?? a.createdAt).getTime() || (String(a.id) < String(b.id) ? -1 : 1));
-  const offset = readOffsetToken(search.pageToken);
-  const page = runs.slice(offset, offset + search.limit);
-  return offset + search.limit < runs.length ? { runs: page, nextPageToken: offsetToken(offset + search.limit) } : { runs: page };
 }
