@@ -4,6 +4,12 @@
 // 1.6× the live heap instead of 4× (its default limit is a share of RAM), which keeps `aimdb serve`
 // near 170 MB instead of 270 MB while millions of points stream through it (docs/decisions/0505).
 // Run `node --max-old-space-size=4096 <path to this file> …` to give a command more.
-import { main } from '../dist/cli/main.js';
+const major = Number(process.versions.node.split('.')[0]);
+if (major < 22) {
+  // better-sqlite3 13 crashes the process on older lines instead of failing to load (decision 0700).
+  process.stderr.write(`aimdb needs Node.js 22 or newer; this is ${process.version}.\n`);
+  process.exit(1);
+}
+const { main } = await import('../dist/cli/main.js');
 
 await main();

@@ -19,6 +19,7 @@ export {
   type ListPredictionsQuery,
   type ListTrainingRunsQuery,
   type MetricBucketQuery,
+  type MetricBucketsBulkQuery,
   type MetricOptions,
   type MetricPointInput,
   type MetricQuery,

@@ -34,6 +34,7 @@ import {
   decodeExperimentMembership,
   decodeExperimentRun,
   decodeMetricBucket,
+  decodeMetricSeriesBuckets,
   decodeMetricPoint,
   decodeLatestMetric,
   decodeMetricSummary,
@@ -317,6 +318,10 @@ class HttpAiDatabase implements AiDatabase {
       await this.#call('GET', `/runs/${segment(checkId(runId, 'runId'))}/metrics/${segment(name)}/buckets`, { query }),
       decodeMetricBucket,
     );
+  }
+  async getMetricBucketsBulk(query: Parameters<AiDatabase['getMetricBucketsBulk']>[0]) {
+    // A read: repeating it is harmless, so it is retried like the other reads.
+    return decodeMetricSeriesBuckets(await this.#call('POST', '/metric-buckets', { body: query, idempotent: true }));
   }
   async getMetricSummaries(runIds: number | number[]) {
     const ids = Array.isArray(runIds) ? runIds.map((runId, index) => checkId(runId, `runIds.${index}`)) : [checkId(runIds, 'runIds')];

@@ -151,6 +151,14 @@ export interface MetricBucket {
   count: number;
 }
 
+/** The downsampled history of one (run, metric) series, as a bulk read answers it. */
+export interface MetricSeriesBuckets {
+  runId: number;
+  name: string;
+  /** Empty when the run has no such metric (or none in the step range). */
+  buckets: MetricBucket[];
+}
+
 export interface Experiment {
   id: number;
   name: string;

@@ -27,6 +27,8 @@ export const LIMITS = {
   listLimit: 10_000,
   defaultListLimit: 100,
   downsampleBuckets: 100_000,
+  /** Most (run, metric) series one bulk downsampled read answers. */
+  bulkSeries: 1_000,
   /** Largest epoch (a 32-bit integer column on every backend). */
   maxEpoch: 2_147_483_647,
 } as const;
@@ -161,7 +163,8 @@ export const hyperparametersSchema = z
  */
 export const metricValueSchema = z.union([
   z.custom<number>((value) => typeof value === 'number', { message: 'must be a number' }),
-  z.enum(['NaN', 'Infinity', '-Infinity']).transform(Number),
+  // z.literal, not z.enum: an enum's declaration emits `[-Infinity]` as a key, which users' tsc rejects.
+  z.literal(['NaN', 'Infinity', '-Infinity']).transform(Number),
 ]);
 const metricValue = metricValueSchema;
 export const metricPointInputSchema = z.strictObject({
@@ -285,6 +288,27 @@ export const metricBucketQuerySchema = z.strictObject({
   minStep: nonNegativeInt.optional(),
   maxStep: nonNegativeInt.optional(),
 });
+/**
+ * Buckets for many series in one read: every (run, name) pair of `runIds` × `names`, or the metrics
+ * of those runs whose names start with `namePrefix` (a section such as `layers.`).
+ */
+export const metricBucketsBulkQuerySchema = z
+  .strictObject({
+    runIds: z.array(id).min(1).max(LIMITS.bulkSeries),
+    names: z.array(name).min(1).max(LIMITS.bulkSeries).optional(),
+    namePrefix: z.string().min(1).max(LIMITS.nameLength).optional(),
+    buckets: metricBucketQuerySchema.shape.buckets,
+    minStep: nonNegativeInt.optional(),
+    maxStep: nonNegativeInt.optional(),
+  })
+  .refine((query) => (query.names === undefined) !== (query.namePrefix === undefined), {
+    message: 'give either names or namePrefix, not both and not neither',
+    path: ['names'],
+  })
+  .refine((query) => query.names === undefined || query.runIds.length * query.names.length <= LIMITS.bulkSeries, {
+    message: `runIds × names must be at most ${LIMITS.bulkSeries} series`,
+    path: ['names'],
+  });
 export const idSchema = id;
 export const nameSchema = name;
 
@@ -386,4 +410,5 @@ export type ListExperimentsQuery = z.input<typeof listExperimentsSchema>;
 export type ListPredictionsQuery = z.input<typeof listPredictionsSchema>;
 export type MetricQuery = z.input<typeof metricQuerySchema>;
 export type MetricBucketQuery = z.input<typeof metricBucketQuerySchema>;
+export type MetricBucketsBulkQuery = z.input<typeof metricBucketsBulkQuerySchema>;
 export type LatestMetricsQuery = z.input<typeof latestMetricsQuerySchema>;

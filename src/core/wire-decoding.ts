@@ -11,6 +11,7 @@ import type {
   ExperimentRun,
   MetricBucket,
   MetricPoint,
+  MetricSeriesBuckets,
   MetricSummary,
   LatestMetric,
   Model,
@@ -128,6 +129,40 @@ export function decodeMetricSummary(input: unknown): MetricSummary {
 export function decodeLatestMetric(input: unknown): LatestMetric {
   const wire = input as Wire<LatestMetric>;
   return { runId: decodeNumber(wire.runId), name: wire.name, value: decodeNumber(wire.value), step: decodeNumber(wire.step) };
+}
+
+/** How a bulk bucket read travels: one array per bucket field, per series (entry i of each is bucket i). */
+export interface WireMetricSeriesBuckets {
+  series: Array<{
+    runId: number;
+    name: string;
+    stepStart: number[];
+    stepEnd: number[];
+    min: Array<number | null>;
+    max: Array<number | null>;
+    last: Array<number | string>;
+    lastStep: number[];
+    count: number[];
+  }>;
+}
+
+export function decodeMetricSeriesBuckets(input: unknown): MetricSeriesBuckets[] {
+  const wire = input as WireMetricSeriesBuckets;
+  return wire.series.map((series) => {
+    const buckets: MetricBucket[] = new Array(series.stepStart.length);
+    for (let index = 0; index < buckets.length; index++) {
+      buckets[index] = {
+        stepStart: series.stepStart[index]!,
+        stepEnd: series.stepEnd[index]!,
+        min: series.min[index]!,
+        max: series.max[index]!,
+        last: decodeNumber(series.last[index]!),
+        lastStep: series.lastStep[index]!,
+        count: series.count[index]!,
+      };
+    }
+    return { runId: series.runId, name: series.name, buckets };
+  });
 }
 
 export function decodeMetricBucket(input: unknown): MetricBucket {

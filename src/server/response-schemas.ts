@@ -36,7 +36,7 @@ const nullableId = id.nullable();
 const text = z.string().nullable();
 const count = z.number().int().min(0);
 /** A double; NaN and ±Infinity travel as strings. */
-const metricValue = z.union([z.number(), z.enum(['NaN', 'Infinity', '-Infinity'])]);
+const metricValue = z.union([z.number(), z.literal(['NaN', 'Infinity', '-Infinity'])]);
 
 export const modelResponse = entity<Model>()({
   id,
@@ -142,6 +142,22 @@ export const metricBucketResponse = entity<MetricBucket>()({
   last: metricValue,
   lastStep: count,
   count,
+});
+
+export const metricSeriesBucketsResponse = z.object({
+  series: z.array(
+    z.object({
+      runId: id,
+      name: z.string(),
+      stepStart: z.array(count),
+      stepEnd: z.array(count),
+      min: z.array(z.number().nullable()),
+      max: z.array(z.number().nullable()),
+      last: z.array(metricValue),
+      lastStep: z.array(count),
+      count: z.array(count),
+    }),
+  ),
 });
 
 export const experimentResponse = entity<Experiment>()({

@@ -3,7 +3,8 @@
  * hold (NaN, ±Infinity) become the strings "NaN", "Infinity", "-Infinity". Only the metric fields
  * can hold them, so only those are looked at, and a point is copied only when it needs it.
  */
-import type { LatestMetric, MetricBucket, MetricPoint, MetricSummary } from '../core/entities.js';
+import type { LatestMetric, MetricBucket, MetricPoint, MetricSeriesBuckets, MetricSummary } from '../core/entities.js';
+import type { WireMetricSeriesBuckets } from '../core/wire-decoding.js';
 
 type Encoded<T, K extends keyof T> = Omit<T, K> & { [P in K]: number | string };
 
@@ -28,3 +29,20 @@ export const encodeMetricPoints = (points: MetricPoint[]) => encodeField(points,
 export const encodeMetricSummaries = (summaries: MetricSummary[]) => encodeField(summaries, 'lastValue');
 export const encodeLatestMetrics = (latest: LatestMetric[]) => encodeField(latest, 'value');
 export const encodeMetricBuckets = (buckets: MetricBucket[]) => encodeField(buckets, 'last');
+
+/** Bulk buckets in the columnar shape: a few arrays per series instead of an object per bucket. */
+export function encodeMetricSeriesBuckets(series: MetricSeriesBuckets[]): WireMetricSeriesBuckets {
+  return {
+    series: series.map(({ runId, name, buckets }) => ({
+      runId,
+      name,
+      stepStart: buckets.map((bucket) => bucket.stepStart),
+      stepEnd: buckets.map((bucket) => bucket.stepEnd),
+      min: buckets.map((bucket) => bucket.min),
+      max: buckets.map((bucket) => bucket.max),
+      last: buckets.map((bucket) => encodeMetricValue(bucket.last)),
+      lastStep: buckets.map((bucket) => bucket.lastStep),
+      count: buckets.map((bucket) => bucket.count),
+    })),
+  };
+}

@@ -11,6 +11,7 @@ import type {
   JsonValue,
   LatestMetric,
   MetricBucket,
+  MetricSeriesBuckets,
   MetricPoint,
   MetricSummary,
   Model,
@@ -35,6 +36,7 @@ import type {
   ListTrainingRunsQuery,
   LatestMetricsQuery,
   MetricBucketQuery,
+  MetricBucketsBulkQuery,
   MetricOptions,
   MetricPointInput,
   MetricQuery,
@@ -147,6 +149,13 @@ export interface MetricStore {
    * write time. Each bucket says its `stepStart`/`stepEnd`.
    */
   getMetricBuckets(runId: number, name: string, query: MetricBucketQuery): Promise<MetricBucket[]>;
+  /**
+   * `getMetricBuckets` for many series in one call: every (run, name) of `runIds` × `names` (in that
+   * order; a run without the metric answers an empty list), or each run's metrics whose names start
+   * with `namePrefix` (in name order). At most `LIMITS.bulkSeries` series; each series' buckets equal
+   * what `getMetricBuckets` answers for it. What a page of charts needs, in one request.
+   */
+  getMetricBucketsBulk(query: MetricBucketsBulkQuery): Promise<MetricSeriesBuckets[]>;
   /** Per-(run, metric) summaries (last, min, max, count) for one or many runs, without scanning history. */
   getMetricSummaries(runIds: number | number[]): Promise<MetricSummary[]>;
   /**

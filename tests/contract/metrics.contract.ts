@@ -398,6 +398,61 @@ export function defineMetricsContract(target: ContractTarget): void {
       await expectRejection(db().getMetrics(987_654), NotFoundError);
     });
 
+    it('reads many series in one call, each exactly as getMetricBuckets answers it', async () => {
+      const first = await db().createTrainingRun();
+      const second = await db().createTrainingRun();
+      const batch: MetricPointInput[] = [];
+      // Dense and short (answered point by point), long (rollups), sparse (grouped ranges), non-finite values.
+      for (let step = 0; step < 50; step++) batch.push({ name: 'layers.0.grad', value: Math.sin(step), step });
+      for (let step = 0; step < 40; step++) batch.push({ name: 'layers.1.grad', value: step % 7 === 0 ? Number.NaN : -step, step });
+      for (let step = 0; step < 5000; step++) batch.push({ name: 'loss', value: 1 / (step + 1), step });
+      for (let step = 0; step < 30; step++) batch.push({ name: 'layers_x', value: step, step: step * 97 });
+      batch.push({ name: 'layers.2.grad', value: Number.POSITIVE_INFINITY, step: 0 });
+      await db().logMetrics(first.id, batch);
+      await db().logMetrics(second.id, [{ name: 'loss', value: 2, step: 3 }, { name: 'loss', value: -0.5, step: 9 }]);
+
+      const names = ['layers.0.grad', 'layers.1.grad', 'layers.2.grad', 'loss', 'layers_x', 'missing'];
+      for (const query of [{ buckets: 64 }, { buckets: 20, minStep: 5, maxStep: 35 }, { buckets: 3000 }]) {
+        const answer = await db().getMetricBucketsBulk({ runIds: [second.id, first.id], names, ...query });
+        expect(answer.map((series) => [series.runId, series.name])).toEqual([
+          ...names.map((name) => [second.id, name]),
+          ...names.map((name) => [first.id, name]),
+        ]);
+        for (const series of answer) {
+          const expected =
+            (await db().getMetricSummaries(series.runId)).some((summary) => summary.name === series.name)
+              ? await db().getMetricBuckets(series.runId, series.name, query)
+              : [];
+          expect(series.buckets, `${series.runId}/${series.name} ${JSON.stringify(query)}`).toEqual(expected);
+        }
+      }
+
+      // A prefix is a prefix: '_' and '%' are not wildcards.
+      const section = await db().getMetricBucketsBulk({ runIds: [first.id], namePrefix: 'layers.', buckets: 10 });
+      expect(section.map((series) => series.name)).toEqual(['layers.0.grad', 'layers.1.grad', 'layers.2.grad']);
+      expect(section[2]!.buckets).toEqual([{ stepStart: 0, stepEnd: 0, min: null, max: null, last: Number.POSITIVE_INFINITY, lastStep: 0, count: 1 }]);
+      expect(await db().getMetricBucketsBulk({ runIds: [first.id], namePrefix: 'layers%', buckets: 10 })).toEqual([]);
+    });
+
+    it('refuses bulk reads that are unbounded, ambiguous or for unknown runs', async () => {
+      const run = await db().createTrainingRun();
+      await db().logMetrics(run.id, [{ name: 'loss', value: 1, step: 0 }]);
+      await expectRejection(db().getMetricBucketsBulk({ runIds: [run.id, 987_654], names: ['loss'], buckets: 10 }), NotFoundError);
+      await expectRejection(db().getMetricBucketsBulk({ runIds: [run.id], buckets: 10 }), ValidationError, { field: 'query.names' });
+      await expectRejection(
+        db().getMetricBucketsBulk({ runIds: [run.id], names: ['loss'], namePrefix: 'l', buckets: 10 }),
+        ValidationError,
+        { field: 'query.names' },
+      );
+      const manyNames = Array.from({ length: 501 }, (_unused, index) => `m${index}`);
+      await expectRejection(
+        db().getMetricBucketsBulk({ runIds: [run.id, run.id + 1], names: manyNames, buckets: 10 }),
+        ValidationError,
+        { field: 'query.names', message: /1000 series/ },
+      );
+      await expectRejection(db().getMetricBucketsBulk({ runIds: [run.id], names: ['loss'], buckets: 0 }), ValidationError, { field: 'query.buckets' });
+    });
+
     it('summarises many runs at once without mixing them', async () => {
       const first = await db().createTrainingRun();
       const second = await db().createTrainingRun();

@@ -176,6 +176,18 @@ describe.each(testBackends())('REST endpoints on $name', (backend) => {
     ]);
     const other = (await api('POST', '/api/v1/runs')).body;
     await api('POST', `/api/v1/runs/${other.id}/metrics`, { body: { points: [{ name: 'acc', value: 0.9 }] } });
+    // Many series in one read, in columns; a run without the metric answers empty columns.
+    const bulk = await api('POST', '/api/v1/metric-buckets', { body: { runIds: [run.id, other.id], names: ['train/loss'], buckets: 2 } });
+    expect(bulk.status).toBe(200);
+    expect(bulk.body).toEqual({
+      series: [
+        { runId: run.id, name: 'train/loss', stepStart: [0, 2], stepEnd: [1, 3], min: [1.5, 0.5], max: [1.5, 0.5], last: ['NaN', 'Infinity'], lastStep: [1, 3], count: [2, 2] },
+        { runId: other.id, name: 'train/loss', stepStart: [], stepEnd: [], min: [], max: [], last: [], lastStep: [], count: [] },
+      ],
+    });
+    const ambiguous = await api('POST', '/api/v1/metric-buckets', { body: { runIds: [run.id], buckets: 2 } });
+    expect(ambiguous.status).toBe(422);
+    expect(ambiguous.body.error.field).toBe('query.names');
     const summaries = await api('GET', `/api/v1/metric-summaries?runIds=${run.id},${other.id}`);
     expect(summaries.body.map((s: { runId: number; name: string; lastValue: unknown; count: number }) => [s.runId, s.name, s.lastValue, s.count])).toEqual([
       [run.id, 'acc', '-Infinity', 1],

@@ -8,6 +8,7 @@ import {
   searchRunsBodySchema,
   listTrainingRunsSchema,
   metricBucketQuerySchema,
+  metricBucketsBulkQuerySchema,
   metricQuerySchema,
   metricWriteOptionsSchema,
   parseInput,
@@ -20,6 +21,7 @@ import {
   hyperparametersResponse,
   latestMetricResponse,
   metricBucketResponse,
+  metricSeriesBucketsResponse,
   metricPointResponse,
   metricSummaryResponse,
   pageOf,
@@ -28,7 +30,7 @@ import {
 } from '../response-schemas.js';
 import { metricBatchBodySchema, readMetricBatchBody } from '../metric-columns.js';
 import { metricHistoryAnswer } from '../metric-history-stream.js';
-import { encodeLatestMetrics, encodeMetricBuckets, encodeMetricSummaries } from '../wire-encoding.js';
+import { encodeLatestMetrics, encodeMetricBuckets, encodeMetricSeriesBuckets, encodeMetricSummaries } from '../wire-encoding.js';
 
 const runId = { kind: 'id', description: 'training run id' } as const;
 
@@ -189,6 +191,21 @@ export const runRoutes: RouteSpec[] = [
     response: z.array(metricBucketResponse),
     handler: async ({ db, params, query }) =>
       encodeMetricBuckets(await db.getMetricBuckets(params.id as number, params.name as string, query as never)),
+  },
+  {
+    method: 'POST',
+    url: '/api/v1/metric-buckets',
+    operationId: 'getMetricBucketsBulk',
+    summary:
+      'Downsampled histories of many series in one read (a read, sent as POST so long name lists fit): every (run, name) of ' +
+      'runIds × names, or the metrics of those runs whose names start with namePrefix; at most 1,000 series. Each series ' +
+      'answers what GET /runs/{id}/metrics/{name}/buckets would, in columns (entry i of each array is bucket i)',
+    tag: 'metrics',
+    body: metricBucketsBulkQuerySchema,
+    bodyRequired: true,
+    status: 200,
+    response: metricSeriesBucketsResponse,
+    handler: async ({ db, body }) => encodeMetricSeriesBuckets(await db.getMetricBucketsBulk(body as never)),
   },
   {
     method: 'GET',

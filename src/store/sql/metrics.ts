@@ -7,14 +7,18 @@
  */
 import { sql } from 'kysely';
 import type { BulkColumn, BulkRow } from '../backends/backend.js';
-import type { MetricBucket, MetricPoint, MetricSummary, WriteResult } from '../../core/entities.js';
-import { NotFoundError } from '../../core/errors.js';
+import type { z } from 'zod';
+import type { MetricBucket, MetricPoint, MetricSeriesBuckets, MetricSummary, WriteResult } from '../../core/entities.js';
+import { NotFoundError, ValidationError } from '../../core/errors.js';
 import {
+  LIMITS,
   metricBucketQuerySchema,
+  metricBucketsBulkQuerySchema,
   metricQuerySchema,
   metricWriteOptionsSchema,
   parseInput,
   type MetricBucketQuery,
+  type MetricBucketsBulkQuery,
   type MetricPointInput,
   type MetricQuery,
   type MetricWriteOptions,
@@ -398,61 +402,157 @@ export async function getMetricBuckets(
   const filter = parseInput(metricBucketQuerySchema, query, 'query');
   return guarded(ctx, async () => {
     await assertRun(ctx, runId);
-    const series = ctx.db.selectFrom('metrics').where('run_id', '=', runId).where('name', '=', name);
-    // The first and last stored step in range as two index seeks: SQLite scans the whole range for
-    // min() and max() in one query.
-    const inRange = series
-      .select('step')
-      .$if(filter.minStep !== undefined, (q) => q.where('step', '>=', filter.minStep!))
-      .$if(filter.maxStep !== undefined, (q) => q.where('step', '<=', filter.maxStep!))
-      .limit(1);
-    const range = await ctx.db
-      .selectNoFrom([inRange.orderBy('step', 'asc').as('lo'), inRange.orderBy('step', 'desc').as('hi')])
-      .executeTakeFirstOrThrow();
-    if (range.lo === null || range.hi === null) return [];
-    const lo = Number(range.lo);
-    const hi = Number(range.hi);
-    if (rollupsServe(lo, hi, filter.buckets)) {
-      const bounds = { lo, hi, cutLow: filter.minStep !== undefined, cutHigh: filter.maxStep !== undefined };
-      return bucketsFromRollups(ctx, runId, name, bounds, filter.buckets);
-    }
-    const span = hi - lo + 1;
-    // Equal ranges of a whole number of steps (the last may be shorter), so at most `buckets` of them.
-    // (step - lo) / width cannot overflow a BIGINT; (step - lo) * buckets / span did for large steps.
-    const buckets = BigInt(Math.min(filter.buckets, span));
-    const width = Number((BigInt(span) + buckets - BigInt(1)) / buckets);
-    const bucketExpression = ctx.backend.integerDivide(sql<number>`(${sql.ref('step')} - ${lo})`, sql<number>`${width}`);
-    const rows = await series
-      .select((eb) => [
-        bucketExpression.as('bucket'),
-        eb.fn.min('step').as('step_start'),
-        eb.fn.max('step').as('step_end'),
-        eb.fn.min('value').as('min_value'),
-        eb.fn.max('value').as('max_value'),
-        eb.fn.countAll<number>().as('count'),
-      ])
-      .where('step', '>=', lo)
-      .where('step', '<=', lo + span - 1)
-      .groupBy(sql`1`)
-      .orderBy(sql`1`)
-      .execute();
-    // The last values by key lookups, not a join: a join's plan depends on table statistics, which
-    // lag behind a series that is still growing (on PostgreSQL it turned 0.1 s into 10 s).
-    const lastValues = new Map<number, number>();
-    for (const chunk of chunksFor(ctx, rows.map((row) => Number(row.step_end)), 1)) {
-      const points = await series.select(['step', 'value', 'value_kind']).where('step', 'in', chunk).execute();
-      for (const point of points) lastValues.set(Number(point.step), decodeDouble(point.value, point.value_kind));
-    }
-    return rows.map((row) => ({
-      stepStart: Number(row.step_start),
-      stepEnd: Number(row.step_end),
-      min: row.min_value === null ? null : Number(row.min_value),
-      max: row.max_value === null ? null : Number(row.max_value),
-      last: lastValues.get(Number(row.step_end)) ?? Number.NaN,
-      lastStep: Number(row.step_end),
-      count: Number(row.count),
-    }));
+    return seriesBuckets(ctx, runId, name, filter);
   });
+}
+
+type BucketFilter = z.output<typeof metricBucketQuerySchema>;
+
+/** The buckets of one series whose run is known to exist. */
+async function seriesBuckets(ctx: StoreContext, runId: number, name: string, filter: BucketFilter): Promise<MetricBucket[]> {
+  const series = ctx.db.selectFrom('metrics').where('run_id', '=', runId).where('name', '=', name);
+  // The first and last stored step in range as two index seeks: SQLite scans the whole range for
+  // min() and max() in one query.
+  const inRange = series
+    .select('step')
+    .$if(filter.minStep !== undefined, (q) => q.where('step', '>=', filter.minStep!))
+    .$if(filter.maxStep !== undefined, (q) => q.where('step', '<=', filter.maxStep!))
+    .limit(1);
+  const range = await ctx.db
+    .selectNoFrom([inRange.orderBy('step', 'asc').as('lo'), inRange.orderBy('step', 'desc').as('hi')])
+    .executeTakeFirstOrThrow();
+  if (range.lo === null || range.hi === null) return [];
+  const lo = Number(range.lo);
+  const hi = Number(range.hi);
+  if (rollupsServe(lo, hi, filter.buckets)) {
+    const bounds = { lo, hi, cutLow: filter.minStep !== undefined, cutHigh: filter.maxStep !== undefined };
+    return bucketsFromRollups(ctx, runId, name, bounds, filter.buckets);
+  }
+  const span = hi - lo + 1;
+  // Equal ranges of a whole number of steps (the last may be shorter), so at most `buckets` of them.
+  // (step - lo) / width cannot overflow a BIGINT; (step - lo) * buckets / span did for large steps.
+  const buckets = BigInt(Math.min(filter.buckets, span));
+  const width = Number((BigInt(span) + buckets - BigInt(1)) / buckets);
+  const bucketExpression = ctx.backend.integerDivide(sql<number>`(${sql.ref('step')} - ${lo})`, sql<number>`${width}`);
+  const rows = await series
+    .select((eb) => [
+      bucketExpression.as('bucket'),
+      eb.fn.min('step').as('step_start'),
+      eb.fn.max('step').as('step_end'),
+      eb.fn.min('value').as('min_value'),
+      eb.fn.max('value').as('max_value'),
+      eb.fn.countAll<number>().as('count'),
+    ])
+    .where('step', '>=', lo)
+    .where('step', '<=', lo + span - 1)
+    .groupBy(sql`1`)
+    .orderBy(sql`1`)
+    .execute();
+  // The last values by key lookups, not a join: a join's plan depends on table statistics, which
+  // lag behind a series that is still growing (on PostgreSQL it turned 0.1 s into 10 s).
+  const lastValues = new Map<number, number>();
+  for (const chunk of chunksFor(ctx, rows.map((row) => Number(row.step_end)), 1)) {
+    const points = await series.select(['step', 'value', 'value_kind']).where('step', 'in', chunk).execute();
+    for (const point of points) lastValues.set(Number(point.step), decodeDouble(point.value, point.value_kind));
+  }
+  return rows.map((row) => ({
+    stepStart: Number(row.step_start),
+    stepEnd: Number(row.step_end),
+    min: row.min_value === null ? null : Number(row.min_value),
+    max: row.max_value === null ? null : Number(row.max_value),
+    last: lastValues.get(Number(row.step_end)) ?? Number.NaN,
+    lastStep: Number(row.step_end),
+    count: Number(row.count),
+  }));
+}
+
+/** A summary row's facts that decide whether a series can be answered point by point. */
+interface SeriesExtent {
+  count: number;
+  lastStep: number;
+}
+
+/**
+ * A series stored densely at steps 0…lastStep, with no more points than buckets, has one point per
+ * bucket: `seriesBuckets` would answer each point as its own bucket (width 1, no rollups), so its
+ * points can be read together with other such series in one query.
+ */
+function answeredByPoints(extent: SeriesExtent | undefined, filter: BucketFilter): boolean {
+  return extent !== undefined && extent.count === extent.lastStep + 1 && extent.count <= filter.buckets;
+}
+
+function bucketOfPoint(step: number, value: number): MetricBucket {
+  const finite = Number.isFinite(value) ? value : null;
+  return { stepStart: step, stepEnd: step, min: finite, max: finite, last: value, lastStep: step, count: 1 };
+}
+
+export async function getMetricBucketsBulk(ctx: StoreContext, query: MetricBucketsBulkQuery): Promise<MetricSeriesBuckets[]> {
+  const request = parseInput(metricBucketsBulkQuerySchema, query, 'query');
+  const filter: BucketFilter = { buckets: request.buckets, minStep: request.minStep, maxStep: request.maxStep };
+  const runIds = [...new Set(request.runIds)];
+  return guarded(ctx, async () => {
+    const existing = await ctx.db.selectFrom('training_runs').select('id').where('id', 'in', runIds).execute();
+    const found = new Set(existing.map((row) => Number(row.id)));
+    const missing = runIds.find((runId) => !found.has(runId));
+    if (missing !== undefined) throw new NotFoundError('training run', missing);
+
+    const extents = new Map<string, SeriesExtent>();
+    const seriesKey = (runId: number, name: string) => `${runId}\u0000${name}`;
+    const wanted: Array<{ runId: number; name: string }> = [];
+    for (const runId of runIds) {
+      let summaries = ctx.db
+        .selectFrom('metric_summaries')
+        .select(['name', 'count', 'last_step'])
+        .where('run_id', '=', runId)
+        .orderBy('name');
+      summaries =
+        request.names !== undefined
+          ? summaries.where('name', 'in', request.names)
+          : summaries.where('name', '>=', request.namePrefix!).where(sql<boolean>`${sql.ref('name')} like ${likePrefix(request.namePrefix!)} escape '!'`);
+      const rows = await summaries.execute();
+      for (const row of rows) extents.set(seriesKey(runId, row.name), { count: Number(row.count), lastStep: Number(row.last_step) });
+      for (const name of request.names ?? rows.map((row) => row.name)) wanted.push({ runId, name });
+    }
+    if (wanted.length > LIMITS.bulkSeries) {
+      throw new ValidationError(
+        `query.namePrefix: '${request.namePrefix}' matches ${wanted.length} series, more than the ${LIMITS.bulkSeries} one read answers; ask for names`,
+        { field: 'query.namePrefix' },
+      );
+    }
+
+    const byPoints = new Map<string, MetricBucket[]>();
+    for (const runId of runIds) {
+      const names = wanted.filter((series) => series.runId === runId && answeredByPoints(extents.get(seriesKey(runId, series.name)), filter));
+      for (const chunk of chunksFor(ctx, names.map((series) => series.name), 1)) {
+        const points = await binaryRead(ctx.db.selectFrom('metrics'))
+          .select(['name', 'step', 'value', 'value_kind'])
+          .where('run_id', '=', runId)
+          .where('name', 'in', chunk)
+          .$if(filter.minStep !== undefined, (q) => q.where('step', '>=', filter.minStep!))
+          .$if(filter.maxStep !== undefined, (q) => q.where('step', '<=', filter.maxStep!))
+          .orderBy('name')
+          .orderBy('step')
+          .execute();
+        for (const name of chunk) byPoints.set(seriesKey(runId, name), []);
+        for (const point of points) {
+          byPoints.get(seriesKey(runId, point.name))!.push(bucketOfPoint(Number(point.step), decodeDouble(point.value, point.value_kind)));
+        }
+      }
+    }
+
+    const answer: MetricSeriesBuckets[] = [];
+    for (const { runId, name } of wanted) {
+      const key = seriesKey(runId, name);
+      const buckets = extents.has(key) ? (byPoints.get(key) ?? (await seriesBuckets(ctx, runId, name, filter))) : [];
+      answer.push({ runId, name, buckets });
+    }
+    return answer;
+  });
+}
+
+/** A LIKE pattern matching names that start with `prefix` ('!' escapes LIKE's wildcards). */
+function likePrefix(prefix: string): string {
+  return `${prefix.replace(/[!%_]/g, (character) => `!${character}`)}%`;
 }
 
 export async function getMetricSummaries(ctx: StoreContext, runIds: number | number[]): Promise<MetricSummary[]> {

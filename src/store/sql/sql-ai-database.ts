@@ -105,6 +105,7 @@ export class SqlAiDatabase implements AiDatabase {
   getMetrics: Rest<typeof metrics.getMetrics> = async (runId, query) => metrics.getMetrics(this.#ctx, checkId(runId, 'runId'), query);
   getMetricBuckets: Rest<typeof metrics.getMetricBuckets> = async (runId, name, query) =>
     metrics.getMetricBuckets(this.#ctx, checkId(runId, 'runId'), name, query);
+  getMetricBucketsBulk: Rest<typeof metrics.getMetricBucketsBulk> = async (query) => metrics.getMetricBucketsBulk(this.#ctx, query);
   getMetricSummaries: Rest<typeof metrics.getMetricSummaries> = async (runIds) =>
     metrics.getMetricSummaries(
       this.#ctx,
