@@ -37,7 +37,7 @@ export PYTHONPATH="$repo/tests/mlflow${PYTHONPATH:+:$PYTHONPATH}"
 pids=()
 for backend in "${backends[@]}"; do
   (cd "$vendor" && AIMDB_MLFLOW_BACKEND="$backend" PATH="$tools/bin:$PATH" "$tools/python" -m pytest \
-    -p no:cacheprovider -p aimdb_mlflow_plugin -q -rs --junitxml="$results/$backend.xml" \
+    -p no:cacheprovider -p aimdb_mlflow_plugin -v -rfEs --junitxml="$results/$backend.xml" \
     "${files[@]}" "$repo/tests/mlflow/test_fluent_end_to_end.py" "$@") >"$results/$backend.log" 2>&1 &
   pids+=($!)
 done
