@@ -14,7 +14,6 @@ const API = '/api/2.0/mlflow';
 describe.each(testBackends())('MLflow REST API on $name', (backend) => {
   let server: TestServer;
   const post = async (path: string, body: unknown) => call(server.url, 'POST', `${API}/${path}`, { body });
-  const get = async (path: string) => call(server.url, 'GET', `${API}/${path}`);
 
   beforeAll(async () => {
     server = await startTestServer(backend, { tokens: [{ token: 'writer-token-0123456789', scope: 'write' }, { token: 'reader-token-0123456789', scope: 'read' }] });
