@@ -18,7 +18,7 @@ export {
   type ListModelVersionsQuery,
   type ListPredictionsQuery,
   type ListTrainingRunsQuery,
-  type MetricBatchOptions,
+  type MetricWriteOptions,
   type MetricBucketQuery,
   type MetricBucketsBulkQuery,
   type MetricOptions,

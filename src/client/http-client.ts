@@ -17,12 +17,14 @@ import type {
   WriteResult,
 } from '../core/entities.js';
 import { BackendError, ValidationError } from '../core/errors.js';
+import { z } from 'zod';
 import {
+  LIMITS,
   idSchema,
   parseInput,
-  type MetricBatchOptions,
   type MetricOptions,
   type MetricPointInput,
+  type MetricWriteOptions,
   type SearchRunsOptions,
   type TextSearchOptions,
 } from '../core/schemas.js';
@@ -32,6 +34,7 @@ import {
   decodeArray,
   decodeDataset,
   decodeExperiment,
+  decodeExperimentMembership,
   decodeExperimentRun,
   decodeMetricBucket,
   decodeMetricSeriesBuckets,
@@ -205,6 +208,13 @@ class HttpAiDatabase implements AiDatabase {
   async deleteModel(idOrName: number | string): Promise<void> {
     await this.#call('DELETE', `/models/${segment(checkIdOrName(idOrName))}`);
   }
+  async setModelAlias(idOrName: number | string, alias: string, version: number): Promise<Model> {
+    const path = `/models/${segment(checkIdOrName(idOrName, 'modelId'))}/aliases/${segment(alias)}`;
+    return decodeModel(await this.#call('PUT', path, { body: { version }, bodyName: 'alias' }));
+  }
+  async deleteModelAlias(idOrName: number | string, alias: string): Promise<Model> {
+    return decodeModel(await this.#call('DELETE', `/models/${segment(checkIdOrName(idOrName, 'modelId'))}/aliases/${segment(alias)}`));
+  }
 
   async createModelVersion(input: Parameters<AiDatabase['createModelVersion']>[0]): Promise<ModelVersion> {
     return decodeModelVersion(await this.#call('POST', '/model-versions', { body: input, bodyName: 'modelVersion' }));
@@ -307,7 +317,7 @@ class HttpAiDatabase implements AiDatabase {
   async logMetric(runId: number, name: string, value: number, options: MetricOptions = {}): Promise<void> {
     await this.logMetrics(runId, [{ ...options, name, value }]);
   }
-  async logMetrics(runId: number, points: MetricPointInput[], options: MetricBatchOptions = {}): Promise<WriteResult> {
+  async logMetrics(runId: number, points: MetricPointInput[], options: MetricWriteOptions = {}): Promise<WriteResult> {
     const columns = metricColumns(points);
     const body: Record<string, unknown> = columns === undefined ? { points: encodeMetricPoints(points) } : { columns };
     // A re-sent point with a step replaces itself, so such a batch may simply be sent again. A point
@@ -316,6 +326,7 @@ class HttpAiDatabase implements AiDatabase {
     if (batchId !== undefined) body.batchId = batchId;
     return (await this.#call('POST', `/runs/${segment(checkId(runId, 'runId'))}/metrics`, {
       body,
+      ...(options.sameStep === undefined ? {} : { query: { sameStep: options.sameStep } }),
       idempotent: true,
       // Built above from finite numbers only (non-finite values are strings by then).
       finiteNumbersChecked: columns !== undefined,
@@ -383,6 +394,11 @@ class HttpAiDatabase implements AiDatabase {
   }
   async getExperimentRuns(experimentId: number) {
     return decodeArray(await this.#call('GET', `/experiments/${segment(checkId(experimentId, 'experimentId'))}/runs`), decodeExperimentRun);
+  }
+  async getExperimentMemberships(runIds: number[]) {
+    const ids = parseInput(z.array(idSchema).max(LIMITS.listLimit), runIds, 'runIds');
+    if (ids.length === 0) return [];
+    return decodeArray(await this.#call('GET', '/experiment-memberships', { query: { runIds: ids.join(',') } }), decodeExperimentMembership);
   }
 
   async logPrediction(input: Parameters<AiDatabase['logPrediction']>[0]): Promise<Prediction> {

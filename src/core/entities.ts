@@ -34,6 +34,8 @@ export interface Model {
   metadata: JsonObject;
   /** The highest version number ever assigned (0 when none); deleted versions keep their number. */
   latestVersion: number;
+  /** Named pointers at versions (`champion` → 3); an alias names one version of this model at a time. */
+  aliases: Record<string, number>;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -88,6 +90,8 @@ export interface TrainingRun {
   endedAt: Date | null;
   /** Set by the store when the run ends: `endedAt - startedAt`. */
   durationMs: number | null;
+  /** When the run was soft-deleted (hidden from lists, restorable); null while it is active. */
+  deletedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -162,9 +166,24 @@ export interface Experiment {
   hypothesis: string | null;
   status: ExperimentStatus;
   tags: Tags;
+  /** Where the experiment's artifacts live, when the creator said so. */
+  artifactLocation: string | null;
+  /** When the experiment was soft-deleted (hidden from lists, restorable); null while it is active. */
+  deletedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
+
+/** One run's membership of one experiment. */
+export interface ExperimentMembership {
+  runId: number;
+  experimentId: number;
+  addedAt: Date;
+}
+
+/** Which soft-deleted entities a list shows: the active ones (the default), the deleted ones, or both. */
+export const LIFECYCLE_VIEWS = ['active', 'deleted', 'all'] as const;
+export type LifecycleView = (typeof LIFECYCLE_VIEWS)[number];
 
 /** A training run as a member of an experiment. */
 export interface ExperimentRun extends TrainingRun {

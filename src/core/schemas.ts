@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { ValidationError } from './errors.js';
 import {
   EXPERIMENT_STATUSES,
+  LIFECYCLE_VIEWS,
   MODEL_VERSION_STATUSES,
   RUN_STATUSES,
   type JsonObject,
@@ -121,7 +122,25 @@ export const createModelVersionSchema = z.strictObject({
   trainingRunId: id.nullish(),
   datasetId: id.nullish(),
 });
-export const updateModelVersionSchema = createModelVersionSchema.omit({ modelId: true }).partial();
+export const updateModelVersionSchema = createModelVersionSchema
+  .omit({ modelId: true })
+  .extend({
+    /**
+     * With `status` 'staging' or 'production': every other version of the model in that status
+     * moves to 'archived' in the same transaction, so one version holds the stage.
+     */
+    archiveOthers: z.boolean().optional(),
+  })
+  .partial();
+/** An alias: a name for one version of a model (MLflow's rule: not `latest`, not `v<digits>`). */
+export const aliasSchema = z
+  .string()
+  .min(1)
+  .max(LIMITS.nameLength)
+  .regex(/^[\w-]+$/, 'must contain only letters, digits, underscores and dashes')
+  .refine((alias) => alias.toLowerCase() !== 'latest' && !/^v\d+$/i.test(alias), {
+    message: "must not be 'latest' or look like a version ('v3')",
+  });
 
 export const createDatasetSchema = z.strictObject({
   name,
@@ -148,6 +167,10 @@ export const createTrainingRunSchema = z.strictObject({
   config: jsonObjectSchema.optional(),
   tags: tagsSchema.optional(),
   notes: longText.nullish(),
+  /** The experiment the run belongs to from the start (added in the same transaction). */
+  experimentId: id.optional(),
+  /** When the run started (default: now, for a run created 'running'). */
+  startedAt: timeSchema.optional(),
 });
 export const updateTrainingRunSchema = z.strictObject({
   name: name.nullish(),
@@ -159,6 +182,11 @@ export const updateTrainingRunSchema = z.strictObject({
   tags: tagsSchema.optional(),
   notes: longText.nullish(),
   error: longText.nullish(),
+  startedAt: timeSchema.optional(),
+  /** When the run ended; kept only with a final status (default: the moment it reached one). */
+  endedAt: timeSchema.optional(),
+  /** true soft-deletes the run (hidden from lists, restorable); false restores it. */
+  deleted: z.boolean().optional(),
 });
 
 export const hyperparametersSchema = z
@@ -194,7 +222,19 @@ export const metricOptionsSchema = metricPointInputSchema.omit({ name: true, val
 export const metricBatchIdSchema = z
   .string()
   .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 characters of A-Z, a-z, 0-9, _ and -');
-export const metricBatchOptionsSchema = z.strictObject({ batchId: metricBatchIdSchema.optional() });
+/**
+ * Options of one `logMetrics` batch:
+ * - `batchId`: see metricBatchIdSchema;
+ * - `sameStep`: what a batch does with a point at a step the series already holds: 'replace' it (the
+ *   default, so retried batches are safe), or 'keep' every distinct (value, timestamp) logged at the
+ *   step. With 'keep', the step's value (what summaries, charts and `getMetrics` show) is the one with
+ *   the latest timestamp (then the larger value); the others stay readable with
+ *   `getMetrics({ allValues: true })`.
+ */
+export const metricWriteOptionsSchema = z.strictObject({
+  batchId: metricBatchIdSchema.optional(),
+  sameStep: z.enum(['replace', 'keep']).optional(),
+});
 
 export const createExperimentSchema = z.strictObject({
   name,
@@ -202,8 +242,14 @@ export const createExperimentSchema = z.strictObject({
   hypothesis: longText.nullish(),
   status: z.enum(EXPERIMENT_STATUSES).optional(),
   tags: tagsSchema.optional(),
+  artifactLocation: uri.nullish(),
 });
-export const updateExperimentSchema = createExperimentSchema.partial();
+export const updateExperimentSchema = createExperimentSchema
+  .extend({
+    /** true soft-deletes the experiment (hidden from lists, restorable); false restores it. */
+    deleted: z.boolean(),
+  })
+  .partial();
 
 export const predictionInputSchema = z.strictObject({
   modelVersionId: id,
@@ -220,6 +266,7 @@ export const predictionBatchSchema = z.array(predictionInputSchema).max(LIMITS.b
 const listLimit = z.number().int().min(1).max(LIMITS.listLimit);
 const cursor = z.string().max(200);
 const pageSchema = { limit: listLimit.optional(), cursor: cursor.nullish() };
+const lifecycleView = z.enum(LIFECYCLE_VIEWS);
 
 export const listModelsSchema = z.strictObject({
   ...pageSchema,
@@ -238,6 +285,8 @@ export const listTrainingRunsSchema = z.strictObject({
   experimentId: id.optional(),
   status: z.union([runStatusSchema, z.array(runStatusSchema).min(1)]).optional(),
   nameContains: shortText.optional(),
+  /** Soft-deleted runs are left out unless asked for. */
+  view: lifecycleView.optional(),
 });
 /** Most runs one search page returns. */
 export const MAX_SEARCH_LIMIT = 50_000;
@@ -248,6 +297,8 @@ export const searchRunsOptionsSchema = z.strictObject({
   limit: z.number().int().min(1).max(MAX_SEARCH_LIMIT).optional(),
   /** The `nextCursor` of the previous page of the same query and order. */
   cursor: z.string().max(400_000).nullish(),
+  /** Soft-deleted runs are left out unless asked for. */
+  view: lifecycleView.optional(),
 });
 /** The body of a search over HTTP (POST, for queries too long for a URL). */
 export const searchRunsBodySchema = searchRunsOptionsSchema.extend({ query: z.string().max(20_000).optional() });
@@ -265,6 +316,8 @@ export const listExperimentsSchema = z.strictObject({
   ...pageSchema,
   status: z.enum(EXPERIMENT_STATUSES).optional(),
   nameContains: shortText.optional(),
+  /** Soft-deleted experiments are left out unless asked for. */
+  view: lifecycleView.optional(),
 });
 export const listPredictionsSchema = z.strictObject({
   ...pageSchema,
@@ -278,6 +331,11 @@ export const metricQuerySchema = z.strictObject({
   minStep: nonNegativeInt.optional(),
   maxStep: nonNegativeInt.optional(),
   limit: z.number().int().min(1).max(10_000_000).optional(),
+  /**
+   * Also the other values logged at a step (see `logMetrics`' `sameStep: 'keep'`), each step's
+   * values by timestamp then value.
+   */
+  allValues: z.boolean().optional(),
 });
 export const latestMetricsQuerySchema = z.strictObject({
   /** Only these metrics (all of each run's when omitted). */
@@ -424,8 +482,8 @@ export type UpdateDatasetInput = z.input<typeof updateDatasetSchema>;
 export type CreateTrainingRunInput = z.input<typeof createTrainingRunSchema>;
 export type UpdateTrainingRunInput = z.input<typeof updateTrainingRunSchema>;
 export type MetricPointInput = z.input<typeof metricPointInputSchema>;
-export type MetricBatchOptions = z.input<typeof metricBatchOptionsSchema>;
 export type MetricOptions = z.input<typeof metricOptionsSchema>;
+export type MetricWriteOptions = z.input<typeof metricWriteOptionsSchema>;
 export type CreateExperimentInput = z.input<typeof createExperimentSchema>;
 export type UpdateExperimentInput = z.input<typeof updateExperimentSchema>;
 export type PredictionInput = z.input<typeof predictionInputSchema>;

@@ -7,6 +7,7 @@
 import type {
   Dataset,
   Experiment,
+  ExperimentMembership,
   ExperimentRun,
   MetricBucket,
   MetricPoint,
@@ -79,6 +80,7 @@ export function decodeTrainingRun(input: unknown): TrainingRun {
     id: decodeNumber(wire.id),
     startedAt: decodeOptionalDate(wire.startedAt),
     endedAt: decodeOptionalDate(wire.endedAt),
+    deletedAt: decodeOptionalDate(wire.deletedAt),
     ...timestamps(wire),
   } as TrainingRun;
 }
@@ -90,7 +92,12 @@ export function decodeExperimentRun(input: unknown): ExperimentRun {
 
 export function decodeExperiment(input: unknown): Experiment {
   const wire = input as Wire<Experiment>;
-  return { ...wire, id: decodeNumber(wire.id), ...timestamps(wire) } as Experiment;
+  return { ...wire, id: decodeNumber(wire.id), deletedAt: decodeOptionalDate(wire.deletedAt), ...timestamps(wire) } as Experiment;
+}
+
+export function decodeExperimentMembership(input: unknown): ExperimentMembership {
+  const wire = input as Wire<ExperimentMembership>;
+  return { runId: decodeNumber(wire.runId), experimentId: decodeNumber(wire.experimentId), addedAt: decodeDate(wire.addedAt) };
 }
 
 export function decodeMetricPoint(input: unknown): MetricPoint {

@@ -9,6 +9,7 @@ import type { Backend } from '../store/backends/backend.js';
 import * as initial from './migrations/0001-initial.js';
 import * as metricRollups from './migrations/0002-metric-rollups.js';
 import * as queryLanguage from './migrations/0003-query-language.js';
+import * as lifecycleAliasesStepValues from './migrations/0004-lifecycle-aliases-step-values.js';
 import * as metricBatchReceipts from './migrations/0006-metric-batch-receipts.js';
 
 interface MigrationModule {
@@ -21,6 +22,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, MigrationModule]> = [
   ['0001-initial', initial],
   ['0002-metric-rollups', metricRollups],
   ['0003-query-language', queryLanguage],
+  ['0004-lifecycle-aliases-step-values', lifecycleAliasesStepValues],
   ['0006-metric-batch-receipts', metricBatchReceipts],
 ];
 

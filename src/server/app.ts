@@ -22,7 +22,7 @@ import { docsContentSecurityPolicy, registerBrowserSafety } from './browser-safe
 import { createErrorHandler, toWireError } from './error-handler.js';
 import { buildOpenApiDocument, toJsonSchema } from './openapi.js';
 import { protocolOptions, serializeRequest, servesDashboardPage } from './protocol-edges.js';
-import { coerceQuery, queryShapes, readPathParam, type RouteSpec } from './route-spec.js';
+import { coerceQuery, queryShapes, readPathParam, type RouteProtocol, type RouteSpec } from './route-spec.js';
 import { API_ROUTES } from './routes/index.js';
 import { resolveServerConfig, type EffectiveServerConfig } from './server-config.js';
 
@@ -106,12 +106,27 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     return payload;
   });
 
+  // JSON bodies of a protocol's routes are parsed its way (MLflow's messages need to know that 9.0
+  // was written as a float); every other route keeps Fastify's parser.
+  const defaultJsonParser = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const protocol = (request.routeOptions.config as { protocol?: RouteProtocol } | undefined)?.protocol;
+    if (protocol?.parseJson === undefined) return defaultJsonParser(request, body as string, done);
+    try {
+      done(null, body === '' ? undefined : protocol.parseJson(body as string));
+    } catch (error) {
+      (error as { statusCode?: number }).statusCode = 400;
+      done(error as Error, undefined);
+    }
+  });
+
   const checkToken = createTokenCheck(config.tokens);
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
     // Decided by the matched route, not the raw URL: `/%61pi/v1/models` reaches the same route.
-    const requiresToken = (request.routeOptions.config as { requiresToken?: boolean }).requiresToken === true;
-    if (checkToken !== undefined && requiresToken) {
+    const routeConfig = request.routeOptions.config as { requiresToken?: boolean };
+    if (checkToken !== undefined && routeConfig.requiresToken === true) {
       const caller = checkToken(request);
       // Both, so the 'request completed' line (written through reply.log) names the caller too.
       request.log = request.log.child({ token: caller.name });
@@ -120,7 +135,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
 
   const document = buildOpenApiDocument(
-    API_ROUTES,
+    API_ROUTES.filter((route) => route.protocol === undefined),
     {
       title: 'aimdb',
       version: packageVersion(),
@@ -172,6 +187,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 }
 
 function registerRoute(app: FastifyInstance, route: RouteSpec, db: AiDatabase, config: EffectiveServerConfig): void {
+  if (route.protocol !== undefined) {
+    registerProtocolRoute(app, route, db, config);
+    return;
+  }
   const shapes = route.query === undefined ? undefined : queryShapes(toJsonSchema(route.query) as never);
   app.route({
     method: route.method,
@@ -201,6 +220,26 @@ function registerRoute(app: FastifyInstance, route: RouteSpec, db: AiDatabase, c
       // A streamed answer (a long metric history) is JSON written as it is read.
       if (result instanceof Readable) reply.type('application/json; charset=utf-8');
       return reply.status(route.status).send(result);
+    },
+  });
+}
+
+/** Another API's route: the request goes to the handler as sent, and errors take the protocol's shape. */
+function registerProtocolRoute(app: FastifyInstance, route: RouteSpec, db: AiDatabase, config: EffectiveServerConfig): void {
+  app.route({
+    method: route.method,
+    url: route.url,
+    config: { requiresToken: true, readsOnly: route.readsOnly === true, protocol: route.protocol },
+    handler: async (request, reply) => {
+      const result = await route.handler({
+        db,
+        params: request.params as Record<string, string>,
+        query: (request.query ?? {}) as Record<string, unknown>,
+        body: request.body,
+        config,
+        request,
+      });
+      return reply.status(route.status).send(result ?? {});
     },
   });
 }

@@ -6,6 +6,7 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AimdbError, HTTP_STATUS_BY_CODE, type WireError } from '../core/errors.js';
+import type { RouteProtocol } from './route-spec.js';
 
 /** Status and wire body for an error, as the server answers it. */
 export function toWireError(
@@ -76,6 +77,13 @@ function internal(request: FastifyRequest) {
 /** Fastify error handler: logs the full error (5xx with cause, 4xx briefly) and answers the wire shape. */
 export function createErrorHandler(bodyLimitBytes: number) {
   return (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const protocol = (request.routeOptions.config as { protocol?: RouteProtocol } | undefined)?.protocol;
+    if (protocol !== undefined) {
+      const answer = protocol.errorAnswer(error, request);
+      if (answer.status >= 500) request.log.error({ err: error }, 'request failed');
+      else request.log.info({ protocol: protocol.name, status: answer.status }, error instanceof Error ? error.message : 'rejected');
+      return reply.status(answer.status).send(answer.body);
+    }
     const { status, body } = toWireError(error, request, bodyLimitBytes);
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: body.error.code, field: body.error.field }, body.error.message);

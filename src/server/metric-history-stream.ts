@@ -16,6 +16,8 @@ export const HISTORY_PAGE_POINTS = 50_000;
 /** The answer to GET /runs/:id/metrics: an array for one page, a JSON stream for more. */
 export async function metricHistoryAnswer(db: AiDatabase, runId: number, input: MetricQuery, pagePoints = HISTORY_PAGE_POINTS): Promise<unknown> {
   const query = parseInput(metricQuerySchema, input, 'query');
+  // Further values of a step do not fit the step-keyset pages below: read in one piece.
+  if (query.allValues === true) return encodeMetricPoints(await db.getMetrics(runId, query));
   const limit = query.limit ?? Number.POSITIVE_INFINITY;
   // The first page is read before answering, so an unknown run or a bad query is a 404/422, not a cut-off stream.
   const first = await db.getMetrics(runId, { ...query, limit: Math.min(limit, pagePoints) });

@@ -10,6 +10,7 @@ import {
   RUN_STATUSES,
   type Dataset,
   type Experiment,
+  type ExperimentMembership,
   type LatestMetric,
   type HealthReport,
   type MetricBucket,
@@ -47,6 +48,7 @@ export const modelResponse = entity<Model>()({
   tags: tagsSchema,
   metadata: jsonObjectSchema,
   latestVersion: count,
+  aliases: z.record(z.string(), z.number().int().positive()),
   createdAt: time,
   updatedAt: time,
 });
@@ -98,6 +100,7 @@ const trainingRunShape = {
   startedAt: nullableTime,
   endedAt: nullableTime,
   durationMs: z.number().nullable(),
+  deletedAt: nullableTime,
   createdAt: time,
   updatedAt: time,
 };
@@ -164,6 +167,8 @@ export const experimentResponse = entity<Experiment>()({
   hypothesis: text,
   status: z.enum(EXPERIMENT_STATUSES),
   tags: tagsSchema,
+  artifactLocation: text,
+  deletedAt: nullableTime,
   createdAt: time,
   updatedAt: time,
 });
@@ -237,4 +242,10 @@ export const errorResponse = z.object({
     field: z.string().optional().describe('the input field the error is about, as a dotted path'),
     entity: z.string().optional().describe('for not_found: the kind of entity'),
   }),
+});
+
+export const experimentMembershipResponse = entity<ExperimentMembership>()({
+  runId: id,
+  experimentId: id,
+  addedAt: time,
 });

@@ -25,6 +25,18 @@ export interface RouteContext {
   request: FastifyRequest;
 }
 
+/**
+ * The conventions of another API served from the same route table (MLflow's): its requests arrive
+ * as sent (query strings and bodies are the handler's to read), and its errors take its own shape.
+ */
+export interface RouteProtocol {
+  name: string;
+  /** The status and body of an error thrown while serving the route (or by its token check). */
+  errorAnswer(error: unknown, request: FastifyRequest): { status: number; body: unknown };
+  /** Parses a JSON body in the protocol's way (default: Fastify's parser). */
+  parseJson?(text: string): unknown;
+}
+
 export interface RouteSpec {
   method: RouteMethod;
   /** Fastify path, e.g. `/api/v1/models/:idOrName`. */
@@ -54,6 +66,8 @@ export interface RouteSpec {
   status: 200 | 201 | 204;
   /** Schema of a successful answer, for the OpenAPI document. */
   response?: z.ZodType;
+  /** Another API's route (left out of the OpenAPI document, which describes aimdb's own API). */
+  protocol?: RouteProtocol;
   handler(context: RouteContext): Promise<unknown>;
 }
 
@@ -73,6 +87,7 @@ export function readPathParam(name: string, kind: PathParamKind, raw: string): n
 /** What a query parameter's JSON Schema accepts, reduced to what matters for converting text. */
 interface ParamShape {
   numeric: boolean;
+  boolean: boolean;
   array: boolean;
   itemsNumeric: boolean;
   string: boolean;
@@ -113,6 +128,7 @@ export function queryShapes(jsonSchema: { properties?: Record<string, JsonSchema
     const itemTypes = items === undefined ? new Set<string>() : typesOf(items);
     shapes.set(name, {
       numeric: types.has('integer') || types.has('number'),
+      boolean: types.has('boolean'),
       array: items !== undefined,
       itemsNumeric: itemTypes.has('integer') || itemTypes.has('number'),
       string: types.has('string'),
@@ -151,6 +167,8 @@ export function coerceQuery(raw: Record<string, unknown>, shapes: Map<string, Pa
     } else if (Array.isArray(value)) {
       // A repeated key where one value is expected: left as a list for the schema to reject.
       query[name] = value;
+    } else if (shape.boolean && (value === 'true' || value === 'false')) {
+      query[name] = value === 'true';
     } else {
       query[name] = convertScalar(String(value), shape.numeric);
     }

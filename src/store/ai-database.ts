@@ -5,6 +5,7 @@
 import type {
   Dataset,
   Experiment,
+  ExperimentMembership,
   ExperimentRun,
   HealthReport,
   JsonValue,
@@ -38,9 +39,9 @@ import type {
   MetricBucketQuery,
   MetricBucketsBulkQuery,
   MetricOptions,
-  MetricBatchOptions,
   MetricPointInput,
   MetricQuery,
+  MetricWriteOptions,
   PredictionInput,
   SearchRunsOptions,
   TextSearchOptions,
@@ -65,6 +66,13 @@ export interface ModelStore {
   setModelTag(idOrName: number | string, key: string, value: string): Promise<void>;
   /** Deletes one tag; NotFoundError (entity `tag`) when the model has no such tag. */
   deleteModelTag(idOrName: number | string, key: string): Promise<void>;
+  /**
+   * Points `alias` at a version of the model (moving it if it pointed elsewhere); returns the model
+   * with its aliases. @throws NotFoundError when the model or version does not exist.
+   */
+  setModelAlias(modelIdOrName: number | string, alias: string, version: number): Promise<Model>;
+  /** Removes an alias; @throws NotFoundError when the model has no such alias. */
+  deleteModelAlias(modelIdOrName: number | string, alias: string): Promise<Model>;
 }
 
 /** Versions of a model, numbered 1, 2, 3 … by the store, safely under concurrent creation. */
@@ -132,10 +140,11 @@ export interface MetricStore {
    * A batch of points, atomically. Re-sending a point (same run, name, step) replaces it instead of
    * duplicating it, so retried batches with explicit steps are safe. A batch with omitted steps is
    * safe to re-send when it carries `options.batchId`: the run remembers the id for a day and answers
-   * a second batch with that id without storing it again.
+   * a second batch with that id without storing it again. `{ sameStep: 'keep' }` keeps every distinct
+   * value logged at a step instead of replacing it (docs/decisions/0901-several-values-per-step.md).
    */
-  logMetrics(runId: number, points: MetricPointInput[], options?: MetricBatchOptions): Promise<WriteResult>;
-  /** Raw points ordered by name then step. */
+  logMetrics(runId: number, points: MetricPointInput[], options?: MetricWriteOptions): Promise<WriteResult>;
+  /** Raw points ordered by name then step (then timestamp and value, with `allValues`). */
   getMetrics(runId: number, query?: MetricQuery): Promise<MetricPoint[]>;
   /**
    * A downsampled history for charts: at most `buckets` contiguous step ranges in step order, each
@@ -176,6 +185,8 @@ export interface ExperimentStore {
   removeExperimentRun(experimentId: number, runId: number): Promise<void>;
   /** The experiment's runs, in the order they were added (runs added in the same millisecond by id). */
   getExperimentRuns(experimentId: number): Promise<ExperimentRun[]>;
+  /** The experiments each of these runs belongs to, ordered by run id then experiment id. */
+  getExperimentMemberships(runIds: number[]): Promise<ExperimentMembership[]>;
 }
 
 /** Inference logs. */

@@ -68,7 +68,7 @@ const SPECS: Specs = {
     columns: [
       int('id'), textOrNull('name'), intOrNull('model_id'), intOrNull('model_version_id'), intOrNull('dataset_id'),
       text('status'), json('config'), json('tags'), textOrNull('notes'), textOrNull('error'), intOrNull('started_at'),
-      intOrNull('ended_at'), intOrNull('duration_ms'), int('created_at'), int('updated_at'),
+      intOrNull('ended_at'), intOrNull('duration_ms'), intOrNull('deleted_at'), int('created_at'), int('updated_at'),
     ],
     key: ['id'],
     generatedId: true,
@@ -85,6 +85,12 @@ const SPECS: Specs = {
     generatedId: true,
     since: { column: 'updated_at' },
   },
+  model_aliases: {
+    columns: [int('model_id'), text('alias'), int('version')],
+    key: ['model_id', 'alias'],
+    generatedId: false,
+    since: { column: 'model_id', parent: 'models', parentColumn: 'updated_at' },
+  },
   hyperparameters: {
     columns: [int('run_id'), text('name'), json('value'), doubleOrNull('value_number'), textOrNull('value_text')],
     key: ['run_id', 'name'],
@@ -94,6 +100,15 @@ const SPECS: Specs = {
   metrics: {
     columns: [int('run_id'), text('name'), int('step'), doubleOrNull('value'), int('value_kind'), intOrNull('epoch'), int('logged_at')],
     key: ['run_id', 'name', 'step'],
+    generatedId: false,
+    since: { column: 'logged_at' },
+  },
+  metric_step_values: {
+    columns: [
+      int('run_id'), text('name'), int('step'), int('seq'), doubleOrNull('value'), int('value_kind'), intOrNull('epoch'),
+      int('logged_at'),
+    ],
+    key: ['run_id', 'name', 'step', 'seq'],
     generatedId: false,
     since: { column: 'logged_at' },
   },
@@ -119,7 +134,7 @@ const SPECS: Specs = {
   experiments: {
     columns: [
       int('id'), text('name'), textOrNull('description'), textOrNull('hypothesis'), text('status'), json('tags'),
-      int('created_at'), int('updated_at'),
+      textOrNull('artifact_location'), intOrNull('deleted_at'), int('created_at'), int('updated_at'),
     ],
     key: ['id'],
     generatedId: true,

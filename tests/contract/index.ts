@@ -9,6 +9,7 @@ import { defineExperimentsContract } from './experiments.contract.js';
 import { defineExactNumbersContract } from './exact-numbers.contract.js';
 import { defineMetricsContract } from './metrics.contract.js';
 import { defineLatestMetricsContract } from './latest-metrics.contract.js';
+import { defineLifecycleAndRegistryContract } from './lifecycle-and-registry.contract.js';
 import { defineHealthContract } from './health.contract.js';
 import { defineInputLimitsContract } from './input-limits.contract.js';
 import { defineModelsContract } from './models.contract.js';
@@ -33,6 +34,7 @@ const CONTRACTS: Array<(target: ContractTarget) => void> = [
   defineMetricsContract,
   defineLatestMetricsContract,
   defineExperimentsContract,
+  defineLifecycleAndRegistryContract,
   definePredictionsContract,
   defineTransactionsContract,
   defineInputLimitsContract,

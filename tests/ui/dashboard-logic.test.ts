@@ -18,6 +18,7 @@ const run = (id: number, overrides: Partial<TrainingRun> = {}): TrainingRun => (
   tags: {},
   notes: null,
   error: null,
+  deletedAt: null,
   startedAt: new Date(id * 1000),
   endedAt: null,
   durationMs: id * 100,

@@ -1,14 +1,26 @@
 /** Experiments and their member runs. */
 import { z } from 'zod';
-import { createExperimentSchema, listExperimentsSchema, updateExperimentSchema } from '../../core/schemas.js';
+import { LIMITS, createExperimentSchema, idSchema, listExperimentsSchema, updateExperimentSchema } from '../../core/schemas.js';
 import type { RouteSpec } from '../route-spec.js';
-import { experimentResponse, experimentRunResponse, pageOf } from '../response-schemas.js';
+import { experimentMembershipResponse, experimentResponse, experimentRunResponse, pageOf } from '../response-schemas.js';
 
 const idOrName = { kind: 'idOrName', description: 'numeric id, or the experiment name' } as const;
 const experimentId = { kind: 'id', description: 'experiment id' } as const;
 const runId = { kind: 'id', description: 'training run id' } as const;
 
 export const experimentRoutes: RouteSpec[] = [
+  {
+    method: 'GET',
+    url: '/api/v1/experiment-memberships',
+    operationId: 'getExperimentMemberships',
+    summary: 'The experiments each of these runs belongs to (runIds takes repeated keys or a comma-separated list)',
+    tag: 'experiments',
+    query: z.strictObject({ runIds: z.array(idSchema).max(LIMITS.listLimit) }),
+    validateQuery: true,
+    status: 200,
+    response: z.array(experimentMembershipResponse),
+    handler: ({ db, query }) => db.getExperimentMemberships(query.runIds as number[]),
+  },
   {
     method: 'POST',
     url: '/api/v1/experiments',

@@ -1,5 +1,6 @@
 /** Every API route, in the order the OpenAPI document lists them. */
 import type { RouteSpec } from '../route-spec.js';
+import { MLFLOW_ROUTES } from '../mlflow/routes.js';
 import { datasetRoutes } from './datasets.js';
 import { experimentRoutes } from './experiments.js';
 import { modelRoutes } from './models.js';
@@ -16,4 +17,6 @@ export const API_ROUTES: readonly RouteSpec[] = [
   ...experimentRoutes,
   ...predictionRoutes,
   ...tagRoutes,
+  // MLflow's tracking and registry API (src/server/mlflow), left out of the OpenAPI document.
+  ...MLFLOW_ROUTES,
 ];

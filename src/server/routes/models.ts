@@ -14,7 +14,34 @@ import { modelResponse, modelVersionResponse, pageOf } from '../response-schemas
 const idOrName = { kind: 'idOrName', description: 'numeric id, or the model name' } as const;
 const versionId = { kind: 'id', description: 'model version id' } as const;
 
+const alias = { kind: 'text', description: 'alias name' } as const;
+
 export const modelRoutes: RouteSpec[] = [
+  {
+    method: 'PUT',
+    url: '/api/v1/models/:idOrName/aliases/:alias',
+    operationId: 'setModelAlias',
+    summary: 'Point an alias at a version of the model (moving it if it pointed elsewhere)',
+    tag: 'models',
+    params: { idOrName, alias },
+    body: z.strictObject({ version: z.number().int().positive() }),
+    bodyRequired: true,
+    status: 200,
+    response: modelResponse,
+    handler: ({ db, params, body }) =>
+      db.setModelAlias(params.idOrName!, params.alias as string, (body as { version: number }).version),
+  },
+  {
+    method: 'DELETE',
+    url: '/api/v1/models/:idOrName/aliases/:alias',
+    operationId: 'deleteModelAlias',
+    summary: 'Remove an alias',
+    tag: 'models',
+    params: { idOrName, alias },
+    status: 200,
+    response: modelResponse,
+    handler: ({ db, params }) => db.deleteModelAlias(params.idOrName!, params.alias as string),
+  },
   {
     method: 'POST',
     url: '/api/v1/models',

@@ -10,6 +10,7 @@ import {
   metricBucketQuerySchema,
   metricBucketsBulkQuerySchema,
   metricQuerySchema,
+  metricWriteOptionsSchema,
   parseInput,
   updateTrainingRunSchema,
 } from '../../core/schemas.js';
@@ -94,6 +95,7 @@ export const runRoutes: RouteSpec[] = [
     operationId: 'searchRunsPost',
     summary: 'The same search with { query, orderBy, limit, cursor } in the body, for queries too long for a URL',
     tag: 'runs',
+    readsOnly: true,
     body: searchRunsBodySchema,
     status: 200,
     response: pageOf(trainingRunResponse),
@@ -171,13 +173,19 @@ export const runRoutes: RouteSpec[] = [
       'NaN and ±Infinity travel as the strings "NaN", "Infinity", "-Infinity".',
     tag: 'metrics',
     params: { id: runId },
+    // The store validates the options, naming them as the embedded store does.
+    // sameStep travels in the query; batchId in the body, beside the points it names.
+    query: metricWriteOptionsSchema.pick({ sameStep: true }),
     body: metricBatchBodySchema,
     bodyRequired: true,
     status: 200,
     response: writeResultResponse,
-    handler: ({ db, params, body, config }) => {
+    handler: ({ db, params, body, config, query }) => {
       const batch = readMetricBatchBody(body, config.maxBatchSize);
-      return db.logMetrics(params.id as number, batch.points as never, batch.batchId === undefined ? undefined : { batchId: batch.batchId as never });
+      return db.logMetrics(params.id as number, batch.points as never, {
+        ...(batch.batchId === undefined ? {} : { batchId: batch.batchId as never }),
+        ...query,
+      });
     },
   },
   {

@@ -1,5 +1,5 @@
 /** Experiments and the runs they group. */
-import type { Experiment, ExperimentRun, Page } from '../../core/entities.js';
+import type { Experiment, ExperimentMembership, ExperimentRun, Page } from '../../core/entities.js';
 import { NotFoundError } from '../../core/errors.js';
 import {
   LIMITS,
@@ -12,7 +12,7 @@ import {
   type ListExperimentsQuery,
   type UpdateExperimentInput,
 } from '../../core/schemas.js';
-import { assertExists, decodeCursor, guarded, insertReturningId, toPage, withTransaction, type StoreContext } from './context.js';
+import { assertExists, chunksFor, decodeCursor, guarded, insertReturningId, toPage, withTransaction, type StoreContext } from './context.js';
 import { refreshSearchDocument, removeSearchDocument } from './text-search.js';
 import { toExperiment, toJsonText, toTrainingRun } from './mappers.js';
 
@@ -29,6 +29,8 @@ export async function createExperiment(ctx: StoreContext, input: CreateExperimen
         hypothesis: data.hypothesis ?? null,
         status: data.status ?? 'active',
         tags: toJsonText(data.tags ?? {}),
+        artifact_location: data.artifactLocation ?? null,
+        deleted_at: null,
         created_at: now,
         updated_at: now,
       });
@@ -64,6 +66,9 @@ export async function listExperiments(ctx: StoreContext, query: ListExperimentsQ
     if (after !== undefined) select = select.where('id', '<', after);
     if (filter.status !== undefined) select = select.where('status', '=', filter.status);
     if (filter.nameContains !== undefined) select = select.where(ctx.backend.containsInsensitive('name', filter.nameContains));
+    const view = filter.view ?? 'active';
+    if (view === 'active') select = select.where('deleted_at', 'is', null);
+    if (view === 'deleted') select = select.where('deleted_at', 'is not', null);
     return toPage(await select.execute(), limit, toExperiment);
   });
 }
@@ -79,11 +84,18 @@ export async function updateExperiment(
     () =>
       withTransaction(ctx, async (tx) => {
       const id = await resolveExperimentId(tx, idOrName);
-      const values: Record<string, unknown> = { updated_at: tx.now() };
+      const now = tx.now();
+      const values: Record<string, unknown> = { updated_at: now };
       for (const key of ['name', 'description', 'hypothesis', 'status'] as const) {
         if (data[key] !== undefined) values[key] = data[key];
       }
       if (data.tags !== undefined) values.tags = toJsonText(data.tags);
+      if (data.artifactLocation !== undefined) values.artifact_location = data.artifactLocation;
+      if (data.deleted === true) {
+        // Keeps the first deletion time when deleted again.
+        await tx.db.updateTable('experiments').set({ deleted_at: now }).where('id', '=', id).where('deleted_at', 'is', null).execute();
+      }
+      if (data.deleted === false) values.deleted_at = null;
       await tx.db.updateTable('experiments').set(values).where('id', '=', id).execute();
       await refreshSearchDocument(tx, 'experiment', id);
       return getExperiment(tx, id);
@@ -144,5 +156,25 @@ export async function getExperimentRuns(ctx: StoreContext, experimentId: number)
       .orderBy('training_runs.id')
       .execute();
     return rows.map((row) => ({ ...toTrainingRun(row), addedAt: new Date(Number(row.added_at)) }));
+  });
+}
+
+export async function getExperimentMemberships(ctx: StoreContext, runIds: number[]): Promise<ExperimentMembership[]> {
+  if (runIds.length === 0) return [];
+  return guarded(ctx, async () => {
+    const memberships: ExperimentMembership[] = [];
+    for (const chunk of chunksFor(ctx, [...new Set(runIds)].sort((a, b) => a - b), 1)) {
+      const rows = await ctx.db
+        .selectFrom('experiment_runs')
+        .select(['run_id', 'experiment_id', 'added_at'])
+        .where('run_id', 'in', chunk)
+        .orderBy('run_id')
+        .orderBy('experiment_id')
+        .execute();
+      for (const row of rows) {
+        memberships.push({ runId: Number(row.run_id), experimentId: Number(row.experiment_id), addedAt: new Date(Number(row.added_at)) });
+      }
+    }
+    return memberships;
   });
 }

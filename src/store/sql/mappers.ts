@@ -82,6 +82,7 @@ export function toModel(row: Selectable<ModelsTable>): Model {
     tags: fromJsonText<Tags>(row.tags),
     metadata: fromJsonText<JsonObject>(row.metadata),
     latestVersion: num(row.latest_version),
+    aliases: {},
     createdAt: new Date(num(row.created_at)),
     updatedAt: new Date(num(row.updated_at)),
   };
@@ -140,6 +141,7 @@ export function toTrainingRun(row: Selectable<TrainingRunsTable>): TrainingRun {
     startedAt: dateOrNull(row.started_at),
     endedAt: dateOrNull(row.ended_at),
     durationMs: numOrNull(row.duration_ms),
+    deletedAt: dateOrNull(row.deleted_at),
     createdAt: new Date(num(row.created_at)),
     updatedAt: new Date(num(row.updated_at)),
   };
@@ -193,6 +195,8 @@ export function toExperiment(row: Selectable<ExperimentsTable>): Experiment {
     hypothesis: row.hypothesis,
     status: row.status as ExperimentStatus,
     tags: fromJsonText<Tags>(row.tags),
+    artifactLocation: row.artifact_location,
+    deletedAt: dateOrNull(row.deleted_at),
     createdAt: new Date(num(row.created_at)),
     updatedAt: new Date(num(row.updated_at)),
   };

@@ -12,16 +12,16 @@ import type { MetricBucket, MetricPoint, MetricSeriesBuckets, MetricSummary, Wri
 import { NotFoundError, ValidationError } from '../../core/errors.js';
 import {
   LIMITS,
-  metricBatchOptionsSchema,
   metricBucketQuerySchema,
   metricBucketsBulkQuerySchema,
   metricQuerySchema,
+  metricWriteOptionsSchema,
   parseInput,
-  type MetricBatchOptions,
   type MetricBucketQuery,
   type MetricBucketsBulkQuery,
   type MetricPointInput,
   type MetricQuery,
+  type MetricWriteOptions,
 } from '../../core/schemas.js';
 import { runIdChunks, runIdIn } from './run-id-filter.js';
 import { appendRows, insertRows } from './bulk-insert.js';
@@ -177,10 +177,11 @@ export async function logMetrics(
   ctx: StoreContext,
   runId: number,
   points: MetricPointInput[],
-  options: MetricBatchOptions = {},
+  options: MetricWriteOptions = {},
 ): Promise<WriteResult> {
   const batch = validateMetricBatch(points, 'points');
-  const { batchId } = parseInput(metricBatchOptionsSchema, options, 'options');
+  const { batchId, sameStep } = parseInput(metricWriteOptionsSchema, options, 'options');
+  const keepSameStep = sameStep === 'keep';
   if (batch.length === 0) return { written: 0 };
   const now = ctx.now();
   return guarded(ctx, () =>
@@ -229,12 +230,18 @@ export async function logMetrics(
         if (list === undefined) seriesPoints.set(point.name, [row]);
         else list.push(row);
       }
-      if (!rising) seriesPoints = lastPointPerStep(seriesPoints);
+      let written = 0;
+      if (keepSameStep) {
+        const kept = await keepStepValues(tx, runId, seriesPoints, summaries);
+        seriesPoints = kept.current;
+        written += kept.further;
+      } else if (!rising) {
+        seriesPoints = lastPointPerStep(seriesPoints);
+      }
 
       const appended: unknown[][] = [];
       const rewritten: unknown[][] = [];
       const rewrittenNames = new Set<string>();
-      let written = 0;
       for (const [name, rows] of seriesPoints) {
         written += rows.length;
         const summary = summaries.get(name);
@@ -273,6 +280,83 @@ export async function logMetrics(
   );
 }
 
+/** MLflow's order of the values of one step: the latest timestamp wins, then the larger value (NaN lowest). */
+function compareStepValues(a: MetricRow, b: MetricRow): number {
+  const time = Number(a.logged_at) - Number(b.logged_at);
+  if (time !== 0) return time;
+  const left = decodeDouble(a.value, a.value_kind);
+  const right = decodeDouble(b.value, b.value_kind);
+  if (Number.isNaN(left) || Number.isNaN(right)) return Number.isNaN(left) ? (Number.isNaN(right) ? 0 : -1) : 1;
+  return left - right;
+}
+
+const sameStepValue = (a: MetricRow, b: MetricRow) =>
+  Number(a.value_kind) === Number(b.value_kind) &&
+  (a.value === null ? b.value === null : b.value !== null && Number(a.value) === Number(b.value)) &&
+  Number(a.logged_at) === Number(b.logged_at);
+
+/**
+ * `sameStep: 'keep'` (decision 0901): of all distinct values a step has been given, the winner
+ * (compareStepValues) is the step's value in `metrics`; the others go to `metric_step_values`. An
+ * exact repeat (same value and timestamp) is stored once. Returns the points still to write to
+ * `metrics` (one per step, only where the winner changed) and how many further values were kept.
+ */
+async function keepStepValues(
+  tx: StoreContext,
+  runId: number,
+  seriesPoints: Map<string, MetricRow[]>,
+  summaries: Map<string, SummaryRow>,
+): Promise<{ current: Map<string, MetricRow[]>; further: number }> {
+  const current = new Map<string, MetricRow[]>();
+  const furtherRows: unknown[][] = [];
+  for (const [name, rows] of seriesPoints) {
+    const byStep = new Map<number, MetricRow[]>();
+    for (const row of rows) {
+      const list = byStep.get(Number(row.step));
+      if (list === undefined) byStep.set(Number(row.step), [row]);
+      else list.push(row);
+    }
+    const lastStep = summaries.get(name)?.last_step;
+    const maybeStored = lastStep === undefined ? [] : [...byStep.keys()].filter((step) => step <= Number(lastStep));
+    const stored = new Map<number, MetricRow>();
+    const further = new Map<number, MetricRow[]>();
+    for (const chunk of chunksFor(tx, maybeStored, 1)) {
+      if (chunk.length === 0) continue;
+      const base = (table: 'metrics' | 'metric_step_values') =>
+        tx.db.selectFrom(table).selectAll().where('run_id', '=', runId).where('name', '=', name).where('step', 'in', chunk);
+      for (const row of await base('metrics').execute()) stored.set(Number(row.step), row);
+      for (const row of await base('metric_step_values').execute()) {
+        const list = further.get(Number(row.step));
+        if (list === undefined) further.set(Number(row.step), [row]);
+        else list.push(row);
+      }
+    }
+    const toWrite: MetricRow[] = [];
+    for (const [step, incoming] of byStep) {
+      const previous = stored.get(step);
+      const known: MetricRow[] = [...(previous === undefined ? [] : [previous]), ...(further.get(step) ?? [])];
+      const fresh: MetricRow[] = [];
+      for (const row of incoming) {
+        if (!known.some((other) => sameStepValue(other, row)) && !fresh.some((other) => sameStepValue(other, row))) fresh.push(row);
+      }
+      if (fresh.length === 0) continue;
+      const candidates = previous === undefined ? fresh : [previous, ...fresh];
+      let winner = candidates[0]!;
+      for (const candidate of candidates) if (compareStepValues(candidate, winner) > 0) winner = candidate;
+      let seq = Math.max(0, ...(further.get(step) ?? []).map((row) => Number((row as { seq?: number }).seq ?? 0)));
+      for (const candidate of candidates) {
+        if (candidate === winner) continue;
+        seq += 1;
+        furtherRows.push([runId, name, step, seq, candidate.value, candidate.value_kind, candidate.epoch, candidate.logged_at]);
+      }
+      if (winner !== previous) toWrite.push(winner);
+    }
+    if (toWrite.length > 0) current.set(name, toWrite.sort((a, b) => Number(a.step) - Number(b.step)));
+  }
+  await insertRows(tx, 'metric_step_values', ['run_id', 'name', 'step', 'seq', 'value', 'value_kind', 'epoch', 'logged_at'], furtherRows);
+  return { current, further: furtherRows.length };
+}
+
 /** Keeps the last point sent for each (name, step), as re-sending a point replaces it. */
 function lastPointPerStep(seriesPoints: Map<string, MetricRow[]>): Map<string, MetricRow[]> {
   const result = new Map<string, MetricRow[]>();
@@ -300,8 +384,9 @@ export async function getMetrics(ctx: StoreContext, runId: number, query: Metric
     if (filter.names !== undefined) select = select.where('name', 'in', filter.names.length === 0 ? [''] : filter.names);
     if (filter.minStep !== undefined) select = select.where('step', '>=', filter.minStep);
     if (filter.maxStep !== undefined) select = select.where('step', '<=', filter.maxStep);
-    if (filter.limit !== undefined) select = select.limit(filter.limit);
-    const rows = await select.execute();
+    if (filter.limit !== undefined && filter.allValues !== true) select = select.limit(filter.limit);
+    let rows = await select.execute();
+    if (filter.allValues === true) rows = await withFurtherValues(ctx, runId, filter, rows);
     const points: MetricPoint[] = new Array(rows.length);
     for (let index = 0; index < rows.length; index++) {
       const row = rows[index]! as (typeof rows)[number] & { name?: string };
@@ -309,6 +394,36 @@ export async function getMetrics(ctx: StoreContext, runId: number, query: Metric
     }
     return points;
   });
+}
+
+type PointRow = Pick<MetricRow, 'step' | 'value' | 'value_kind' | 'epoch' | 'logged_at'> & { name?: string };
+
+/** Merges the further values of each step (decision 0901) into rows read from `metrics`, in order. */
+async function withFurtherValues(
+  ctx: StoreContext,
+  runId: number,
+  filter: ReturnType<typeof metricQuerySchema.parse>,
+  rows: PointRow[],
+): Promise<PointRow[]> {
+  let select = ctx.db
+    .selectFrom('metric_step_values')
+    .select(['name', 'step', 'value', 'value_kind', 'epoch', 'logged_at'])
+    .where('run_id', '=', runId);
+  if (filter.name !== undefined) select = select.where('name', '=', filter.name);
+  if (filter.names !== undefined) select = select.where('name', 'in', filter.names.length === 0 ? [''] : filter.names);
+  if (filter.minStep !== undefined) select = select.where('step', '>=', filter.minStep);
+  if (filter.maxStep !== undefined) select = select.where('step', '<=', filter.maxStep);
+  const further = await select.execute();
+  if (further.length === 0) return filter.limit === undefined ? rows : rows.slice(0, filter.limit);
+  const all: PointRow[] = [...rows, ...further];
+  all.sort(
+    (a, b) =>
+      (a.name === undefined || b.name === undefined ? 0 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0) ||
+      Number(a.step) - Number(b.step) ||
+      compareStepValues(a as MetricRow, b as MetricRow),
+  );
+  if (filter.name !== undefined) for (const row of all) delete row.name;
+  return filter.limit === undefined ? all : all.slice(0, filter.limit);
 }
 
 async function assertRun(ctx: StoreContext, runId: number): Promise<void> {

@@ -3,7 +3,9 @@ import type { Model, Page } from '../../core/entities.js';
 import { NotFoundError } from '../../core/errors.js';
 import {
   LIMITS,
+  aliasSchema,
   createModelSchema,
+  idSchema,
   listModelsSchema,
   parseInput,
   updateModelSchema,
@@ -11,7 +13,7 @@ import {
   type ListModelsQuery,
   type UpdateModelInput,
 } from '../../core/schemas.js';
-import { decodeCursor, guarded, insertReturningId, toPage, withTransaction, type StoreContext } from './context.js';
+import { chunksFor, decodeCursor, guarded, insertReturningId, toPage, withTransaction, type StoreContext } from './context.js';
 import { refreshSearchDocument, removeSearchDocument } from './text-search.js';
 import { toJsonText, toModel } from './mappers.js';
 
@@ -60,8 +62,53 @@ export async function getModel(ctx: StoreContext, idOrName: number | string): Pr
       : query.where('name', '=', idOrName)
     ).executeTakeFirst();
     if (row === undefined) throw new NotFoundError('model', idOrName);
-    return toModel(row);
+    return (await withAliases(ctx, [toModel(row)]))[0]!;
   });
+}
+
+/** Fills each model's `aliases` from its alias rows (one query per chunk of models). */
+async function withAliases(ctx: StoreContext, models: Model[]): Promise<Model[]> {
+  const byId = new Map(models.map((model) => [model.id, model]));
+  for (const chunk of chunksFor(ctx, [...byId.keys()], 1)) {
+    if (chunk.length === 0) continue;
+    const rows = await ctx.db.selectFrom('model_aliases').selectAll().where('model_id', 'in', chunk).orderBy('alias').execute();
+    for (const row of rows) byId.get(Number(row.model_id))!.aliases[row.alias] = Number(row.version);
+  }
+  return models;
+}
+
+export async function setModelAlias(ctx: StoreContext, idOrName: number | string, alias: string, version: number): Promise<Model> {
+  const name = parseInput(aliasSchema, alias, 'alias');
+  parseInput(idSchema, version, 'version');
+  return guarded(ctx, () =>
+    withTransaction(ctx, async (tx) => {
+      const modelId = await resolveModelId(tx, idOrName);
+      const exists = await tx.db
+        .selectFrom('model_versions')
+        .select('id')
+        .where('model_id', '=', modelId)
+        .where('version', '=', version)
+        .executeTakeFirst();
+      if (exists === undefined) throw new NotFoundError('model version', `${String(idOrName)} v${version}`, { field: 'version' });
+      await tx.backend
+        .upsert(tx.db.insertInto('model_aliases').values({ model_id: modelId, alias: name, version }), ['model_id', 'alias'], ['version'])
+        .execute();
+      await tx.db.updateTable('models').set({ updated_at: tx.now() }).where('id', '=', modelId).execute();
+      return getModel(tx, modelId);
+    }),
+  );
+}
+
+export async function deleteModelAlias(ctx: StoreContext, idOrName: number | string, alias: string): Promise<Model> {
+  return guarded(ctx, () =>
+    withTransaction(ctx, async (tx) => {
+      const modelId = await resolveModelId(tx, idOrName);
+      const result = await tx.db.deleteFrom('model_aliases').where('model_id', '=', modelId).where('alias', '=', alias).executeTakeFirst();
+      if (Number(result.numDeletedRows) === 0) throw new NotFoundError('model alias', `${String(idOrName)}@${alias}`, { field: 'alias' });
+      await tx.db.updateTable('models').set({ updated_at: tx.now() }).where('id', '=', modelId).execute();
+      return getModel(tx, modelId);
+    }),
+  );
 }
 
 export async function listModels(ctx: StoreContext, query: ListModelsQuery = {}): Promise<Page<Model>> {
@@ -74,7 +121,8 @@ export async function listModels(ctx: StoreContext, query: ListModelsQuery = {})
     if (filter.framework !== undefined) select = select.where('framework', '=', filter.framework);
     if (filter.task !== undefined) select = select.where('task', '=', filter.task);
     if (filter.nameContains !== undefined) select = select.where(ctx.backend.containsInsensitive('name', filter.nameContains));
-    return toPage(await select.execute(), limit, toModel);
+    const page = toPage(await select.execute(), limit, toModel);
+    return { ...page, items: await withAliases(ctx, page.items) };
   });
 }
 

@@ -316,6 +316,8 @@ export async function searchRuns(ctx: StoreContext, query: string, options: Sear
   columns.push({ expression: sql`${col('id')}`, descending: true });
   const signature = signatureOf(query, parsedOptions.orderBy);
   const conditions: Predicate[] = [];
+  const view = parsedOptions.view ?? 'active';
+  if (view !== 'all') conditions.push(sql`${col('deleted_at')} ${sql.raw(view === 'active' ? 'is null' : 'is not null')}`);
   if (parsed.where !== undefined) conditions.push(compiler.condition(parsed.where));
   if (parsedOptions.cursor != null && parsedOptions.cursor !== '') {
     conditions.push(afterPosition(columns, decodeToken(parsedOptions.cursor, signature, columns.length)));

@@ -1,6 +1,6 @@
 /** Training runs and their lifecycle `queued → running → completed | failed | killed`. */
 import { TERMINAL_RUN_STATUSES, type Page, type RunStatus, type TrainingRun } from '../../core/entities.js';
-import { IllegalTransitionError, NotFoundError } from '../../core/errors.js';
+import { IllegalTransitionError, NotFoundError, ValidationError } from '../../core/errors.js';
 import {
   LIMITS,
   createTrainingRunSchema,
@@ -59,6 +59,7 @@ export async function createTrainingRun(ctx: StoreContext, input: CreateTraining
   return guarded(ctx, () =>
     withTransaction(ctx, async (tx) => {
       await assertLinksExist(tx, data);
+      if (data.experimentId !== undefined) await assertExists(tx, 'experiments', data.experimentId, 'experiment', 'experimentId');
       const now = tx.now();
       const status = data.status ?? 'running';
       const id = await insertReturningId(tx, 'training_runs', {
@@ -71,12 +72,16 @@ export async function createTrainingRun(ctx: StoreContext, input: CreateTraining
         tags: toJsonText(data.tags ?? {}),
         notes: data.notes ?? null,
         error: null,
-        started_at: status === 'running' ? now : null,
+        started_at: data.startedAt?.getTime() ?? (status === 'running' ? now : null),
         ended_at: null,
         duration_ms: null,
+        deleted_at: null,
         created_at: now,
         updated_at: now,
       });
+      if (data.experimentId !== undefined) {
+        await tx.db.insertInto('experiment_runs').values({ experiment_id: data.experimentId, run_id: id, added_at: now }).execute();
+      }
       await refreshSearchDocument(tx, 'run', id);
       return getTrainingRun(tx, id);
     }),
@@ -107,15 +112,32 @@ export async function updateTrainingRun(
       await assertLinksExist(tx, data);
       const now = tx.now();
       const values: Record<string, unknown> = { updated_at: now };
+      let startedAt = data.startedAt?.getTime() ?? current.startedAt?.getTime() ?? null;
+      let endedAt = current.endedAt?.getTime() ?? null;
+      const status = data.status ?? current.status;
       if (data.status !== undefined && data.status !== current.status) {
         checkTransition(id, current.status, data.status);
         values.status = data.status;
-        const startedAt = current.startedAt?.getTime() ?? (data.status === 'running' ? now : null);
-        if (data.status === 'running') values.started_at = startedAt;
-        if (TERMINAL_RUN_STATUSES.includes(data.status)) {
-          values.ended_at = now;
-          values.duration_ms = startedAt === null ? null : Math.max(0, now - startedAt);
+        if (data.status === 'running') startedAt ??= now;
+        if (TERMINAL_RUN_STATUSES.includes(data.status)) endedAt = now;
+      }
+      if (data.endedAt !== undefined) {
+        if (!TERMINAL_RUN_STATUSES.includes(status)) {
+          throw new ValidationError(`trainingRun.endedAt: a '${status}' run has not ended; set a final status with it`, {
+            field: 'trainingRun.endedAt',
+          });
         }
+        endedAt = data.endedAt.getTime();
+      }
+      if (startedAt !== (current.startedAt?.getTime() ?? null)) values.started_at = startedAt;
+      if (endedAt !== (current.endedAt?.getTime() ?? null)) {
+        values.ended_at = endedAt;
+        values.duration_ms = startedAt === null || endedAt === null ? null : Math.max(0, endedAt - startedAt);
+      } else if (values.started_at !== undefined && endedAt !== null) {
+        values.duration_ms = startedAt === null ? null : Math.max(0, endedAt - startedAt);
+      }
+      if (data.deleted !== undefined && data.deleted !== (current.deletedAt !== null)) {
+        values.deleted_at = data.deleted ? now : null;
       }
       for (const [key, column] of [
         ['name', 'name'],
@@ -151,6 +173,9 @@ export async function listTrainingRuns(ctx: StoreContext, query: ListTrainingRun
       select = select.where('status', 'in', statuses);
     }
     if (filter.nameContains !== undefined) select = select.where(ctx.backend.containsInsensitive('training_runs.name', filter.nameContains));
+    const view = filter.view ?? 'active';
+    if (view === 'active') select = select.where('training_runs.deleted_at', 'is', null);
+    if (view === 'deleted') select = select.where('training_runs.deleted_at', 'is not', null);
     if (filter.experimentId !== undefined) {
       const experimentId = filter.experimentId;
       select = select.where((eb) =>

@@ -1,7 +1,8 @@
 /** The SQL implementation of AiDatabase: a thin class over the per-aggregate modules. */
 import type { Kysely } from 'kysely';
 import type { HealthReport, JsonValue } from '../../core/entities.js';
-import { idSchema, isStorableText, parseInput, type MetricOptions } from '../../core/schemas.js';
+import { z } from 'zod';
+import { LIMITS, idSchema, isStorableText, parseInput, type MetricOptions } from '../../core/schemas.js';
 import { ValidationError } from '../../core/errors.js';
 import type { AiDatabase } from '../ai-database.js';
 import { LATEST_SCHEMA_VERSION, schemaStatus } from '../../migrate/migrator.js';
@@ -64,6 +65,10 @@ export class SqlAiDatabase implements AiDatabase {
   updateModel: Rest<typeof models.updateModel> = async (idOrName, patch) =>
     models.updateModel(this.#ctx, checkIdOrName(idOrName), patch);
   deleteModel: Rest<typeof models.deleteModel> = async (idOrName) => models.deleteModel(this.#ctx, checkIdOrName(idOrName));
+  setModelAlias: Rest<typeof models.setModelAlias> = async (idOrName, alias, version) =>
+    models.setModelAlias(this.#ctx, checkIdOrName(idOrName, 'modelId'), alias, version);
+  deleteModelAlias: Rest<typeof models.deleteModelAlias> = async (idOrName, alias) =>
+    models.deleteModelAlias(this.#ctx, checkIdOrName(idOrName, 'modelId'), alias);
 
   createModelVersion: Rest<typeof versions.createModelVersion> = (input) => versions.createModelVersion(this.#ctx, input);
   getModelVersions: Rest<typeof versions.getModelVersions> = async (model, query) =>
@@ -141,6 +146,11 @@ export class SqlAiDatabase implements AiDatabase {
     experiments.removeExperimentRun(this.#ctx, checkId(experimentId, 'experimentId'), checkId(runId, 'runId'));
   getExperimentRuns: Rest<typeof experiments.getExperimentRuns> = async (experimentId) =>
     experiments.getExperimentRuns(this.#ctx, checkId(experimentId, 'experimentId'));
+  getExperimentMemberships: Rest<typeof experiments.getExperimentMemberships> = async (runIds) =>
+    experiments.getExperimentMemberships(
+      this.#ctx,
+      parseInput(z.array(idSchema).max(LIMITS.listLimit), runIds, 'runIds'),
+    );
 
   logPrediction: Rest<typeof predictions.logPrediction> = (input) => predictions.logPrediction(this.#ctx, input);
   logPredictions: Rest<typeof predictions.logPredictions> = (inputs) => predictions.logPredictions(this.#ctx, inputs);

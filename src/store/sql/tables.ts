@@ -41,6 +41,12 @@ export interface ModelVersionsTable {
   updated_at: Numeric;
 }
 
+export interface ModelAliasesTable {
+  model_id: number;
+  alias: string;
+  version: Numeric;
+}
+
 export interface DatasetsTable {
   id: Generated<number>;
   name: string;
@@ -72,6 +78,7 @@ export interface TrainingRunsTable {
   started_at: number | null;
   ended_at: number | null;
   duration_ms: number | null;
+  deleted_at: number | null;
   created_at: Numeric;
   updated_at: Numeric;
 }
@@ -97,6 +104,12 @@ export interface MetricsTable {
   value_kind: ValueKind;
   epoch: number | null;
   logged_at: Numeric;
+}
+
+/** A further value of a step whose current value `metrics` holds (decision 0901). */
+export interface MetricStepValuesTable extends MetricsTable {
+  /** 1, 2, 3 … among the further values of one step. */
+  seq: Numeric;
 }
 
 export interface MetricSummariesTable {
@@ -140,6 +153,8 @@ export interface ExperimentsTable {
   hypothesis: string | null;
   status: string;
   tags: JsonColumn;
+  artifact_location: string | null;
+  deleted_at: number | null;
   created_at: Numeric;
   updated_at: Numeric;
 }
@@ -187,10 +202,12 @@ export interface SearchDocumentsTable {
 export interface Tables {
   models: ModelsTable;
   model_versions: ModelVersionsTable;
+  model_aliases: ModelAliasesTable;
   datasets: DatasetsTable;
   training_runs: TrainingRunsTable;
   hyperparameters: HyperparametersTable;
   metrics: MetricsTable;
+  metric_step_values: MetricStepValuesTable;
   metric_summaries: MetricSummariesTable;
   metric_rollups: MetricRollupsTable;
   metric_batch_receipts: MetricBatchReceiptsTable;
@@ -206,8 +223,10 @@ export const TABLE_NAMES = [
   'datasets',
   'training_runs',
   'model_versions',
+  'model_aliases',
   'hyperparameters',
   'metrics',
+  'metric_step_values',
   'metric_summaries',
   'metric_rollups',
   'experiments',

@@ -103,7 +103,8 @@ export async function updateModelVersion(
   const data = parseInput(updateModelVersionSchema, patch, 'modelVersion');
   return guarded(ctx, () =>
     withTransaction(ctx, async (tx) => {
-      await assertExists(tx, 'model_versions', id, 'model version');
+      const current = await tx.db.selectFrom('model_versions').select(['model_id', 'status']).where('id', '=', id).executeTakeFirst();
+      if (current === undefined) throw new NotFoundError('model version', id);
       if (data.trainingRunId != null) await assertExists(tx, 'training_runs', data.trainingRunId, 'training run', 'trainingRunId');
       if (data.datasetId != null) await assertExists(tx, 'datasets', data.datasetId, 'dataset', 'datasetId');
       const values: Record<string, unknown> = { updated_at: tx.now() };
@@ -117,14 +118,33 @@ export async function updateModelVersion(
       if (data.trainingRunId !== undefined) values.training_run_id = data.trainingRunId;
       if (data.datasetId !== undefined) values.dataset_id = data.datasetId;
       await tx.db.updateTable('model_versions').set(values).where('id', '=', id).execute();
+      if (data.status !== undefined && data.status !== current.status) {
+        if (data.archiveOthers === true && (data.status === 'staging' || data.status === 'production')) {
+          await tx.db
+            .updateTable('model_versions')
+            .set({ status: 'archived', updated_at: values.updated_at as number })
+            .where('model_id', '=', current.model_id)
+            .where('status', '=', data.status)
+            .where('id', '!=', id)
+            .execute();
+        }
+        // A version's promotion is news about its model (MLflow's registry says so too).
+        await tx.db.updateTable('models').set({ updated_at: values.updated_at as number }).where('id', '=', current.model_id).execute();
+      }
       return getModelVersion(tx, id);
     }),
   );
 }
 
 export async function deleteModelVersion(ctx: StoreContext, id: number): Promise<void> {
-  await guarded(ctx, async () => {
-    const result = await ctx.db.deleteFrom('model_versions').where('id', '=', id).executeTakeFirst();
-    if (Number(result.numDeletedRows) === 0) throw new NotFoundError('model version', id);
-  });
+  await guarded(ctx, () =>
+    withTransaction(ctx, async (tx) => {
+      const row = await tx.db.selectFrom('model_versions').select(['model_id', 'version']).where('id', '=', id).executeTakeFirst();
+      if (row === undefined) throw new NotFoundError('model version', id);
+      // An alias names a version; it goes with it.
+      await tx.db.deleteFrom('model_aliases').where('model_id', '=', row.model_id).where('version', '=', row.version).execute();
+      await tx.db.deleteFrom('model_versions').where('id', '=', id).execute();
+      await tx.db.updateTable('models').set({ updated_at: tx.now() }).where('id', '=', row.model_id).execute();
+    }),
+  );
 }

@@ -1,0 +1,38 @@
+/**
+ * MLflow's REST API (2.10) as routes of aimdb's one route table, under `/api/2.0/mlflow/` and the
+ * `/ajax-api/2.0/mlflow/` alias MLflow's web UI calls.
+ */
+import type { AiDatabase } from '../../store/ai-database.js';
+import type { RouteContext, RouteMethod, RouteProtocol, RouteSpec } from '../route-spec.js';
+import { MlflowRequest, mlflowErrorAnswer, parseMlflowJson } from './protocol.js';
+import { REGISTRY_ENDPOINTS } from './registry-routes.js';
+import { TRACKING_ENDPOINTS } from './tracking-routes.js';
+
+/** What an MLflow handler gets: the store and the request's fields. */
+export type MlflowHandler = (context: { db: AiDatabase; request: MlflowRequest; route: RouteContext }) => Promise<object>;
+
+export const MLFLOW_PROTOCOL: RouteProtocol = { name: 'mlflow', errorAnswer: mlflowErrorAnswer, parseJson: parseMlflowJson };
+
+export const MLFLOW_PREFIXES = ['/api/2.0/mlflow/', '/ajax-api/2.0/mlflow/'] as const;
+
+function mlflowRoutes(): RouteSpec[] {
+  const routes: RouteSpec[] = [];
+  for (const prefix of MLFLOW_PREFIXES) {
+    for (const [method, endpoint, handler, readsOnly] of [...TRACKING_ENDPOINTS, ...REGISTRY_ENDPOINTS]) {
+      routes.push({
+        method: method as RouteMethod,
+        url: `${prefix}${endpoint}`,
+        operationId: `mlflow ${method} ${endpoint}`,
+        summary: `MLflow ${endpoint}`,
+        tag: 'mlflow',
+        status: 200,
+        protocol: MLFLOW_PROTOCOL,
+        ...(readsOnly === true ? { readsOnly: true } : {}),
+        handler: (context) => handler({ db: context.db, request: MlflowRequest.of(context), route: context }),
+      });
+    }
+  }
+  return routes;
+}
+
+export const MLFLOW_ROUTES: readonly RouteSpec[] = mlflowRoutes();

@@ -1,0 +1,164 @@
+/**
+ * What tracking clients such as MLflow's rely on, for every caller: soft delete and restore of runs
+ * and experiments, run times given by the caller, a run created inside an experiment, experiment
+ * memberships by run, model aliases, stage changes that archive the previous
+ * holder, and several values logged at one metric step (decision 0901).
+ */
+import { describe, expect, it } from 'vitest';
+import { IllegalTransitionError, NotFoundError, ValidationError } from '../../src/index.js';
+import { useDatabase } from '../support/fixtures.js';
+import type { ContractTarget } from './suite.js';
+import { expectDate, expectRejection, uniqueName } from './expectations.js';
+
+export function defineLifecycleAndRegistryContract(target: ContractTarget): void {
+  describe(`${target.label}: lifecycle and registry`, () => {
+    const db = useDatabase(target);
+
+    it('soft-deletes a run, hides it from lists unless asked, and restores it with its data', async () => {
+      const run = await db().createTrainingRun({ name: uniqueName('soft') });
+      await db().logMetrics(run.id, [{ name: 'loss', value: 0.5, step: 1 }]);
+      expect(run.deletedAt).toBeNull();
+      const deleted = await db().updateTrainingRun(run.id, { deleted: true });
+      expectDate(deleted.deletedAt);
+      const ids = async (view?: 'active' | 'deleted' | 'all') =>
+        (await db().listTrainingRuns({ limit: 10_000, ...(view === undefined ? {} : { view }) })).items.map((item) => item.id);
+      expect(await ids()).not.toContain(run.id);
+      expect(await ids('deleted')).toContain(run.id);
+      expect(await ids('all')).toContain(run.id);
+      // Deleting again keeps the first deletion time; the run still reads by id.
+      expect((await db().updateTrainingRun(run.id, { deleted: true })).deletedAt).toEqual(deleted.deletedAt);
+      expect((await db().getTrainingRun(run.id)).deletedAt).toEqual(deleted.deletedAt);
+      const restored = await db().updateTrainingRun(run.id, { deleted: false });
+      expect(restored.deletedAt).toBeNull();
+      expect(await ids()).toContain(run.id);
+      expect(await ids('deleted')).not.toContain(run.id);
+      expect((await db().getMetrics(run.id)).map((point) => point.value)).toEqual([0.5]);
+    });
+
+    it('soft-deletes and restores an experiment, and keeps its artifact location', async () => {
+      const name = uniqueName('soft-exp');
+      const experiment = await db().createExperiment({ name, artifactLocation: 's3://bucket/exp' });
+      expect(experiment).toMatchObject({ artifactLocation: 's3://bucket/exp', deletedAt: null });
+      const deleted = await db().updateExperiment(name, { deleted: true });
+      expectDate(deleted.deletedAt);
+      const names = async (view?: 'active' | 'deleted' | 'all') =>
+        (await db().listExperiments({ limit: 10_000, ...(view === undefined ? {} : { view }) })).items.map((item) => item.name);
+      expect(await names()).not.toContain(name);
+      expect(await names('deleted')).toContain(name);
+      expect(await names('all')).toContain(name);
+      expect((await db().updateExperiment(experiment.id, { deleted: false })).deletedAt).toBeNull();
+      expect(await names()).toContain(name);
+      expect((await db().updateExperiment(experiment.id, { artifactLocation: null })).artifactLocation).toBeNull();
+    });
+
+    it('takes start and end times from the caller and keeps the duration consistent', async () => {
+      const run = await db().createTrainingRun({ startedAt: 456 });
+      expect(run.startedAt).toEqual(new Date(456));
+      await expectRejection(db().updateTrainingRun(run.id, { endedAt: 1_000 }), ValidationError, { field: 'trainingRun.endedAt' });
+      const ended = await db().updateTrainingRun(run.id, { status: 'completed', endedAt: 1_456 });
+      expect(ended).toMatchObject({ status: 'completed', durationMs: 1_000 });
+      expect(ended.endedAt).toEqual(new Date(1_456));
+      const moved = await db().updateTrainingRun(run.id, { startedAt: 1_000 });
+      expect(moved).toMatchObject({ durationMs: 456 });
+      await expectRejection(db().updateTrainingRun(run.id, { status: 'running' }), IllegalTransitionError);
+      // Without times, the store's clock: a running run has started, a finished one has ended.
+      const timed = await db().createTrainingRun();
+      expectDate(timed.startedAt);
+      expectDate((await db().updateTrainingRun(timed.id, { status: 'failed' })).endedAt);
+    });
+
+    it('creates a run inside an experiment and answers memberships by run', async () => {
+      const first = await db().createExperiment({ name: uniqueName('home') });
+      const second = await db().createExperiment({ name: uniqueName('other') });
+      const run = await db().createTrainingRun({ experimentId: first.id });
+      const loose = await db().createTrainingRun();
+      expect((await db().getExperimentRuns(first.id)).map((member) => member.id)).toEqual([run.id]);
+      await db().addExperimentRun(second.id, run.id);
+      const memberships = await db().getExperimentMemberships([loose.id, run.id]);
+      expect(memberships.map(({ runId, experimentId }) => ({ runId, experimentId }))).toEqual([
+        { runId: run.id, experimentId: first.id },
+        { runId: run.id, experimentId: second.id },
+      ]);
+      expectDate(memberships[0]!.addedAt);
+      expect(await db().getExperimentMemberships([])).toEqual([]);
+      await expectRejection(db().createTrainingRun({ experimentId: 987_654 }), NotFoundError, { field: 'experimentId' });
+    });
+
+    it('points aliases at versions, moves them, and drops them with their version', async () => {
+      const model = await db().createModel({ name: uniqueName('aliased') });
+      expect(model.aliases).toEqual({});
+      const v1 = await db().createModelVersion({ modelId: model.id });
+      const v2 = await db().createModelVersion({ modelId: model.id });
+      expect((await db().setModelAlias(model.name, 'champion', 1)).aliases).toEqual({ champion: 1 });
+      expect((await db().setModelAlias(model.id, 'champion', 2)).aliases).toEqual({ champion: 2 });
+      await db().setModelAlias(model.id, 'challenger', 1);
+      expect((await db().getModel(model.name)).aliases).toEqual({ champion: 2, challenger: 1 });
+      const listed = (await db().listModels({ limit: 10_000 })).items.find((item) => item.id === model.id)!;
+      expect(listed.aliases).toEqual({ champion: 2, challenger: 1 });
+      await expectRejection(db().setModelAlias(model.id, 'ghost', 9), NotFoundError, { field: 'version' });
+      await expectRejection(db().setModelAlias(model.id, 'latest', 1), ValidationError, { field: 'alias' });
+      await expectRejection(db().setModelAlias(model.id, 'v3', 1), ValidationError, { field: 'alias' });
+      expect((await db().deleteModelAlias(model.id, 'champion')).aliases).toEqual({ challenger: 1 });
+      await expectRejection(db().deleteModelAlias(model.id, 'champion'), NotFoundError, { field: 'alias' });
+      await db().deleteModelVersion(v1.id);
+      expect((await db().getModel(model.id)).aliases).toEqual({});
+      expect(v2.version).toBe(2);
+    });
+
+    it('archives the previous holder of a stage when asked, and only then', async () => {
+      const model = await db().createModel({ name: uniqueName('staged') });
+      const versions = [];
+      for (let index = 0; index < 3; index++) versions.push(await db().createModelVersion({ modelId: model.id }));
+      const [v1, v2, v3] = versions as [(typeof versions)[0], (typeof versions)[0], (typeof versions)[0]];
+      await db().updateModelVersion(v1.id, { status: 'production' });
+      await db().updateModelVersion(v2.id, { status: 'production' });
+      expect((await db().getModelVersion(v1.id)).status).toBe('production');
+      await db().updateModelVersion(v3.id, { status: 'production', archiveOthers: true });
+      const statuses = (await db().getModelVersions(model.id)).map((version) => version.status);
+      expect(statuses).toEqual(['archived', 'archived', 'production']);
+      // A stage change is news about the model.
+      expect((await db().getModel(model.id)).updatedAt.getTime()).toBeGreaterThanOrEqual(v3.updatedAt.getTime());
+    });
+
+    it("keeps every distinct value of a step with sameStep 'keep', the latest timestamp winning", async () => {
+      const run = await db().createTrainingRun();
+      await db().logMetrics(run.id, [{ name: 'acc', value: 10, step: 2, timestamp: 1 }], { sameStep: 'keep' });
+      await db().logMetrics(
+        run.id,
+        [
+          { name: 'acc', value: 11, step: 3, timestamp: 1 },
+          { name: 'acc', value: 12, step: 3, timestamp: 1 },
+          { name: 'acc', value: 12, step: 3, timestamp: 2 },
+        ],
+        { sameStep: 'keep' },
+      );
+      // A value logged earlier than the step's current one is kept without taking its place; an exact
+      // repeat (a retried batch) is stored once.
+      await db().logMetrics(run.id, [{ name: 'acc', value: 99, step: 3, timestamp: 0 }], { sameStep: 'keep' });
+      await db().logMetrics(run.id, [{ name: 'acc', value: 11, step: 3, timestamp: 1 }], { sameStep: 'keep' });
+      const current = await db().getMetrics(run.id, { name: 'acc' });
+      expect(current.map(({ step, value }) => ({ step, value }))).toEqual([
+        { step: 2, value: 10 },
+        { step: 3, value: 12 },
+      ]);
+      expect(current[1]!.timestamp).toEqual(new Date(2));
+      const all = await db().getMetrics(run.id, { name: 'acc', allValues: true });
+      expect(all.map(({ step, value, timestamp }) => [step, timestamp.getTime(), value])).toEqual([
+        [2, 1, 10],
+        [3, 0, 99],
+        [3, 1, 11],
+        [3, 1, 12],
+        [3, 2, 12],
+      ]);
+      expect(all.every((point) => point.name === 'acc' && point.runId === run.id)).toBe(true);
+      expect((await db().getMetrics(run.id, { allValues: true, limit: 2 })).map((point) => point.value)).toEqual([10, 99]);
+      // Summaries count steps, not values: one value per step is the series.
+      const [summary] = await db().getMetricSummaries(run.id);
+      expect(summary).toMatchObject({ name: 'acc', count: 2, lastValue: 12, lastStep: 3, min: 10, max: 12 });
+      // The default still replaces.
+      await db().logMetrics(run.id, [{ name: 'acc', value: 1, step: 3, timestamp: 5 }]);
+      expect((await db().getMetrics(run.id, { name: 'acc' })).map((point) => point.value)).toEqual([10, 1]);
+      await expectRejection(db().logMetrics(run.id, [], { sameStep: 'merge' as never }), ValidationError, { field: 'options.sameStep' });
+    });
+  });
+}
