@@ -108,7 +108,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   // JSON bodies of a protocol's routes are parsed its way (MLflow's messages need to know that 9.0
   // was written as a float); every other route keeps Fastify's parser.
-  const defaultJsonParser = app.getDefaultJsonParser('error', 'error');
+  const defaultJsonParser = app.getDefaultJsonParser('ignore', 'ignore');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const protocol = (request.routeOptions.config as { protocol?: RouteProtocol } | undefined)?.protocol;

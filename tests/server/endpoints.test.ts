@@ -83,6 +83,15 @@ describe.each(testBackends())('REST endpoints on $name', (backend) => {
     const promoted = await api('PATCH', `/api/v1/model-versions/${v1.body.id}`, { body: { status: 'production' } });
     expect(promoted.body.status).toBe('production');
     expect((await api('GET', `/api/v1/models/${id}/versions?status=production`)).body).toHaveLength(1);
+    // An alias points at a version number and moves as one write.
+    const aliased = await api('PUT', `/api/v1/models/${id}/aliases/champion`, { body: { version: 1 } });
+    expect(aliased.status).toBe(200);
+    expect(aliased.body.aliases).toEqual({ champion: 1 });
+    expect((await api('PUT', `/api/v1/models/resnet/aliases/champion`, { body: { version: 2 } })).body.aliases).toEqual({ champion: 2 });
+    expect((await api('PUT', `/api/v1/models/${id}/aliases/champion`, { body: { version: 99 } })).status).toBe(404);
+    const unaliased = await api('DELETE', `/api/v1/models/${id}/aliases/champion`);
+    expect(unaliased.status).toBe(200);
+    expect(unaliased.body.aliases).toEqual({});
     expect((await api('DELETE', `/api/v1/model-versions/${v2.body.id}`)).status).toBe(204);
     expect((await api('GET', `/api/v1/model-versions/${v2.body.id}`)).status).toBe(404);
     expect((await api('DELETE', '/api/v1/models/bert')).status).toBe(204);
@@ -239,6 +248,11 @@ describe.each(testBackends())('REST endpoints on $name', (backend) => {
     const sameMillisecond = first!.addedAt === second!.addedAt;
     expect(members.body.map((r: { id: number }) => r.id)).toEqual(sameMillisecond ? [a.id, b.id] : [b.id, a.id]);
     expect(members.body[0].addedAt).toMatch(ISO);
+    const memberships = await api('GET', `/api/v1/experiment-memberships?runIds=${a.id},${b.id}`);
+    expect(memberships.status).toBe(200);
+    expect(memberships.body.map((m: { runId: number; experimentId: number }) => [m.runId, m.experimentId]).sort()).toEqual(
+      [[a.id, id], [b.id, id]].sort(),
+    );
     expect((await api('GET', '/api/v1/experiments/ablation')).body.id).toBe(id);
     expect((await api('GET', '/api/v1/experiments?status=active&nameContains=ABL')).body.items).toHaveLength(1);
     expect((await api('GET', `/api/v1/runs?experimentId=${id}`)).body.items).toHaveLength(2);

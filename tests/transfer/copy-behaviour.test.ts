@@ -102,7 +102,7 @@ describe.each(backendPairs())('copy %s', (_label, sourceBackend, targetBackend) 
 
     const failure = copyDatabase(locationOf(source), locationOf(target));
     await expect(failure).rejects.toThrow(ConflictError);
-    await expect(failure).rejects.toThrow(/target: already holds data \(models\).*--append.*--resume/);
+    await expect(failure).rejects.toThrow(/target: already holds data \(models, search_documents\).*--append.*--resume/);
     expect(await snapshot(target.db)).toEqual(before);
   });
 
