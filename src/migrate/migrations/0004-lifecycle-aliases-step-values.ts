@@ -39,10 +39,12 @@ export async function up(db: Kysely<any>, backend: Backend): Promise<void> {
   await db.schema.createIndex('training_runs_deleted_at_idx').on('training_runs').columns(['deleted_at']).execute();
 }
 
-export async function down(db: Kysely<any>): Promise<void> {
+export async function down(db: Kysely<any>, backend: Backend): Promise<void> {
   await db.schema.dropTable('metric_step_values').execute();
   await db.schema.dropTable('model_aliases').execute();
-  await db.schema.dropIndex('training_runs_deleted_at_idx').on('training_runs').execute();
+  // Only MySQL scopes index names to a table (DROP INDEX … ON …); SQLite and PostgreSQL refuse the ON.
+  const dropRunsIndex = db.schema.dropIndex('training_runs_deleted_at_idx');
+  await (backend.capabilities.tableScopedIndexNames ? dropRunsIndex.on('training_runs') : dropRunsIndex).execute();
   await db.schema.alterTable('experiments').dropColumn('artifact_location').execute();
   await db.schema.alterTable('experiments').dropColumn('deleted_at').execute();
   await db.schema.alterTable('training_runs').dropColumn('deleted_at').execute();
