@@ -143,8 +143,11 @@ describe('dashboard in Chromium', () => {
     // A deep link loads directly (the server answers index.html for page paths).
     await page.goto(`${server.url}/runs/${data.longRun.id}`);
     await eventually(() => heading(page).textContent()).toContain(LONG_RUN_NAME);
-    await page.goto(`${server.url}/no/such/page`);
-    await eventually(() => heading(page).textContent()).toBe('Page not found');
+    // A path that is no dashboard page is a JSON 404, not the dashboard (decision 0216), so health checks
+    // probing it cannot pass by mistake.
+    const missing = await fetch(`${server.url}/no/such/page`);
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('not_found');
   });
 
   it('experiments lead to a runs table with hyperparameter and metric columns, sorting and filtering', async () => {
@@ -203,10 +206,11 @@ describe('dashboard in Chromium', () => {
     current = await openPage(browser);
     const page = current.page;
     const bucketRequests: { metric: string; buckets: number }[] = [];
+    // Charts' bucket reads travel together as POST /metric-buckets (runs × names in the body).
     page.on('request', (request) => {
-      const url = new URL(request.url());
-      const match = /\/runs\/\d+\/metrics\/(.+)\/buckets$/.exec(url.pathname);
-      if (match !== null) bucketRequests.push({ metric: decodeURIComponent(match[1]!), buckets: Number(url.searchParams.get('buckets')) });
+      if (new URL(request.url()).pathname !== '/api/v1/metric-buckets') return;
+      const body = request.postDataJSON() as { names: string[]; buckets: number };
+      for (const metric of body.names) bucketRequests.push({ metric, buckets: body.buckets });
     });
     await page.goto(`${server.url}/runs/${data.longRun.id}`);
     await eventually(() => heading(page).textContent()).toContain(LONG_RUN_NAME);
