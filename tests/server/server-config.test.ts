@@ -16,6 +16,9 @@ describe('server settings', () => {
       corsAllowedOrigins: [],
       xFrameOptions: 'SAMEORIGIN',
       frameAncestors: [],
+      headersTimeoutMs: 30_000,
+      requestTimeoutMs: 120_000,
+      connectionTimeoutMs: 120_000,
     });
   });
 
