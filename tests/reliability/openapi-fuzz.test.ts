@@ -111,7 +111,9 @@ function violation(request: FuzzRequest, answer: Answer): string | undefined {
       error.message !== '' &&
       (error.field === undefined || typeof error.field === 'string') &&
       (error.entity === undefined || typeof error.entity === 'string') &&
-      Object.keys(error).every((key) => ['code', 'message', 'field', 'entity'].includes(key));
+      // `position`: the 1-based column of a run query that does not parse (docs/rest-api.md).
+      (error.position === undefined || (Number.isInteger(error.position) && error.position >= 1)) &&
+      Object.keys(error).every((key) => ['code', 'message', 'field', 'entity', 'position'].includes(key));
     return shapeOk ? undefined : `error not in the documented shape: ${answer.body.slice(0, 200)}`;
   }
   if (/^application\/json/.test(answer.contentType) && answer.body !== '') {

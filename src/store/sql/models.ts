@@ -100,6 +100,8 @@ export async function setModelAlias(ctx: StoreContext, idOrName: number | string
 }
 
 export async function deleteModelAlias(ctx: StoreContext, idOrName: number | string, alias: string): Promise<Model> {
+  // Checked like a new alias: a name no alias can have (a NUL byte, say) is refused before any SQL.
+  parseInput(aliasSchema, alias, 'alias');
   return guarded(ctx, () =>
     withTransaction(ctx, async (tx) => {
       const modelId = await resolveModelId(tx, idOrName);
