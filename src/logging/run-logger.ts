@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import type { AiDatabase } from '../store/ai-database.js';
-import { SqlAiDatabase } from '../store/sql/sql-ai-database.js';
+import { isLocalDatabase } from '../store/open.js';
 import { AimdbError, BackendError, ValidationError } from '../core/errors.js';
 import { LIMITS, type MetricOptions, type MetricPointInput } from '../core/schemas.js';
 import { validateMetricArguments } from '../store/sql/metric-batch-validation.js';
@@ -164,7 +164,7 @@ export function createRunLogger(db: AiDatabase, runId: number, options: RunLogge
   const retryDelayMs = positiveInteger(options.retryDelayMs ?? 200, 'retryDelayMs', 3_600_000);
   const maxRetryDelayMs = positiveInteger(options.maxRetryDelayMs ?? 5_000, 'maxRetryDelayMs', 3_600_000);
   const attemptTimeoutMs = positiveInteger(options.attemptTimeoutMs ?? 60_000, 'attemptTimeoutMs', 3_600_000);
-  const overflow = options.overflow ?? (db instanceof SqlAiDatabase ? 'block' : 'spill');
+  const overflow = options.overflow ?? (isLocalDatabase(db) ? 'block' : 'spill');
   if (!['block', 'spill', 'drop-oldest'].includes(overflow)) {
     throw new ValidationError("overflow: must be 'block', 'spill' or 'drop-oldest'", { field: 'overflow' });
   }

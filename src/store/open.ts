@@ -76,6 +76,14 @@ function echoLogger(echo: AiDatabaseOptions['echo']) {
 }
 
 /** Opens a SQL database (no HTTP), checks the connection and brings the schema up to date. */
+/**
+ * Whether `db` is a database this process opens itself (SQLite, PostgreSQL, MySQL) rather than a
+ * remote aimdb server: the run logger waits for the former and spills for the latter.
+ */
+export function isLocalDatabase(db: AiDatabase): boolean {
+  return db instanceof SqlAiDatabase;
+}
+
 export async function openSqlDatabase(options: AiDatabaseOptions): Promise<SqlAiDatabase> {
   const { echo, now, create, ...config } = options;
   const spec = toConnectionSpec(parseInput(databaseConfigSchema, config, 'options'));
