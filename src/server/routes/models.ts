@@ -5,6 +5,7 @@ import {
   createModelVersionSchema,
   listModelsSchema,
   listModelVersionsSchema,
+  parseInput,
   updateModelSchema,
   updateModelVersionSchema,
 } from '../../core/schemas.js';
@@ -15,6 +16,7 @@ const idOrName = { kind: 'idOrName', description: 'numeric id, or the model name
 const versionId = { kind: 'id', description: 'model version id' } as const;
 
 const alias = { kind: 'text', description: 'alias name' } as const;
+const aliasBodySchema = z.strictObject({ version: z.number().int().positive() });
 
 export const modelRoutes: RouteSpec[] = [
   {
@@ -24,12 +26,13 @@ export const modelRoutes: RouteSpec[] = [
     summary: 'Point an alias at a version of the model (moving it if it pointed elsewhere)',
     tag: 'models',
     params: { idOrName, alias },
-    body: z.strictObject({ version: z.number().int().positive() }),
+    body: aliasBodySchema,
     bodyRequired: true,
     status: 200,
     response: modelResponse,
+    // The body is read here (the store takes a plain version number), so it is validated here: `null` was a 500.
     handler: ({ db, params, body }) =>
-      db.setModelAlias(params.idOrName!, params.alias as string, (body as { version: number }).version),
+      db.setModelAlias(params.idOrName!, params.alias as string, parseInput(aliasBodySchema, body, 'body').version),
   },
   {
     method: 'DELETE',
