@@ -77,7 +77,8 @@ node out/use.js | grep -q 'ts ok'
 
 step "aimdb serve answers /api/v1/health"
 port=$(node -e "const s=require('node:net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
-npx aimdb serve --port "$port" >"$work/serve.log" 2>&1 &
+# The bin itself, not npx: killing npx would leave the server it spawned running.
+./node_modules/.bin/aimdb serve --port "$port" >"$work/serve.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do
   if node -e "fetch('http://127.0.0.1:$port/api/v1/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"; then break; fi
