@@ -36,6 +36,12 @@ export interface BenchSizes {
   memoryPoints: number;
   /** Search: runs, each with 20 hyperparameters, 10 metrics and notes of a few words. */
   searchRuns: number;
+  /** Side by side with MLflow's server (--peer-mlflow): points sent as log-batch requests of 1,000. */
+  peerBatchPoints: number;
+  /** … one log-metric request at a time, runs created one at a time, and one history read whole. */
+  peerSingleCalls: number;
+  peerRunCreates: number;
+  peerHistoryPoints: number;
 }
 
 export const FULL_SIZES: BenchSizes = {
@@ -58,6 +64,10 @@ export const FULL_SIZES: BenchSizes = {
   httpPoints: 1_000_000,
   memoryPoints: 10_000_000,
   searchRuns: 10_000,
+  peerBatchPoints: 200_000,
+  peerSingleCalls: 2_000,
+  peerRunCreates: 1_000,
+  peerHistoryPoints: 100_000,
 };
 
 export const QUICK_SIZES: BenchSizes = {
@@ -80,6 +90,10 @@ export const QUICK_SIZES: BenchSizes = {
   httpPoints: 20_000,
   memoryPoints: 40_000,
   searchRuns: 1_000,
+  peerBatchPoints: 20_000,
+  peerSingleCalls: 200,
+  peerRunCreates: 100,
+  peerHistoryPoints: 10_000,
 };
 
 export interface BenchOptions {
@@ -92,10 +106,15 @@ export interface BenchOptions {
   writeDocs: boolean;
   /** Only these scenarios (ids), or all. */
   only: string[] | undefined;
+  /** An MLflow tracking server the user started, to run the REST phases against side by side. */
+  peerMlflow: string | undefined;
+  /** Its process id, to read its peak memory (optional). */
+  peerMlflowPid: number | undefined;
 }
 
 const USAGE = `npm run bench -- [--quick] [--backends sqlite,postgresql,mysql] [--only id,id] [--write-docs]
   [--size name=value ...]   e.g. --size historyPoints=200000 --size batchSizes=1000,10000
+  [--peer-mlflow URL [--peer-mlflow-pid PID]]   also run MLflow's REST phases against that MLflow server
 Server URLs (admin rights: the benchmark creates and drops its own databases):
   AIMDB_BENCH_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/test)
   AIMDB_BENCH_MYSQL_URL    (default mysql://root@127.0.0.1:3306/test); set either to "off" to skip it.`;
@@ -109,6 +128,8 @@ export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv): Bench
       only: { type: 'string' },
       size: { type: 'string', multiple: true },
       'write-docs': { type: 'boolean', default: false },
+      'peer-mlflow': { type: 'string' },
+      'peer-mlflow-pid': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -143,5 +164,7 @@ export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv): Bench
     mysqlAdminUrl,
     writeDocs: values['write-docs'],
     only: values.only?.split(',').map((id) => id.trim()),
+    peerMlflow: values['peer-mlflow'],
+    peerMlflowPid: values['peer-mlflow-pid'] === undefined ? undefined : Number(values['peer-mlflow-pid']),
   };
 }

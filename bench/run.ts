@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAiDatabase } from '../src/index.js';
-import { parseBenchOptions, type BenchBackendName } from './config.js';
+import { parseBenchOptions, type BenchBackendName, type BenchOptions } from './config.js';
 import { openRaw, type BenchContext } from './context.js';
 import { log, type ScenarioResult } from './measure.js';
 import { provisionBenchDatabase } from './provision.js';
@@ -16,12 +16,15 @@ import { httpScenarios } from './scenarios/http.js';
 import { logMetricsBatches, predictions, trainingLoop } from './scenarios/ingest.js';
 import { histories, runsTable } from './scenarios/reads.js';
 import { search } from './scenarios/search.js';
+import { mlflowPeer } from './scenarios/mlflow-peer.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 interface Scenario {
   id: string;
   run(ctx: BenchContext, skipped: string[]): Promise<ScenarioResult[]>;
+  /** Runs only when asked for (by default every scenario runs). */
+  wanted?(options: BenchOptions): boolean;
 }
 
 const SCENARIOS: Scenario[] = [
@@ -33,6 +36,7 @@ const SCENARIOS: Scenario[] = [
   { id: 'runs-table', run: runsTable },
   { id: 'growth', run: growth },
   { id: 'search', run: search },
+  { id: 'mlflow-peer', run: mlflowPeer, wanted: (options) => options.peerMlflow !== undefined },
 ];
 
 async function runBackend(backend: BenchBackendName, options: ReturnType<typeof parseBenchOptions>, skipped: string[]) {
@@ -45,6 +49,7 @@ async function runBackend(backend: BenchBackendName, options: ReturnType<typeof 
   try {
     for (const scenario of SCENARIOS) {
       if (options.only !== undefined && !options.only.includes(scenario.id)) continue;
+      if (scenario.wanted !== undefined && !scenario.wanted(options)) continue;
       log(`${backend}: ${scenario.id}`);
       try {
         results.push(...(await scenario.run(ctx, skipped)));

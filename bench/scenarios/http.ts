@@ -64,7 +64,8 @@ function compileServer(): string {
  */
 const SERVER_HEAP_FLAGS = ['--max-old-space-size=1024'];
 
-async function startServerProcess(databaseUrl: string): Promise<{ child: ChildProcess; url: string }> {
+/** Starts the compiled server on `databaseUrl` in a child process; resolves with its base URL. */
+export async function startServerProcess(databaseUrl: string): Promise<{ child: ChildProcess; url: string }> {
   // Extra node flags for the server alone (e.g. `--cpu-prof`, `--trace-gc`, or another heap size,
   // the last one winning), which NODE_OPTIONS cannot carry.
   const nodeFlags = (process.env.AIMDB_BENCH_SERVER_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
@@ -83,7 +84,8 @@ async function startServerProcess(databaseUrl: string): Promise<{ child: ChildPr
   return { child, url };
 }
 
-function peakRssMb(pid: number): number {
+/** A process's peak resident memory (the kernel's high-water mark), in MB. */
+export function peakRssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const match = /VmHWM:\s+(\d+) kB/.exec(status);
   if (match === null) throw new Error('no VmHWM in /proc status');
@@ -202,8 +204,15 @@ export async function httpScenarios(ctx: BenchContext, skipped: string[]): Promi
       },
     ];
   } finally {
+    await stopServerProcess(child);
+  }
+}
+
+/** Stops a server started by startServerProcess and removes its compiled copy. */
+export async function stopServerProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode === null) {
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));
-    rmSync(buildDir, { recursive: true, force: true });
   }
+  rmSync(buildDir, { recursive: true, force: true });
 }
