@@ -35,6 +35,7 @@ import {
   decodeDataset,
   decodeExperiment,
   decodeExperimentMembership,
+  decodeRunInput,
   decodeExperimentRun,
   decodeMetricBucket,
   decodeMetricSeriesBuckets,
@@ -286,6 +287,13 @@ class HttpAiDatabase implements AiDatabase {
   }
   async deleteTrainingRunTag(id: number, key: string): Promise<void> {
     await this.#call('DELETE', `/runs/${segment(checkId(id))}/tags`, { query: { key }, idempotent: false });
+  }
+  async logRunInputs(runId: number, inputs: Parameters<AiDatabase['logRunInputs']>[1]): Promise<void> {
+    await this.#call('POST', `/runs/${segment(checkId(runId, 'runId'))}/inputs`, { body: { inputs }, idempotent: true });
+  }
+  async getRunInputs(runIds: number[]) {
+    const ids = parseInput(z.array(idSchema).max(LIMITS.listLimit), runIds, 'runIds');
+    return this.#readForRuns('/run-inputs/query', ids, {}, decodeRunInput);
   }
   async setExperimentTag(idOrName: number | string, key: string, value: string): Promise<void> {
     await this.#call('PUT', `/experiments/${segment(checkIdOrName(idOrName))}/tags`, { body: { key, value }, bodyName: 'tag' });

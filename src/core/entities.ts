@@ -174,6 +174,19 @@ export interface Experiment {
   updatedAt: Date;
 }
 
+/**
+ * A dataset a run used, in a role (`train`, `eval` …) with tags of its own. Logging the same dataset
+ * for a run again updates its role and merges its tags.
+ */
+export interface RunInput {
+  runId: number;
+  datasetId: number;
+  /** The role of the dataset in the run, e.g. `train`, `eval`, `test`; null when not said. */
+  context: string | null;
+  tags: Record<string, string>;
+  loggedAt: Date;
+}
+
 /** One run's membership of one experiment. */
 export interface ExperimentMembership {
   runId: number;

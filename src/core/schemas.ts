@@ -189,6 +189,16 @@ export const updateTrainingRunSchema = z.strictObject({
   deleted: z.boolean().optional(),
 });
 
+/** One dataset a run used, in a role such as `train` or `eval` (MLflow's `mlflow.data.context`). */
+export const runInputSchema = z.strictObject({
+  datasetId: id,
+  context: shortText.nullish(),
+  tags: tagsSchema.optional(),
+});
+/** Most inputs one call logs (MLflow's own limit on a log-inputs request is 1,000). */
+export const RUN_INPUTS_PER_CALL = 1_000;
+export const runInputsSchema = z.array(runInputSchema).max(RUN_INPUTS_PER_CALL);
+
 export const hyperparametersSchema = z
   .record(name, jsonValueSchema)
   .refine((record) => Object.keys(record).length <= LIMITS.batchSize, {
@@ -481,6 +491,7 @@ export type CreateDatasetInput = z.input<typeof createDatasetSchema>;
 export type UpdateDatasetInput = z.input<typeof updateDatasetSchema>;
 export type CreateTrainingRunInput = z.input<typeof createTrainingRunSchema>;
 export type UpdateTrainingRunInput = z.input<typeof updateTrainingRunSchema>;
+export type RunInputSpec = z.input<typeof runInputSchema>;
 export type MetricPointInput = z.input<typeof metricPointInputSchema>;
 export type MetricOptions = z.input<typeof metricOptionsSchema>;
 export type MetricWriteOptions = z.input<typeof metricWriteOptionsSchema>;

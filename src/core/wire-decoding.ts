@@ -8,6 +8,7 @@ import type {
   Dataset,
   Experiment,
   ExperimentMembership,
+  RunInput,
   ExperimentRun,
   MetricBucket,
   MetricPoint,
@@ -93,6 +94,11 @@ export function decodeExperimentRun(input: unknown): ExperimentRun {
 export function decodeExperiment(input: unknown): Experiment {
   const wire = input as Wire<Experiment>;
   return { ...wire, id: decodeNumber(wire.id), deletedAt: decodeOptionalDate(wire.deletedAt), ...timestamps(wire) } as Experiment;
+}
+
+export function decodeRunInput(input: unknown): RunInput {
+  const wire = input as Wire<RunInput>;
+  return { runId: decodeNumber(wire.runId), datasetId: decodeNumber(wire.datasetId), context: wire.context, tags: wire.tags, loggedAt: decodeDate(wire.loggedAt) };
 }
 
 export function decodeExperimentMembership(input: unknown): ExperimentMembership {

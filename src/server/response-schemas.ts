@@ -11,6 +11,7 @@ import {
   type Dataset,
   type Experiment,
   type ExperimentMembership,
+  type RunInput,
   type LatestMetric,
   type HealthReport,
   type MetricBucket,
@@ -242,6 +243,14 @@ export const errorResponse = z.object({
     field: z.string().optional().describe('the input field the error is about, as a dotted path'),
     entity: z.string().optional().describe('for not_found: the kind of entity'),
   }),
+});
+
+export const runInputResponse = entity<RunInput>()({
+  runId: id,
+  datasetId: id,
+  context: z.string().nullable(),
+  tags: z.record(z.string(), z.string()),
+  loggedAt: time,
 });
 
 export const experimentMembershipResponse = entity<ExperimentMembership>()({

@@ -18,6 +18,7 @@ import type {
   ModelVersion,
   Page,
   Prediction,
+  RunInput,
   Statistics,
   TextSearchHit,
   TrainingRun,
@@ -43,6 +44,7 @@ import type {
   MetricQuery,
   MetricWriteOptions,
   PredictionInput,
+  RunInputSpec,
   SearchRunsOptions,
   TextSearchOptions,
   UpdateDatasetInput,
@@ -123,6 +125,14 @@ export interface TrainingRunStore {
   setTrainingRunTag(id: number, key: string, value: string): Promise<void>;
   /** Deletes one tag of a run; NotFoundError (entity `tag`) when there is none. */
   deleteTrainingRunTag(id: number, key: string): Promise<void>;
+  /**
+   * Records datasets the run used (at most 1,000 per call, atomically). Logging a dataset the run
+   * already has updates its role and merges its tags. An input in the role `train` becomes the run's
+   * dataset when the run names none.
+   */
+  logRunInputs(runId: number, inputs: RunInputSpec[]): Promise<void>;
+  /** The inputs of these runs (up to 10,000 ids), by run id, then in the order they were logged. */
+  getRunInputs(runIds: number[]): Promise<RunInput[]>;
 }
 
 /** Hyperparameters: immutable once logged, values keep their JSON type. */

@@ -146,6 +146,12 @@ const SPECS: Specs = {
     generatedId: false,
     since: { column: 'added_at' },
   },
+  run_inputs: {
+    columns: [int('run_id'), int('dataset_id'), textOrNull('context'), json('tags'), int('logged_at')],
+    key: ['run_id', 'dataset_id'],
+    generatedId: false,
+    since: { column: 'logged_at' },
+  },
   predictions: {
     columns: [
       int('id'), int('model_version_id'), json('input'), json('output'), column('ground_truth', 'json', true),

@@ -19,6 +19,7 @@ import { defineSameMillisecondContract } from './same-millisecond.contract.js';
 import { defineTransactionsContract } from './transactions.contract.js';
 import { defineRunSearchContract } from './run-search.contract.js';
 import { defineTagsContract } from './tags.contract.js';
+import { defineRunInputsContract } from './run-inputs.contract.js';
 
 /** Registers every contract's describe blocks for the target. */
 export function defineAllContracts(target: ContractTarget): void {
@@ -43,4 +44,5 @@ const CONTRACTS: Array<(target: ContractTarget) => void> = [
   defineHealthContract,
   defineRunSearchContract,
   defineTagsContract,
+  defineRunInputsContract,
 ];

@@ -147,6 +147,20 @@ describe.each(testBackends())('REST endpoints on $name', (backend) => {
     expect((await api('GET', `/api/v1/runs/${bare.body.id}`)).status).toBe(404);
   });
 
+  it('records the datasets a run used and reads them back for many runs', async () => {
+    const dataset = (await api('POST', '/api/v1/datasets', { body: { name: 'inputs-data', version: 'd1' } })).body;
+    const run = (await api('POST', '/api/v1/runs', { body: { name: 'with inputs' } })).body;
+    const logged = await api('POST', `/api/v1/runs/${run.id}/inputs`, { body: { inputs: [{ datasetId: dataset.id, context: 'train', tags: { rows: '80' } }] } });
+    expect(logged.status).toBe(204);
+    const read = await api('POST', '/api/v1/run-inputs/query', { body: { runIds: [run.id, 987_654] } });
+    expect(read.status).toBe(200);
+    expect(read.body).toEqual([{ runId: run.id, datasetId: dataset.id, context: 'train', tags: { rows: '80' }, loggedAt: expect.stringMatching(ISO) }]);
+    const bad = await api('POST', `/api/v1/runs/${run.id}/inputs`, { body: { inputs: [{ datasetId: dataset.id, role: 'train' }] } });
+    expect(bad.status).toBe(422);
+    expect(bad.body.error.field).toBe('inputs.0');
+    expect((await api('POST', `/api/v1/runs/${run.id}/inputs`, { body: [] })).status).toBe(422);
+  });
+
   it('logs metric batches with NaN and ±Infinity as strings and reads points, buckets and summaries', async () => {
     const run = (await api('POST', '/api/v1/runs', { body: { name: 'metrics' } })).body;
     const points = [

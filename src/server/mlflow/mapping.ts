@@ -4,6 +4,7 @@
  * default experiment "0" is the aimdb experiment named "Default", run statuses and model stages map
  * one to one, and a run's artifacts live under `mlflow-artifacts:/<experimentId>/<runId>/artifacts`.
  */
+import { datasetInputsOf } from './dataset-inputs.js';
 import { randomInt } from 'node:crypto';
 import type {
   Experiment,
@@ -139,6 +140,8 @@ export interface RunExtras {
   experimentId: string;
   summaries: MetricSummary[];
   params: Record<string, JsonValue>;
+  /** The run's `dataset_inputs` in MLflow's form. */
+  datasetInputs: unknown[];
 }
 
 export function toMlflowRun(run: TrainingRun, extras: RunExtras) {
@@ -167,7 +170,7 @@ export function toMlflowRun(run: TrainingRun, extras: RunExtras) {
       params: Object.entries(extras.params).map(([key, value]) => ({ key, value: paramText(value) })),
       tags: keyValues(run.tags),
     },
-    inputs: { dataset_inputs: [] },
+    inputs: { dataset_inputs: extras.datasetInputs },
   };
 }
 
@@ -193,12 +196,13 @@ export async function toMlflowRuns(db: AiDatabase, runs: TrainingRun[]) {
     if (list === undefined) summariesOf.set(summary.runId, [summary]);
     else list.push(summary);
   }
-  const params = await Promise.all(runs.map((run) => db.getHyperparameters(run.id)));
+  const [params, inputs] = await Promise.all([Promise.all(runs.map((run) => db.getHyperparameters(run.id))), datasetInputsOf(db, ids)]);
   return runs.map((run, index) =>
     toMlflowRun(run, {
       experimentId: experimentOf.get(run.id) ?? DEFAULT_EXPERIMENT_ID,
       summaries: summariesOf.get(run.id) ?? [],
       params: params[index]!,
+      datasetInputs: inputs.get(run.id) ?? [],
     }),
   );
 }

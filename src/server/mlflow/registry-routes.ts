@@ -340,12 +340,13 @@ const searchModelVersions: MlflowHandler = async ({ db, request }) => {
     }),
   );
   const keys = readOrderBy(request.strings('order_by'), attributes.filter((name) => name !== 'current_stage'));
-  const sorted = sortEntities(entries.filter(matches), [
-    ...keys,
-    { attribute: 'last_updated_timestamp', descending: true },
+  // MLflow's order: the keys asked for, else newest update first; then name, then newest version.
+  const given = keys.length > 0 ? keys : [{ attribute: 'last_updated_timestamp', descending: true }];
+  const tieBreakers = [
     { attribute: 'name', descending: false },
     { attribute: 'version_number', descending: true },
-  ]);
+  ].filter((tie) => !given.some((key) => key.attribute === tie.attribute));
+  const sorted = sortEntities(entries.filter(matches), [...given, ...tieBreakers]);
   const page = paged(sorted, request, SEARCH_VERSIONS_MAX, SEARCH_VERSIONS_MAX);
   const answer: Record<string, unknown> = { model_versions: page.items.map((entry) => toMlflowVersion(entry.model, entry.version)) };
   if (page.token !== undefined) answer.next_page_token = page.token;

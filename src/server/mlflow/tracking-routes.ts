@@ -33,6 +33,7 @@ import {
   wireDouble,
 } from './protocol.js';
 import { searchRunsPage } from './run-search.js';
+import { logDatasetInputs, searchDatasetSummaries } from './dataset-inputs.js';
 import { deleteRunTag, setExperimentTag, setRunTags } from './tags.js';
 import type { MlflowHandler } from './routes.js';
 
@@ -347,6 +348,13 @@ const logBatch: MlflowHandler = async ({ db, request }) => {
   return {};
 };
 
+const logInputs: MlflowHandler = async ({ db, request }) => {
+  request.check({ run_id: { type: 'string', required: true } });
+  const run = await activeRun(db, request);
+  await logDatasetInputs(db, run.id, request);
+  return {};
+};
+
 const setTag: MlflowHandler = async ({ db, request }) => {
   request.check({ run_id: { type: 'string' }, run_uuid: { type: 'string' }, key: { type: 'string', required: true }, value: { type: 'string' } });
   const run = await activeRun(db, request);
@@ -486,6 +494,8 @@ export const TRACKING_ENDPOINTS: ReadonlyArray<readonly [string, string, MlflowH
   ['POST', 'runs/log-metric', logMetric],
   ['POST', 'runs/log-parameter', logParam],
   ['POST', 'runs/log-batch', logBatch],
+  ['POST', 'runs/log-inputs', logInputs],
+  ['POST', 'experiments/search-datasets', ({ db, request }) => searchDatasetSummaries(db, request), true],
   ['POST', 'runs/set-tag', setTag],
   ['POST', 'runs/delete-tag', deleteTag],
   ['GET', 'metrics/get-history', getMetricHistory],

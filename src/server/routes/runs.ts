@@ -12,10 +12,11 @@ import {
   metricQuerySchema,
   metricWriteOptionsSchema,
   parseInput,
+  runInputsSchema,
   updateTrainingRunSchema,
 } from '../../core/schemas.js';
 import type { AiDatabase } from '../../store/ai-database.js';
-import type { RouteSpec } from '../route-spec.js';
+import { unwrapBatchBody, type RouteSpec } from '../route-spec.js';
 import { checkBatchSize } from '../batch-limit.js';
 import {
   hyperparametersResponse,
@@ -25,6 +26,7 @@ import {
   metricPointResponse,
   metricSummaryResponse,
   pageOf,
+  runInputResponse,
   trainingRunResponse,
   writeResultResponse,
 } from '../response-schemas.js';
@@ -37,6 +39,8 @@ const runId = { kind: 'id', description: 'training run id' } as const;
 /** The runs of a bulk metric read: the store's own limit, which a URL cannot carry (decision 0215). */
 const runIdList = z.array(idSchema).max(10_000);
 const metricSummariesQuery = z.strictObject({ runIds: runIdList });
+const runInputsQuery = z.strictObject({ runIds: runIdList });
+const runInputsBody = z.strictObject({ inputs: runInputsSchema });
 const latestMetricsQuery = z.strictObject({ runIds: runIdList, names: latestMetricsQuerySchema.shape.names });
 
 async function metricSummaries(db: AiDatabase, query: z.output<typeof metricSummariesQuery>) {
@@ -149,6 +153,33 @@ export const runRoutes: RouteSpec[] = [
       checkBatchSize(body, 'hyperparameters', config.maxBatchSize);
       await db.logHyperparameters(params.id as number, body as never);
     },
+  },
+  {
+    method: 'POST',
+    url: '/api/v1/runs/:id/inputs',
+    operationId: 'logRunInputs',
+    summary: 'Record datasets the run used ({ "inputs": [{ datasetId, context, tags }] }); a dataset logged again updates its role and merges its tags',
+    tag: 'runs',
+    params: { id: runId },
+    body: runInputsBody,
+    bodyRequired: true,
+    status: 204,
+    handler: async ({ db, params, body }) => {
+      await db.logRunInputs(params.id as number, unwrapBatchBody(body, 'inputs') as never);
+    },
+  },
+  {
+    method: 'POST',
+    url: '/api/v1/run-inputs/query',
+    operationId: 'getRunInputs',
+    summary: 'The datasets these runs used ({ "runIds": […] }, up to 10,000), by run id, then in logged order; only reads',
+    tag: 'runs',
+    body: runInputsQuery,
+    bodyRequired: true,
+    readsOnly: true,
+    status: 200,
+    response: z.array(runInputResponse),
+    handler: ({ db, body }) => db.getRunInputs(parseInput(runInputsQuery, body, 'query').runIds),
   },
   {
     method: 'GET',

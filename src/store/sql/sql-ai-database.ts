@@ -15,6 +15,7 @@ import * as metrics from './metrics.js';
 import * as models from './models.js';
 import * as predictions from './predictions.js';
 import * as runs from './runs.js';
+import * as runInputs from './run-inputs.js';
 import * as runSearch from './run-search.js';
 import * as statistics from './statistics.js';
 import * as tags from './tags.js';
@@ -151,6 +152,10 @@ export class SqlAiDatabase implements AiDatabase {
       this.#ctx,
       parseInput(z.array(idSchema).max(LIMITS.listLimit), runIds, 'runIds'),
     );
+
+  logRunInputs: Rest<typeof runInputs.logRunInputs> = async (runId, inputs) => runInputs.logRunInputs(this.#ctx, checkId(runId, 'runId'), inputs);
+  getRunInputs: Rest<typeof runInputs.getRunInputs> = async (runIds) =>
+    runInputs.getRunInputs(this.#ctx, parseInput(z.array(idSchema).max(LIMITS.listLimit), runIds, 'runIds'));
 
   logPrediction: Rest<typeof predictions.logPrediction> = (input) => predictions.logPrediction(this.#ctx, input);
   logPredictions: Rest<typeof predictions.logPredictions> = (inputs) => predictions.logPredictions(this.#ctx, inputs);

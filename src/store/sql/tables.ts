@@ -176,6 +176,14 @@ export interface ExperimentRunsTable {
   added_at: Numeric;
 }
 
+export interface RunInputsTable {
+  run_id: number;
+  dataset_id: number;
+  context: string | null;
+  tags: JsonColumn;
+  logged_at: Numeric;
+}
+
 export interface PredictionsTable {
   id: Generated<number>;
   model_version_id: number;
@@ -213,6 +221,7 @@ export interface Tables {
   metric_batch_receipts: MetricBatchReceiptsTable;
   experiments: ExperimentsTable;
   experiment_runs: ExperimentRunsTable;
+  run_inputs: RunInputsTable;
   predictions: PredictionsTable;
   search_documents: SearchDocumentsTable;
 }
@@ -231,6 +240,7 @@ export const TABLE_NAMES = [
   'metric_rollups',
   'experiments',
   'experiment_runs',
+  'run_inputs',
   'predictions',
   'search_documents',
 ] as const satisfies readonly (keyof Tables)[];
