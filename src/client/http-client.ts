@@ -28,7 +28,7 @@ import {
   type SearchRunsOptions,
   type TextSearchOptions,
 } from '../core/schemas.js';
-import type { AiDatabase } from '../store/ai-database.js';
+import type { AiDatabase } from '../store/index.js';
 import { HttpTransport } from './http-transport.js';
 import { isRetrySafe, pathOf, type ApiRoute, type ParamsOf } from '../core/api/route.js';
 import { API } from '../core/api/routes.js';
@@ -146,6 +146,9 @@ class HttpAiDatabase implements AiDatabase {
   }
   async getModelVersions(modelIdOrName: number | string, query?: Parameters<AiDatabase['getModelVersions']>[1]) {
     return decodeArray(await this.#send(API.getModelVersions, { params: { idOrName: checkIdOrName(modelIdOrName, 'modelId') }, query }), decodeModelVersion);
+  }
+  async listModelVersions(query?: Parameters<AiDatabase['listModelVersions']>[0]) {
+    return decodePage(await this.#send(API.listModelVersions, { query }), decodeModelVersion);
   }
   async getModelVersion(id: number): Promise<ModelVersion> {
     return decodeModelVersion(await this.#send(API.getModelVersion, { params: { id: checkId(id) } }));
@@ -332,6 +335,9 @@ class HttpAiDatabase implements AiDatabase {
   }
   async getPredictions(query?: Parameters<AiDatabase['getPredictions']>[0]) {
     return decodePage(await this.#send(API.getPredictions, { query }), decodePrediction);
+  }
+  async getPrediction(id: number): Promise<Prediction> {
+    return decodePrediction(await this.#send(API.getPrediction, { params: { id: checkId(id) } }));
   }
 
   async getStatistics() {

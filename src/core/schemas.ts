@@ -276,6 +276,14 @@ export const listModelsSchema = z.strictObject({
   nameContains: shortText.optional(),
 });
 export const listModelVersionsSchema = z.strictObject({ ...pageSchema, status: modelVersionStatusSchema.optional() });
+/** Versions across models: a page, newest first, filtered by model, status, producing run or dataset. */
+export const listAllModelVersionsSchema = z.strictObject({
+  ...pageSchema,
+  modelId: id.optional(),
+  status: z.union([modelVersionStatusSchema, z.array(modelVersionStatusSchema).min(1)]).optional(),
+  trainingRunId: id.optional(),
+  datasetId: id.optional(),
+});
 export const listDatasetsSchema = z.strictObject({ ...pageSchema, name: name.optional(), nameContains: shortText.optional() });
 export const listTrainingRunsSchema = z.strictObject({
   ...pageSchema,
@@ -489,6 +497,7 @@ export type UpdateExperimentInput = z.input<typeof updateExperimentSchema>;
 export type PredictionInput = z.input<typeof predictionInputSchema>;
 export type ListModelsQuery = z.input<typeof listModelsSchema>;
 export type ListModelVersionsQuery = z.input<typeof listModelVersionsSchema>;
+export type ListAllModelVersionsQuery = z.input<typeof listAllModelVersionsSchema>;
 export type ListDatasetsQuery = z.input<typeof listDatasetsSchema>;
 export type ListTrainingRunsQuery = z.input<typeof listTrainingRunsSchema>;
 export type SearchRunsOptions = z.input<typeof searchRunsOptionsSchema>;

@@ -6,7 +6,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { ApiRoute, BodyOf, ParamsOf, QueryOf } from '../core/api/route.js';
-import type { AiDatabase } from '../store/ai-database.js';
+import type { AiDatabase } from '../store/index.js';
 import type { EffectiveServerConfig } from './server-config.js';
 
 export { readPathParam, type PathParamKind, type RouteMethod } from '../core/api/route.js';

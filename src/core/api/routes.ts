@@ -15,6 +15,7 @@ import {
   hyperparametersSchema,
   idSchema,
   latestMetricsQuerySchema,
+  listAllModelVersionsSchema,
   listDatasetsSchema,
   listExperimentsSchema,
   listModelVersionsSchema,
@@ -251,6 +252,15 @@ export const API = api({
     bodyName: 'modelVersion',
     status: 201,
     response: modelVersionResponse,
+  },
+  listModelVersions: {
+    method: 'GET',
+    url: '/api/v1/model-versions',
+    summary: 'Versions across models, newest first (status takes one value or a comma-separated list; filters: modelId, trainingRunId, datasetId)',
+    tag: 'model versions',
+    query: listAllModelVersionsSchema,
+    status: 200,
+    response: pageOf(modelVersionResponse),
   },
   getModelVersion: {
     method: 'GET',
@@ -645,6 +655,15 @@ export const API = api({
     query: listPredictionsSchema,
     status: 200,
     response: pageOf(predictionResponse),
+  },
+  getPrediction: {
+    method: 'GET',
+    url: '/api/v1/predictions/:id',
+    summary: 'Get one prediction with its full input, output and ground truth',
+    tag: 'predictions',
+    params: { id: { kind: 'id', description: 'prediction id' } },
+    status: 200,
+    response: predictionResponse,
   },
 
   // Tags, one key at a time.

@@ -17,6 +17,7 @@ export const modelRoutes = [
   serve(API.getModelVersions, ({ db, params, query }) => db.getModelVersions(params.idOrName, query)),
   serve(API.getModelVersionByNumber, ({ db, params }) => db.getModelVersionByNumber(params.idOrName, params.version)),
   serve(API.createModelVersion, ({ db, body }) => db.createModelVersion(body)),
+  serve(API.listModelVersions, ({ db, query }) => db.listModelVersions(query)),
   serve(API.getModelVersion, ({ db, params }) => db.getModelVersion(params.id)),
   serve(API.updateModelVersion, ({ db, params, body }) => db.updateModelVersion(params.id, body)),
   serve(API.deleteModelVersion, ({ db, params }) => db.deleteModelVersion(params.id)),

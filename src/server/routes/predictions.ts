@@ -12,4 +12,5 @@ export const predictionRoutes = [
     return db.logPredictions(predictions as typeof body.predictions);
   }),
   serve(API.getPredictions, ({ db, query }) => db.getPredictions(query)),
+  serve(API.getPrediction, ({ db, params }) => db.getPrediction(params.id)),
 ];

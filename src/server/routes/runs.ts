@@ -4,7 +4,7 @@ import { readMetricBatchBody } from '../../core/api/metric-columns.js';
 import { API, latestMetricsQuery, metricSummariesQuery } from '../../core/api/routes.js';
 import type { JsonValue } from '../../core/entities.js';
 import { parseInput, type SearchRunsOptions } from '../../core/schemas.js';
-import type { AiDatabase } from '../../store/ai-database.js';
+import type { AiDatabase } from '../../store/index.js';
 import { serve } from '../route-spec.js';
 import { metricHistoryAnswer } from '../metric-history-stream.js';
 import { encodeLatestMetrics, encodeMetricBuckets, encodeMetricSeriesBuckets, encodeMetricSummaries } from '../wire-encoding.js';

@@ -27,7 +27,7 @@ import { runIdChunks, runIdIn } from './run-id-filter.js';
 import { appendRows, insertRows } from './bulk-insert.js';
 import { chunksFor, guarded, withTransaction, type StoreContext } from './context.js';
 import { decodeDouble, encodeDouble, toMetricSummary, toSeriesPoint } from './mappers.js';
-import { validateMetricBatch } from './metric-batch-validation.js';
+import { validateMetricBatch } from '../../core/metric-validation.js';
 import { bucketsFromRollups, rollupsServe, updateRollups, type SeriesWrite } from './metric-rollups.js';
 import type { MetricSummariesTable, MetricsTable } from './tables.js';
 

@@ -12,7 +12,7 @@ import {
   parseInput,
   type MetricOptions,
   type MetricPointInput,
-} from '../../core/schemas.js';
+} from './schemas.js';
 
 /** A point after validation: name trimmed, value a number, time in epoch milliseconds. */
 export interface ValidMetricPoint {
