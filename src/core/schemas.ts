@@ -215,6 +215,10 @@ export const metricPointInputSchema = z.strictObject({
 });
 export const metricBatchSchema = z.array(metricPointInputSchema).max(LIMITS.batchSize);
 export const metricOptionsSchema = metricPointInputSchema.omit({ name: true, value: true });
+/** A metric point's fields, in order, as its schema lists them: the one list the fast validation and the columnar codec use. */
+export const METRIC_POINT_FIELDS = Object.keys(metricPointInputSchema.shape) as readonly (keyof z.input<typeof metricPointInputSchema>)[];
+/** The fields `logMetric(name, value, options)` takes in `options`. */
+export const METRIC_OPTION_FIELDS = Object.keys(metricOptionsSchema.shape) as readonly (keyof z.input<typeof metricOptionsSchema>)[];
 /**
  * A client-chosen id of one `logMetrics` batch (a UUID, say). A batch re-sent with the same id is
  * answered from the database's receipt instead of being stored again (docs/decisions/0520).

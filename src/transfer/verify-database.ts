@@ -33,7 +33,7 @@ export class VerificationFailedError extends AimdbError {
   constructor(report: VerificationReport) {
     const failed = report.tables.filter((table) => !table.ok);
     super(
-      'conflict',
+      'verification_failed',
       `verification failed: ${failed
         .map((table) =>
           table.expected.rows === table.actual.rows

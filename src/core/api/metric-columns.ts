@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { ValidationError } from '../errors.js';
-import { LIMITS, metricBatchIdSchema, metricBatchSchema, metricPointInputSchema, type MetricPointInput } from '../schemas.js';
+import { LIMITS, METRIC_POINT_FIELDS, metricBatchIdSchema, metricBatchSchema, metricPointInputSchema, type MetricPointInput } from '../schemas.js';
 import { checkBatchSize, unwrapBatchBody } from './batch-body.js';
 
 const point = metricPointInputSchema.shape;
@@ -38,7 +38,7 @@ export const metricBatchBodySchema = z.union([
 ]);
 
 /** The fields of a metric point, each one column of the columnar form. */
-const COLUMN_NAMES = ['name', 'value', 'step', 'epoch', 'timestamp'] as const satisfies readonly (keyof MetricPointInput)[];
+const COLUMN_NAMES = METRIC_POINT_FIELDS;
 type ColumnName = (typeof COLUMN_NAMES)[number];
 const POINT_FIELDS: ReadonlySet<string> = new Set(COLUMN_NAMES);
 
