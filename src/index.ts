@@ -15,6 +15,8 @@ export {
   type ListDatasetsQuery,
   type ListExperimentsQuery,
   type ListModelsQuery,
+  type LatestMetricsQuery,
+  type ListAllModelVersionsQuery,
   type ListModelVersionsQuery,
   type ListPredictionsQuery,
   type ListTrainingRunsQuery,
@@ -25,6 +27,8 @@ export {
   type MetricPointInput,
   type MetricQuery,
   type PredictionInput,
+  type SearchRunsOptions,
+  type TextSearchOptions,
   type UpdateDatasetInput,
   type UpdateExperimentInput,
   type UpdateModelInput,
@@ -32,14 +36,16 @@ export {
   type UpdateTrainingRunInput,
 } from './core/schemas.js';
 export type * from './store/ai-database.js';
+/** What migrateToLatest, migrationSql and the transfer functions take: a backend's SQL dialect and capabilities. */
+export type { Backend } from './store/index.js';
 export {
   createAiDatabase,
   createAiDatabaseFromConfig,
   openAiDatabase,
   openSqlDatabase,
   type AiDatabaseOptions,
-} from './store/open.js';
-export { SqlAiDatabase } from './store/sql/sql-ai-database.js';
+} from './database/open.js';
+export { SqlAiDatabase } from './store/index.js';
 export {
   loadConfigFile,
   resolveDatabaseConfig,

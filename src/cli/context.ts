@@ -3,8 +3,8 @@
  * database. Commands never read process.env or parse configuration themselves.
  */
 import type { Command } from 'commander';
-import { createAiDatabase } from '../store/open.js';
-import type { AiDatabase } from '../store/ai-database.js';
+import { createAiDatabase } from '../database/open.js';
+import type { AiDatabase } from '../store/index.js';
 import { atStage } from './cli-error.js';
 import { resolveCliDatabaseConfig, type CliDatabaseConfig } from './database-options.js';
 import { Output, type GlobalOptions } from './output.js';

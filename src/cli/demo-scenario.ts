@@ -18,7 +18,7 @@ import type {
 } from '../core/entities.js';
 import { NotFoundError } from '../core/errors.js';
 import type { CreateDatasetInput, CreateModelInput, PredictionInput } from '../core/schemas.js';
-import type { AiDatabase } from '../store/ai-database.js';
+import type { AiDatabase } from '../store/index.js';
 
 export const DEMO_EPOCHS = 5;
 export const DEMO_EXPERIMENT_NAME = 'CAD-Generative-Baseline';

@@ -3,7 +3,7 @@
  */
 import { NotFoundError } from '../core/errors.js';
 import type { ModelVersion, TrainingRun } from '../core/entities.js';
-import type { AiDatabase } from '../store/ai-database.js';
+import type { AiDatabase } from '../store/index.js';
 import { CliError } from './cli-error.js';
 import { EXIT_CODES } from './exit-codes.js';
 import type { Output } from './output.js';

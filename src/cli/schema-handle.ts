@@ -5,9 +5,7 @@
 import { Kysely, sql } from 'kysely';
 import { describeConnection, type ServerConnection, type SqliteConnection } from '../config/connection.js';
 import type { AimdbError } from '../core/errors.js';
-import type { Backend } from '../store/backends/backend.js';
-import { checkSqlitePath, createBackend } from '../store/open.js';
-import { translateError } from '../store/sql/context.js';
+import { checkSqlitePath, createBackend, translateError, type Backend } from '../store/index.js';
 import { atStage } from './cli-error.js';
 
 export interface SchemaHandle {

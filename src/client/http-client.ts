@@ -28,8 +28,11 @@ import {
   type SearchRunsOptions,
   type TextSearchOptions,
 } from '../core/schemas.js';
-import type { AiDatabase } from '../store/ai-database.js';
-import { HttpTransport, type HttpMethod } from './http-transport.js';
+import type { AiDatabase } from '../store/index.js';
+import { HttpTransport } from './http-transport.js';
+import { isRetrySafe, pathOf, type ApiRoute, type ParamsOf } from '../core/api/route.js';
+import { API } from '../core/api/routes.js';
+import { encodeMetricPoints, hasOmittedStep, metricColumns } from '../core/api/metric-columns.js';
 import {
   decodeArray,
   decodeDataset,
@@ -67,90 +70,18 @@ const checkId = (id: number, field = 'id'): number => parseInput(idSchema, id, f
 const checkIdOrName = (idOrName: number | string, field = 'id'): number | string =>
   typeof idOrName === 'number' ? checkId(idOrName, field) : idOrName;
 
-/** One path segment: ids as digits, names URL-encoded (a `/` in a metric name stays inside its segment). */
-const segment = (value: number | string) => encodeURIComponent(String(value));
+/** What one call of a route sends; `params` is required when the route's path has parameters. */
+type SendRequest<R extends ApiRoute> = (R['params'] extends Record<string, unknown> ? { params: ParamsOf<R> } : { params?: undefined }) & {
+  query?: Record<string, unknown> | undefined;
+  body?: unknown;
+  /** The body was built with finite numbers only, so the transport skips its scan for NaN. */
+  finiteNumbersChecked?: boolean;
+};
 
 /** Run ids per bulk metric read request: the server's limit for one body. */
 const RUN_IDS_PER_REQUEST = 10_000;
 /** Characters of query, order and cursor up to which a search goes as GET rather than POST. */
 const SEARCH_GET_LIMIT = 4_000;
-
-/** JSON cannot hold NaN or ±Infinity, so metric values travel as strings then. */
-const wireMetricValue = (value: number): number | string => (Number.isFinite(value) ? value : String(value));
-
-const POINT_FIELDS = new Set(['name', 'value', 'step', 'epoch', 'timestamp']);
-const isFiniteOrAbsent = (value: unknown) => value === undefined || (typeof value === 'number' && Number.isFinite(value));
-
-/**
- * A batch as the columnar body `{ "columns": {...} }` (docs/rest-api.md, decision 0504): about a
- * third fewer bytes than one object per point, and cheaper to build and to parse. Only batches of
- * plain points take this form; anything the store would reject or that JSON would alter (an unknown
- * field, a NaN step, an invalid Date) returns undefined and goes as `{ "points": [...] }`, so the
- * server answers exactly as for the embedded store.
- */
-function metricColumns(points: MetricPointInput[]): Record<string, unknown[]> | undefined {
-  if (!Array.isArray(points) || points.length === 0) return undefined;
-  const count = points.length;
-  const names: unknown[] = new Array(count);
-  const values: Array<number | string> = new Array(count);
-  let steps: Array<number | null> | undefined;
-  let epochs: Array<number | null> | undefined;
-  let timestamps: Array<number | string | null> | undefined;
-  for (let index = 0; index < count; index++) {
-    const point = points[index] as unknown as Record<string, unknown> | null;
-    if (point === null || typeof point !== 'object' || Array.isArray(point)) return undefined;
-    for (const key in point) if (!POINT_FIELDS.has(key)) return undefined;
-    const { name, value, step, epoch, timestamp } = point;
-    if (typeof name !== 'string' || typeof value !== 'number' || !isFiniteOrAbsent(step)) return undefined;
-    if (epoch !== null && !isFiniteOrAbsent(epoch)) return undefined;
-    names[index] = name;
-    values[index] = wireMetricValue(value);
-    if (step !== undefined) (steps ??= new Array<number | null>(count).fill(null))[index] = step as number;
-    if (epoch !== undefined && epoch !== null) (epochs ??= new Array<number | null>(count).fill(null))[index] = epoch as number;
-    if (timestamp !== undefined) {
-      let time: number | string;
-      if (timestamp instanceof Date) {
-        time = timestamp.getTime();
-        if (Number.isNaN(time)) return undefined;
-      } else if (typeof timestamp === 'string' || (typeof timestamp === 'number' && Number.isFinite(timestamp))) {
-        time = timestamp;
-      } else {
-        return undefined;
-      }
-      (timestamps ??= new Array<number | string | null>(count).fill(null))[index] = time;
-    }
-  }
-  const columns: Record<string, unknown[]> = { name: names, value: values };
-  if (steps !== undefined) columns.step = steps;
-  if (epochs !== undefined) columns.epoch = epochs;
-  if (timestamps !== undefined) columns.timestamp = timestamps;
-  return columns;
-}
-
-/** Whether the server would pick the step of some point (an object point without a usable step). */
-function hasOmittedStep(points: MetricPointInput[]): boolean {
-  if (!Array.isArray(points)) return false;
-  for (const point of points) {
-    const step = (point as { step?: unknown } | null)?.step;
-    if (step === undefined || step === null) return true;
-  }
-  return false;
-}
-
-/** The array form, for batches `metricColumns` leaves alone: non-finite values as strings, the rest untouched. */
-function encodeMetricPoints(points: MetricPointInput[]): unknown {
-  if (!Array.isArray(points)) return points;
-  let encoded: unknown[] | undefined;
-  for (let index = 0; index < points.length; index++) {
-    const point = points[index];
-    const value = (point as { value?: unknown } | null)?.value;
-    if (typeof value === 'number' && !Number.isFinite(value)) {
-      encoded ??= points.slice();
-      encoded[index] = { ...point, value: wireMetricValue(value) };
-    }
-  }
-  return encoded ?? points;
-}
 
 /**
  * Opens an AiDatabase that talks to an aimdb server. Nothing is sent until the first call.
@@ -171,101 +102,98 @@ class HttpAiDatabase implements AiDatabase {
     this.#transport = new HttpTransport(options);
   }
 
-  async #call(
-    method: HttpMethod,
-    path: string,
-    extra: {
-      query?: Record<string, unknown> | undefined;
-      body?: unknown;
-      bodyName?: string;
-      idempotent?: boolean;
-      finiteNumbersChecked?: boolean;
-    } = {},
-  ): Promise<unknown> {
+  /**
+   * One request of a declared route (src/core/api/routes.ts): its method, its path with the
+   * parameters filled in, and whether a broken connection may be retried, all from the table.
+   */
+  async #send<R extends ApiRoute>(declared: R, request: SendRequest<R>): Promise<unknown> {
     if (this.#closed) throw new BackendError('this AiDatabase was closed');
     return this.#transport.send({
-      method,
-      path,
-      query: extra.query,
-      body: extra.body,
-      bodyName: extra.bodyName,
-      idempotent: extra.idempotent ?? (method === 'GET' || method === 'PUT' || method === 'DELETE'),
-      finiteNumbersChecked: extra.finiteNumbersChecked,
+      method: declared.method,
+      path: pathOf(declared, (request.params ?? {}) as ParamsOf<R>),
+      query: request.query,
+      body: request.body,
+      bodyName: declared.bodyName,
+      idempotent: isRetrySafe(declared),
+      finiteNumbersChecked: request.finiteNumbersChecked,
     });
   }
 
   async createModel(input: Parameters<AiDatabase['createModel']>[0]): Promise<Model> {
-    return decodeModel(await this.#call('POST', '/models', { body: input, bodyName: 'model' }));
+    return decodeModel(await this.#send(API.createModel, { body: input }));
   }
   async getModel(idOrName: number | string): Promise<Model> {
-    return decodeModel(await this.#call('GET', `/models/${segment(checkIdOrName(idOrName))}`));
+    return decodeModel(await this.#send(API.getModel, { params: { idOrName: checkIdOrName(idOrName) } }));
   }
   async listModels(query?: Parameters<AiDatabase['listModels']>[0]) {
-    return decodePage(await this.#call('GET', '/models', { query }), decodeModel);
+    return decodePage(await this.#send(API.listModels, { query }), decodeModel);
   }
   async updateModel(idOrName: number | string, patch: Parameters<AiDatabase['updateModel']>[1]): Promise<Model> {
-    return decodeModel(await this.#call('PATCH', `/models/${segment(checkIdOrName(idOrName))}`, { body: patch, bodyName: 'model' }));
+    return decodeModel(await this.#send(API.updateModel, { params: { idOrName: checkIdOrName(idOrName) }, body: patch }));
   }
   async deleteModel(idOrName: number | string): Promise<void> {
-    await this.#call('DELETE', `/models/${segment(checkIdOrName(idOrName))}`);
+    await this.#send(API.deleteModel, { params: { idOrName: checkIdOrName(idOrName) } });
   }
   async setModelAlias(idOrName: number | string, alias: string, version: number): Promise<Model> {
-    const path = `/models/${segment(checkIdOrName(idOrName, 'modelId'))}/aliases/${segment(alias)}`;
-    return decodeModel(await this.#call('PUT', path, { body: { version }, bodyName: 'alias' }));
+    const params = { idOrName: checkIdOrName(idOrName, 'modelId'), alias };
+    return decodeModel(await this.#send(API.setModelAlias, { params, body: { version } }));
   }
   async deleteModelAlias(idOrName: number | string, alias: string): Promise<Model> {
-    return decodeModel(await this.#call('DELETE', `/models/${segment(checkIdOrName(idOrName, 'modelId'))}/aliases/${segment(alias)}`));
+    return decodeModel(await this.#send(API.deleteModelAlias, { params: { idOrName: checkIdOrName(idOrName, 'modelId'), alias } }));
   }
 
   async createModelVersion(input: Parameters<AiDatabase['createModelVersion']>[0]): Promise<ModelVersion> {
-    return decodeModelVersion(await this.#call('POST', '/model-versions', { body: input, bodyName: 'modelVersion' }));
+    return decodeModelVersion(await this.#send(API.createModelVersion, { body: input }));
   }
   async getModelVersions(modelIdOrName: number | string, query?: Parameters<AiDatabase['getModelVersions']>[1]) {
-    return decodeArray(await this.#call('GET', `/models/${segment(checkIdOrName(modelIdOrName, 'modelId'))}/versions`, { query }), decodeModelVersion);
+    return decodeArray(await this.#send(API.getModelVersions, { params: { idOrName: checkIdOrName(modelIdOrName, 'modelId') }, query }), decodeModelVersion);
+  }
+  async listModelVersions(query?: Parameters<AiDatabase['listModelVersions']>[0]) {
+    return decodePage(await this.#send(API.listModelVersions, { query }), decodeModelVersion);
   }
   async getModelVersion(id: number): Promise<ModelVersion> {
-    return decodeModelVersion(await this.#call('GET', `/model-versions/${segment(checkId(id))}`));
+    return decodeModelVersion(await this.#send(API.getModelVersion, { params: { id: checkId(id) } }));
   }
   async getModelVersionByNumber(modelIdOrName: number | string, version: number): Promise<ModelVersion> {
-    return decodeModelVersion(await this.#call('GET', `/models/${segment(checkIdOrName(modelIdOrName, 'modelId'))}/versions/${segment(checkId(version, 'version'))}`));
+    return decodeModelVersion(await this.#send(API.getModelVersionByNumber, { params: { idOrName: checkIdOrName(modelIdOrName, 'modelId'), version: checkId(version, 'version') } }));
   }
   async updateModelVersion(id: number, patch: Parameters<AiDatabase['updateModelVersion']>[1]): Promise<ModelVersion> {
-    return decodeModelVersion(await this.#call('PATCH', `/model-versions/${segment(checkId(id))}`, { body: patch, bodyName: 'modelVersion' }));
+    return decodeModelVersion(await this.#send(API.updateModelVersion, { params: { id: checkId(id) }, body: patch }));
   }
   async deleteModelVersion(id: number): Promise<void> {
-    await this.#call('DELETE', `/model-versions/${segment(checkId(id))}`);
+    await this.#send(API.deleteModelVersion, { params: { id: checkId(id) } });
   }
 
   async createDataset(input: Parameters<AiDatabase['createDataset']>[0]): Promise<Dataset> {
-    return decodeDataset(await this.#call('POST', '/datasets', { body: input, bodyName: 'dataset' }));
+    return decodeDataset(await this.#send(API.createDataset, { body: input }));
   }
   async getDataset(idOrName: number | string, version?: string): Promise<Dataset> {
-    return decodeDataset(await this.#call('GET', `/datasets/${segment(checkIdOrName(idOrName))}`, { query: { version } }));
+    return decodeDataset(await this.#send(API.getDataset, { params: { idOrName: checkIdOrName(idOrName) }, query: { version } }));
   }
   async listDatasets(query?: Parameters<AiDatabase['listDatasets']>[0]) {
-    return decodePage(await this.#call('GET', '/datasets', { query }), decodeDataset);
+    return decodePage(await this.#send(API.listDatasets, { query }), decodeDataset);
   }
   async updateDataset(id: number, patch: Parameters<AiDatabase['updateDataset']>[1]): Promise<Dataset> {
-    return decodeDataset(await this.#call('PATCH', `/datasets/${segment(checkId(id))}`, { body: patch, bodyName: 'dataset' }));
+    return decodeDataset(await this.#send(API.updateDataset, { params: { id: checkId(id) }, body: patch }));
   }
   async deleteDataset(id: number): Promise<void> {
-    await this.#call('DELETE', `/datasets/${segment(checkId(id))}`);
+    await this.#send(API.deleteDataset, { params: { id: checkId(id) } });
   }
 
   async createTrainingRun(input?: Parameters<AiDatabase['createTrainingRun']>[0]): Promise<TrainingRun> {
-    return decodeTrainingRun(await this.#call('POST', '/runs', { body: input ?? {}, bodyName: 'trainingRun' }));
+    return decodeTrainingRun(await this.#send(API.createTrainingRun, { body: input ?? {} }));
   }
   async updateTrainingRun(id: number, patch: Parameters<AiDatabase['updateTrainingRun']>[1]): Promise<TrainingRun> {
-    return decodeTrainingRun(await this.#call('PATCH', `/runs/${segment(checkId(id))}`, { body: patch, bodyName: 'trainingRun' }));
+    return decodeTrainingRun(await this.#send(API.updateTrainingRun, { params: { id: checkId(id) }, body: patch }));
   }
   async getTrainingRun(id: number): Promise<TrainingRun> {
-    return decodeTrainingRun(await this.#call('GET', `/runs/${segment(checkId(id))}`));
+    return decodeTrainingRun(await this.#send(API.getTrainingRun, { params: { id: checkId(id) } }));
   }
   async listTrainingRuns(query?: Parameters<AiDatabase['listTrainingRuns']>[0]) {
-    return decodePage(await this.#call('GET', '/runs', { query }), decodeTrainingRun);
+    return decodePage(await this.#send(API.listTrainingRuns, { query }), decodeTrainingRun);
   }
   async deleteTrainingRun(id: number): Promise<void> {
-    await this.#call('DELETE', `/runs/${segment(checkId(id))}`);
+    await this.#send(API.deleteTrainingRun, { params: { id: checkId(id) } });
   }
   async searchRuns(query: string, options: SearchRunsOptions = {}) {
     const orderBy = Array.isArray(options?.orderBy) ? options.orderBy.join(', ') : options?.orderBy;
@@ -274,52 +202,51 @@ class HttpAiDatabase implements AiDatabase {
     const length = (typeof query === 'string' ? query.length : 0) + (orderBy?.length ?? 0) + (options?.cursor?.length ?? 0);
     const answer =
       typeof query === 'string' && length < SEARCH_GET_LIMIT && options !== null && typeof options === 'object'
-        ? await this.#call('GET', '/runs/search', { query: params })
-        : await this.#call('POST', '/runs/search', { body: { ...options, query }, bodyName: 'search', idempotent: true });
+        ? await this.#send(API.searchRuns, { query: params })
+        : await this.#send(API.searchRunsPost, { body: { ...options, query } });
     return decodePage(answer, decodeTrainingRun);
   }
   async searchText(words: string, options: TextSearchOptions = {}): Promise<TextSearchHit[]> {
     const query = { ...options, q: words, entities: options?.entities?.join(',') };
-    return (await this.#call('GET', '/search', { query })) as TextSearchHit[];
+    return (await this.#send(API.searchText, { query })) as TextSearchHit[];
   }
   async setTrainingRunTag(id: number, key: string, value: string): Promise<void> {
-    await this.#call('PUT', `/runs/${segment(checkId(id))}/tags`, { body: { key, value }, bodyName: 'tag' });
+    await this.#send(API.setTrainingRunTag, { params: { id: checkId(id) }, body: { key, value } });
   }
   async deleteTrainingRunTag(id: number, key: string): Promise<void> {
-    await this.#call('DELETE', `/runs/${segment(checkId(id))}/tags`, { query: { key }, idempotent: false });
+    await this.#send(API.deleteTrainingRunTag, { params: { id: checkId(id) }, query: { key } });
   }
   async logRunInputs(runId: number, inputs: Parameters<AiDatabase['logRunInputs']>[1]): Promise<void> {
-    await this.#call('POST', `/runs/${segment(checkId(runId, 'runId'))}/inputs`, { body: { inputs }, idempotent: true });
+    await this.#send(API.logRunInputs, { params: { id: checkId(runId, 'runId') }, body: { inputs } });
   }
   async getRunInputs(runIds: number[]) {
     const ids = parseInput(z.array(idSchema).max(LIMITS.listLimit), runIds, 'runIds');
-    return this.#readForRuns('/run-inputs/query', ids, {}, decodeRunInput);
+    return this.#readForRuns(API.getRunInputs, ids, {}, decodeRunInput);
   }
   async setExperimentTag(idOrName: number | string, key: string, value: string): Promise<void> {
-    await this.#call('PUT', `/experiments/${segment(checkIdOrName(idOrName))}/tags`, { body: { key, value }, bodyName: 'tag' });
+    await this.#send(API.setExperimentTag, { params: { idOrName: checkIdOrName(idOrName) }, body: { key, value } });
   }
   async deleteExperimentTag(idOrName: number | string, key: string): Promise<void> {
-    await this.#call('DELETE', `/experiments/${segment(checkIdOrName(idOrName))}/tags`, { query: { key }, idempotent: false });
+    await this.#send(API.deleteExperimentTag, { params: { idOrName: checkIdOrName(idOrName) }, query: { key } });
   }
   async setModelTag(idOrName: number | string, key: string, value: string): Promise<void> {
-    await this.#call('PUT', `/models/${segment(checkIdOrName(idOrName))}/tags`, { body: { key, value }, bodyName: 'tag' });
+    await this.#send(API.setModelTag, { params: { idOrName: checkIdOrName(idOrName) }, body: { key, value } });
   }
   async deleteModelTag(idOrName: number | string, key: string): Promise<void> {
-    await this.#call('DELETE', `/models/${segment(checkIdOrName(idOrName))}/tags`, { query: { key }, idempotent: false });
+    await this.#send(API.deleteModelTag, { params: { idOrName: checkIdOrName(idOrName) }, query: { key } });
   }
   async setModelVersionTag(id: number, key: string, value: string): Promise<void> {
-    await this.#call('PUT', `/model-versions/${segment(checkId(id))}/tags`, { body: { key, value }, bodyName: 'tag' });
+    await this.#send(API.setModelVersionTag, { params: { id: checkId(id) }, body: { key, value } });
   }
   async deleteModelVersionTag(id: number, key: string): Promise<void> {
-    await this.#call('DELETE', `/model-versions/${segment(checkId(id))}/tags`, { query: { key }, idempotent: false });
+    await this.#send(API.deleteModelVersionTag, { params: { id: checkId(id) }, query: { key } });
   }
 
   async logHyperparameters(runId: number, values: Record<string, JsonValue>): Promise<void> {
-    // Re-logging identical values is a no-op, so a retried request is harmless.
-    await this.#call('POST', `/runs/${segment(checkId(runId, 'runId'))}/hyperparameters`, { body: values, bodyName: 'hyperparameters', idempotent: true });
+    await this.#send(API.logHyperparameters, { params: { id: checkId(runId, 'runId') }, body: values });
   }
   async getHyperparameters(runId: number): Promise<Record<string, JsonValue>> {
-    return (await this.#call('GET', `/runs/${segment(checkId(runId, 'runId'))}/hyperparameters`)) as Record<string, JsonValue>;
+    return (await this.#send(API.getHyperparameters, { params: { id: checkId(runId, 'runId') } })) as Record<string, JsonValue>;
   }
 
   async logMetric(runId: number, name: string, value: number, options: MetricOptions = {}): Promise<void> {
@@ -332,35 +259,34 @@ class HttpAiDatabase implements AiDatabase {
     // without one would be appended a second time, so that batch carries an id the server remembers.
     const batchId = options.batchId ?? (hasOmittedStep(points) ? randomUUID() : undefined);
     if (batchId !== undefined) body.batchId = batchId;
-    return (await this.#call('POST', `/runs/${segment(checkId(runId, 'runId'))}/metrics`, {
+    return (await this.#send(API.logMetrics, {
+      params: { id: checkId(runId, 'runId') },
       body,
       ...(options.sameStep === undefined ? {} : { query: { sameStep: options.sameStep } }),
-      idempotent: true,
       // Built above from finite numbers only (non-finite values are strings by then).
       finiteNumbersChecked: columns !== undefined,
     })) as WriteResult;
   }
   async getMetrics(runId: number, query?: Parameters<AiDatabase['getMetrics']>[1]) {
-    return decodeArray(await this.#call('GET', `/runs/${segment(checkId(runId, 'runId'))}/metrics`, { query }), decodeMetricPoint);
+    return decodeArray(await this.#send(API.getMetrics, { params: { id: checkId(runId, 'runId') }, query }), decodeMetricPoint);
   }
   async getMetricBuckets(runId: number, name: string, query: Parameters<AiDatabase['getMetricBuckets']>[2]) {
     return decodeArray(
-      await this.#call('GET', `/runs/${segment(checkId(runId, 'runId'))}/metrics/${segment(name)}/buckets`, { query }),
+      await this.#send(API.getMetricBuckets, { params: { id: checkId(runId, 'runId'), name }, query }),
       decodeMetricBucket,
     );
   }
   async getMetricBucketsBulk(query: Parameters<AiDatabase['getMetricBucketsBulk']>[0]) {
-    // A read: repeating it is harmless, so it is retried like the other reads.
-    return decodeMetricSeriesBuckets(await this.#call('POST', '/metric-buckets', { body: query, idempotent: true }));
+    return decodeMetricSeriesBuckets(await this.#send(API.getMetricBucketsBulk, { body: query }));
   }
   async getMetricSummaries(runIds: number | number[]) {
     const ids = Array.isArray(runIds) ? runIds.map((runId, index) => checkId(runId, `runIds.${index}`)) : [checkId(runIds, 'runIds')];
-    return this.#readForRuns('/metric-summaries/query', ids, {}, decodeMetricSummary);
+    return this.#readForRuns(API.queryMetricSummaries, ids, {}, decodeMetricSummary);
   }
   async getLatestMetrics(runIds: number | number[], query: Parameters<AiDatabase['getLatestMetrics']>[1] = {}) {
     const ids = Array.isArray(runIds) ? runIds.map((runId, index) => checkId(runId, `runIds.${index}`)) : [checkId(runIds, 'runIds')];
     if (query.names?.length === 0) return [];
-    return this.#readForRuns('/latest-metrics/query', ids, query, decodeLatestMetric);
+    return this.#readForRuns(API.queryLatestMetrics, ids, query, decodeLatestMetric);
   }
 
   /**
@@ -368,59 +294,62 @@ class HttpAiDatabase implements AiDatabase {
    * body (a URL holds only about 2,000 ids), in sorted chunks of the server's limit per request, so
    * the answers, each in run order, concatenate in run order (decision 0215).
    */
-  async #readForRuns<T>(path: string, ids: number[], query: object, decode: (wire: unknown) => T): Promise<T[]> {
+  async #readForRuns<T>(declared: typeof API.queryMetricSummaries | typeof API.queryLatestMetrics | typeof API.getRunInputs, ids: number[], query: object, decode: (wire: unknown) => T): Promise<T[]> {
     const sorted = [...new Set(ids)].sort((a, b) => a - b);
     const results: T[] = [];
     for (let start = 0; start < sorted.length; start += RUN_IDS_PER_REQUEST) {
       const runIds = sorted.slice(start, start + RUN_IDS_PER_REQUEST);
-      const answer = await this.#call('POST', path, { body: { ...query, runIds }, idempotent: true });
+      const answer = await this.#send(declared, { body: { ...query, runIds } });
       for (const item of decodeArray(answer, decode)) results.push(item);
     }
     return results;
   }
 
   async createExperiment(input: Parameters<AiDatabase['createExperiment']>[0]): Promise<Experiment> {
-    return decodeExperiment(await this.#call('POST', '/experiments', { body: input, bodyName: 'experiment' }));
+    return decodeExperiment(await this.#send(API.createExperiment, { body: input }));
   }
   async getExperiment(idOrName: number | string): Promise<Experiment> {
-    return decodeExperiment(await this.#call('GET', `/experiments/${segment(checkIdOrName(idOrName))}`));
+    return decodeExperiment(await this.#send(API.getExperiment, { params: { idOrName: checkIdOrName(idOrName) } }));
   }
   async listExperiments(query?: Parameters<AiDatabase['listExperiments']>[0]) {
-    return decodePage(await this.#call('GET', '/experiments', { query }), decodeExperiment);
+    return decodePage(await this.#send(API.listExperiments, { query }), decodeExperiment);
   }
   async updateExperiment(idOrName: number | string, patch: Parameters<AiDatabase['updateExperiment']>[1]): Promise<Experiment> {
-    return decodeExperiment(await this.#call('PATCH', `/experiments/${segment(checkIdOrName(idOrName))}`, { body: patch, bodyName: 'experiment' }));
+    return decodeExperiment(await this.#send(API.updateExperiment, { params: { idOrName: checkIdOrName(idOrName) }, body: patch }));
   }
   async deleteExperiment(idOrName: number | string): Promise<void> {
-    await this.#call('DELETE', `/experiments/${segment(checkIdOrName(idOrName))}`);
+    await this.#send(API.deleteExperiment, { params: { idOrName: checkIdOrName(idOrName) } });
   }
   async addExperimentRun(experimentId: number, runId: number): Promise<void> {
-    await this.#call('PUT', `/experiments/${segment(checkId(experimentId, 'experimentId'))}/runs/${segment(checkId(runId, 'runId'))}`);
+    await this.#send(API.addExperimentRun, { params: { id: checkId(experimentId, 'experimentId'), runId: checkId(runId, 'runId') } });
   }
   async removeExperimentRun(experimentId: number, runId: number): Promise<void> {
-    await this.#call('DELETE', `/experiments/${segment(checkId(experimentId, 'experimentId'))}/runs/${segment(checkId(runId, 'runId'))}`);
+    await this.#send(API.removeExperimentRun, { params: { id: checkId(experimentId, 'experimentId'), runId: checkId(runId, 'runId') } });
   }
   async getExperimentRuns(experimentId: number) {
-    return decodeArray(await this.#call('GET', `/experiments/${segment(checkId(experimentId, 'experimentId'))}/runs`), decodeExperimentRun);
+    return decodeArray(await this.#send(API.getExperimentRuns, { params: { id: checkId(experimentId, 'experimentId') } }), decodeExperimentRun);
   }
   async getExperimentMemberships(runIds: number[]) {
     const ids = parseInput(z.array(idSchema).max(LIMITS.listLimit), runIds, 'runIds');
     if (ids.length === 0) return [];
-    return decodeArray(await this.#call('GET', '/experiment-memberships', { query: { runIds: ids.join(',') } }), decodeExperimentMembership);
+    return decodeArray(await this.#send(API.getExperimentMemberships, { query: { runIds: ids.join(',') } }), decodeExperimentMembership);
   }
 
   async logPrediction(input: Parameters<AiDatabase['logPrediction']>[0]): Promise<Prediction> {
-    return decodePrediction(await this.#call('POST', '/predictions', { body: input, bodyName: 'prediction' }));
+    return decodePrediction(await this.#send(API.logPrediction, { body: input }));
   }
   async logPredictions(inputs: Parameters<AiDatabase['logPredictions']>[0]): Promise<WriteResult> {
-    return (await this.#call('POST', '/predictions/batch', { body: { predictions: inputs } })) as WriteResult;
+    return (await this.#send(API.logPredictions, { body: { predictions: inputs } })) as WriteResult;
   }
   async getPredictions(query?: Parameters<AiDatabase['getPredictions']>[0]) {
-    return decodePage(await this.#call('GET', '/predictions', { query }), decodePrediction);
+    return decodePage(await this.#send(API.getPredictions, { query }), decodePrediction);
+  }
+  async getPrediction(id: number): Promise<Prediction> {
+    return decodePrediction(await this.#send(API.getPrediction, { params: { id: checkId(id) } }));
   }
 
   async getStatistics() {
-    return decodeStatistics(await this.#call('GET', '/statistics'));
+    return decodeStatistics(await this.#send(API.getStatistics, {}));
   }
 
   async transaction<T>(_fn: (tx: AiDatabase) => Promise<T>): Promise<T> {
@@ -432,7 +361,7 @@ class HttpAiDatabase implements AiDatabase {
   }
 
   async health(): Promise<HealthReport> {
-    return (await this.#call('GET', '/health')) as HealthReport;
+    return (await this.#send(API.health, {})) as HealthReport;
   }
 
   async close(): Promise<void> {

@@ -26,7 +26,7 @@ interface Exchange {
 
 export interface HttpRequest {
   method: HttpMethod;
-  /** Path below `/api/v1`, already encoded. */
+  /** Path from the server's root (`/api/v1/…`), already encoded. */
   path: string;
   query?: Record<string, unknown> | undefined;
   body?: unknown;
@@ -109,6 +109,8 @@ export function findNonFiniteNumber(value: unknown, path: string[] = []): string
 
 /** Sends JSON requests to one server; see HttpRequest for the retry rule. */
 export class HttpTransport {
+  readonly #root: string;
+  /** The API's base URL, as errors name it. */
   readonly #baseUrl: string;
   readonly #headers: Record<string, string>;
   readonly #retries: number;
@@ -117,7 +119,8 @@ export class HttpTransport {
   readonly #request: typeof http.request;
 
   constructor(options: HttpTransportOptions) {
-    this.#baseUrl = `${options.url.replace(/\/+$/, '')}/api/v1`;
+    this.#root = options.url.replace(/\/+$/, '');
+    this.#baseUrl = `${this.#root}/api/v1`;
     this.#headers = { accept: 'application/json' };
     if (options.token !== undefined && options.token !== '') this.#headers.authorization = `Bearer ${options.token}`;
     this.#retries = options.retries ?? 3;
@@ -154,7 +157,7 @@ export class HttpTransport {
 
   /** Sends the request and returns the parsed JSON answer (undefined for 204). */
   async send(request: HttpRequest): Promise<unknown> {
-    const url = `${this.#baseUrl}${request.path}${toQueryString(request.query)}`;
+    const url = `${this.#root}${request.path}${toQueryString(request.query)}`;
     const headers = { ...this.#headers };
     let body: string | undefined;
     if (request.body !== undefined) {

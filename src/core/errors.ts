@@ -12,7 +12,9 @@ export type ErrorCode =
   | 'backend_error'
   | 'unauthorized'
   | 'forbidden'
-  | 'payload_too_large';
+  | 'payload_too_large'
+  /** A copy or import whose target differs from its source afterwards (never sent by the server). */
+  | 'verification_failed';
 
 /** The error body of every failed REST call. */
 export interface WireError {
@@ -139,6 +141,7 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   unauthorized: 401,
   forbidden: 403,
   payload_too_large: 413,
+  verification_failed: 500,
 };
 
 /** Rebuilds the typed error from its wire form (used by the HTTP client). */

@@ -225,6 +225,10 @@ export const metricPointInputSchema = z.strictObject({
 });
 export const metricBatchSchema = z.array(metricPointInputSchema).max(LIMITS.batchSize);
 export const metricOptionsSchema = metricPointInputSchema.omit({ name: true, value: true });
+/** A metric point's fields, in order, as its schema lists them: the one list the fast validation and the columnar codec use. */
+export const METRIC_POINT_FIELDS = Object.keys(metricPointInputSchema.shape) as readonly (keyof z.input<typeof metricPointInputSchema>)[];
+/** The fields `logMetric(name, value, options)` takes in `options`. */
+export const METRIC_OPTION_FIELDS = Object.keys(metricOptionsSchema.shape) as readonly (keyof z.input<typeof metricOptionsSchema>)[];
 /**
  * A client-chosen id of one `logMetrics` batch (a UUID, say). A batch re-sent with the same id is
  * answered from the database's receipt instead of being stored again (docs/decisions/0520).
@@ -286,6 +290,14 @@ export const listModelsSchema = z.strictObject({
   nameContains: shortText.optional(),
 });
 export const listModelVersionsSchema = z.strictObject({ ...pageSchema, status: modelVersionStatusSchema.optional() });
+/** Versions across models: a page, newest first, filtered by model, status, producing run or dataset. */
+export const listAllModelVersionsSchema = z.strictObject({
+  ...pageSchema,
+  modelId: id.optional(),
+  status: z.union([modelVersionStatusSchema, z.array(modelVersionStatusSchema).min(1)]).optional(),
+  trainingRunId: id.optional(),
+  datasetId: id.optional(),
+});
 export const listDatasetsSchema = z.strictObject({ ...pageSchema, name: name.optional(), nameContains: shortText.optional() });
 export const listTrainingRunsSchema = z.strictObject({
   ...pageSchema,
@@ -500,6 +512,7 @@ export type UpdateExperimentInput = z.input<typeof updateExperimentSchema>;
 export type PredictionInput = z.input<typeof predictionInputSchema>;
 export type ListModelsQuery = z.input<typeof listModelsSchema>;
 export type ListModelVersionsQuery = z.input<typeof listModelVersionsSchema>;
+export type ListAllModelVersionsQuery = z.input<typeof listAllModelVersionsSchema>;
 export type ListDatasetsQuery = z.input<typeof listDatasetsSchema>;
 export type ListTrainingRunsQuery = z.input<typeof listTrainingRunsSchema>;
 export type SearchRunsOptions = z.input<typeof searchRunsOptionsSchema>;

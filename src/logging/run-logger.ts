@@ -14,11 +14,11 @@
 import { randomBytes } from 'node:crypto';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import type { AiDatabase } from '../store/ai-database.js';
-import { isLocalDatabase } from '../store/open.js';
+import type { AiDatabase } from '../store/index.js';
+import { isLocalDatabase } from '../database/open.js';
 import { AimdbError, BackendError, ValidationError } from '../core/errors.js';
 import { LIMITS, type MetricOptions, type MetricPointInput } from '../core/schemas.js';
-import { validateMetricArguments } from '../store/sql/metric-batch-validation.js';
+import { validateMetricArguments } from '../core/metric-validation.js';
 import { SpillFile, scanSpillFile, spillFilePath, type SpilledBatch, type SpillPoint } from './spill-file.js';
 
 /**

@@ -16,7 +16,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServ
 import { SchemaOutdatedError, ValidationError } from '../core/errors.js';
 import { parseInput } from '../core/schemas.js';
 import type { ServerConfig } from '../config/config.js';
-import type { AiDatabase } from '../store/ai-database.js';
+import type { AiDatabase } from '../store/index.js';
 import { createTokenCheck } from './auth.js';
 import { docsContentSecurityPolicy, registerBrowserSafety } from './browser-safety.js';
 import { createErrorHandler, toWireError } from './error-handler.js';

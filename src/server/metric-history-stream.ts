@@ -7,7 +7,7 @@
 import { Readable } from 'node:stream';
 import type { MetricPoint } from '../core/entities.js';
 import { metricQuerySchema, parseInput, type MetricQuery } from '../core/schemas.js';
-import type { AiDatabase } from '../store/ai-database.js';
+import type { AiDatabase } from '../store/index.js';
 import { encodeMetricPoints } from './wire-encoding.js';
 
 /** Points per store read (about 4 MB of JSON). */

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { HTTP_STATUS_BY_CODE } from '../core/errors.js';
 import type { RouteSpec } from './route-spec.js';
-import { errorResponse } from './response-schemas.js';
+import { errorResponse } from '../core/api/responses.js';
 
 type JsonSchema = Record<string, unknown>;
 

@@ -1,18 +1,15 @@
 /**
- * A route, described once: the HTTP method and path, the core schemas of its query and body (for the
- * OpenAPI document and for turning query strings into typed values), and the handler that calls the
- * store. The store validates with those same schemas, so a rule is written once and checked once.
+ * A route served: its declaration (src/core/api) with the handler that calls the store. The store
+ * validates with the same core schemas the declaration names, so a rule is written once and checked
+ * once. Query-string conversion lives here too.
  */
 import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { ValidationError } from '../core/errors.js';
-import type { AiDatabase } from '../store/ai-database.js';
+import type { ApiRoute, BodyOf, ParamsOf, QueryOf } from '../core/api/route.js';
+import type { AiDatabase } from '../store/index.js';
 import type { EffectiveServerConfig } from './server-config.js';
 
-export type RouteMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-
-/** How a path parameter is read: a positive integer id, an id or a name, or any text. */
-export type PathParamKind = 'id' | 'idOrName' | 'text';
+export { readPathParam, type PathParamKind, type RouteMethod } from '../core/api/route.js';
 
 export interface RouteContext {
   db: AiDatabase;
@@ -37,51 +34,28 @@ export interface RouteProtocol {
   parseJson?(text: string): unknown;
 }
 
-export interface RouteSpec {
-  method: RouteMethod;
-  /** Fastify path, e.g. `/api/v1/models/:idOrName`. */
-  url: string;
-  /** The AiDatabase method the route calls; also the OpenAPI operationId. */
-  operationId: string;
-  summary: string;
-  /** OpenAPI tag (the resource). */
-  tag: string;
-  params?: Record<string, { kind: PathParamKind; description: string }>;
-  /** The core schema the store validates the query with (a strict object). */
-  query?: z.ZodObject;
-  /**
-   * The query schema is the route's own (the store method takes plain arguments), so the server
-   * validates the query with it before calling the handler.
-   */
-  validateQuery?: boolean;
-  /** The core schema of the body, for the OpenAPI document. */
-  body?: z.ZodType;
-  /**
-   * A POST that only reads (a query too long for a URL travels as its body): read-scope tokens may
-   * send it, and a client may retry it.
-   */
-  readsOnly?: boolean;
-  bodyRequired?: boolean;
-  /** Status of a successful answer: 200, 201 or 204. */
-  status: 200 | 201 | 204;
-  /** Schema of a successful answer, for the OpenAPI document. */
-  response?: z.ZodType;
+export interface RouteSpec extends ApiRoute {
   /** Another API's route (left out of the OpenAPI document, which describes aimdb's own API). */
   protocol?: RouteProtocol;
   handler(context: RouteContext): Promise<unknown>;
 }
 
-const DIGITS = /^[0-9]+$/;
+/**
+ * What a handler of a declared route gets: path parameters typed by their kind, a query the server
+ * validated typed as its schema's output, and otherwise the query and body as their schemas describe
+ * them, not yet checked: the store validates them, naming the fields as the embedded store does.
+ */
+export interface HandlerContext<R extends ApiRoute> extends Omit<RouteContext, 'params' | 'query' | 'body'> {
+  params: ParamsOf<R>;
+  query: R['validateQuery'] extends true ? (R['query'] extends z.ZodType ? z.output<R['query']> : never) : QueryOf<R>;
+  body: BodyOf<R>;
+}
 
-/** Converts one path parameter; a malformed id is a 422 naming the parameter. */
-export function readPathParam(name: string, kind: PathParamKind, raw: string): number | string {
-  if (kind === 'text') return raw;
-  if (DIGITS.test(raw)) {
-    const value = Number(raw);
-    if (Number.isSafeInteger(value) && value > 0) return value;
-  }
-  if (kind === 'idOrName') return raw;
-  throw new ValidationError(`${name}: must be a positive integer id, got '${raw.slice(0, 100)}'`, { field: name });
+/** Attaches the handler to a declared route. */
+export function serve<R extends ApiRoute>(declared: R, handler: (context: HandlerContext<R>) => Promise<unknown>): RouteSpec {
+  // The one place the request's parts take the declared types: app.ts converted the path parameters
+  // by kind and validated the query where `validateQuery` says so; the rest the store validates.
+  return { ...declared, handler: handler as (context: RouteContext) => Promise<unknown> };
 }
 
 /** What a query parameter's JSON Schema accepts, reduced to what matters for converting text. */
@@ -176,19 +150,3 @@ export function coerceQuery(raw: Record<string, unknown>, shapes: Map<string, Pa
   return query;
 }
 
-/**
- * Unwraps a batch body `{ "<key>": [...] }`, naming what is wrong with the envelope; the items
- * themselves are validated by the store.
- */
-export function unwrapBatchBody(body: unknown, key: string): unknown {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw new ValidationError(`body: must be a JSON object { "${key}": [...] }`, { field: 'body' });
-  }
-  const unknownKeys = Object.keys(body).filter((name) => name !== key);
-  if (unknownKeys.length > 0) {
-    throw new ValidationError(`body: unknown field(s) ${unknownKeys.map((name) => `'${name}'`).join(', ')}`, {
-      field: 'body',
-    });
-  }
-  return (body as Record<string, unknown>)[key];
-}

@@ -4,7 +4,7 @@
  * stored and answered), then close the pool.
  */
 import type { DatabaseConfig, ServerConfig } from '../config/config.js';
-import { openSqlDatabase } from '../store/open.js';
+import { openSqlDatabase } from '../database/open.js';
 import { buildApp } from './app.js';
 import { resolveServerConfig, serverConfigFromEnv } from './server-config.js';
 

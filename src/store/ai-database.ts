@@ -33,6 +33,7 @@ import type {
   ListDatasetsQuery,
   ListExperimentsQuery,
   ListModelsQuery,
+  ListAllModelVersionsQuery,
   ListModelVersionsQuery,
   ListPredictionsQuery,
   ListTrainingRunsQuery,
@@ -82,6 +83,8 @@ export interface ModelVersionStore {
   createModelVersion(input: CreateModelVersionInput): Promise<ModelVersion>;
   /** All versions of a model, oldest first. */
   getModelVersions(modelIdOrName: number | string, query?: ListModelVersionsQuery): Promise<ModelVersion[]>;
+  /** Versions across models, newest first, filtered by model, status (one or several), producing run or dataset. */
+  listModelVersions(query?: ListAllModelVersionsQuery): Promise<Page<ModelVersion>>;
   /** By id, or by model and version number. */
   getModelVersion(id: number): Promise<ModelVersion>;
   getModelVersionByNumber(modelIdOrName: number | string, version: number): Promise<ModelVersion>;
@@ -206,6 +209,8 @@ export interface PredictionStore {
   logPredictions(inputs: PredictionInput[]): Promise<WriteResult>;
   /** Newest first. */
   getPredictions(query?: ListPredictionsQuery): Promise<Page<Prediction>>;
+  /** One prediction by id, with its full input, output and ground truth. */
+  getPrediction(id: number): Promise<Prediction>;
 }
 
 /** Full-text search across runs, models, experiments and datasets (kept current by every write). */

@@ -5,7 +5,7 @@
  */
 import type { Kysely } from 'kysely';
 import { ConflictError, ValidationError } from '../core/errors.js';
-import type { SqlAiDatabase } from '../store/sql/sql-ai-database.js';
+import type { SqlAiDatabase } from '../store/index.js';
 import { checkTransferableSchema } from './schema-check.js';
 import { checkLocation, describeLocation, openSource, openTarget, type DatabaseLocation } from './endpoints.js';
 import type { ProgressListener, TableTransferReport } from './progress.js';

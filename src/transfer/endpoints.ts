@@ -7,8 +7,8 @@ import { describeConnection, toConnectionSpec } from '../config/connection.js';
 import { databaseConfigSchema } from '../config/config.js';
 import { NotFoundError, SchemaOutdatedError, ValidationError } from '../core/errors.js';
 import { parseInput } from '../core/schemas.js';
-import { openSqlDatabase, type AiDatabaseOptions } from '../store/open.js';
-import { SqlAiDatabase } from '../store/sql/sql-ai-database.js';
+import { openSqlDatabase, type AiDatabaseOptions } from '../database/open.js';
+import { SqlAiDatabase } from '../store/index.js';
 
 /** Where data comes from or goes to: a URL, connection options, or an already open SQL database. */
 export type DatabaseLocation = string | AiDatabaseOptions | SqlAiDatabase;

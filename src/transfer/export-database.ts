@@ -7,7 +7,7 @@ import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { Kysely } from 'kysely';
-import type { Backend } from '../store/backends/backend.js';
+import type { Backend } from '../store/index.js';
 import { ValidationError } from '../core/errors.js';
 import { schemaStatus } from '../migrate/migrator.js';
 import { ARCHIVE_FORMAT, ARCHIVE_FORMAT_VERSION, type ArchiveManifest } from './archive-format.js';

@@ -3,7 +3,7 @@
  * twice: once to check it completely (format, every value, every table's checksum), so a damaged
  * archive changes nothing; then to write it. A stream can be read only once and is checked as it goes.
  */
-import { fillMetricRollups } from '../store/sql/metric-rollups.js';
+import { fillMetricRollups } from '../store/index.js';
 import type { Readable } from 'node:stream';
 import type { Kysely } from 'kysely';
 import { ConflictError } from '../core/errors.js';

@@ -4,7 +4,7 @@
  * flat memory as a table of small metric points.
  */
 import { sql, type Expression, type Kysely, type SqlBool, type ExpressionBuilder } from 'kysely';
-import type { Backend } from '../store/backends/backend.js';
+import type { Backend } from '../store/index.js';
 import { rowValues, type RowValues } from './row-values.js';
 import type { TableSpec } from './table-specs.js';
 

@@ -3,7 +3,7 @@
  * values read from any driver), the key (to read in keyset order and to resume), the time column
  * behind `--since`, and the one foreign key that closes a cycle and so is written after its target.
  */
-import { TABLE_NAMES, type Tables } from '../store/sql/tables.js';
+import { TABLE_NAMES, type Tables } from '../store/index.js';
 
 export type TableName = (typeof TABLE_NAMES)[number];
 

@@ -3,7 +3,7 @@
  * sides, computed by the same code from normalised values, so any backend compares with any other.
  */
 import type { Kysely } from 'kysely';
-import type { Backend } from '../store/backends/backend.js';
+import type { Backend } from '../store/index.js';
 import { AimdbError } from '../core/errors.js';
 import { DEFAULT_BATCH_BYTES, DEFAULT_BATCH_ROWS, readBatches } from './table-io.js';
 import { TableChecksum } from './row-values.js';
@@ -33,7 +33,7 @@ export class VerificationFailedError extends AimdbError {
   constructor(report: VerificationReport) {
     const failed = report.tables.filter((table) => !table.ok);
     super(
-      'conflict',
+      'verification_failed',
       `verification failed: ${failed
         .map((table) =>
           table.expected.rows === table.actual.rows

@@ -1,6 +1,6 @@
 /** Driver errors while writing a table, turned into typed errors that name the table and the way out. */
 import { AimdbError, BackendError, ConflictError, ValidationError } from '../core/errors.js';
-import type { Backend } from '../store/backends/backend.js';
+import type { Backend } from '../store/index.js';
 import type { TableName } from './table-specs.js';
 
 export function writeFailure(backend: Backend, table: TableName, error: unknown, rowsCommitted: number): AimdbError {

@@ -15,7 +15,7 @@ import {
   PayloadTooLargeError,
   ValidationError,
 } from '../../src/core/errors.js';
-import { createAiDatabase } from '../../src/store/open.js';
+import { createAiDatabase } from '../../src/database/open.js';
 import { testBackends } from '../support/backends.js';
 import { startTestServer, type TestServer } from '../server/support/test-server.js';
 

@@ -10,6 +10,7 @@ import { defineExactNumbersContract } from './exact-numbers.contract.js';
 import { defineMetricsContract } from './metrics.contract.js';
 import { defineLatestMetricsContract } from './latest-metrics.contract.js';
 import { defineLifecycleAndRegistryContract } from './lifecycle-and-registry.contract.js';
+import { defineLookupsContract } from './lookups.contract.js';
 import { defineHealthContract } from './health.contract.js';
 import { defineInputLimitsContract } from './input-limits.contract.js';
 import { defineModelsContract } from './models.contract.js';
@@ -37,6 +38,7 @@ const CONTRACTS: Array<(target: ContractTarget) => void> = [
   defineExperimentsContract,
   defineLifecycleAndRegistryContract,
   definePredictionsContract,
+  defineLookupsContract,
   defineTransactionsContract,
   defineInputLimitsContract,
   defineExactNumbersContract,

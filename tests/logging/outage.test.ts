@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpAiDatabase } from '../../src/client/http-client.js';
 import { createRunLogger } from '../../src/logging/run-logger.js';
 import { spillFilePath } from '../../src/logging/spill-file.js';
-import { openSqlDatabase } from '../../src/store/open.js';
+import { openSqlDatabase } from '../../src/database/open.js';
 import type { SqlAiDatabase } from '../../src/store/sql/sql-ai-database.js';
 import { testBackends, type ProvisionedDatabase } from '../support/backends.js';
 import { AIMDB_BIN, closedPort } from '../cli/run-cli.js';

@@ -15,7 +15,7 @@ import {
   toConnectionSpec,
   type AiDatabase,
 } from '../../src/index.js';
-import { createBackend } from '../../src/store/open.js';
+import { createBackend } from '../../src/store/index.js';
 import { migrateDown, migrateToLatest, MIGRATION_TABLE } from '../../src/migrate/migrator.js';
 import type { Backend } from '../../src/store/backends/backend.js';
 import { testBackends, type ProvisionedDatabase } from '../support/backends.js';

@@ -83,6 +83,9 @@ describe.each(testBackends())('REST endpoints on $name', (backend) => {
     const promoted = await api('PATCH', `/api/v1/model-versions/${v1.body.id}`, { body: { status: 'production' } });
     expect(promoted.body.status).toBe('production');
     expect((await api('GET', `/api/v1/models/${id}/versions?status=production`)).body).toHaveLength(1);
+    const across = await api('GET', `/api/v1/model-versions?modelId=${id}&status=production,none`);
+    expect(across.body.items.map((v: { version: number }) => v.version)).toEqual([2, 1]);
+    expect((await api('GET', '/api/v1/model-versions?status=production&limit=1')).body.items[0].id).toBe(v1.body.id);
     // An alias points at a version number and moves as one write.
     const aliased = await api('PUT', `/api/v1/models/${id}/aliases/champion`, { body: { version: 1 } });
     expect(aliased.status).toBe(200);
@@ -286,6 +289,8 @@ describe.each(testBackends())('REST endpoints on $name', (backend) => {
     });
     expect(one.status).toBe(201);
     expect(one.body).toMatchObject({ modelVersionId: version.id, input: { text: 'hi' }, output: [0.1, 0.9], groundTruth: null });
+    expect((await api('GET', `/api/v1/predictions/${one.body.id}`)).body).toEqual(one.body);
+    expect((await api('GET', '/api/v1/predictions/999999')).status).toBe(404);
     const batch = await api('POST', '/api/v1/predictions/batch', {
       body: {
         predictions: Array.from({ length: 20 }, (_unused, index) => ({

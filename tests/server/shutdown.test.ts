@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createHttpAiDatabase } from '../../src/client/http-client.js';
-import { openSqlDatabase } from '../../src/store/open.js';
+import { openSqlDatabase } from '../../src/database/open.js';
 import { testBackends } from '../support/backends.js';
 import { startTestServer } from './support/test-server.js';
 

@@ -88,7 +88,7 @@ describe('wire decoding', () => {
   });
 
   it('builds API URLs without empty parameters and with ISO dates', () => {
-    expect(apiUrl('/runs', { limit: 10, cursor: null, status: '', since: new Date('2026-11-26T00:00:00.000Z') })).toBe(
+    expect(apiUrl('/api/v1/runs', { limit: 10, cursor: null, status: '', since: new Date('2026-11-26T00:00:00.000Z') })).toBe(
       '/api/v1/runs?limit=10&since=2026-11-26T00%3A00%3A00.000Z',
     );
   });

@@ -5,8 +5,8 @@
  */
 import cliProgress from 'cli-progress';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import type { AiDatabaseOptions } from '../../store/open.js';
-import { TABLE_NAMES } from '../../store/sql/tables.js';
+import type { AiDatabaseOptions } from '../../database/open.js';
+import { TABLE_NAMES } from '../../store/index.js';
 import { copyDatabase, type ProgressListener, type TableTransferReport, type TransferProgress } from '../../transfer/index.js';
 import { CliError } from '../cli-error.js';
 import type { CliContext } from '../context.js';

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { describeConnection, redactUrl, type ConnectionSpec } from '../../config/connection.js';
 import { schemaStatus } from '../../migrate/migrator.js';
-import { createAiDatabase } from '../../store/open.js';
+import { createAiDatabase } from '../../database/open.js';
 import { atStage, CliError, describeFailure } from '../cli-error.js';
 import type { CliContext } from '../context.js';
 import { databaseCommand } from '../database-options.js';

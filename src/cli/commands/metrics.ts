@@ -1,7 +1,7 @@
 /** `aimdb metrics RUN [NAME]`: a run's metric summaries, or one metric's history. */
 import type { Command } from 'commander';
 import type { MetricPoint } from '../../core/entities.js';
-import type { AiDatabase } from '../../store/ai-database.js';
+import type { AiDatabase } from '../../store/index.js';
 import type { CliContext } from '../context.js';
 import { databaseCommand, parsePositiveInt } from '../database-options.js';
 import { findRun } from '../lookup.js';

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import type { ConnectionSpec } from '../../config/connection.js';
 import { describeConnection } from '../../config/connection.js';
 import { LATEST_SCHEMA_VERSION, migrateToLatest, migrationSql, schemaStatus } from '../../migrate/migrator.js';
-import { createBackend } from '../../store/open.js';
+import { createBackend } from '../../store/index.js';
 import { CliError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
 import { addDatabaseOptions, databaseCommand } from '../database-options.js';

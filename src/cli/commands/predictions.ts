@@ -1,7 +1,5 @@
 /** `aimdb predictions list|show`: the inference log. */
 import type { Command } from 'commander';
-import { NotFoundError } from '../../core/errors.js';
-import { encodeCursor } from '../../store/sql/context.js';
 import { CliError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
 import { databaseCommand } from '../database-options.js';
@@ -63,11 +61,7 @@ export function register(program: Command, context: CliContext): void {
       const output = context.output(command);
       const id = parseId(ref, 'prediction');
       await context.withDatabase(command, async (db) => {
-        // The store has no get-by-id for predictions; the page that starts right after `id + 1`
-        // (newest first, keyset cursor) begins with `id` when it exists.
-        const page = await db.getPredictions({ cursor: encodeCursor(id + 1), limit: 1 });
-        const prediction = page.items[0];
-        if (prediction === undefined || prediction.id !== id) throw new NotFoundError('prediction', id);
+        const prediction = await db.getPrediction(id);
         if (output.json) {
           output.printJson(prediction);
           return;

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { RUN_STATUSES, type MetricSummary, type RunStatus, type TrainingRun } from '../../core/entities.js';
 import { ValidationError } from '../../core/errors.js';
-import type { AiDatabase } from '../../store/ai-database.js';
+import type { AiDatabase } from '../../store/index.js';
 import { CliError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
 import { choiceList, databaseCommand } from '../database-options.js';

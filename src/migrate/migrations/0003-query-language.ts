@@ -10,6 +10,9 @@ import { sql, type Kysely } from 'kysely';
 import type { JsonValue } from '../../core/entities.js';
 import { hyperparameterColumns } from '../../core/query/values.js';
 import type { Backend } from '../../store/backends/backend.js';
+// The one migration that still runs store code (the search documents' fill); freezing it is left for
+// a change that may rewrite it, as 0002 was (decision 0131).
+// eslint-disable-next-line @typescript-eslint/no-restricted-imports
 import { fillSearchDocuments } from '../../store/sql/text-search.js';
 
 const BATCH = 1_000;

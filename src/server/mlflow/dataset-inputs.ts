@@ -7,7 +7,7 @@
  */
 import type { Dataset, JsonObject, RunInput } from '../../core/entities.js';
 import { ConflictError, NotFoundError } from '../../core/errors.js';
-import type { AiDatabase } from '../../store/ai-database.js';
+import type { AiDatabase } from '../../store/index.js';
 import { experimentById } from './mapping.js';
 import { MlflowError, invalidParameter, keyValues, type MlflowRequest } from './protocol.js';
 

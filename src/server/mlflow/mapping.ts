@@ -17,7 +17,7 @@ import type {
   TrainingRun,
 } from '../../core/entities.js';
 import { ConflictError, NotFoundError } from '../../core/errors.js';
-import type { AiDatabase } from '../../store/ai-database.js';
+import type { AiDatabase } from '../../store/index.js';
 import { invalidParameter, keyValues, MlflowError, wireDouble } from './protocol.js';
 
 /** MLflow's default experiment: its id on the wire, its name in aimdb. */

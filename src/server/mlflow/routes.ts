@@ -2,7 +2,7 @@
  * MLflow's REST API (2.10) as routes of aimdb's one route table, under `/api/2.0/mlflow/` and the
  * `/ajax-api/2.0/mlflow/` alias MLflow's web UI calls.
  */
-import type { AiDatabase } from '../../store/ai-database.js';
+import type { AiDatabase } from '../../store/index.js';
 import type { RouteContext, RouteMethod, RouteProtocol, RouteSpec } from '../route-spec.js';
 import { MlflowRequest, mlflowErrorAnswer, parseMlflowJson } from './protocol.js';
 import { REGISTRY_ENDPOINTS } from './registry-routes.js';

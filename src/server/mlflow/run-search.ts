@@ -5,7 +5,7 @@
  */
 import type { TrainingRun } from '../../core/entities.js';
 import { ValidationError } from '../../core/errors.js';
-import type { AiDatabase } from '../../store/ai-database.js';
+import type { AiDatabase } from '../../store/index.js';
 import { invalidParameter } from './protocol.js';
 
 export interface RunSearch {

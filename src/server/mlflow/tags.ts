@@ -2,7 +2,7 @@
  * Tag writes of the MLflow adapter, through the contract's per-key tag operations (atomic per key,
  * so concurrent writers of other keys are never lost).
  */
-import type { AiDatabase } from '../../store/ai-database.js';
+import type { AiDatabase } from '../../store/index.js';
 
 export async function setRunTags(db: AiDatabase, runId: number, tags: Record<string, string>): Promise<void> {
   for (const [key, value] of Object.entries(tags)) await db.setTrainingRunTag(runId, key, value);

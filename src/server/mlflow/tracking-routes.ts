@@ -5,7 +5,7 @@
 import path from 'node:path';
 import type { Experiment, MetricPoint, TrainingRun } from '../../core/entities.js';
 import { ConflictError, NotFoundError } from '../../core/errors.js';
-import type { AiDatabase } from '../../store/ai-database.js';
+import type { AiDatabase } from '../../store/index.js';
 import { entityFilter, readOrderBy, sortEntities, type Filterable } from './entity-filter.js';
 import {
   DEFAULT_EXPERIMENT_ID,

@@ -1,4 +1,4 @@
-/** Every API route, in the order the OpenAPI document lists them. */
+/** Every route served, in the order the OpenAPI document lists them. */
 import type { RouteSpec } from '../route-spec.js';
 import { MLFLOW_ROUTES } from '../mlflow/routes.js';
 import { datasetRoutes } from './datasets.js';

@@ -1,49 +1,16 @@
 /** Inference logs. */
-import { z } from 'zod';
-import { listPredictionsSchema, predictionBatchSchema, predictionInputSchema } from '../../core/schemas.js';
-import type { RouteSpec } from '../route-spec.js';
-import { unwrapBatchBody } from '../route-spec.js';
-import { pageOf, predictionResponse, writeResultResponse } from '../response-schemas.js';
-import { checkBatchSize } from '../batch-limit.js';
+import { checkBatchSize, unwrapBatchBody } from '../../core/api/batch-body.js';
+import { API } from '../../core/api/routes.js';
+import { serve } from '../route-spec.js';
 
-export const predictionRoutes: RouteSpec[] = [
-  {
-    method: 'POST',
-    url: '/api/v1/predictions',
-    operationId: 'logPrediction',
-    summary: 'Log one prediction',
-    tag: 'predictions',
-    body: predictionInputSchema,
-    bodyRequired: true,
-    status: 201,
-    response: predictionResponse,
-    handler: ({ db, body }) => db.logPrediction(body as never),
-  },
-  {
-    method: 'POST',
-    url: '/api/v1/predictions/batch',
-    operationId: 'logPredictions',
-    summary: 'Log a batch of predictions atomically',
-    tag: 'predictions',
-    body: z.strictObject({ predictions: predictionBatchSchema }),
-    bodyRequired: true,
-    status: 200,
-    response: writeResultResponse,
-    handler: ({ db, body, config }) => {
-      const predictions = unwrapBatchBody(body, 'predictions');
-      checkBatchSize(predictions, 'predictions', config.maxBatchSize);
-      return db.logPredictions(predictions as never);
-    },
-  },
-  {
-    method: 'GET',
-    url: '/api/v1/predictions',
-    operationId: 'getPredictions',
-    summary: 'List predictions, newest first (since/until take ISO-8601 times or epoch milliseconds)',
-    tag: 'predictions',
-    query: listPredictionsSchema,
-    status: 200,
-    response: pageOf(predictionResponse),
-    handler: ({ db, query }) => db.getPredictions(query),
-  },
+export const predictionRoutes = [
+  serve(API.logPrediction, ({ db, body }) => db.logPrediction(body)),
+  serve(API.logPredictions, ({ db, body, config }) => {
+    const predictions = unwrapBatchBody(body, 'predictions');
+    checkBatchSize(predictions, 'predictions', config.maxBatchSize);
+    // The store validates the items, naming them `predictions.i` as the embedded store does.
+    return db.logPredictions(predictions as typeof body.predictions);
+  }),
+  serve(API.getPredictions, ({ db, query }) => db.getPredictions(query)),
+  serve(API.getPrediction, ({ db, params }) => db.getPrediction(params.id)),
 ];

@@ -45,7 +45,9 @@ export function createPostgresBackend(spec: ServerConnection): Backend {
           password: spec.password,
           ssl: spec.ssl,
           max: spec.pool.size + spec.pool.maxOverflow,
-          min: 0,
+          // pool.size idle connections are kept (as MySQL's maxIdle); only the overflow is closed
+          // after idleTimeoutMs.
+          min: spec.pool.size,
           idleTimeoutMillis: spec.pool.idleTimeoutMs,
           connectionTimeoutMillis: spec.pool.acquireTimeoutMs,
           keepAlive: spec.pool.keepAlive,

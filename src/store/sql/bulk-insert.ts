@@ -22,6 +22,12 @@ const MAX_ROWS_PER_STATEMENT = 1024;
 
 type InsertBuilder = InsertQueryBuilder<Tables, keyof Tables, any>;
 
+/**
+ * A column of a table, by name. Rows travel as arrays (that is the point of this module), so the
+ * check Kysely's `values()` makes on column names is made here, on the column list.
+ */
+export type ColumnOf<T extends keyof Tables> = keyof Tables[T] & string;
+
 /** Compiled SQL per backend and statement shape. */
 const statementCache = new WeakMap<Backend, Map<string, string>>();
 
@@ -49,10 +55,10 @@ export function rowsPerStatement(backend: Backend, columns: number): number {
  * the chunking allows. `decorate` adds an ON CONFLICT / ON DUPLICATE KEY clause when needed; `shape`
  * names that variant in the cache.
  */
-export async function insertRows(
+export async function insertRows<T extends keyof Tables>(
   ctx: StoreContext,
-  table: keyof Tables,
-  columns: readonly string[],
+  table: T,
+  columns: readonly ColumnOf<T>[],
   rows: readonly unknown[][],
   shape = 'insert',
   decorate: (query: InsertBuilder) => InsertBuilder = (query) => query,
@@ -95,6 +101,8 @@ function statementSql(
   const rows = Array.from({ length: count }, (_, row) =>
     Object.fromEntries(columns.map((column, position) => [column, row * columns.length + position])),
   );
+  // Marker numbers stand in for every value, so this statement (never run) is built untyped; the
+  // column names were checked by the callers' `ColumnOf` lists.
   const compiled = decorate(ctx.db.insertInto(table).values(rows as never)).compile();
   const order = compiled.parameters;
   if (order.length !== count * columns.length || order.some((value, position) => value !== position)) {
@@ -138,10 +146,10 @@ function repeatableStatement(
  * Plain appends (no conflict clause): the backend's columnar bulk insert where it is the faster
  * path, cached multi-row statements elsewhere.
  */
-export async function appendRows(
+export async function appendRows<T extends keyof Tables>(
   ctx: StoreContext,
-  table: keyof Tables,
-  columns: readonly BulkColumn[],
+  table: T,
+  columns: readonly (BulkColumn & { name: ColumnOf<T> })[],
   rows: readonly BulkRow[],
 ): Promise<void> {
   if (rows.length === 0) return;

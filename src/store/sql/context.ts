@@ -2,7 +2,7 @@
  * What every aggregate function takes first: the Kysely handle (a pool or a transaction) and the
  * backend. The same function serves plain and transactional use.
  */
-import type { Kysely, Transaction } from 'kysely';
+import type { Insertable, Kysely, Transaction } from 'kysely';
 import {
   AimdbError,
   BackendError,
@@ -32,9 +32,9 @@ export async function withTransaction<T>(ctx: StoreContext, fn: (tx: StoreContex
 export async function insertReturningId<T extends 'models' | 'model_versions' | 'datasets' | 'training_runs' | 'experiments' | 'predictions'>(
   ctx: StoreContext,
   table: T,
-  values: Record<string, unknown>,
+  values: Insertable<Tables[T]>,
 ): Promise<number> {
-  const query = ctx.db.insertInto(table as 'models').values(values as never);
+  const query = ctx.db.insertInto(table).values(values);
   if (ctx.backend.capabilities.returning) {
     const row = await query.returning('id').executeTakeFirstOrThrow();
     return Number(row.id);

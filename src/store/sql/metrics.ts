@@ -24,17 +24,17 @@ import {
   type MetricWriteOptions,
 } from '../../core/schemas.js';
 import { runIdChunks, runIdIn } from './run-id-filter.js';
-import { appendRows, insertRows } from './bulk-insert.js';
+import { appendRows, insertRows, type ColumnOf } from './bulk-insert.js';
 import { chunksFor, guarded, withTransaction, type StoreContext } from './context.js';
 import { decodeDouble, encodeDouble, toMetricSummary, toSeriesPoint } from './mappers.js';
-import { validateMetricBatch } from './metric-batch-validation.js';
+import { validateMetricBatch } from '../../core/metric-validation.js';
 import { bucketsFromRollups, rollupsServe, updateRollups, type SeriesWrite } from './metric-rollups.js';
 import type { MetricSummariesTable, MetricsTable } from './tables.js';
 
 type MetricRow = MetricsTable;
 type SummaryRow = MetricSummariesTable;
 
-const METRIC_BULK_COLUMNS: readonly BulkColumn[] = [
+const METRIC_BULK_COLUMNS: readonly (BulkColumn & { name: ColumnOf<'metrics'> })[] = [
   { name: 'run_id', kind: 'integer' },
   { name: 'name', kind: 'text' },
   { name: 'step', kind: 'integer' },

@@ -48,10 +48,12 @@ export async function logPrediction(ctx: StoreContext, input: PredictionInput): 
   });
 }
 
-async function getPrediction(ctx: StoreContext, id: number): Promise<Prediction> {
-  const row = await ctx.db.selectFrom('predictions').selectAll().where('id', '=', id).executeTakeFirst();
-  if (row === undefined) throw new NotFoundError('prediction', id);
-  return toPrediction(row);
+export async function getPrediction(ctx: StoreContext, id: number): Promise<Prediction> {
+  return guarded(ctx, async () => {
+    const row = await ctx.db.selectFrom('predictions').selectAll().where('id', '=', id).executeTakeFirst();
+    if (row === undefined) throw new NotFoundError('prediction', id);
+    return toPrediction(row);
+  });
 }
 
 export async function logPredictions(ctx: StoreContext, inputs: PredictionInput[]): Promise<WriteResult> {

@@ -5,7 +5,6 @@ import { z } from 'zod';
 import { LIMITS, idSchema, isStorableText, parseInput, type MetricOptions } from '../../core/schemas.js';
 import { ValidationError } from '../../core/errors.js';
 import type { AiDatabase } from '../ai-database.js';
-import { LATEST_SCHEMA_VERSION, schemaStatus } from '../../migrate/migrator.js';
 import { guarded, translateError, type StoreContext } from './context.js';
 import * as datasets from './datasets.js';
 import * as experiments from './experiments.js';
@@ -39,15 +38,28 @@ function checkLookupText<T extends string | undefined>(text: T, field: string): 
 const checkIdOrName = (idOrName: number | string, field = 'id'): number | string =>
   typeof idOrName === 'number' ? checkId(idOrName, field) : checkLookupText(idOrName, 'name');
 
+/**
+ * The schema's version as the migrations know them. The migrations sit above the store (they build
+ * its tables), so whoever opens the database passes this in.
+ */
+export interface SchemaInfo {
+  /** The newest migration this aimdb has. */
+  latest: string;
+  /** The newest migration applied to the database, or null for an empty one. */
+  current(db: Kysely<Tables>): Promise<string | null>;
+}
+
 type Rest<F> = F extends (ctx: StoreContext, ...args: infer A) => infer R ? (...args: A) => R : never;
 
 export class SqlAiDatabase implements AiDatabase {
   readonly #ctx: StoreContext;
   readonly #onClose: () => Promise<void>;
+  readonly #schema: SchemaInfo;
 
-  constructor(ctx: StoreContext, onClose: () => Promise<void>) {
+  constructor(ctx: StoreContext, onClose: () => Promise<void>, schema: SchemaInfo) {
     this.#ctx = ctx;
     this.#onClose = onClose;
+    this.#schema = schema;
   }
 
   /** The Kysely instance, for tools that move whole tables (copy, export, bench). */
@@ -74,6 +86,7 @@ export class SqlAiDatabase implements AiDatabase {
   createModelVersion: Rest<typeof versions.createModelVersion> = (input) => versions.createModelVersion(this.#ctx, input);
   getModelVersions: Rest<typeof versions.getModelVersions> = async (model, query) =>
     versions.getModelVersions(this.#ctx, checkIdOrName(model, 'modelId'), query);
+  listModelVersions: Rest<typeof versions.listModelVersions> = (query) => versions.listModelVersions(this.#ctx, query);
   getModelVersion: Rest<typeof versions.getModelVersion> = async (id) => versions.getModelVersion(this.#ctx, checkId(id));
   getModelVersionByNumber: Rest<typeof versions.getModelVersionByNumber> = async (model, version) =>
     versions.getModelVersionByNumber(this.#ctx, checkIdOrName(model, 'modelId'), checkId(version, 'version'));
@@ -160,6 +173,7 @@ export class SqlAiDatabase implements AiDatabase {
   logPrediction: Rest<typeof predictions.logPrediction> = (input) => predictions.logPrediction(this.#ctx, input);
   logPredictions: Rest<typeof predictions.logPredictions> = (inputs) => predictions.logPredictions(this.#ctx, inputs);
   getPredictions: Rest<typeof predictions.getPredictions> = (query) => predictions.getPredictions(this.#ctx, query);
+  getPrediction: Rest<typeof predictions.getPrediction> = async (id) => predictions.getPrediction(this.#ctx, checkId(id));
 
   getStatistics: Rest<typeof statistics.getStatistics> = () => statistics.getStatistics(this.#ctx);
 
@@ -171,7 +185,7 @@ export class SqlAiDatabase implements AiDatabase {
     try {
       return await this.#ctx.db.transaction().execute(async (trx) => {
         try {
-          return await fn(new SqlAiDatabase({ ...this.#ctx, db: trx, inTransaction: true }, async () => undefined));
+          return await fn(new SqlAiDatabase({ ...this.#ctx, db: trx, inTransaction: true }, async () => undefined, this.#schema));
         } catch (error) {
           thrownByFn = { error };
           throw error;
@@ -185,12 +199,12 @@ export class SqlAiDatabase implements AiDatabase {
 
   async health(): Promise<HealthReport> {
     return guarded(this.#ctx, async () => {
-      const status = await schemaStatus(this.#ctx.db);
+      const current = await this.#schema.current(this.#ctx.db);
       return {
         backend: this.#ctx.backend.name,
         serverVersion: await this.#ctx.backend.serverVersion(this.#ctx.db),
-        schemaVersion: status.current,
-        latestSchemaVersion: LATEST_SCHEMA_VERSION,
+        schemaVersion: current,
+        latestSchemaVersion: this.#schema.latest,
       };
     });
   }

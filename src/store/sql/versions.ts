@@ -1,16 +1,19 @@
 /** Model versions, numbered per model without gaps or duplicates under concurrent creation. */
-import type { ModelVersion } from '../../core/entities.js';
+import type { ModelVersion, Page } from '../../core/entities.js';
 import { NotFoundError } from '../../core/errors.js';
 import {
+  LIMITS,
   createModelVersionSchema,
+  listAllModelVersionsSchema,
   listModelVersionsSchema,
   parseInput,
   updateModelVersionSchema,
   type CreateModelVersionInput,
+  type ListAllModelVersionsQuery,
   type ListModelVersionsQuery,
   type UpdateModelVersionInput,
 } from '../../core/schemas.js';
-import { assertExists, guarded, insertReturningId, withTransaction, type StoreContext } from './context.js';
+import { assertExists, decodeCursor, guarded, insertReturningId, toPage, withTransaction, type StoreContext } from './context.js';
 import { toJsonText, toModelVersion } from './mappers.js';
 import { resolveModelId } from './models.js';
 
@@ -92,6 +95,22 @@ export async function getModelVersions(
     if (filter.status !== undefined) select = select.where('status', '=', filter.status);
     if (filter.limit !== undefined) select = select.limit(filter.limit);
     return (await select.execute()).map(toModelVersion);
+  });
+}
+
+export async function listModelVersions(ctx: StoreContext, query: ListAllModelVersionsQuery = {}): Promise<Page<ModelVersion>> {
+  const filter = parseInput(listAllModelVersionsSchema, query, 'query');
+  const limit = filter.limit ?? LIMITS.defaultListLimit;
+  const after = decodeCursor(filter.cursor);
+  const statuses = filter.status === undefined ? undefined : Array.isArray(filter.status) ? filter.status : [filter.status];
+  return guarded(ctx, async () => {
+    let select = ctx.db.selectFrom('model_versions').selectAll().orderBy('id', 'desc').limit(limit + 1);
+    if (after !== undefined) select = select.where('id', '<', after);
+    if (filter.modelId !== undefined) select = select.where('model_id', '=', filter.modelId);
+    if (statuses !== undefined) select = select.where('status', 'in', statuses);
+    if (filter.trainingRunId !== undefined) select = select.where('training_run_id', '=', filter.trainingRunId);
+    if (filter.datasetId !== undefined) select = select.where('dataset_id', '=', filter.datasetId);
+    return toPage(await select.execute(), limit, toModelVersion);
   });
 }
 

@@ -6,7 +6,8 @@
  */
 import type { MetricBucket } from '../../core/entities.js';
 import { decodeMetricSeriesBuckets } from './decode.js';
-import { postJson } from './http.js';
+import { API } from '../../core/api/routes.js';
+import { callRoute } from './http.js';
 
 /** The server's LIMITS.bulkSeries (not imported: src/core/schemas.ts would pull zod into the bundle). */
 export const BULK_SERIES = 1000;
@@ -102,7 +103,7 @@ async function send(buckets: number, request: PlannedRequest<Ask>): Promise<void
   bulkRequestStats.series += request.runIds.length * request.names.length;
   // The request is shared, so one chart's abort must not cancel it for the others.
   try {
-    const answer = decodeMetricSeriesBuckets(await postJson('/metric-buckets', { runIds: request.runIds, names: request.names, buckets }));
+    const answer = decodeMetricSeriesBuckets(await callRoute(API.getMetricBucketsBulk, { body: { runIds: request.runIds, names: request.names, buckets } }));
     const byKey = new Map(answer.map((series) => [`${series.runId}\u0000${series.name}`, series.buckets]));
     for (const ask of request.asks) ask.resolve(byKey.get(`${ask.runId}\u0000${ask.name}`) ?? []);
   } catch (error) {

@@ -20,6 +20,7 @@ import type {
   TrainingRun,
 } from '../../core/entities.js';
 import {
+  decodeArray,
   decodeDataset,
   decodeExperiment,
   decodeLatestMetric,
@@ -32,12 +33,9 @@ import {
   decodePrediction,
   decodeStatistics,
   decodeTrainingRun,
-  type Wire,
-  type WireStatistics,
 } from './decode.js';
-import { getJson } from './http.js';
-
-type WirePage<T> = { items: Wire<T>[]; nextCursor: string | null };
+import { API } from '../../core/api/routes.js';
+import { callRoute } from './http.js';
 
 /** Largest page the server hands out (LIMITS.listLimit). */
 export const MAX_PAGE_SIZE = 10_000;
@@ -45,7 +43,7 @@ export const MAX_PAGE_SIZE = 10_000;
 const SUMMARY_IDS_PER_REQUEST = 250;
 
 export async function fetchStatistics(signal?: AbortSignal): Promise<Statistics> {
-  return decodeStatistics(await getJson<WireStatistics>('/statistics', {}, signal));
+  return decodeStatistics(await callRoute(API.getStatistics, {}, signal));
 }
 
 export interface RunFilter {
@@ -62,7 +60,7 @@ export async function fetchRuns(
   signal?: AbortSignal,
 ): Promise<Page<TrainingRun>> {
   const { status, ...rest } = filter;
-  const wire = await getJson<WirePage<TrainingRun>>('/runs', { ...rest, status: status?.join(',') }, signal);
+  const wire = await callRoute(API.listTrainingRuns, { query: { ...rest, status: status?.join(',') } }, signal);
   return decodePage(wire, decodeTrainingRun);
 }
 
@@ -83,30 +81,30 @@ export async function fetchAllRuns(
 }
 
 export async function fetchRun(id: number, signal?: AbortSignal): Promise<TrainingRun> {
-  return decodeTrainingRun(await getJson<Wire<TrainingRun>>(`/runs/${id}`, {}, signal));
+  return decodeTrainingRun(await callRoute(API.getTrainingRun, { params: { id } }, signal));
 }
 
 export async function fetchHyperparameters(runId: number, signal?: AbortSignal): Promise<Record<string, JsonValue>> {
-  return getJson<Record<string, JsonValue>>(`/runs/${runId}/hyperparameters`, {}, signal);
+  return (await callRoute(API.getHyperparameters, { params: { id: runId } }, signal)) as Record<string, JsonValue>;
 }
 
 /** A per-run list route asked for any number of runs, in URL-sized chunks answered in parallel. */
-async function fetchForRuns<T>(route: string, runIds: number[], decode: (wire: unknown) => T, signal?: AbortSignal): Promise<T[]> {
+async function fetchForRuns<T>(declared: typeof API.getMetricSummaries | typeof API.getLatestMetrics, runIds: number[], decode: (wire: unknown) => T, signal?: AbortSignal): Promise<T[]> {
   const chunks: number[][] = [];
   for (let start = 0; start < runIds.length; start += SUMMARY_IDS_PER_REQUEST) {
     chunks.push(runIds.slice(start, start + SUMMARY_IDS_PER_REQUEST));
   }
-  const answers = await Promise.all(chunks.map((ids) => getJson<unknown[]>(route, { runIds: ids.join(',') }, signal)));
-  return answers.flatMap((answer) => answer.map(decode));
+  const answers = await Promise.all(chunks.map((ids) => callRoute(declared, { query: { runIds: ids.join(',') } }, signal)));
+  return answers.flatMap((answer) => decodeArray(answer, decode));
 }
 
 /** Summaries (last, min, max, count per metric) of any number of runs. */
 export const fetchMetricSummaries = (runIds: number[], signal?: AbortSignal): Promise<MetricSummary[]> =>
-  fetchForRuns('/metric-summaries', runIds, decodeMetricSummary, signal);
+  fetchForRuns(API.getMetricSummaries, runIds, decodeMetricSummary, signal);
 
 /** The latest value of every metric of any number of runs: what the runs table shows. */
 export const fetchLatestMetrics = (runIds: number[], signal?: AbortSignal): Promise<LatestMetric[]> =>
-  fetchForRuns('/latest-metrics', runIds, decodeLatestMetric, signal);
+  fetchForRuns(API.getLatestMetrics, runIds, decodeLatestMetric, signal);
 
 export async function fetchMetricBuckets(
   runId: number,
@@ -114,33 +112,27 @@ export async function fetchMetricBuckets(
   buckets: number,
   signal?: AbortSignal,
 ): Promise<MetricBucket[]> {
-  const answer = await getJson<Wire<MetricBucket>[]>(
-    `/runs/${runId}/metrics/${encodeURIComponent(name)}/buckets`,
-    { buckets },
-    signal,
-  );
-  return answer.map(decodeMetricBucket);
+  return decodeArray(await callRoute(API.getMetricBuckets, { params: { id: runId, name }, query: { buckets } }, signal), decodeMetricBucket);
 }
 
 export async function fetchMetricPoints(runId: number, name: string, limit: number, signal?: AbortSignal): Promise<MetricPoint[]> {
-  const answer = await getJson<Wire<MetricPoint>[]>(`/runs/${runId}/metrics`, { name, limit }, signal);
-  return answer.map(decodeMetricPoint);
+  return decodeArray(await callRoute(API.getMetrics, { params: { id: runId }, query: { name, limit } }, signal), decodeMetricPoint);
 }
 
 export async function fetchExperiments(query: { limit?: number; cursor?: string | null } = {}, signal?: AbortSignal): Promise<Page<Experiment>> {
-  return decodePage(await getJson<WirePage<Experiment>>('/experiments', query, signal), decodeExperiment);
+  return decodePage(await callRoute(API.listExperiments, { query }, signal), decodeExperiment);
 }
 
 export async function fetchExperiment(idOrName: number | string, signal?: AbortSignal): Promise<Experiment> {
-  return decodeExperiment(await getJson<Wire<Experiment>>(`/experiments/${encodeURIComponent(String(idOrName))}`, {}, signal));
+  return decodeExperiment(await callRoute(API.getExperiment, { params: { idOrName } }, signal));
 }
 
 export async function fetchModels(query: { limit?: number; cursor?: string | null; nameContains?: string } = {}, signal?: AbortSignal): Promise<Page<Model>> {
-  return decodePage(await getJson<WirePage<Model>>('/models', query, signal), decodeModel);
+  return decodePage(await callRoute(API.listModels, { query }, signal), decodeModel);
 }
 
 export async function fetchModel(idOrName: number | string, signal?: AbortSignal): Promise<Model> {
-  return decodeModel(await getJson<Wire<Model>>(`/models/${encodeURIComponent(String(idOrName))}`, {}, signal));
+  return decodeModel(await callRoute(API.getModel, { params: { idOrName } }, signal));
 }
 
 export async function fetchModelVersions(
@@ -148,27 +140,22 @@ export async function fetchModelVersions(
   query: { status?: ModelVersionStatus } = {},
   signal?: AbortSignal,
 ): Promise<ModelVersion[]> {
-  const answer = await getJson<Wire<ModelVersion>[]>(
-    `/models/${encodeURIComponent(String(modelIdOrName))}/versions`,
-    query,
-    signal,
-  );
-  return answer.map(decodeModelVersion);
+  return decodeArray(await callRoute(API.getModelVersions, { params: { idOrName: modelIdOrName }, query }, signal), decodeModelVersion);
 }
 
 export async function fetchModelVersion(id: number, signal?: AbortSignal): Promise<ModelVersion> {
-  return decodeModelVersion(await getJson<Wire<ModelVersion>>(`/model-versions/${id}`, {}, signal));
+  return decodeModelVersion(await callRoute(API.getModelVersion, { params: { id } }, signal));
 }
 
 export async function fetchDatasets(
   query: { limit?: number; cursor?: string | null; name?: string; nameContains?: string } = {},
   signal?: AbortSignal,
 ): Promise<Page<Dataset>> {
-  return decodePage(await getJson<WirePage<Dataset>>('/datasets', query, signal), decodeDataset);
+  return decodePage(await callRoute(API.listDatasets, { query }, signal), decodeDataset);
 }
 
 export async function fetchDataset(id: number, signal?: AbortSignal): Promise<Dataset> {
-  return decodeDataset(await getJson<Wire<Dataset>>(`/datasets/${id}`, {}, signal));
+  return decodeDataset(await callRoute(API.getDataset, { params: { idOrName: id } }, signal));
 }
 
 export interface PredictionFilter {
@@ -181,5 +168,5 @@ export async function fetchPredictions(
   filter: PredictionFilter & { limit?: number; cursor?: string | null },
   signal?: AbortSignal,
 ): Promise<Page<Prediction>> {
-  return decodePage(await getJson<WirePage<Prediction>>('/predictions', { ...filter }, signal), decodePrediction);
+  return decodePage(await callRoute(API.getPredictions, { query: { ...filter } }, signal), decodePrediction);
 }

@@ -2,6 +2,7 @@
  * The one place the dashboard calls the REST API: adds the bearer token, turns the server's error
  * body (`{ error: { code, message, field? } }`) into an ApiError, and leaves decoding to the caller.
  */
+import { pathOf, type ApiRoute, type ParamsOf } from '../../core/api/route.js';
 import type { ErrorCode } from '../../core/errors.js';
 import { getToken } from './token-store.js';
 
@@ -27,7 +28,7 @@ export class ApiError extends Error {
 
 export type QueryValue = string | number | boolean | Date | undefined | null;
 
-/** Builds `/api/v1<path>?…`, leaving out empty values. */
+/** Builds `<path>?…` (a path such as `/api/v1/runs`), leaving out empty values. */
 export function apiUrl(path: string, query: Record<string, QueryValue> = {}): string {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) {
@@ -35,7 +36,7 @@ export function apiUrl(path: string, query: Record<string, QueryValue> = {}): st
     params.set(key, value instanceof Date ? value.toISOString() : String(value));
   }
   const search = params.toString();
-  return `/api/v1${path}${search === '' ? '' : `?${search}`}`;
+  return `${path}${search === '' ? '' : `?${search}`}`;
 }
 
 /**
@@ -57,14 +58,18 @@ export function apiRequest(url: string, token: string | null, signal?: AbortSign
   return { url: target, init };
 }
 
-/** GETs a JSON answer. */
-export function getJson<T>(path: string, query: Record<string, QueryValue> = {}, signal?: AbortSignal): Promise<T> {
-  return callJson<T>(apiUrl(path, query), { method: 'GET' }, signal);
-}
+/** One call of a declared route (src/core/api/routes.ts); `params` is required when its path has parameters. */
+export type RouteCall<R extends ApiRoute> = (R['params'] extends Record<string, unknown> ? { params: ParamsOf<R> } : { params?: undefined }) & {
+  query?: Record<string, QueryValue>;
+  body?: unknown;
+};
 
-/** POSTs a JSON body and reads a JSON answer (also for reads whose input is too long for a URL). */
-export function postJson<T>(path: string, body: unknown, signal?: AbortSignal): Promise<T> {
-  return callJson<T>(apiUrl(path), { method: 'POST', body: JSON.stringify(body), contentType: 'application/json' }, signal);
+/** Calls a route of the REST API and reads its JSON answer (decoding is the caller's). */
+export function callRoute<R extends ApiRoute>(declared: R, call: RouteCall<R>, signal?: AbortSignal): Promise<unknown> {
+  const url = apiUrl(pathOf(declared, (call.params ?? {}) as ParamsOf<R>), call.query);
+  return call.body === undefined
+    ? callJson<unknown>(url, { method: declared.method }, signal)
+    : callJson<unknown>(url, { method: declared.method, body: JSON.stringify(call.body), contentType: 'application/json' }, signal);
 }
 
 async function callJson<T>(url: string, call: { method: string; body?: string; contentType?: string }, signal?: AbortSignal): Promise<T> {

@@ -8,6 +8,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { JsonValue, RunStatus, TrainingRun } from '../../core/entities.js';
 import { fetchAllRuns, fetchExperiment, fetchHyperparameters, fetchLatestMetrics, type RunFilter } from '../api/endpoints.js';
+import { ApiError } from '../api/http.js';
 import { hrefWith, Link, navigate } from '../app/router.js';
 import { EmptyState } from '../components/empty-state.js';
 import { ErrorBox } from '../components/error-box.js';
@@ -93,6 +94,9 @@ function RunsTable({ runs, query }: { runs: TrainingRun[]; query: URLSearchParam
   const [chosenParams, setChosenParams] = useState<string[] | null>(null);
   const [hyperparameters, setHyperparameters] = useState<ReadonlyMap<number, Record<string, JsonValue>>>(new Map());
   const [paramProgress, setParamProgress] = useState<{ done: number; total: number } | null>(null);
+  const [paramError, setParamError] = useState<Error | null>(null);
+  // Bumped by "Try again" so the effect below asks again for the runs whose load failed.
+  const [paramAttempt, setParamAttempt] = useState(0);
 
   const runIds = useMemo(() => runs.map((run) => run.id), [runs]);
   const latestMetrics = useApi((signal) => fetchLatestMetrics(runIds, signal), [runIds]);
@@ -140,8 +144,14 @@ function RunsTable({ runs, query }: { runs: TrainingRun[]; query: URLSearchParam
       async (runId) => {
         try {
           loaded.set(runId, await fetchHyperparameters(runId, controller.signal));
-        } catch {
+        } catch (error) {
           if (controller.signal.aborted) return;
+          if (!(error instanceof ApiError && error.code === 'not_found')) {
+            // The server is away or refuses: say so, and leave the run to be asked for again.
+            requested.current.delete(runId);
+            setParamError(error instanceof Error ? error : new Error(String(error)));
+            return;
+          }
           // A run deleted meanwhile has no hyperparameters; an empty record stops retries.
           loaded.set(runId, {});
         }
@@ -152,16 +162,20 @@ function RunsTable({ runs, query }: { runs: TrainingRun[]; query: URLSearchParam
         }
       },
       controller.signal,
-    ).then(() => {
-      flush();
-      if (large) setParamProgress(null);
-    });
+    )
+      .catch((error: unknown) => {
+        if (!controller.signal.aborted) setParamError(error instanceof Error ? error : new Error(String(error)));
+      })
+      .finally(() => {
+        flush();
+        if (large) setParamProgress(null);
+      });
     return () => {
       controller.abort();
       // Unfinished ids may be asked for again by the next view.
       for (const id of missing) if (!finished.has(id)) requested.current.delete(id);
     };
-  }, [wantedKey]);
+  }, [wantedKey, paramAttempt]);
 
   const toggleSort = (key: SortKey) => {
     setSort((previous) => ({ key, direction: previous.key === key && previous.direction === 'desc' ? 'asc' : 'desc' }));
@@ -251,6 +265,15 @@ function RunsTable({ runs, query }: { runs: TrainingRun[]; query: URLSearchParam
         </label>
       </div>
       {latestMetrics.error !== undefined && <ErrorBox error={latestMetrics.error} onRetry={latestMetrics.reload} />}
+      {paramError !== null && (
+        <ErrorBox
+          error={paramError}
+          onRetry={() => {
+            setParamError(null);
+            setParamAttempt((attempt) => attempt + 1);
+          }}
+        />
+      )}
       {sorted.length === 0 ? (
         <EmptyState title="No runs match the filter.">
           <p>Clear the filter text or the status boxes to see every run.</p>

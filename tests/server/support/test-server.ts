@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { ServerConfig } from '../../../src/config/config.js';
 import { buildApp } from '../../../src/server/app.js';
-import { openSqlDatabase } from '../../../src/store/open.js';
+import { openSqlDatabase } from '../../../src/database/open.js';
 import type { SqlAiDatabase } from '../../../src/store/sql/sql-ai-database.js';
 import type { ProvisionedDatabase, TestBackend } from '../../support/backends.js';
 

@@ -6,13 +6,15 @@
  */
 import {
   LIMITS,
+  METRIC_OPTION_FIELDS,
+  METRIC_POINT_FIELDS,
   isStorableText,
   metricBatchSchema,
   metricPointInputSchema,
   parseInput,
   type MetricOptions,
   type MetricPointInput,
-} from '../../core/schemas.js';
+} from './schemas.js';
 
 /** A point after validation: name trimmed, value a number, time in epoch milliseconds. */
 export interface ValidMetricPoint {
@@ -41,7 +43,7 @@ function validName(name: string): string | undefined {
   return trimmed;
 }
 
-const KNOWN_FIELDS = new Set(['name', 'value', 'step', 'epoch', 'timestamp']);
+const KNOWN_FIELDS: ReadonlySet<string> = new Set(METRIC_POINT_FIELDS);
 
 const isNonNegativeInteger = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
 
@@ -100,7 +102,7 @@ export function validateMetricPoint(point: MetricPointInput, what: string): Vali
   return fastPoint(point) ?? fromSchema(parseInput(metricPointInputSchema, point, what));
 }
 
-const OPTION_FIELDS: ReadonlySet<string> = new Set(['step', 'epoch', 'timestamp']);
+const OPTION_FIELDS: ReadonlySet<string> = new Set(METRIC_OPTION_FIELDS);
 
 /**
  * Validates `logMetric(name, value, options)`-style arguments as `validateMetricPoint` would, without

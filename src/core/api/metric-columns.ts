@@ -5,12 +5,12 @@
  * the bytes and parses into a few arrays instead of one object per point. The server turns it back
  * into points and hands those to the store, so every value is validated by the same rules and
  * errors name the point as in the array form (`points.3.value`). See docs/decisions/0504.
+ * The client's encoder and the server's decoder both live here, so the form is written once.
  */
 import { z } from 'zod';
-import { ValidationError } from '../core/errors.js';
-import { LIMITS, metricBatchIdSchema, metricBatchSchema, metricPointInputSchema, type MetricPointInput } from '../core/schemas.js';
-import { checkBatchSize } from './batch-limit.js';
-import { unwrapBatchBody } from './route-spec.js';
+import { ValidationError } from '../errors.js';
+import { LIMITS, METRIC_POINT_FIELDS, metricBatchIdSchema, metricBatchSchema, metricPointInputSchema, type MetricPointInput } from '../schemas.js';
+import { checkBatchSize, unwrapBatchBody } from './batch-body.js';
 
 const point = metricPointInputSchema.shape;
 const column = <T extends z.ZodType>(entry: T, description: string) =>
@@ -37,8 +37,10 @@ export const metricBatchBodySchema = z.union([
   z.strictObject({ columns: metricColumnsSchema, batchId }),
 ]);
 
-const COLUMN_NAMES = ['name', 'value', 'step', 'epoch', 'timestamp'] as const;
+/** The fields of a metric point, each one column of the columnar form. */
+const COLUMN_NAMES = METRIC_POINT_FIELDS;
 type ColumnName = (typeof COLUMN_NAMES)[number];
+const POINT_FIELDS: ReadonlySet<string> = new Set(COLUMN_NAMES);
 
 function readColumns(columns: unknown): Map<ColumnName, unknown[]> {
   if (columns === null || typeof columns !== 'object' || Array.isArray(columns)) {
@@ -140,4 +142,80 @@ export function readMetricBatchBody(body: unknown, maxBatchSize: number | undefi
   read.points = unwrapBatchBody(rest, 'points');
   checkBatchSize(read.points, 'points', maxBatchSize);
   return read;
+}
+
+/** JSON cannot hold NaN or ±Infinity, so metric values travel as strings then. */
+const wireMetricValue = (value: number): number | string => (Number.isFinite(value) ? value : String(value));
+
+const isFiniteOrAbsent = (value: unknown) => value === undefined || (typeof value === 'number' && Number.isFinite(value));
+
+/**
+ * A batch as the columnar body `{ "columns": {...} }` (docs/rest-api.md, decision 0504): about a
+ * third fewer bytes than one object per point, and cheaper to build and to parse. Only batches of
+ * plain points take this form; anything the store would reject or that JSON would alter (an unknown
+ * field, a NaN step, an invalid Date) returns undefined and goes as `{ "points": [...] }`, so the
+ * server answers exactly as for the embedded store.
+ */
+export function metricColumns(points: MetricPointInput[]): Record<string, unknown[]> | undefined {
+  if (!Array.isArray(points) || points.length === 0) return undefined;
+  const count = points.length;
+  const names: unknown[] = new Array(count);
+  const values: Array<number | string> = new Array(count);
+  let steps: Array<number | null> | undefined;
+  let epochs: Array<number | null> | undefined;
+  let timestamps: Array<number | string | null> | undefined;
+  for (let index = 0; index < count; index++) {
+    const point = points[index] as unknown as Record<string, unknown> | null;
+    if (point === null || typeof point !== 'object' || Array.isArray(point)) return undefined;
+    for (const key in point) if (!POINT_FIELDS.has(key)) return undefined;
+    const { name, value, step, epoch, timestamp } = point;
+    if (typeof name !== 'string' || typeof value !== 'number' || !isFiniteOrAbsent(step)) return undefined;
+    if (epoch !== null && !isFiniteOrAbsent(epoch)) return undefined;
+    names[index] = name;
+    values[index] = wireMetricValue(value);
+    if (step !== undefined) (steps ??= new Array<number | null>(count).fill(null))[index] = step as number;
+    if (epoch !== undefined && epoch !== null) (epochs ??= new Array<number | null>(count).fill(null))[index] = epoch as number;
+    if (timestamp !== undefined) {
+      let time: number | string;
+      if (timestamp instanceof Date) {
+        time = timestamp.getTime();
+        if (Number.isNaN(time)) return undefined;
+      } else if (typeof timestamp === 'string' || (typeof timestamp === 'number' && Number.isFinite(timestamp))) {
+        time = timestamp;
+      } else {
+        return undefined;
+      }
+      (timestamps ??= new Array<number | string | null>(count).fill(null))[index] = time;
+    }
+  }
+  const columns: Record<string, unknown[]> = { name: names, value: values };
+  if (steps !== undefined) columns.step = steps;
+  if (epochs !== undefined) columns.epoch = epochs;
+  if (timestamps !== undefined) columns.timestamp = timestamps;
+  return columns;
+}
+
+/** Whether the server would pick the step of some point (an object point without a usable step). */
+export function hasOmittedStep(points: MetricPointInput[]): boolean {
+  if (!Array.isArray(points)) return false;
+  for (const point of points) {
+    const step = (point as { step?: unknown } | null)?.step;
+    if (step === undefined || step === null) return true;
+  }
+  return false;
+}
+
+/** The array form, for batches `metricColumns` leaves alone: non-finite values as strings, the rest untouched. */
+export function encodeMetricPoints(points: MetricPointInput[]): unknown {
+  if (!Array.isArray(points)) return points;
+  let encoded: unknown[] | undefined;
+  for (let index = 0; index < points.length; index++) {
+    const point = points[index];
+    const value = (point as { value?: unknown } | null)?.value;
+    if (typeof value === 'number' && !Number.isFinite(value)) {
+      encoded ??= points.slice();
+      encoded[index] = { ...point, value: wireMetricValue(value) };
+    }
+  }
+  return encoded ?? points;
 }

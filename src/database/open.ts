@@ -1,8 +1,8 @@
 /**
- * Opening a database: directly from options, from a config file, or by auto-detection.
+ * Opening a database: directly from options, from a config file, or by auto-detection. It sits
+ * above the store, the migrations and the HTTP client (decision 0131): it picks one, brings the
+ * schema up to date and hands back an AiDatabase.
  */
-import { existsSync, statSync } from 'node:fs';
-import path from 'node:path';
 import { Kysely, sql, type LogEvent } from 'kysely';
 import {
   loadConfigFile,
@@ -10,19 +10,24 @@ import {
   type DatabaseConfig,
   type ResolvedDatabaseConfig,
 } from '../config/config.js';
-import { describeConnection, toConnectionSpec, type ConnectionSpec, type SqliteConnection } from '../config/connection.js';
-import { BackendError, SchemaOutdatedError, ValidationError } from '../core/errors.js';
+import { describeConnection, toConnectionSpec } from '../config/connection.js';
+import { SchemaOutdatedError, ValidationError } from '../core/errors.js';
 import { parseInput } from '../core/schemas.js';
 import { databaseConfigSchema } from '../config/config.js';
-import { migrateToLatest, schemaStatus } from '../migrate/migrator.js';
-import type { AiDatabase } from './ai-database.js';
-import type { Backend } from './backends/backend.js';
-import { createMysqlBackend } from './backends/mysql.js';
-import { createPostgresBackend } from './backends/postgres.js';
-import { createSqliteBackend } from './backends/sqlite.js';
-import { translateError, type StoreContext } from './sql/context.js';
-import { SqlAiDatabase } from './sql/sql-ai-database.js';
-import type { Tables } from './sql/tables.js';
+import { LATEST_SCHEMA_VERSION, migrateToLatest, schemaStatus } from '../migrate/migrator.js';
+import {
+  SqlAiDatabase,
+  checkSqlitePath,
+  createBackend,
+  translateError,
+  type AiDatabase,
+  type SchemaInfo,
+  type StoreContext,
+  type Tables,
+} from '../store/index.js';
+
+/** Health reports the schema version the migrations know. */
+const SCHEMA_INFO: SchemaInfo = { latest: LATEST_SCHEMA_VERSION, current: async (db) => (await schemaStatus(db)).current };
 
 /** Options of `createAiDatabase`: a config plus what only code can pass. */
 export type AiDatabaseOptions = Omit<DatabaseConfig, 'echo'> & {
@@ -36,38 +41,6 @@ export type AiDatabaseOptions = Omit<DatabaseConfig, 'echo'> & {
    */
   create?: boolean;
 };
-
-/**
- * Checks a SQLite file's path before SQLite opens (and so perhaps creates) it, naming the file the
- * caller expected: SQLite itself only says "unable to open database file".
- */
-export function checkSqlitePath(spec: SqliteConnection, options: { create: boolean }): void {
-  if (spec.filename === ':memory:' || spec.filename === '') return;
-  const file = path.resolve(spec.filename);
-  if (existsSync(file)) {
-    if (statSync(file).isDirectory()) throw new BackendError(`the SQLite database path ${file} is a folder, not a file`);
-    return;
-  }
-  if (!options.create) {
-    throw new BackendError(`the SQLite database file ${file} does not exist (this command only reads and never creates one)`);
-  }
-  const folder = path.dirname(file);
-  if (!existsSync(folder)) {
-    throw new BackendError(`cannot create the SQLite database file ${file}: its folder ${folder} does not exist`);
-  }
-}
-
-/** The backend object for a connection spec. */
-export function createBackend(spec: Exclude<ConnectionSpec, { backend: 'http' }>): Backend {
-  switch (spec.backend) {
-    case 'sqlite':
-      return createSqliteBackend(spec);
-    case 'postgresql':
-      return createPostgresBackend(spec);
-    case 'mysql':
-      return createMysqlBackend(spec);
-  }
-}
 
 function echoLogger(echo: AiDatabaseOptions['echo']) {
   if (echo === undefined || echo === false) return undefined;
@@ -112,7 +85,7 @@ export async function openSqlDatabase(options: AiDatabaseOptions): Promise<SqlAi
     typed.message = `${typed.message} (${describeConnection(spec)})`;
     throw typed;
   }
-  return new SqlAiDatabase(ctx, () => db.destroy());
+  return new SqlAiDatabase(ctx, () => db.destroy(), SCHEMA_INFO);
 }
 
 /**

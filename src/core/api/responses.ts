@@ -22,8 +22,8 @@ import {
   type Prediction,
   type Statistics,
   type TrainingRun,
-} from '../core/entities.js';
-import { jsonObjectSchema, jsonValueSchema, tagsSchema } from '../core/schemas.js';
+} from '../entities.js';
+import { jsonObjectSchema, jsonValueSchema, tagsSchema } from '../schemas.js';
 
 /** An object schema with exactly the keys of T. */
 function entity<T>() {
@@ -257,4 +257,13 @@ export const experimentMembershipResponse = entity<ExperimentMembership>()({
   runId: id,
   experimentId: id,
   addedAt: time,
+});
+
+/** One hit of the full-text search. */
+export const textSearchHitResponse = z.object({
+  entity: z.enum(['run', 'model', 'experiment', 'dataset']),
+  id: z.number().int().positive(),
+  name: z.string(),
+  score: z.number(),
+  snippet: z.string(),
 });

@@ -1,0 +1,13 @@
+/**
+ * The store's public entry: what the layers above (server, client, cli, transfer, logging, ui) may
+ * use of it. Lint forbids importing any other file of src/store from there (decision 0131), so the
+ * modules behind this entry can change without reaching into their callers.
+ */
+export type * from './ai-database.js';
+export { SqlAiDatabase, type SchemaInfo } from './sql/sql-ai-database.js';
+export type { Backend } from './backends/backend.js';
+export { checkSqlitePath, createBackend } from './backends/index.js';
+export { translateError, type StoreContext } from './sql/context.js';
+export { TABLE_NAMES, type Tables } from './sql/tables.js';
+/** For bulk loads that wrote metric points without their rollups (an import); see metric-rollups.ts. */
+export { fillMetricRollups } from './sql/metric-rollups.js';
