@@ -25,6 +25,8 @@ export {
   type MetricPointInput,
   type MetricQuery,
   type PredictionInput,
+  type PredictionStatsQuery,
+  type GroundTruthInput,
   type UpdateDatasetInput,
   type UpdateExperimentInput,
   type UpdateModelInput,
@@ -32,6 +34,7 @@ export {
   type UpdateTrainingRunInput,
 } from './core/schemas.js';
 export type * from './store/ai-database.js';
+export { LATENCY_RELATIVE_ERROR, CONFIDENCE_BINS } from './core/prediction-sketch.js';
 export {
   createAiDatabase,
   createAiDatabaseFromConfig,

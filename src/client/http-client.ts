@@ -22,6 +22,7 @@ import {
   LIMITS,
   idSchema,
   parseInput,
+  predictionKeySchema,
   type MetricOptions,
   type MetricPointInput,
   type MetricWriteOptions,
@@ -45,6 +46,7 @@ import {
   decodeModelVersion,
   decodePage,
   decodePrediction,
+  decodePredictionStats,
   decodeStatistics,
   decodeTrainingRun,
 } from '../core/wire-decoding.js';
@@ -409,6 +411,25 @@ class HttpAiDatabase implements AiDatabase {
   }
   async getPredictions(query?: Parameters<AiDatabase['getPredictions']>[0]) {
     return decodePage(await this.#call('GET', '/predictions', { query }), decodePrediction);
+  }
+  async getPredictionStats(query?: Parameters<AiDatabase['getPredictionStats']>[0]) {
+    return decodePredictionStats(await this.#call('GET', '/prediction-stats', { query: query as never }));
+  }
+  async recordGroundTruth(predictionId: number, value: JsonValue | null): Promise<Prediction> {
+    return decodePrediction(
+      await this.#call('PUT', `/predictions/${segment(checkId(predictionId, 'predictionId'))}/ground-truth`, { body: { value } }),
+    );
+  }
+  async recordGroundTruthByKey(modelVersionId: number, key: string, value: JsonValue | null): Promise<Prediction> {
+    const checked = parseInput(predictionKeySchema, key, 'key');
+    return decodePrediction(
+      await this.#call('PUT', `/model-versions/${segment(checkId(modelVersionId, 'modelVersionId'))}/predictions/by-key/${segment(checked)}/ground-truth`, {
+        body: { value },
+      }),
+    );
+  }
+  async recordGroundTruths(items: Parameters<AiDatabase['recordGroundTruths']>[0]): Promise<WriteResult> {
+    return (await this.#call('POST', '/predictions/ground-truth', { body: { groundTruth: items } })) as WriteResult;
   }
 
   async getStatistics() {

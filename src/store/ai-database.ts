@@ -18,6 +18,7 @@ import type {
   ModelVersion,
   Page,
   Prediction,
+  PredictionStats,
   Statistics,
   TextSearchHit,
   TrainingRun,
@@ -43,6 +44,8 @@ import type {
   MetricQuery,
   MetricWriteOptions,
   PredictionInput,
+  PredictionStatsQuery,
+  GroundTruthInput,
   SearchRunsOptions,
   TextSearchOptions,
   UpdateDatasetInput,
@@ -196,6 +199,19 @@ export interface PredictionStore {
   logPredictions(inputs: PredictionInput[]): Promise<WriteResult>;
   /** Newest first. */
   getPredictions(query?: ListPredictionsQuery): Promise<Page<Prediction>>;
+  /**
+   * Count, errors, latency p50/p95/p99 (within `quantileError`, 1 %) and max, confidence mean and
+   * histogram, and accuracy per time bucket, from rollups kept at write time: for one version, each
+   * of several versions side by side (`modelVersionIds`), a model, or everything. The window (default:
+   * the last 24 hours) is widened to whole buckets of the UTC grid and returned.
+   */
+  getPredictionStats(query?: PredictionStatsQuery): Promise<PredictionStats>;
+  /** Records the ground truth of a prediction (null removes it); accuracy aggregates follow atomically. */
+  recordGroundTruth(predictionId: number, value: JsonValue | null): Promise<Prediction>;
+  /** Records the ground truth of the prediction logged with `key` (its request id, say) in a model version. */
+  recordGroundTruthByKey(modelVersionId: number, key: string, value: JsonValue | null): Promise<Prediction>;
+  /** Ground truth for many predictions, by id or by (modelVersionId, key), atomically. */
+  recordGroundTruths(items: GroundTruthInput[]): Promise<WriteResult>;
 }
 
 /** Full-text search across runs, models, experiments and datasets (kept current by every write). */

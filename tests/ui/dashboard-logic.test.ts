@@ -98,6 +98,7 @@ describe('latency percentiles', () => {
     latencyMs,
     timestamp: new Date(Date.UTC(2026, 0, 1, 0, minute)),
     metadata: {},
+    key: null,
   });
 
   it('groups predictions into round intervals and ignores those without latency', () => {

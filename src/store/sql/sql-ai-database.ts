@@ -14,6 +14,7 @@ import * as latestMetrics from './latest-metrics.js';
 import * as metrics from './metrics.js';
 import * as models from './models.js';
 import * as predictions from './predictions.js';
+import * as predictionRollups from './prediction-rollups.js';
 import * as runs from './runs.js';
 import * as runSearch from './run-search.js';
 import * as statistics from './statistics.js';
@@ -155,6 +156,11 @@ export class SqlAiDatabase implements AiDatabase {
   logPrediction: Rest<typeof predictions.logPrediction> = (input) => predictions.logPrediction(this.#ctx, input);
   logPredictions: Rest<typeof predictions.logPredictions> = (inputs) => predictions.logPredictions(this.#ctx, inputs);
   getPredictions: Rest<typeof predictions.getPredictions> = (query) => predictions.getPredictions(this.#ctx, query);
+  getPredictionStats: Rest<typeof predictionRollups.getPredictionStats> = (query) => predictionRollups.getPredictionStats(this.#ctx, query);
+  recordGroundTruth: Rest<typeof predictions.recordGroundTruth> = (id, value) => predictions.recordGroundTruth(this.#ctx, id, value);
+  recordGroundTruthByKey: Rest<typeof predictions.recordGroundTruthByKey> = (version, key, value) =>
+    predictions.recordGroundTruthByKey(this.#ctx, version, key, value);
+  recordGroundTruths: Rest<typeof predictions.recordGroundTruths> = (items) => predictions.recordGroundTruths(this.#ctx, items);
 
   getStatistics: Rest<typeof statistics.getStatistics> = () => statistics.getStatistics(this.#ctx);
 
