@@ -36,6 +36,9 @@ export interface BenchSizes {
   memoryPoints: number;
   /** Search: runs, each with 20 hyperparameters, 10 metrics and notes of a few words. */
   searchRuns: number;
+  /** Prediction statistics: predictions of one version spread over `statsDays` days, read as hourly percentiles. */
+  statsPredictions: number;
+  statsDays: number;
 }
 
 export const FULL_SIZES: BenchSizes = {
@@ -58,6 +61,8 @@ export const FULL_SIZES: BenchSizes = {
   httpPoints: 1_000_000,
   memoryPoints: 10_000_000,
   searchRuns: 10_000,
+  statsPredictions: 10_000_000,
+  statsDays: 30,
 };
 
 export const QUICK_SIZES: BenchSizes = {
@@ -80,6 +85,8 @@ export const QUICK_SIZES: BenchSizes = {
   httpPoints: 20_000,
   memoryPoints: 40_000,
   searchRuns: 1_000,
+  statsPredictions: 100_000,
+  statsDays: 30,
 };
 
 export interface BenchOptions {

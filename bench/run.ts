@@ -16,6 +16,7 @@ import { httpScenarios } from './scenarios/http.js';
 import { logMetricsBatches, predictions, trainingLoop } from './scenarios/ingest.js';
 import { histories, runsTable } from './scenarios/reads.js';
 import { search } from './scenarios/search.js';
+import { predictionStats } from './scenarios/prediction-stats.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -33,6 +34,7 @@ const SCENARIOS: Scenario[] = [
   { id: 'runs-table', run: runsTable },
   { id: 'growth', run: growth },
   { id: 'search', run: search },
+  { id: 'prediction-stats', run: predictionStats },
 ];
 
 async function runBackend(backend: BenchBackendName, options: ReturnType<typeof parseBenchOptions>, skipped: string[]) {

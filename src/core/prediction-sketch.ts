@@ -74,6 +74,34 @@ export function addEncodedBins(into: Map<number, number>, text: string | null): 
 }
 
 /**
+ * Several quantiles of the sketched latencies in one pass over the sorted bins (see sketchQuantile);
+ * `qs` ascending.
+ */
+export function sketchQuantiles(sketch: LatencySketch, qs: readonly number[], max?: number | null): Array<number | null> {
+  let total = sketch.zero;
+  for (const count of sketch.bins.values()) total += count;
+  if (total === 0) return qs.map(() => null);
+  const cap = (value: number) => (max === undefined || max === null ? value : Math.min(value, max));
+  const sorted = [...sketch.bins.keys()].sort((a, b) => a - b);
+  const answers: Array<number | null> = [];
+  let seen = sketch.zero;
+  let position = 0;
+  for (const q of qs) {
+    const rank = Math.floor(q * (total - 1));
+    if (rank < sketch.zero) {
+      answers.push(0);
+      continue;
+    }
+    while (position < sorted.length && seen + sketch.bins.get(sorted[position]!)! <= rank) {
+      seen += sketch.bins.get(sorted[position]!)!;
+      position++;
+    }
+    answers.push(position < sorted.length ? cap(latencyBinValue(sorted[position]!)) : (max ?? latencyBinValue(sorted.at(-1)!)));
+  }
+  return answers;
+}
+
+/**
  * The q-quantile of the sketched latencies: the value of rank ⌊q · (n − 1)⌋ (0-based) of the sorted
  * latencies, within LATENCY_RELATIVE_ERROR of it; capped at the exact maximum when one is given.
  * Null for an empty sketch.

@@ -19,7 +19,7 @@ import {
   isCorrect,
   isErrorMetadata,
   mergeSketch,
-  sketchQuantile,
+  sketchQuantiles,
   type LatencySketch,
 } from '../../core/prediction-sketch.js';
 import { MAX_PREDICTION_STAT_BUCKETS, PREDICTION_BUCKETS, parseInput, predictionStatsQuerySchema, type PredictionStatsQuery } from '../../core/schemas.js';
@@ -312,15 +312,16 @@ function bucketName(width: number): string {
 }
 
 function aggregateOf(rollup: Rollup): PredictionAggregate {
+  const [p50, p95, p99] = sketchQuantiles(rollup.sketch, [0.5, 0.95, 0.99], rollup.latencyMax);
   return {
     count: rollup.count,
     errorCount: rollup.errorCount,
     latency: {
       count: rollup.latencyCount,
       mean: rollup.latencyCount === 0 ? null : rollup.latencySum / rollup.latencyCount,
-      p50: sketchQuantile(rollup.sketch, 0.5, rollup.latencyMax),
-      p95: sketchQuantile(rollup.sketch, 0.95, rollup.latencyMax),
-      p99: sketchQuantile(rollup.sketch, 0.99, rollup.latencyMax),
+      p50: p50 ?? null,
+      p95: p95 ?? null,
+      p99: p99 ?? null,
       max: rollup.latencyMax,
     },
     confidence: {
