@@ -15,6 +15,7 @@ import type {
   ModelVersionStatus,
   Page,
   Prediction,
+  PredictionStats,
   RunStatus,
   Statistics,
   TrainingRun,
@@ -30,6 +31,7 @@ import {
   decodeModelVersion,
   decodePage,
   decodePrediction,
+  decodePredictionStats,
   decodeStatistics,
   decodeTrainingRun,
   type Wire,
@@ -175,6 +177,24 @@ export interface PredictionFilter {
   modelVersionId?: number;
   since?: Date;
   until?: Date;
+}
+
+/** Which predictions statistics cover, over which window, in about how many buckets. */
+export interface PredictionStatsRequest {
+  modelVersionId?: number;
+  modelVersionIds?: number[];
+  since: Date;
+  until: Date;
+  buckets?: number;
+  bucket?: 'minute' | 'hour' | 'day';
+}
+
+/** Aggregates per time bucket, computed by the server from its rollups (no percentiles in the browser). */
+export async function fetchPredictionStats(request: PredictionStatsRequest, signal?: AbortSignal): Promise<PredictionStats> {
+  const { modelVersionIds, ...rest } = request;
+  return decodePredictionStats(
+    await getJson<unknown>('/prediction-stats', { ...rest, ...(modelVersionIds === undefined ? {} : { modelVersionIds: modelVersionIds.join(',') }) }, signal),
+  );
 }
 
 export async function fetchPredictions(
