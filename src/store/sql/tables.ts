@@ -255,5 +255,6 @@ export const TABLE_NAMES = [
   'experiments',
   'experiment_runs',
   'predictions',
+  'prediction_rollups',
   'search_documents',
 ] as const satisfies readonly (keyof Tables)[];
