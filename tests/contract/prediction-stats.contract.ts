@@ -203,6 +203,26 @@ export function definePredictionStatsContract(target: ContractTarget): void {
       await expectRejection(db().getPredictionStats({ modelVersionId: a.id, modelId: model.id }), ValidationError);
     });
 
+    it('concurrent batches into the same minutes all count (rows are merged one writer at a time)', async () => {
+      const version = await newVersion();
+      const batch = (writer: number) =>
+        Array.from({ length: 50 }, (_unused, index) => ({
+          modelVersionId: version.id,
+          input: { writer, index },
+          output: 'ok',
+          groundTruth: index % 2 === 0 ? 'ok' : null,
+          latencyMs: writer * 100 + index,
+          timestamp: new Date(T0 + (index % 3) * MINUTE),
+        }));
+      await Promise.all(Array.from({ length: 6 }, (_unused, writer) => db().logPredictions(batch(writer + 1))));
+      const stats = await db().getPredictionStats({ modelVersionId: version.id, since: new Date(T0), until: new Date(T0 + 3 * MINUTE), bucket: 'minute' });
+      expect(stats.series[0]!.buckets.map((bucket) => bucket.count)).toEqual([6 * 17, 6 * 17, 6 * 16]);
+      expect(stats.series[0]!.total).toMatchObject({ count: 300, labelled: 150, correct: 150 });
+      expect(stats.series[0]!.total.latency.max).toBe(649);
+      const hourly = await db().getPredictionStats({ modelVersionId: version.id, since: new Date(T0), until: new Date(T0 + HOUR), bucket: 'hour' });
+      expect(hourly.series[0]!.total.count).toBe(300);
+    });
+
     it('takes ground truth later, by id, in a batch and by the client key; accuracy follows', async () => {
       const version = await newVersion();
       const at = (minute: number) => new Date(T0 + minute * MINUTE);
