@@ -60,7 +60,7 @@ export async function logPrediction(ctx: StoreContext, input: PredictionInput): 
   return guarded(
     ctx,
     () =>
-      withTransaction(ctx, async (tx) => {
+      writeTransaction(ctx, async (tx) => {
         await assertExists(tx, 'model_versions', data.modelVersionId, 'model version', 'modelVersionId');
         const row = toRow(data, tx.now());
         const id = await insertReturningId(tx, 'predictions', row);
@@ -77,6 +77,26 @@ async function getPrediction(ctx: StoreContext, id: number): Promise<Prediction>
   return toPrediction(row);
 }
 
+/** Attempts of a prediction write whose transaction the database chose as a deadlock victim. */
+const WRITE_ATTEMPTS = 3;
+
+/**
+ * A transaction retried when the database aborts it as a deadlock victim: batches into the same
+ * minutes lock the same rollup rows, and MySQL's gap locks can make two such inserts deadlock. The
+ * aborted attempt left nothing behind, so running it again is safe; inside a caller's transaction
+ * the caller decides.
+ */
+async function writeTransaction<T>(ctx: StoreContext, fn: (tx: StoreContext) => Promise<T>): Promise<T> {
+  if (ctx.inTransaction) return fn(ctx);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await withTransaction(ctx, fn);
+    } catch (error) {
+      if (attempt >= WRITE_ATTEMPTS || ctx.backend.classifyError(error) !== 'retryable') throw error;
+    }
+  }
+}
+
 /** What a unique-key conflict of a prediction write says: a key used twice within a version. */
 function predictionWrite(key: string | undefined): WriteDescription | undefined {
   return key === undefined ? undefined : { entity: 'prediction with key', key: `'${key}' (or another key of the batch) in its model version`, field: 'key' };
@@ -87,7 +107,7 @@ export async function logPredictions(ctx: StoreContext, inputs: PredictionInput[
   const batch = encodePredictionBatch(inputs, 'predictions', now);
   if (batch.length === 0) return { written: 0 };
   return guarded(ctx, () =>
-    withTransaction(ctx, async (tx) => {
+    writeTransaction(ctx, async (tx) => {
       const versionIds = [...new Set(batch.map((item) => item.model_version_id))];
       for (const chunk of chunksFor(tx, versionIds, 1)) {
         const found = await tx.db.selectFrom('model_versions').select('id').where('id', 'in', chunk).execute();
@@ -142,7 +162,7 @@ export async function recordGroundTruths(ctx: StoreContext, items: GroundTruthIn
   const parsed = parseInput(groundTruthBatchSchema, items, 'groundTruth');
   if (parsed.length === 0) return { written: 0 };
   return guarded(ctx, () =>
-    withTransaction(ctx, async (tx) => {
+    writeTransaction(ctx, async (tx) => {
       const byId = new Map<number, Located>();
       const byKey = new Map<string, Located>();
       const select = () => {
