@@ -42,6 +42,9 @@ export interface BenchSizes {
   peerSingleCalls: number;
   peerRunCreates: number;
   peerHistoryPoints: number;
+  /** Prediction statistics: predictions of one version spread over `statsDays` days, read as hourly percentiles. */
+  statsPredictions: number;
+  statsDays: number;
 }
 
 export const FULL_SIZES: BenchSizes = {
@@ -68,6 +71,8 @@ export const FULL_SIZES: BenchSizes = {
   peerSingleCalls: 2_000,
   peerRunCreates: 1_000,
   peerHistoryPoints: 100_000,
+  statsPredictions: 10_000_000,
+  statsDays: 30,
 };
 
 export const QUICK_SIZES: BenchSizes = {
@@ -94,6 +99,8 @@ export const QUICK_SIZES: BenchSizes = {
   peerSingleCalls: 200,
   peerRunCreates: 100,
   peerHistoryPoints: 10_000,
+  statsPredictions: 100_000,
+  statsDays: 30,
 };
 
 export interface BenchOptions {

@@ -17,6 +17,7 @@ import { logMetricsBatches, predictions, trainingLoop } from './scenarios/ingest
 import { histories, runsTable } from './scenarios/reads.js';
 import { search } from './scenarios/search.js';
 import { mlflowPeer } from './scenarios/mlflow-peer.js';
+import { predictionStats } from './scenarios/prediction-stats.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -37,6 +38,7 @@ const SCENARIOS: Scenario[] = [
   { id: 'growth', run: growth },
   { id: 'search', run: search },
   { id: 'mlflow-peer', run: mlflowPeer, wanted: (options) => options.peerMlflow !== undefined },
+  { id: 'prediction-stats', run: predictionStats },
 ];
 
 async function runBackend(backend: BenchBackendName, options: ReturnType<typeof parseBenchOptions>, skipped: string[]) {

@@ -29,6 +29,8 @@ export {
   type PredictionInput,
   type SearchRunsOptions,
   type TextSearchOptions,
+  type PredictionStatsQuery,
+  type GroundTruthInput,
   type UpdateDatasetInput,
   type UpdateExperimentInput,
   type UpdateModelInput,
@@ -38,6 +40,7 @@ export {
 export type * from './store/ai-database.js';
 /** What migrateToLatest, migrationSql and the transfer functions take: a backend's SQL dialect and capabilities. */
 export type { Backend } from './store/index.js';
+export { LATENCY_RELATIVE_ERROR, CONFIDENCE_BINS } from './core/prediction-sketch.js';
 export {
   createAiDatabase,
   createAiDatabaseFromConfig,

@@ -1,7 +1,7 @@
 /** mysql2 on the benchmark's database: multi-row prepared inserts and LOAD DATA LOCAL INFILE. */
 import { Readable } from 'node:stream';
 import mysql from 'mysql2/promise';
-import { bucketSpan, METRIC_COLUMNS, PREDICTION_COLUMNS, type RawDriver } from './raw-driver.js';
+import { bucketSpan, METRIC_COLUMNS, PREDICTION_COLUMNS, toPercentiles, windowPercentilesSql, type RawDriver } from './raw-driver.js';
 
 /** Bound parameters one MySQL statement may carry. */
 const MAX_PARAMETERS = 65_535;
@@ -98,6 +98,10 @@ export async function openMysqlRaw(url: string): Promise<RawDriver> {
       return (rows as unknown[]).length;
     },
     select: async (statement) => ((await connection.query(statement))[0] as unknown[]).length,
+    latencyPercentiles: async (modelVersionId, since, until, widthMs) =>
+      toPercentiles(
+        (await connection.query(windowPercentilesSql(modelVersionId, since, until, widthMs, (a, b) => `(${a} div ${b})`)))[0] as Array<Record<string, unknown>>,
+      ),
     latestPerRun: async (lo, hi) => {
       const [rows] = await connection.query(
         `select m.run_id, m.name, m.value from metrics m

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { bucketSpan, METRIC_COLUMNS, PREDICTION_COLUMNS, type RawDriver, type RawMetricRow } from './raw-driver.js';
+import { bucketSpan, METRIC_COLUMNS, PREDICTION_COLUMNS, toPercentiles, type RawDriver, type RawMetricRow } from './raw-driver.js';
 
 /** COPY's text format: tab-separated, backslash escapes. Names in the benchmark need none. */
 function copyText(rows: RawMetricRow[]): string {
@@ -82,6 +82,17 @@ export async function openPostgresRaw(url: string): Promise<RawDriver> {
       return result.rowCount ?? 0;
     },
     select: async (statement) => (await client.query(statement)).rowCount ?? 0,
+    latencyPercentiles: async (modelVersionId, since, until, widthMs) => {
+      const result = await client.query(
+        `select predicted_at / $4 as period, count(latency_ms) as count, max(latency_ms) as max,
+           percentile_cont(array[0.5, 0.95, 0.99]) within group (order by latency_ms) as p
+         from predictions
+         where model_version_id = $1 and predicted_at >= $2 and predicted_at < $3 and latency_ms is not null
+         group by 1 order by 1`,
+        [modelVersionId, since, until, widthMs],
+      );
+      return toPercentiles(result.rows.map((row: Record<string, unknown>) => ({ ...row, p50: (row.p as number[])[0], p95: (row.p as number[])[1], p99: (row.p as number[])[2] })));
+    },
     latestPerRun: async (lo, hi) =>
       (
         await client.query(

@@ -21,6 +21,45 @@ export interface RawPredictionRow {
   metadata: string;
 }
 
+/** One period of the raw percentile baseline. */
+export interface RawLatencyPercentiles {
+  period: number;
+  count: number;
+  max: number;
+  p50: number;
+  p95: number;
+  p99: number;
+}
+
+/**
+ * The window-function form of exact percentiles (SQLite, MySQL): every latency of the window ranked
+ * within its period, the values at rank ⌊q·(n−1)⌋ picked per period. `div` is the dialect's integer division.
+ */
+export function windowPercentilesSql(modelVersionId: number, since: number, until: number, widthMs: number, div: (a: string, b: string) => string): string {
+  const pick = (q: number) => `max(case when rn = floor(${q} * (n - 1)) + 1 then latency_ms end)`;
+  return `with ranked as (
+      select ${div('predicted_at', String(widthMs))} as period, latency_ms,
+        row_number() over (partition by ${div('predicted_at', String(widthMs))} order by latency_ms) as rn,
+        count(*) over (partition by ${div('predicted_at', String(widthMs))}) as n
+      from predictions
+      where model_version_id = ${modelVersionId} and predicted_at >= ${since} and predicted_at < ${until} and latency_ms is not null
+    )
+    select period, max(n) as count, max(latency_ms) as max, ${pick(0.5)} as p50, ${pick(0.95)} as p95, ${pick(0.99)} as p99
+    from ranked group by period order by period`;
+}
+
+/** Driver rows of the percentile baseline as numbers. */
+export function toPercentiles(rows: Array<Record<string, unknown>>): RawLatencyPercentiles[] {
+  return rows.map((row) => ({
+    period: Number(row.period),
+    count: Number(row.count),
+    max: Number(row.max),
+    p50: Number(row.p50),
+    p95: Number(row.p95),
+    p99: Number(row.p99),
+  }));
+}
+
 export interface RawDriver {
   /** Every bulk method this backend offers for metric rows; the fastest one is the baseline. */
   readonly bulkMethods: Record<string, (rows: RawMetricRow[]) => Promise<void>>;
@@ -36,6 +75,12 @@ export interface RawDriver {
   latestPerRun(lo: number, hi: number): Promise<number>;
   /** Runs one read-only statement with literal values (the search baseline's hand-written SQL); returns the row count. */
   select(statement: string): Promise<number>;
+  /**
+   * Exact latency percentiles (p50, p95, p99), count and max per period of `widthMs` of one model
+   * version in [since, until), by the backend's own means: percentile_cont on PostgreSQL, window
+   * functions (row_number over the period's sorted latencies, rank ⌊q·(n−1)⌋) on SQLite and MySQL.
+   */
+  latencyPercentiles(modelVersionId: number, since: number, until: number, widthMs: number): Promise<RawLatencyPercentiles[]>;
   /** Refreshes the planner's statistics, so raw queries get the plan a tuned database would give them. */
   analyze(): Promise<void>;
   /**

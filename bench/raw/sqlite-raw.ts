@@ -1,6 +1,15 @@
 /** better-sqlite3 on the benchmark's file: prepared statements, one transaction per batch. */
 import Database from 'better-sqlite3';
-import { bucketSpan, METRIC_COLUMNS, PREDICTION_COLUMNS, type RawDriver, type RawMetricRow, type RawPredictionRow } from './raw-driver.js';
+import {
+  bucketSpan,
+  METRIC_COLUMNS,
+  PREDICTION_COLUMNS,
+  toPercentiles,
+  windowPercentilesSql,
+  type RawDriver,
+  type RawMetricRow,
+  type RawPredictionRow,
+} from './raw-driver.js';
 
 export function openSqliteRaw(filename: string): RawDriver {
   const db = new Database(filename);
@@ -45,6 +54,10 @@ export function openSqliteRaw(filename: string): RawDriver {
     },
     latestPerRun: async (lo, hi) => latest.all(lo, hi).length,
     select: async (statement) => db.prepare(statement).all().length,
+    latencyPercentiles: async (modelVersionId, since, until, widthMs) =>
+      toPercentiles(
+        db.prepare(windowPercentilesSql(modelVersionId, since, until, widthMs, (a, b) => `(${a} / ${b})`)).all() as Array<Record<string, unknown>>,
+      ),
     analyze: async () => {
       db.exec('analyze');
     },

@@ -22,6 +22,7 @@ import {
   LIMITS,
   idSchema,
   parseInput,
+  predictionKeySchema,
   type MetricOptions,
   type MetricPointInput,
   type MetricWriteOptions,
@@ -49,6 +50,7 @@ import {
   decodeModelVersion,
   decodePage,
   decodePrediction,
+  decodePredictionStats,
   decodeStatistics,
   decodeTrainingRun,
 } from '../core/wire-decoding.js';
@@ -346,6 +348,23 @@ class HttpAiDatabase implements AiDatabase {
   }
   async getPrediction(id: number): Promise<Prediction> {
     return decodePrediction(await this.#send(API.getPrediction, { params: { id: checkId(id) } }));
+  }
+  async getPredictionStats(query?: Parameters<AiDatabase['getPredictionStats']>[0]) {
+    return decodePredictionStats(await this.#send(API.getPredictionStats, { query }));
+  }
+  async recordGroundTruth(predictionId: number, value: JsonValue | null): Promise<Prediction> {
+    return decodePrediction(
+      await this.#send(API.recordGroundTruth, { params: { id: checkId(predictionId, 'predictionId') }, body: { value } }),
+    );
+  }
+  async recordGroundTruthByKey(modelVersionId: number, key: string, value: JsonValue | null): Promise<Prediction> {
+    const checked = parseInput(predictionKeySchema, key, 'key');
+    return decodePrediction(
+      await this.#send(API.recordGroundTruthByKey, { params: { id: checkId(modelVersionId, 'modelVersionId'), key: checked }, body: { value } }),
+    );
+  }
+  async recordGroundTruths(items: Parameters<AiDatabase['recordGroundTruths']>[0]): Promise<WriteResult> {
+    return (await this.#send(API.recordGroundTruths, { body: { groundTruth: items } })) as WriteResult;
   }
 
   async getStatistics() {

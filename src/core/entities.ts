@@ -213,6 +213,67 @@ export interface Prediction {
   latencyMs: number | null;
   timestamp: Date;
   metadata: JsonObject;
+  /** The caller's key (a request id), unique within the model version, or null. */
+  key: string | null;
+}
+
+/** Aggregates of the predictions of one time bucket (or of a whole window). */
+export interface PredictionAggregate {
+  count: number;
+  /** Predictions whose metadata has a non-null `error` field. */
+  errorCount: number;
+  latency: {
+    /** Predictions with a latency. */
+    count: number;
+    mean: number | null;
+    /** Quantiles of rank ⌊q·(n−1)⌋, within 1 % relative error (PREDICTION_QUANTILE_ERROR). */
+    p50: number | null;
+    p95: number | null;
+    p99: number | null;
+    /** Exact. */
+    max: number | null;
+  };
+  confidence: {
+    count: number;
+    mean: number | null;
+    /** Counts in ten bins [0, 0.1), …, [0.9, 1]. */
+    histogram: number[];
+  };
+  /** Predictions with ground truth. */
+  labelled: number;
+  /** Labelled predictions whose output matched the ground truth. */
+  correct: number;
+  /** correct / labelled, or null with no labels. */
+  accuracy: number | null;
+}
+
+/** One bucket of a statistics series: [start, end). */
+export interface PredictionStatsBucket extends PredictionAggregate {
+  start: Date;
+  end: Date;
+}
+
+/** The statistics of one version (or of a model's or all versions merged: modelVersionId null). */
+export interface PredictionStatsSeries {
+  modelVersionId: number | null;
+  /** Non-empty buckets, oldest first. */
+  buckets: PredictionStatsBucket[];
+  /** The whole window. */
+  total: PredictionAggregate;
+}
+
+/** What `getPredictionStats` answers. */
+export interface PredictionStats {
+  /** The window actually covered: the asked one widened to whole buckets. */
+  since: Date;
+  until: Date;
+  /** Width of a bucket in milliseconds, and its name when it is a minute, an hour or a day. */
+  bucketMs: number;
+  bucket: string;
+  /** Relative error bound of the latency quantiles. */
+  quantileError: number;
+  accuracyField: string | null;
+  series: PredictionStatsSeries[];
 }
 
 export interface Statistics {

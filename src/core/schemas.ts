@@ -265,6 +265,9 @@ export const updateExperimentSchema = createExperimentSchema
   })
   .partial();
 
+/** A client-chosen prediction key: 1–200 characters. */
+export const predictionKeySchema = z.string().min(1).max(200);
+const predictionKey = predictionKeySchema;
 export const predictionInputSchema = z.strictObject({
   modelVersionId: id,
   input: jsonValueSchema,
@@ -274,6 +277,11 @@ export const predictionInputSchema = z.strictObject({
   latencyMs: z.number().min(0).max(Number.MAX_SAFE_INTEGER).nullish(),
   timestamp: timeSchema.optional(),
   metadata: jsonObjectSchema.optional(),
+  /**
+   * The caller's own name for the prediction (a request id), unique within its model version, so
+   * ground truth that arrives later can find it (`recordGroundTruth` by key).
+   */
+  key: predictionKey.nullish(),
 });
 export const predictionBatchSchema = z.array(predictionInputSchema).max(LIMITS.batchSize);
 
@@ -346,6 +354,58 @@ export const listPredictionsSchema = z.strictObject({
   modelVersionId: id.optional(),
   since: timeSchema.optional(),
   until: timeSchema.optional(),
+});
+/** Bucket widths by name; `buckets` instead picks a width from the window (see PREDICTION_BUCKET_WIDTHS). */
+export const PREDICTION_BUCKETS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
+/** Most buckets one statistics call returns. */
+export const MAX_PREDICTION_STAT_BUCKETS = 10_000;
+/** A dotted JSON field path such as `label` or `top.class`. */
+const fieldPath = z.string().min(1).max(200).regex(/^[^.]+(\.[^.]+)*$/, 'must be field names joined by dots');
+/** Prediction statistics: which predictions (one version, several to compare, a model, or all), the window and the bucket. */
+export const predictionStatsQuerySchema = z
+  .strictObject({
+    modelVersionId: id.optional(),
+    /** Two or more versions side by side: one series each, over the same window and buckets. */
+    modelVersionIds: z.array(id).min(1).max(100).optional(),
+    /** Every version of the model, merged into one series. */
+    modelId: id.optional(),
+    since: timeSchema.optional(),
+    until: timeSchema.optional(),
+    bucket: z.enum(['minute', 'hour', 'day']).optional(),
+    /** Target number of buckets over the window; the width is the smallest round width that gives at most this many. */
+    buckets: z.number().int().min(1).max(MAX_PREDICTION_STAT_BUCKETS).optional(),
+    /** Accuracy compares this field of output and ground truth instead of the whole documents. */
+    accuracyField: fieldPath.optional(),
+  })
+  .refine((query) => [query.modelVersionId, query.modelVersionIds, query.modelId].filter((value) => value !== undefined).length <= 1, {
+    message: 'give at most one of modelVersionId, modelVersionIds and modelId',
+    path: ['modelVersionId'],
+  })
+  .refine((query) => query.bucket === undefined || query.buckets === undefined, {
+    message: 'give bucket or buckets, not both',
+    path: ['bucket'],
+  });
+/** Ground truth for one prediction, by aimdb's id or by the client's key within a model version. */
+export const groundTruthInputSchema = z
+  .strictObject({
+    predictionId: id.optional(),
+    modelVersionId: id.optional(),
+    key: predictionKeySchema.optional(),
+    /** The true answer; null removes a recorded one. */
+    value: jsonValueSchema.nullable(),
+  })
+  .refine((item) => (item.predictionId !== undefined) !== (item.key !== undefined && item.modelVersionId !== undefined), {
+    message: 'give predictionId, or modelVersionId and key',
+    path: ['predictionId'],
+  });
+export const groundTruthBatchSchema = z.array(groundTruthInputSchema).max(LIMITS.batchSize);
+/** Export of predictions as a stream of lines. */
+export const exportPredictionsSchema = z.strictObject({
+  modelVersionId: id.optional(),
+  modelId: id.optional(),
+  since: timeSchema.optional(),
+  until: timeSchema.optional(),
+  format: z.enum(['csv', 'ndjson']).optional(),
 });
 export const metricQuerySchema = z.strictObject({
   name: name.optional(),
@@ -518,6 +578,8 @@ export type ListTrainingRunsQuery = z.input<typeof listTrainingRunsSchema>;
 export type SearchRunsOptions = z.input<typeof searchRunsOptionsSchema>;
 export type ListExperimentsQuery = z.input<typeof listExperimentsSchema>;
 export type ListPredictionsQuery = z.input<typeof listPredictionsSchema>;
+export type PredictionStatsQuery = z.input<typeof predictionStatsQuerySchema>;
+export type GroundTruthInput = z.input<typeof groundTruthInputSchema>;
 export type MetricQuery = z.input<typeof metricQuerySchema>;
 export type MetricBucketQuery = z.input<typeof metricBucketQuerySchema>;
 export type MetricBucketsBulkQuery = z.input<typeof metricBucketsBulkQuerySchema>;

@@ -19,6 +19,8 @@ import type {
   ModelVersion,
   Page,
   Prediction,
+  PredictionAggregate,
+  PredictionStats,
   Statistics,
   TrainingRun,
 } from './entities.js';
@@ -192,7 +194,29 @@ export function decodePrediction(input: unknown): Prediction {
     confidence: decodeOptionalNumber(wire.confidence as number | string | null),
     latencyMs: decodeOptionalNumber(wire.latencyMs as number | string | null),
     timestamp: decodeDate(wire.timestamp),
+    key: wire.key ?? null,
   } as Prediction;
+}
+
+const decodeAggregate = <T extends PredictionAggregate>(wire: T): T => wire;
+
+/** Prediction statistics: dates at the top and in every bucket. */
+export function decodePredictionStats(input: unknown): PredictionStats {
+  const wire = input as Omit<PredictionStats, 'since' | 'until' | 'series'> & {
+    since: string;
+    until: string;
+    series: Array<{ modelVersionId: number | null; total: PredictionAggregate; buckets: Array<PredictionAggregate & { start: string; end: string }> }>;
+  };
+  return {
+    ...wire,
+    since: decodeDate(wire.since),
+    until: decodeDate(wire.until),
+    series: wire.series.map((series) => ({
+      modelVersionId: series.modelVersionId,
+      total: decodeAggregate(series.total),
+      buckets: series.buckets.map((bucket) => ({ ...decodeAggregate(bucket), start: decodeDate(bucket.start), end: decodeDate(bucket.end) })),
+    })),
+  } as PredictionStats;
 }
 
 /** Statistics nest their dates one level down. */

@@ -11,6 +11,7 @@ import * as metricRollups from './migrations/0002-metric-rollups.js';
 import * as queryLanguage from './migrations/0003-query-language.js';
 import * as lifecycleAliasesStepValues from './migrations/0004-lifecycle-aliases-step-values.js';
 import * as metricBatchReceipts from './migrations/0006-metric-batch-receipts.js';
+import * as predictionRollups from './migrations/0007-prediction-rollups.js';
 import * as runInputs from './migrations/0010-run-inputs.js';
 
 interface MigrationModule {
@@ -25,6 +26,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, MigrationModule]> = [
   ['0003-query-language', queryLanguage],
   ['0004-lifecycle-aliases-step-values', lifecycleAliasesStepValues],
   ['0006-metric-batch-receipts', metricBatchReceipts],
+  ['0007-prediction-rollups', predictionRollups],
   ['0010-run-inputs', runInputs],
 ];
 

@@ -19,6 +19,7 @@ import type {
   Page,
   Prediction,
   RunInput,
+  PredictionStats,
   Statistics,
   TextSearchHit,
   TrainingRun,
@@ -46,6 +47,8 @@ import type {
   MetricWriteOptions,
   PredictionInput,
   RunInputSpec,
+  PredictionStatsQuery,
+  GroundTruthInput,
   SearchRunsOptions,
   TextSearchOptions,
   UpdateDatasetInput,
@@ -211,6 +214,19 @@ export interface PredictionStore {
   getPredictions(query?: ListPredictionsQuery): Promise<Page<Prediction>>;
   /** One prediction by id, with its full input, output and ground truth. */
   getPrediction(id: number): Promise<Prediction>;
+  /**
+   * Count, errors, latency p50/p95/p99 (within `quantileError`, 1 %) and max, confidence mean and
+   * histogram, and accuracy per time bucket, from rollups kept at write time: for one version, each
+   * of several versions side by side (`modelVersionIds`), a model, or everything. The window (default:
+   * the last 24 hours) is widened to whole buckets of the UTC grid and returned.
+   */
+  getPredictionStats(query?: PredictionStatsQuery): Promise<PredictionStats>;
+  /** Records the ground truth of a prediction (null removes it); accuracy aggregates follow atomically. */
+  recordGroundTruth(predictionId: number, value: JsonValue | null): Promise<Prediction>;
+  /** Records the ground truth of the prediction logged with `key` (its request id, say) in a model version. */
+  recordGroundTruthByKey(modelVersionId: number, key: string, value: JsonValue | null): Promise<Prediction>;
+  /** Ground truth for many predictions, by id or by (modelVersionId, key), atomically. */
+  recordGroundTruths(items: GroundTruthInput[]): Promise<WriteResult>;
 }
 
 /** Full-text search across runs, models, experiments and datasets (kept current by every write). */

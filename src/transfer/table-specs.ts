@@ -155,11 +155,22 @@ const SPECS: Specs = {
   predictions: {
     columns: [
       int('id'), int('model_version_id'), json('input'), json('output'), column('ground_truth', 'json', true),
-      doubleOrNull('confidence'), doubleOrNull('latency_ms'), int('predicted_at'), json('metadata'),
+      doubleOrNull('confidence'), doubleOrNull('latency_ms'), int('predicted_at'), json('metadata'), textOrNull('prediction_key'),
     ],
     key: ['id'],
     generatedId: true,
     since: { column: 'predicted_at' },
+  },
+  prediction_rollups: {
+    columns: [
+      int('model_version_id'), int('width_ms'), int('period_start'), int('count'), int('error_count'), int('latency_count'),
+      column('latency_sum', 'double'), doubleOrNull('latency_max'), int('latency_zero'), text('latency_bins'), int('confidence_count'),
+      column('confidence_sum', 'double'), text('confidence_bins'), int('labelled_count'), int('correct_count'),
+    ],
+    key: ['model_version_id', 'width_ms', 'period_start'],
+    generatedId: false,
+    // Periods that start at or after --since; a period that straddles it keeps the target's row (see decision 1100).
+    since: { column: 'period_start' },
   },
   // Copied like any table; each target's own full-text index (FTS5 triggers, GIN, FULLTEXT) follows.
   search_documents: {

@@ -15,6 +15,7 @@ import { defineHealthContract } from './health.contract.js';
 import { defineInputLimitsContract } from './input-limits.contract.js';
 import { defineModelsContract } from './models.contract.js';
 import { definePredictionsContract } from './predictions.contract.js';
+import { definePredictionStatsContract } from './prediction-stats.contract.js';
 import { defineTrainingRunsContract } from './training-runs.contract.js';
 import { defineSameMillisecondContract } from './same-millisecond.contract.js';
 import { defineTransactionsContract } from './transactions.contract.js';
@@ -39,6 +40,7 @@ const CONTRACTS: Array<(target: ContractTarget) => void> = [
   defineLifecycleAndRegistryContract,
   definePredictionsContract,
   defineLookupsContract,
+  definePredictionStatsContract,
   defineTransactionsContract,
   defineInputLimitsContract,
   defineExactNumbersContract,

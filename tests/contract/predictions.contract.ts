@@ -38,6 +38,7 @@ export function definePredictionsContract(target: ContractTarget): void {
         latencyMs: 4.25,
         timestamp: at,
         metadata: { client: 'batch-job', retries: 0 },
+        key: null,
       });
       const scalar = await db().logPrediction({ modelVersionId: version.id, input: 42, output: false });
       expect(scalar).toMatchObject({ input: 42, output: false, groundTruth: null, confidence: null, latencyMs: null, metadata: {} });

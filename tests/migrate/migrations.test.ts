@@ -21,7 +21,7 @@ import type { Backend } from '../../src/store/backends/backend.js';
 import { testBackends, type ProvisionedDatabase } from '../support/backends.js';
 
 /** Every migration, oldest first. */
-const MIGRATION_NAMES = ['0001-initial', '0002-metric-rollups', '0003-query-language', '0004-lifecycle-aliases-step-values', '0006-metric-batch-receipts', '0010-run-inputs'];
+const MIGRATION_NAMES = ['0001-initial', '0002-metric-rollups', '0003-query-language', '0004-lifecycle-aliases-step-values', '0006-metric-batch-receipts', '0007-prediction-rollups', '0010-run-inputs'];
 
 const TABLES = [
   'models',
@@ -37,6 +37,7 @@ const TABLES = [
   'experiment_runs',
   'run_inputs',
   'predictions',
+  'prediction_rollups',
 ];
 
 function backendFor(url: string): Backend {
@@ -170,6 +171,54 @@ describe.each(testBackends())('$name: migrations', (testBackend) => {
     // The rollups go with their run.
     await db.deleteTrainingRun(run.id);
     expect((await rollups()).map((row) => Number(row.run_id))).toEqual([other.id]);
+  });
+
+  it('fills in prediction rollups for predictions stored under schema 0006, giving the statistics kept on write', async () => {
+    if (testBackend.name === 'sqlite-memory') return;
+    const { provisioned, backend, raw } = await emptyDatabase();
+    const db = await open(provisioned.url);
+    const model = await db.createModel({ name: 'served' });
+    const a = await db.createModelVersion({ modelId: model.id });
+    const b = await db.createModelVersion({ modelId: model.id });
+    const t0 = Date.UTC(2026, 0, 1, 23, 0, 0);
+    // Two versions over three days, latencies from zero to a long tail, labels right and wrong, errors.
+    await db.logPredictions(
+      Array.from({ length: 3000 }, (_unused, index) => ({
+        modelVersionId: index % 3 === 0 ? b.id : a.id,
+        input: index,
+        output: { label: index % 4 },
+        groundTruth: index % 5 === 0 ? { label: index % 8 } : null,
+        latencyMs: index % 97 === 0 ? 0 : index % 11 === 0 ? null : 1 + ((index * 7919) % 1000) ** 1.7 / 10,
+        confidence: index % 13 === 0 ? null : (index % 100) / 99,
+        timestamp: new Date(t0 + index * 80_000),
+        metadata: index % 17 === 0 ? { error: 'oom' } : index % 19 === 0 ? { error: null } : {},
+      })),
+    );
+    const stats = async () =>
+      Promise.all(
+        (['minute', 'hour', 'day'] as const).map((bucket) =>
+          db.getPredictionStats({ modelVersionIds: [a.id, b.id], since: new Date(t0 - 86_400_000), until: new Date(t0 + 3 * 86_400_000), bucket }),
+        ),
+      );
+    // Sums may add in another order in SQL: means compare to 12 significant digits.
+    const rounded = (value: unknown): unknown =>
+      JSON.parse(JSON.stringify(value), (_key, item: unknown) => (typeof item === 'number' && !Number.isInteger(item) ? Number(item.toPrecision(12)) : item));
+    const keptOnWrite = rounded(await stats());
+    const totals = (keptOnWrite as Array<{ series: Array<{ total: { count: number; errorCount: number; labelled: number } }> }>)[0]!.series;
+    expect(totals.map((series) => series.total.count)).toEqual([2000, 1000]);
+    expect(totals[0]!.total.errorCount + totals[1]!.total.errorCount).toBe(177);
+
+    for (let step = 0; step < MIGRATION_NAMES.length && (await schemaStatus(raw)).current !== '0006-metric-batch-receipts'; step++) {
+      await migrateDown(raw, backend);
+    }
+    expect(await tableNames(raw)).not.toContain('prediction_rollups');
+    await migrateToLatest(raw, backend);
+    expect(rounded(await stats())).toEqual(keptOnWrite);
+
+    // The rollups go with their version.
+    await db.deleteModelVersion(b.id);
+    const left = await raw.selectFrom('prediction_rollups').select('model_version_id').distinct().execute();
+    expect(left.map((row) => Number(row.model_version_id))).toEqual([a.id]);
   });
 
   it('fills in typed hyperparameter columns and version tags for data stored under schema 0002', async () => {

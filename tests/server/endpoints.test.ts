@@ -310,6 +310,47 @@ describe.each(testBackends())('REST endpoints on $name', (backend) => {
     expect(window.body.items.map((p: { id: number }) => p.id)).toEqual([one.body.id]);
   });
 
+  it('answers prediction statistics and takes ground truth by id, by key and in a batch', async () => {
+    const model = (await api('POST', '/api/v1/models', { body: { name: 'monitored' } })).body;
+    const a = (await api('POST', '/api/v1/model-versions', { body: { modelId: model.id } })).body;
+    const b = (await api('POST', '/api/v1/model-versions', { body: { modelId: model.id } })).body;
+    await api('POST', '/api/v1/predictions/batch', {
+      body: {
+        predictions: [
+          { modelVersionId: a.id, input: 1, output: 'cat', latencyMs: 10, confidence: 0.95, timestamp: Date.UTC(2026, 0, 1, 0, 1), key: 'r1' },
+          { modelVersionId: a.id, input: 2, output: 'dog', latencyMs: 30, timestamp: Date.UTC(2026, 0, 1, 1, 1), key: 'r2' },
+          { modelVersionId: b.id, input: 3, output: 'cat', latencyMs: 5, timestamp: Date.UTC(2026, 0, 1, 0, 2) },
+        ],
+      },
+    });
+    const stats = await api(
+      'GET',
+      `/api/v1/prediction-stats?modelVersionIds=${a.id},${b.id}&since=2026-01-01T00:00:00.000Z&until=2026-01-01T02:00:00.000Z&bucket=hour`,
+    );
+    expect(stats.status).toBe(200);
+    expect(stats.body).toMatchObject({ since: '2026-01-01T00:00:00.000Z', until: '2026-01-01T02:00:00.000Z', bucketMs: 3_600_000, bucket: 'hour', quantileError: 0.01 });
+    expect(stats.body.series.map((series: { modelVersionId: number }) => series.modelVersionId)).toEqual([a.id, b.id]);
+    expect(stats.body.series[0].buckets[0]).toMatchObject({ start: '2026-01-01T00:00:00.000Z', end: '2026-01-01T01:00:00.000Z', count: 1 });
+    expect(stats.body.series[0].buckets[0].latency.max).toBe(10);
+    expect(stats.body.series[0].buckets[0].confidence.histogram[9]).toBe(1);
+
+    const first = await api('GET', `/api/v1/predictions?modelVersionId=${a.id}&limit=10`);
+    const r1 = first.body.items.find((p: { key: string }) => p.key === 'r1');
+    const byId = await api('PUT', `/api/v1/predictions/${r1.id}/ground-truth`, { body: { value: 'cat' } });
+    expect(byId.status).toBe(200);
+    expect(byId.body).toMatchObject({ id: r1.id, groundTruth: 'cat', key: 'r1' });
+    const byKey = await api('PUT', `/api/v1/model-versions/${a.id}/predictions/by-key/r2/ground-truth`, { body: { value: 'cat' } });
+    expect(byKey.body).toMatchObject({ groundTruth: 'cat', key: 'r2' });
+    const batch = await api('POST', '/api/v1/predictions/ground-truth', { body: { groundTruth: [{ modelVersionId: a.id, key: 'r2', value: 'dog' }] } });
+    expect(batch.body).toEqual({ written: 1 });
+    const after = await api('GET', `/api/v1/prediction-stats?modelVersionId=${a.id}&since=2026-01-01T00:00:00.000Z&until=2026-01-01T02:00:00.000Z&bucket=day`);
+    expect(after.body.series[0].total).toMatchObject({ count: 2, labelled: 2, correct: 2, accuracy: 1 });
+    const missing = await api('PUT', `/api/v1/model-versions/${a.id}/predictions/by-key/nobody/ground-truth`, { body: { value: 1 } });
+    expect(missing.status).toBe(404);
+    const noValue = await api('PUT', `/api/v1/predictions/${r1.id}/ground-truth`, { body: {} });
+    expect(noValue.status).toBe(422);
+  });
+
   it('searches runs by GET and POST, with 422 errors that carry the position', async () => {
     const model = (await api('POST', '/api/v1/models', { body: { name: 'searchable', tags: { a: '1' } } })).body;
     const version = (await api('POST', '/api/v1/model-versions', { body: { modelId: model.id } })).body;

@@ -1,9 +1,9 @@
 /** The dashboard's table, comparison and statistics logic, apart from React. */
 import { describe, expect, it } from 'vitest';
-import type { LatestMetric, Prediction, TrainingRun } from '../../src/core/entities.js';
+import type { LatestMetric, PredictionStats, TrainingRun } from '../../src/core/entities.js';
 import { parameterRows } from '../../src/ui/lib/differences.js';
 import { formatBytes, formatDuration, formatLogTick, formatMetric, formatTicks } from '../../src/ui/lib/format.js';
-import { latencyPercentilesOverTime, percentile, predictionsPerHour } from '../../src/ui/lib/percentiles.js';
+import { bucketTimes, describeBucket, fromZero, predictionWindow, rangeOf, seriesValues } from '../../src/ui/lib/prediction-window.js';
 import { filterRuns, groupLatest, sortRuns } from '../../src/ui/lib/runs-table.js';
 import { splitEntries } from '../../src/ui/lib/splits.js';
 
@@ -80,43 +80,55 @@ describe('hyperparameter differences', () => {
   });
 });
 
-describe('latency percentiles', () => {
-  it('interpolates between ranks', () => {
-    expect(percentile([], 50)).toBeNull();
-    expect(percentile([7], 99)).toBe(7);
-    expect(percentile([1, 2, 3, 4], 50)).toBe(2.5);
-    expect(percentile([0, 10], 95)).toBeCloseTo(9.5, 10);
+describe('prediction statistics windows', () => {
+  const stats = (since: number, until: number, bucketMs: number, starts: number[]): PredictionStats => ({
+    since: new Date(since),
+    until: new Date(until),
+    bucketMs,
+    bucket: 'x',
+    quantileError: 0.01,
+    accuracyField: null,
+    series: [
+      {
+        modelVersionId: 1,
+        buckets: starts.map((start) => ({
+          start: new Date(start),
+          end: new Date(start + bucketMs),
+          count: 3,
+          errorCount: 0,
+          latency: { count: 3, mean: 2, p50: 2, p95: 3, p99: 3, max: 3 },
+          confidence: { count: 0, mean: null, histogram: [] },
+          labelled: 0,
+          correct: 0,
+          accuracy: null,
+        })),
+        total: {} as PredictionStats['series'][number]['total'],
+      },
+    ],
   });
 
-  const prediction = (minute: number, latencyMs: number | null): Prediction => ({
-    id: minute,
-    modelVersionId: 1,
-    input: null,
-    output: null,
-    groundTruth: null,
-    confidence: null,
-    latencyMs,
-    timestamp: new Date(Date.UTC(2026, 0, 1, 0, minute)),
-    metadata: {},
+  it('ends the default window just after the newest prediction, or at the filter bounds', () => {
+    const newest = new Date(Date.UTC(2026, 0, 1, 12));
+    expect(predictionWindow({}, newest, 3_600_000)).toEqual({ since: new Date(newest.getTime() + 1 - 3_600_000), until: new Date(newest.getTime() + 1) });
+    const since = new Date(Date.UTC(2025, 0, 1));
+    expect(predictionWindow({ since }, newest, 3_600_000).since).toEqual(since);
+    expect(predictionWindow({}, null, 1000, 5000)).toEqual({ since: new Date(4001), until: new Date(5001) });
+    expect(rangeOf('7d').ms).toBe(7 * 86_400_000);
+    expect(rangeOf('nonsense').value).toBe('24h');
   });
 
-  it('groups predictions into round intervals and ignores those without latency', () => {
-    const predictions = [prediction(0, 10), prediction(1, 20), prediction(90, 100), prediction(91, null)];
-    const summary = latencyPercentilesOverTime(predictions, 4);
-    expect(summary.intervalMs).toBe(30 * 60_000);
-    expect(summary.buckets.map((bucket) => bucket.count)).toEqual([2, 0, 0, 1]);
-    expect(summary.buckets[1]!.p99).toBeNull();
-    expect(summary.buckets[0]!.p50).toBe(15);
-    expect(summary.overall.count).toBe(3);
-    expect(summary.overall.p50).toBe(20);
-  });
-
-  it('counts predictions per hour over the day ending at the newest one', () => {
-    const end = new Date(Date.UTC(2026, 0, 1, 23, 30));
-    const hours = predictionsPerHour([prediction(0, 1), prediction(5, 1), prediction(23 * 60 + 10, 1)], end);
-    expect(hours).toHaveLength(24);
-    expect(hours[0]!.count).toBe(2);
-    expect(hours[23]!.count).toBe(1);
+  it('lays the buckets on every bucket of the window, gaps as null and counts as zero', () => {
+    const t0 = Date.UTC(2026, 0, 1);
+    const answer = stats(t0, t0 + 4 * 60_000, 60_000, [t0, t0 + 3 * 60_000]);
+    expect(bucketTimes(answer)).toEqual([0, 1, 2, 3].map((minute) => (t0 + minute * 60_000) / 1000));
+    expect(seriesValues(answer, answer.series[0], (bucket) => bucket.latency.p99)).toEqual([3, null, null, 3]);
+    expect(seriesValues(answer, answer.series[0], (bucket) => bucket.count, 0)).toEqual([3, 0, 0, 3]);
+    expect(describeBucket(60_000)).toBe('1 minute');
+    expect(describeBucket(15 * 60_000)).toBe('15 minutes');
+    expect(describeBucket(86_400_000 * 2)).toBe('2 days');
+    expect(fromZero(null, 330, 400)[0]).toBe(0);
+    expect(fromZero(null, 330, 400)[1]).toBeCloseTo(440, 9);
+    expect(fromZero(null, null, null)).toEqual([0, 1]);
   });
 });
 

@@ -20,6 +20,10 @@ import {
   type Model,
   type ModelVersion,
   type Prediction,
+  type PredictionAggregate,
+  type PredictionStats,
+  type PredictionStatsBucket,
+  type PredictionStatsSeries,
   type Statistics,
   type TrainingRun,
 } from '../entities.js';
@@ -184,6 +188,34 @@ export const predictionResponse = entity<Prediction>()({
   latencyMs: z.number().nullable(),
   timestamp: time,
   metadata: jsonObjectSchema,
+  key: z.string().nullable(),
+});
+
+const nullableNumber = z.number().nullable();
+const predictionAggregateShape = {
+  count,
+  errorCount: count,
+  latency: z.object({ count, mean: nullableNumber, p50: nullableNumber, p95: nullableNumber, p99: nullableNumber, max: nullableNumber }),
+  confidence: z.object({ count, mean: nullableNumber, histogram: z.array(count) }),
+  labelled: count,
+  correct: count,
+  accuracy: nullableNumber,
+};
+const predictionAggregateResponse = entity<PredictionAggregate>()(predictionAggregateShape);
+const predictionStatsBucketResponse = entity<PredictionStatsBucket>()({ start: time, end: time, ...predictionAggregateShape });
+const predictionStatsSeriesResponse = entity<PredictionStatsSeries>()({
+  modelVersionId: nullableId,
+  buckets: z.array(predictionStatsBucketResponse),
+  total: predictionAggregateResponse,
+});
+export const predictionStatsResponse = entity<PredictionStats>()({
+  since: time,
+  until: time,
+  bucketMs: count,
+  bucket: z.string(),
+  quantileError: z.number(),
+  accuracyField: text,
+  series: z.array(predictionStatsSeriesResponse),
 });
 
 const countsOf = <const K extends readonly string[]>(keys: K) =>

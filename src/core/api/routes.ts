@@ -28,6 +28,9 @@ import {
   metricWriteOptionsSchema,
   predictionBatchSchema,
   predictionInputSchema,
+  predictionStatsQuerySchema,
+  groundTruthBatchSchema,
+  jsonValueSchema,
   runInputsSchema,
   searchRunsBodySchema,
   tagKeySchema,
@@ -56,6 +59,7 @@ import {
   modelVersionResponse,
   pageOf,
   predictionResponse,
+  predictionStatsResponse,
   runInputResponse,
   statisticsResponse,
   textSearchHitResponse,
@@ -76,6 +80,9 @@ const alias = { kind: 'text', description: 'alias name' } as const;
 const datasetId = { kind: 'id', description: 'dataset id' } as const;
 const experimentIdOrName = { kind: 'idOrName', description: 'numeric id, or the experiment name' } as const;
 const experimentId = { kind: 'id', description: 'experiment id' } as const;
+
+/** The body of a ground-truth write: the label, or null to remove it. */
+export const groundTruthBody = z.strictObject({ value: jsonValueSchema.nullable() });
 
 /** The body of setModelAlias: the store takes a plain version number, so the server validates this. */
 export const aliasBodySchema = z.strictObject({ version: z.number().int().positive() });
@@ -692,6 +699,54 @@ export const API = api({
     params: { id: { kind: 'id', description: 'prediction id' } },
     status: 200,
     response: predictionResponse,
+  },
+  getPredictionStats: {
+    method: 'GET',
+    url: '/api/v1/prediction-stats',
+    summary:
+      'Prediction statistics per time bucket from write-time rollups: count, errors, latency p50/p95/p99 (1 % relative error) and max, ' +
+      'confidence mean and histogram, accuracy; for modelVersionId, each of modelVersionIds side by side, modelId, or everything',
+    tag: 'predictions',
+    query: predictionStatsQuerySchema,
+    status: 200,
+    response: predictionStatsResponse,
+  },
+  recordGroundTruth: {
+    method: 'PUT',
+    url: '/api/v1/predictions/:id/ground-truth',
+    summary: 'Record the ground truth of a prediction (value null removes it)',
+    tag: 'predictions',
+    params: { id: { kind: 'id', description: 'prediction id' } },
+    body: groundTruthBody,
+    bodyRequired: true,
+    status: 200,
+    response: predictionResponse,
+  },
+  recordGroundTruthByKey: {
+    method: 'PUT',
+    url: '/api/v1/model-versions/:id/predictions/by-key/:key/ground-truth',
+    summary: 'Record the ground truth of the prediction logged with this key (a request id) in a model version',
+    tag: 'predictions',
+    params: {
+      id: { kind: 'id', description: 'model version id' },
+      key: { kind: 'text', description: 'the key the prediction was logged with' },
+    },
+    body: groundTruthBody,
+    bodyRequired: true,
+    status: 200,
+    response: predictionResponse,
+  },
+  recordGroundTruths: {
+    method: 'POST',
+    url: '/api/v1/predictions/ground-truth',
+    summary: 'Record ground truth for many predictions atomically, each by predictionId or by modelVersionId and key',
+    tag: 'predictions',
+    body: z.strictObject({ groundTruth: groundTruthBatchSchema }),
+    bodyRequired: true,
+    // Recording the same labels again changes nothing.
+    retrySafe: true,
+    status: 200,
+    response: writeResultResponse,
   },
 
   // Tags, one key at a time.

@@ -1,6 +1,9 @@
 /** Inference logs. */
 import { checkBatchSize, unwrapBatchBody } from '../../core/api/batch-body.js';
 import { API } from '../../core/api/routes.js';
+import type { JsonValue } from '../../core/entities.js';
+import { ValidationError } from '../../core/errors.js';
+import { predictionKeySchema } from '../../core/schemas.js';
 import { serve } from '../route-spec.js';
 
 export const predictionRoutes = [
@@ -13,4 +16,27 @@ export const predictionRoutes = [
   }),
   serve(API.getPredictions, ({ db, query }) => db.getPredictions(query)),
   serve(API.getPrediction, ({ db, params }) => db.getPrediction(params.id)),
+  serve(API.getPredictionStats, ({ db, query }) => db.getPredictionStats(query)),
+  serve(API.recordGroundTruth, ({ db, params, body }) => db.recordGroundTruth(params.id, groundTruthValue(body))),
+  serve(API.recordGroundTruthByKey, ({ db, params, body }) => {
+    const key = predictionKeySchema.safeParse(params.key);
+    if (!key.success) throw new ValidationError('key: must be 1 to 200 characters', { field: 'key' });
+    return db.recordGroundTruthByKey(params.id, key.data, groundTruthValue(body));
+  }),
+  serve(API.recordGroundTruths, ({ db, body, config }) => {
+    const items = unwrapBatchBody(body, 'groundTruth');
+    checkBatchSize(items, 'groundTruth', config.maxBatchSize);
+    // The store validates the items, naming them `groundTruth.i`.
+    return db.recordGroundTruths(items as typeof body.groundTruth);
+  }),
 ];
+
+/** The `value` of a ground-truth body, which must be present (null removes the label). */
+function groundTruthValue(body: unknown): JsonValue | null {
+  if (body === null || typeof body !== 'object' || Array.isArray(body) || !Object.hasOwn(body, 'value')) {
+    throw new ValidationError('body: must be a JSON object { "value": … }', { field: 'value' });
+  }
+  const unknownKeys = Object.keys(body).filter((name) => name !== 'value');
+  if (unknownKeys.length > 0) throw new ValidationError(`body: unknown field(s) ${unknownKeys.map((name) => `'${name}'`).join(', ')}`, { field: 'body' });
+  return (body as { value: JsonValue | null }).value;
+}

@@ -213,5 +213,6 @@ export function toPrediction(row: Selectable<PredictionsTable>): Prediction {
     latencyMs: numOrNull(row.latency_ms),
     timestamp: new Date(num(row.predicted_at)),
     metadata: fromJsonText<JsonObject>(row.metadata),
+    key: row.prediction_key ?? null,
   };
 }

@@ -18,9 +18,10 @@ export interface EncodedPrediction {
   latency_ms: number | null;
   predicted_at: number;
   metadata: string;
+  prediction_key: string | null;
 }
 
-const KNOWN_FIELDS = new Set(['modelVersionId', 'input', 'output', 'groundTruth', 'confidence', 'latencyMs', 'timestamp', 'metadata']);
+const KNOWN_FIELDS = new Set(['modelVersionId', 'input', 'output', 'groundTruth', 'confidence', 'latencyMs', 'timestamp', 'metadata', 'key']);
 
 function isPlainObject(value: object): boolean {
   const prototype = Object.getPrototypeOf(value) as unknown;
@@ -68,7 +69,8 @@ const optionalNumberIn = (value: unknown, min: number, max: number) =>
 function fastPrediction(item: unknown, now: number): EncodedPrediction | undefined {
   if (item === null || typeof item !== 'object' || Array.isArray(item)) return undefined;
   for (const key of Object.keys(item)) if (!KNOWN_FIELDS.has(key)) return undefined;
-  const { modelVersionId, input, output, groundTruth, confidence, latencyMs, timestamp, metadata } = item as Record<string, unknown>;
+  const { modelVersionId, input, output, groundTruth, confidence, latencyMs, timestamp, metadata, key } = item as Record<string, unknown>;
+  if (key !== undefined && key !== null && (typeof key !== 'string' || key.length === 0 || key.length > 200 || !isStorableText(key))) return undefined;
   if (!Number.isSafeInteger(modelVersionId) || (modelVersionId as number) <= 0) return undefined;
   if (!optionalNumberIn(confidence, 0, 1) || !optionalNumberIn(latencyMs, 0, Number.MAX_SAFE_INTEGER)) return undefined;
   let predictedAt = now;
@@ -96,6 +98,7 @@ function fastPrediction(item: unknown, now: number): EncodedPrediction | undefin
     latency_ms: storedDouble((latencyMs as number | null | undefined) ?? null),
     predicted_at: predictedAt,
     metadata: metadataText,
+    prediction_key: (key as string | null | undefined) ?? null,
   };
 }
 
@@ -120,5 +123,6 @@ export function encodePredictionBatch(inputs: PredictionInput[], what: string, n
     latency_ms: storedDouble(item.latencyMs ?? null),
     predicted_at: item.timestamp?.getTime() ?? now,
     metadata: toJsonText(item.metadata ?? {}),
+    prediction_key: item.key ?? null,
   }));
 }

@@ -1,8 +1,11 @@
 /** Inference logs: one at a time or in atomic batches. */
-import type { Page, Prediction, WriteResult } from '../../core/entities.js';
+import type { JsonValue, Page, Prediction, WriteResult } from '../../core/entities.js';
 import { NotFoundError } from '../../core/errors.js';
 import {
   LIMITS,
+  groundTruthBatchSchema,
+  groundTruthInputSchema,
+  type GroundTruthInput,
   listPredictionsSchema,
   parseInput,
   predictionInputSchema,
@@ -10,10 +13,21 @@ import {
   type PredictionInput,
 } from '../../core/schemas.js';
 import type { z } from 'zod';
-import { assertExists, chunksFor, decodeCursor, guarded, insertReturningId, toPage, withTransaction, type StoreContext } from './context.js';
+import {
+  assertExists,
+  chunksFor,
+  decodeCursor,
+  guarded,
+  insertReturningId,
+  toPage,
+  withTransaction,
+  type StoreContext,
+  type WriteDescription,
+} from './context.js';
 import { insertRows } from './bulk-insert.js';
 import { storedDouble, toJsonText, toPrediction } from './mappers.js';
 import { encodePredictionBatch } from './prediction-batch-validation.js';
+import { addToRollups, applyLabelChanges, storedIsCorrect, type LabelChange } from './prediction-rollups.js';
 
 const PREDICTION_COLUMNS = [
   'model_version_id',
@@ -24,6 +38,7 @@ const PREDICTION_COLUMNS = [
   'latency_ms',
   'predicted_at',
   'metadata',
+  'prediction_key',
 ] as const;
 
 function toRow(input: z.output<typeof predictionInputSchema>, now: number) {
@@ -36,16 +51,24 @@ function toRow(input: z.output<typeof predictionInputSchema>, now: number) {
     latency_ms: storedDouble(input.latencyMs ?? null),
     predicted_at: input.timestamp?.getTime() ?? now,
     metadata: toJsonText(input.metadata ?? {}),
+    prediction_key: input.key ?? null,
   };
 }
 
 export async function logPrediction(ctx: StoreContext, input: PredictionInput): Promise<Prediction> {
   const data = parseInput(predictionInputSchema, input, 'prediction');
-  return guarded(ctx, async () => {
-    await assertExists(ctx, 'model_versions', data.modelVersionId, 'model version', 'modelVersionId');
-    const id = await insertReturningId(ctx, 'predictions', toRow(data, ctx.now()));
-    return getPrediction(ctx, id);
-  });
+  return guarded(
+    ctx,
+    () =>
+      writeTransaction(ctx, async (tx) => {
+        await assertExists(tx, 'model_versions', data.modelVersionId, 'model version', 'modelVersionId');
+        const row = toRow(data, tx.now());
+        const id = await insertReturningId(tx, 'predictions', row);
+        await addToRollups(tx, [row]);
+        return getPrediction(tx, id);
+      }),
+    predictionWrite(data.key ?? undefined),
+  );
 }
 
 export async function getPrediction(ctx: StoreContext, id: number): Promise<Prediction> {
@@ -56,12 +79,37 @@ export async function getPrediction(ctx: StoreContext, id: number): Promise<Pred
   });
 }
 
+/** Attempts of a prediction write whose transaction the database chose as a deadlock victim. */
+const WRITE_ATTEMPTS = 3;
+
+/**
+ * A transaction retried when the database aborts it as a deadlock victim: batches into the same
+ * minutes lock the same rollup rows, and MySQL's gap locks can make two such inserts deadlock. The
+ * aborted attempt left nothing behind, so running it again is safe; inside a caller's transaction
+ * the caller decides.
+ */
+async function writeTransaction<T>(ctx: StoreContext, fn: (tx: StoreContext) => Promise<T>): Promise<T> {
+  if (ctx.inTransaction) return fn(ctx);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await withTransaction(ctx, fn);
+    } catch (error) {
+      if (attempt >= WRITE_ATTEMPTS || ctx.backend.classifyError(error) !== 'retryable') throw error;
+    }
+  }
+}
+
+/** What a unique-key conflict of a prediction write says: a key used twice within a version. */
+function predictionWrite(key: string | undefined): WriteDescription | undefined {
+  return key === undefined ? undefined : { entity: 'prediction with key', key: `'${key}' (or another key of the batch) in its model version`, field: 'key' };
+}
+
 export async function logPredictions(ctx: StoreContext, inputs: PredictionInput[]): Promise<WriteResult> {
   const now = ctx.now();
   const batch = encodePredictionBatch(inputs, 'predictions', now);
   if (batch.length === 0) return { written: 0 };
   return guarded(ctx, () =>
-    withTransaction(ctx, async (tx) => {
+    writeTransaction(ctx, async (tx) => {
       const versionIds = [...new Set(batch.map((item) => item.model_version_id))];
       for (const chunk of chunksFor(tx, versionIds, 1)) {
         const found = await tx.db.selectFrom('model_versions').select('id').where('id', 'in', chunk).execute();
@@ -78,8 +126,10 @@ export async function logPredictions(ctx: StoreContext, inputs: PredictionInput[
         PREDICTION_COLUMNS,
         batch.map((row) => PREDICTION_COLUMNS.map((column) => row[column])),
       );
+      await addToRollups(tx, batch);
       return { written: batch.length };
     }),
+    predictionWrite(batch.find((row) => row.prediction_key !== null)?.prediction_key ?? undefined),
   );
 }
 
@@ -94,5 +144,106 @@ export async function getPredictions(ctx: StoreContext, query: ListPredictionsQu
     if (filter.since !== undefined) select = select.where('predicted_at', '>=', filter.since.getTime());
     if (filter.until !== undefined) select = select.where('predicted_at', '<', filter.until.getTime());
     return toPage(await select.execute(), limit, toPrediction);
+  });
+}
+
+interface Located {
+  id: number;
+  model_version_id: number;
+  predicted_at: number;
+  output: unknown;
+  ground_truth: unknown;
+}
+
+/**
+ * Records ground truth that arrived after the predictions, by prediction id or by (model version,
+ * key), atomically for the whole list; the rollups' labelled and correct counts change in the same
+ * transaction. A null value removes a recorded label. Items naming the same prediction apply in order.
+ */
+export async function recordGroundTruths(ctx: StoreContext, items: GroundTruthInput[]): Promise<WriteResult> {
+  const parsed = parseInput(groundTruthBatchSchema, items, 'groundTruth');
+  if (parsed.length === 0) return { written: 0 };
+  return guarded(ctx, () =>
+    writeTransaction(ctx, async (tx) => {
+      const byId = new Map<number, Located>();
+      const byKey = new Map<string, Located>();
+      const select = () => {
+        let query = tx.db.selectFrom('predictions').select(['id', 'model_version_id', 'predicted_at', 'output', 'ground_truth', 'prediction_key']);
+        if (tx.backend.capabilities.lockingReads) query = query.forUpdate();
+        return query;
+      };
+      const located = (row: Record<string, unknown>): Located => ({
+        id: Number(row.id),
+        model_version_id: Number(row.model_version_id),
+        predicted_at: Number(row.predicted_at),
+        output: row.output,
+        ground_truth: row.ground_truth,
+      });
+      const ids = [...new Set(parsed.flatMap((item) => (item.predictionId === undefined ? [] : [item.predictionId])))];
+      for (const chunk of chunksFor(tx, ids, 1)) {
+        for (const row of await select().where('id', 'in', chunk).execute()) byId.set(Number(row.id), located(row));
+      }
+      const keysByVersion = new Map<number, Set<string>>();
+      for (const item of parsed) {
+        if (item.key === undefined) continue;
+        const keys = keysByVersion.get(item.modelVersionId!) ?? new Set<string>();
+        keys.add(item.key);
+        keysByVersion.set(item.modelVersionId!, keys);
+      }
+      for (const [version, keys] of keysByVersion) {
+        for (const chunk of chunksFor(tx, [...keys], 1)) {
+          const rows = await select().where('model_version_id', '=', version).where('prediction_key', 'in', chunk).execute();
+          for (const row of rows) {
+            const found = byId.get(Number(row.id)) ?? located(row);
+            byId.set(found.id, found);
+            byKey.set(`${version}\u0000${String(row.prediction_key)}`, found);
+          }
+        }
+      }
+      const changes: LabelChange[] = [];
+      for (const [index, item] of parsed.entries()) {
+        const row = item.predictionId !== undefined ? byId.get(item.predictionId) : byKey.get(`${item.modelVersionId}\u0000${item.key}`);
+        if (row === undefined) {
+          if (item.predictionId !== undefined) throw new NotFoundError('prediction', item.predictionId, { field: `groundTruth.${index}.predictionId` });
+          throw new NotFoundError(`prediction of model version #${item.modelVersionId} with key`, item.key!, { field: `groundTruth.${index}.key` });
+        }
+        const text = item.value === null ? null : toJsonText(item.value);
+        const wasLabelled = row.ground_truth !== null && row.ground_truth !== undefined;
+        const wasCorrect = wasLabelled && storedIsCorrect(row.output, row.ground_truth);
+        const isCorrectNow = text !== null && storedIsCorrect(row.output, text);
+        await tx.db.updateTable('predictions').set({ ground_truth: text }).where('id', '=', row.id).execute();
+        changes.push({
+          modelVersionId: row.model_version_id,
+          predictedAt: row.predicted_at,
+          labelled: (text !== null ? 1 : 0) - (wasLabelled ? 1 : 0),
+          correct: (isCorrectNow ? 1 : 0) - (wasCorrect ? 1 : 0),
+        });
+        row.ground_truth = text;
+      }
+      await applyLabelChanges(tx, changes);
+      return { written: parsed.length };
+    }),
+  );
+}
+
+/** Records (or, with null, removes) the ground truth of one prediction and returns the prediction. */
+export async function recordGroundTruth(ctx: StoreContext, predictionId: number, value: JsonValue | null): Promise<Prediction> {
+  const item = parseInput(groundTruthInputSchema, { predictionId, value }, 'groundTruth');
+  return withTransaction(ctx, async (tx) => {
+    await recordGroundTruths(tx, [item]);
+    return guarded(tx, () => getPrediction(tx, predictionId));
+  });
+}
+
+/** Records the ground truth of the prediction the caller logged with `key` in a model version. */
+export async function recordGroundTruthByKey(ctx: StoreContext, modelVersionId: number, key: string, value: JsonValue | null): Promise<Prediction> {
+  const item = parseInput(groundTruthInputSchema, { modelVersionId, key, value }, 'groundTruth');
+  return withTransaction(ctx, async (tx) => {
+    await recordGroundTruths(tx, [item]);
+    const row = await guarded(tx, () =>
+      tx.db.selectFrom('predictions').selectAll().where('model_version_id', '=', modelVersionId).where('prediction_key', '=', key).executeTakeFirst(),
+    );
+    if (row === undefined) throw new NotFoundError('prediction with key', key);
+    return toPrediction(row);
   });
 }

@@ -13,6 +13,7 @@ import * as latestMetrics from './latest-metrics.js';
 import * as metrics from './metrics.js';
 import * as models from './models.js';
 import * as predictions from './predictions.js';
+import * as predictionRollups from './prediction-rollups.js';
 import * as runs from './runs.js';
 import * as runInputs from './run-inputs.js';
 import * as runSearch from './run-search.js';
@@ -174,6 +175,11 @@ export class SqlAiDatabase implements AiDatabase {
   logPredictions: Rest<typeof predictions.logPredictions> = (inputs) => predictions.logPredictions(this.#ctx, inputs);
   getPredictions: Rest<typeof predictions.getPredictions> = (query) => predictions.getPredictions(this.#ctx, query);
   getPrediction: Rest<typeof predictions.getPrediction> = async (id) => predictions.getPrediction(this.#ctx, checkId(id));
+  getPredictionStats: Rest<typeof predictionRollups.getPredictionStats> = (query) => predictionRollups.getPredictionStats(this.#ctx, query);
+  recordGroundTruth: Rest<typeof predictions.recordGroundTruth> = (id, value) => predictions.recordGroundTruth(this.#ctx, id, value);
+  recordGroundTruthByKey: Rest<typeof predictions.recordGroundTruthByKey> = (version, key, value) =>
+    predictions.recordGroundTruthByKey(this.#ctx, version, key, value);
+  recordGroundTruths: Rest<typeof predictions.recordGroundTruths> = (items) => predictions.recordGroundTruths(this.#ctx, items);
 
   getStatistics: Rest<typeof statistics.getStatistics> = () => statistics.getStatistics(this.#ctx);
 

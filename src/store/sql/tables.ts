@@ -194,6 +194,28 @@ export interface PredictionsTable {
   latency_ms: number | null;
   predicted_at: Numeric;
   metadata: JsonColumn;
+  prediction_key: string | null;
+}
+
+/** Prediction aggregates per (model version, period of width_ms), kept at write time (prediction-rollups.ts). */
+export interface PredictionRollupsTable {
+  model_version_id: number;
+  width_ms: number;
+  period_start: number;
+  count: number;
+  error_count: number;
+  latency_count: number;
+  latency_sum: number;
+  latency_max: number | null;
+  latency_zero: number;
+  /** `bin:count` pairs of the latency sketch, comma-separated. */
+  latency_bins: string;
+  confidence_count: number;
+  confidence_sum: number;
+  /** Ten comma-separated counts. */
+  confidence_bins: string;
+  labelled_count: number;
+  correct_count: number;
 }
 
 /** The searchable text of a run, model, experiment or dataset, indexed per backend (text-search.ts). */
@@ -208,6 +230,7 @@ export interface SearchDocumentsTable {
 }
 
 export interface Tables {
+  prediction_rollups: PredictionRollupsTable;
   models: ModelsTable;
   model_versions: ModelVersionsTable;
   model_aliases: ModelAliasesTable;
@@ -242,5 +265,6 @@ export const TABLE_NAMES = [
   'experiment_runs',
   'run_inputs',
   'predictions',
+  'prediction_rollups',
   'search_documents',
 ] as const satisfies readonly (keyof Tables)[];

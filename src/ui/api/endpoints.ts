@@ -15,6 +15,7 @@ import type {
   ModelVersionStatus,
   Page,
   Prediction,
+  PredictionStats,
   RunStatus,
   Statistics,
   TrainingRun,
@@ -31,6 +32,7 @@ import {
   decodeModelVersion,
   decodePage,
   decodePrediction,
+  decodePredictionStats,
   decodeStatistics,
   decodeTrainingRun,
 } from './decode.js';
@@ -162,6 +164,24 @@ export interface PredictionFilter {
   modelVersionId?: number;
   since?: Date;
   until?: Date;
+}
+
+/** Which predictions statistics cover, over which window, in about how many buckets. */
+export interface PredictionStatsRequest {
+  modelVersionId?: number;
+  modelVersionIds?: number[];
+  since: Date;
+  until: Date;
+  buckets?: number;
+  bucket?: 'minute' | 'hour' | 'day';
+}
+
+/** Aggregates per time bucket, computed by the server from its rollups (no percentiles in the browser). */
+export async function fetchPredictionStats(request: PredictionStatsRequest, signal?: AbortSignal): Promise<PredictionStats> {
+  const { modelVersionIds, ...rest } = request;
+  return decodePredictionStats(
+    await callRoute(API.getPredictionStats, { query: { ...rest, ...(modelVersionIds === undefined ? {} : { modelVersionIds: modelVersionIds.join(',') }) } }, signal),
+  );
 }
 
 export async function fetchPredictions(

@@ -8,7 +8,7 @@ import { ErrorBox } from '../components/error-box.js';
 import { Loading } from '../components/loading.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { useApi } from '../hooks/use-api.js';
-import { formatDateTime, formatRelative } from '../lib/format.js';
+import { formatCount, formatDateTime, formatRelative } from '../lib/format.js';
 
 const PAGE_SIZE = 100;
 
@@ -83,10 +83,24 @@ export function ExperimentsPage() {
   );
 }
 
-/** Runs in an experiment, counted up to 100 (shown as '100+' beyond; the runs table has them all). */
+/** Runs counted per page request: most experiments take one. */
+const RUN_COUNT_PAGE = 1_000;
+
+/** Runs in an experiment, counted exactly (page by page: the API has no count of its own). */
 function RunCount({ experimentId }: { experimentId: number }) {
-  const runs = useApi((signal) => fetchRuns({ experimentId, limit: 100 }, signal), [experimentId]);
+  const runs = useApi(
+    async (signal) => {
+      let count = 0;
+      let cursor: string | null = null;
+      do {
+        const page = await fetchRuns({ experimentId, limit: RUN_COUNT_PAGE, ...(cursor === null ? {} : { cursor }) }, signal);
+        count += page.items.length;
+        cursor = page.nextCursor;
+      } while (cursor !== null);
+      return count;
+    },
+    [experimentId],
+  );
   if (runs.data === undefined) return <span className="muted">…</span>;
-  const count = runs.data.items.length;
-  return <Link to={`/runs?experiment=${experimentId}`}>{runs.data.nextCursor === null ? count : '100+'}</Link>;
+  return <Link to={`/runs?experiment=${experimentId}`}>{formatCount(runs.data)}</Link>;
 }

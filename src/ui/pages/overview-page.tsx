@@ -1,11 +1,11 @@
 /**
  * Overview: counts, runs and model versions by status, the newest runs and model versions, and
- * predictions per hour over the last day of activity.
+ * predictions per hour over the last day of activity (counted by the server).
  */
 import { useMemo } from 'react';
 import type uPlot from 'uplot';
 import type { ModelVersion, Model, Statistics } from '../../core/entities.js';
-import { fetchModels, fetchModelVersions, fetchPredictions, fetchRuns, fetchStatistics } from '../api/endpoints.js';
+import { fetchModels, fetchModelVersions, fetchPredictionStats, fetchRuns, fetchStatistics } from '../api/endpoints.js';
 import { Link } from '../app/router.js';
 import { EmptyState } from '../components/empty-state.js';
 import { ErrorBox } from '../components/error-box.js';
@@ -15,12 +15,12 @@ import { StatusBadge } from '../components/status-badge.js';
 import { UPlotChart } from '../charts/uplot-chart.js';
 import { useApi, useElementWidth } from '../hooks/use-api.js';
 import { formatCount, formatDateTime, formatRelative } from '../lib/format.js';
-import { predictionsPerHour } from '../lib/percentiles.js';
+import { bucketTimes, fromZero, seriesValues } from '../lib/prediction-window.js';
+import { recordScales } from '../charts/record-scales.js';
 
 /** Models whose versions are scanned for "recent model versions" (there is no global versions list). */
 const RECENT_MODELS_SCANNED = 20;
-/** Predictions loaded to count the last 24 hours. */
-const HOURLY_WINDOW_LIMIT = 10_000;
+const HOUR = 3_600_000;
 
 export function OverviewPage() {
   const stats = useApi((signal) => fetchStatistics(signal), []);
@@ -168,19 +168,22 @@ function PredictionsPerHour({ latest, total }: { latest: Date | null; total: num
   const [ref, width] = useElementWidth<HTMLDivElement>();
   const recent = useApi(async (signal) => {
     if (latest === null) return undefined;
-    const since = new Date(latest.getTime() - 24 * 3_600_000);
-    const page = await fetchPredictions({ since, limit: HOURLY_WINDOW_LIMIT }, signal);
-    return { hours: predictionsPerHour(page.items, latest), truncated: page.nextCursor !== null, loaded: page.items.length };
+    // The 24 whole hours up to and including the one of the newest prediction.
+    const until = new Date(Math.floor(latest.getTime() / HOUR) * HOUR + HOUR);
+    return fetchPredictionStats({ since: new Date(until.getTime() - 24 * HOUR), until, bucket: 'hour' }, signal);
   }, [latest?.getTime()]);
   const chart = useMemo(() => {
     if (recent.data === undefined) return undefined;
+    const answer = recent.data;
     const options: Omit<uPlot.Options, 'width' | 'height'> = {
       series: [{}, { label: 'predictions', stroke: '#1f77b4', fill: 'rgba(31,119,180,0.25)', width: 1, paths: undefined }],
       legend: { show: false },
-      scales: { x: { time: true } },
+      // From zero: a y axis that starts near the busiest hours makes a quiet or partial hour look like an outage.
+      scales: { x: { time: true, range: () => [answer.since.getTime() / 1000, answer.until.getTime() / 1000] }, y: { range: fromZero } },
       axes: [{ stroke: '#6b7280' }, { stroke: '#6b7280', label: 'per hour', size: 60 }],
+      hooks: { ready: [recordScales], setScale: [recordScales] },
     };
-    const data: uPlot.AlignedData = [recent.data.hours.map((hour) => hour.start / 1000), recent.data.hours.map((hour) => hour.count)];
+    const data: uPlot.AlignedData = [bucketTimes(answer), seriesValues(answer, answer.series[0], (bucket) => bucket.count, 0)];
     return { options, data };
   }, [recent.data]);
   return (
@@ -201,10 +204,10 @@ function PredictionsPerHour({ latest, total }: { latest: Date | null; total: num
             )}
           </div>
           {recent.data !== undefined && (
-            <p className="muted small">
-              The 24 hours up to the newest prediction ({formatDateTime(latest)}), counted in the browser from{' '}
-              {recent.data.truncated ? `the newest ${formatCount(recent.data.loaded)}` : formatCount(recent.data.loaded)} predictions
-              {recent.data.truncated ? ' (older hours of the window are undercounted)' : ''}.
+            <p className="muted small" data-window>
+              {formatDateTime(recent.data.since)} – {formatDateTime(recent.data.until)}, per hour: all{' '}
+              {formatCount(recent.data.series[0]?.total.count ?? 0)} predictions of the window, counted by the server. The last hour ends at the
+              newest prediction ({formatDateTime(latest)}) and may be partial.
             </p>
           )}
         </>

@@ -1,13 +1,14 @@
 /**
- * Predictions: newest first, filtered by model version and time, with input/output previews and
- * p50/p95/p99 latency over time. The API has no latency aggregate, so percentiles are computed in
- * the browser from the predictions loaded (the page says how many), 1,000 more per click.
+ * Predictions: latency p50/p95/p99, volume, errors, confidence and accuracy over a window, computed by
+ * the server; then the predictions themselves, newest first, filtered by model version and time,
+ * with input/output previews, 1,000 more per click.
  */
 import { useMemo, useState } from 'react';
 import type uPlot from 'uplot';
 import type { Model, ModelVersion, Prediction } from '../../core/entities.js';
-import { fetchModels, fetchModelVersions, fetchPredictions, type PredictionFilter } from '../api/endpoints.js';
+import { fetchModels, fetchModelVersions, fetchPredictionStats, fetchPredictions, fetchStatistics, type PredictionFilter } from '../api/endpoints.js';
 import { hrefWith, navigate } from '../app/router.js';
+import { recordScales } from '../charts/record-scales.js';
 import { UPlotChart } from '../charts/uplot-chart.js';
 import { EmptyState } from '../components/empty-state.js';
 import { ErrorBox } from '../components/error-box.js';
@@ -15,7 +16,7 @@ import { Loading } from '../components/loading.js';
 import { Pager } from '../components/pager.js';
 import { useApi, useElementWidth } from '../hooks/use-api.js';
 import { formatCount, formatDateTime, formatMetric, jsonPreview } from '../lib/format.js';
-import { latencyPercentilesOverTime } from '../lib/percentiles.js';
+import { PREDICTION_RANGES, bucketTimes, describeBucket, fromZero, predictionWindow, rangeOf, seriesValues } from '../lib/prediction-window.js';
 
 const WINDOW_PAGE = 1000;
 const ROWS_PER_PAGE = 50;
@@ -40,10 +41,16 @@ export function PredictionsPage({ query }: { query: URLSearchParams }) {
     since: parseDate(query.get('since')),
     until: parseDate(query.get('until')),
   };
+  const range = rangeOf(query.get('range'));
   const filterKey = `${filter.modelVersionId}|${filter.since?.getTime()}|${filter.until?.getTime()}`;
-  const setFilter = (next: PredictionFilter) =>
+  const setFilter = (next: PredictionFilter, nextRange: string = range.value) =>
     navigate(
-      hrefWith('/predictions', { modelVersion: next.modelVersionId, since: next.since?.toISOString(), until: next.until?.toISOString() }),
+      hrefWith('/predictions', {
+        modelVersion: next.modelVersionId,
+        since: next.since?.toISOString(),
+        until: next.until?.toISOString(),
+        range: nextRange === 'default' ? undefined : nextRange,
+      }),
       { replace: true },
     );
 
@@ -107,6 +114,16 @@ export function PredictionsPage({ query }: { query: URLSearchParams }) {
           </select>
         </label>
         <label>
+          Window{' '}
+          <select value={range.value} onChange={(event) => setFilter(filter, event.target.value)}>
+            {PREDICTION_RANGES.map((option) => (
+              <option key={option.value} value={option.value}>
+                {option.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
           From{' '}
           <input
             type="datetime-local"
@@ -123,7 +140,7 @@ export function PredictionsPage({ query }: { query: URLSearchParams }) {
           />
         </label>
         {filtered && (
-          <button type="button" onClick={() => setFilter({})}>
+          <button type="button" onClick={() => setFilter({}, 'default')}>
             Clear filters
           </button>
         )}
@@ -144,7 +161,7 @@ export function PredictionsPage({ query }: { query: URLSearchParams }) {
         )
       ) : (
         <>
-          <LatencyPanel predictions={predictions} more={cursor !== null} />
+          <StatsPanel filter={filter} range={range} />
           <div className="toolbar">
             <span>
               {formatCount(predictions.length)} predictions loaded{cursor !== null ? ' (more exist)' : ''}
@@ -199,60 +216,110 @@ export function PredictionsPage({ query }: { query: URLSearchParams }) {
 }
 
 const PERCENTILE_COLORS = { p50: '#2ca02c', p95: '#ff7f0e', p99: '#d62728' } as const;
+const COUNT_COLOR = '#1f77b4';
+/** Buckets the charts ask for over the window; the server rounds the width to a whole minute, hour or day multiple. */
+const TARGET_BUCKETS = 120;
 
-function LatencyPanel({ predictions, more }: { predictions: Prediction[]; more: boolean }) {
-  const [ref, width] = useElementWidth<HTMLDivElement>();
-  const summary = useMemo(() => latencyPercentilesOverTime(predictions), [predictions]);
-  const chart = useMemo(() => {
-    const options: Omit<uPlot.Options, 'width' | 'height'> = {
+
+function StatsPanel({ filter, range }: { filter: PredictionFilter; range: ReturnType<typeof rangeOf> }) {
+  const [latencyRef, latencyWidth] = useElementWidth<HTMLDivElement>();
+  const [countRef, countWidth] = useElementWidth<HTMLDivElement>();
+  const stats = useApi(
+    async (signal) => {
+      const newest = filter.until === undefined ? (await fetchStatistics(signal)).latest.predictionAt : null;
+      const window = predictionWindow(filter, newest, range.ms);
+      return fetchPredictionStats(
+        { ...(filter.modelVersionId === undefined ? {} : { modelVersionId: filter.modelVersionId }), ...window, buckets: TARGET_BUCKETS },
+        signal,
+      );
+    },
+    [filter.modelVersionId, filter.since?.getTime(), filter.until?.getTime(), range.ms],
+  );
+  const charts = useMemo(() => {
+    if (stats.data === undefined) return undefined;
+    const answer = stats.data;
+    const series = answer.series[0];
+    const times = bucketTimes(answer);
+    // The x axis spans the window asked for, whatever the data: five predictions in one second get a
+    // minute-wide bucket inside a window of hours, not an axis uPlot stretches over years.
+    const xRange: uPlot.Scale.Range = () => [answer.since.getTime() / 1000, answer.until.getTime() / 1000];
+    const latency: Omit<uPlot.Options, 'width' | 'height'> = {
       series: [
         {},
         ...(['p50', 'p95', 'p99'] as const).map((key) => ({
           label: key,
           stroke: PERCENTILE_COLORS[key],
           width: 2,
-          points: { show: summary.buckets.length < 60 },
+          spanGaps: false,
+          points: { show: (series?.buckets.length ?? 0) < 60 },
         })),
       ],
       legend: { show: false },
-      scales: { x: { time: true } },
+      scales: { x: { time: true, range: xRange }, y: { range: fromZero } },
       axes: [{ stroke: '#6b7280' }, { stroke: '#6b7280', label: 'latency (ms)', size: 60 }],
+      hooks: { ready: [recordScales], setScale: [recordScales] },
     };
-    const data: uPlot.AlignedData = [
-      summary.buckets.map((bucket) => bucket.start / 1000),
-      summary.buckets.map((bucket) => bucket.p50),
-      summary.buckets.map((bucket) => bucket.p95),
-      summary.buckets.map((bucket) => bucket.p99),
-    ];
-    return { options, data };
-  }, [summary]);
-  const minutes = summary.intervalMs / 60_000;
+    const count: Omit<uPlot.Options, 'width' | 'height'> = {
+      series: [{}, { label: 'predictions', stroke: COUNT_COLOR, fill: 'rgba(31,119,180,0.25)', width: 1 }],
+      legend: { show: false },
+      scales: { x: { time: true, range: xRange }, y: { range: fromZero } },
+      axes: [{ stroke: '#6b7280' }, { stroke: '#6b7280', label: 'per bucket', size: 60 }],
+      hooks: { ready: [recordScales], setScale: [recordScales] },
+    };
+    return {
+      latency,
+      latencyData: [
+        times,
+        seriesValues(answer, series, (bucket) => bucket.latency.p50),
+        seriesValues(answer, series, (bucket) => bucket.latency.p95),
+        seriesValues(answer, series, (bucket) => bucket.latency.p99),
+      ] as uPlot.AlignedData,
+      count,
+      countData: [times, seriesValues(answer, series, (bucket) => bucket.count, 0)] as uPlot.AlignedData,
+    };
+  }, [stats.data]);
+  const total = stats.data?.series[0]?.total;
   return (
-    <div className="panel">
-      <h2>Latency percentiles</h2>
-      {summary.overall.count === 0 ? (
-        <p className="muted">None of the loaded predictions reports a latency.</p>
+    <div className="panel" data-panel="prediction-stats">
+      <h2>Latency, volume and accuracy</h2>
+      {stats.error !== undefined && <ErrorBox error={stats.error} onRetry={stats.reload} />}
+      {stats.data === undefined || total === undefined ? (
+        stats.error === undefined && <Loading what="prediction statistics" />
       ) : (
         <>
-          <p>
-            Overall: p50 <strong>{formatMetric(summary.overall.p50)} ms</strong> · p95 <strong>{formatMetric(summary.overall.p95)} ms</strong> · p99{' '}
-            <strong>{formatMetric(summary.overall.p99)} ms</strong>
+          <p className="muted small" data-window>
+            {formatDateTime(stats.data.since)} – {formatDateTime(stats.data.until)}, in buckets of {describeBucket(stats.data.bucketMs)}. Computed by the
+            server from every prediction of the window; latency percentiles within {stats.data.quantileError * 100} %.
           </p>
-          <ul className="chart-legend" aria-label="Latency series">
-            {(['p50', 'p95', 'p99'] as const).map((key) => (
-              <li key={key}>
-                <span className="swatch" style={{ background: PERCENTILE_COLORS[key] }} aria-hidden="true" /> {key}
-              </li>
-            ))}
-          </ul>
-          <div ref={ref} className="chart-area" data-chart="latency-percentiles">
-            {width > 0 && <UPlotChart options={chart.options} data={chart.data} width={width} height={200} label="Latency p50, p95 and p99 over time" />}
-          </div>
-          <p className="muted small">
-            Computed in this browser from the {formatCount(summary.overall.count)} loaded predictions that report a latency, per{' '}
-            {minutes >= 60 ? `${minutes / 60} h` : minutes >= 1 ? `${minutes} min` : `${summary.intervalMs / 1000} s`} interval. The server keeps
-            no latency aggregate{more ? '; load more predictions to widen the window' : ''}.
-          </p>
+          {total.count === 0 ? (
+            <p className="muted">No predictions in this window.</p>
+          ) : (
+            <>
+              <p>
+                {formatCount(total.count)} predictions · p50 <strong>{formatMetric(total.latency.p50)} ms</strong> · p95{' '}
+                <strong>{formatMetric(total.latency.p95)} ms</strong> · p99 <strong>{formatMetric(total.latency.p99)} ms</strong> · max{' '}
+                {formatMetric(total.latency.max)} ms · errors {formatCount(total.errorCount)} · mean confidence {formatMetric(total.confidence.mean)} ·
+                accuracy {total.labelled === 0 ? 'no ground truth yet' : `${formatMetric((total.accuracy ?? 0) * 100)} % of ${formatCount(total.labelled)} labelled`}
+              </p>
+              <ul className="chart-legend" aria-label="Latency series">
+                {(['p50', 'p95', 'p99'] as const).map((key) => (
+                  <li key={key}>
+                    <span className="swatch" style={{ background: PERCENTILE_COLORS[key] }} aria-hidden="true" /> {key}
+                  </li>
+                ))}
+              </ul>
+              <div ref={latencyRef} className="chart-area" data-chart="latency-percentiles">
+                {charts !== undefined && latencyWidth > 0 && (
+                  <UPlotChart options={charts.latency} data={charts.latencyData} width={latencyWidth} height={200} label="Latency p50, p95 and p99 per bucket" />
+                )}
+              </div>
+              <div ref={countRef} className="chart-area" data-chart="prediction-counts">
+                {charts !== undefined && countWidth > 0 && (
+                  <UPlotChart options={charts.count} data={charts.countData} width={countWidth} height={120} label="Predictions per bucket" />
+                )}
+              </div>
+            </>
+          )}
         </>
       )}
     </div>

@@ -1,0 +1,486 @@
+/**
+ * Prediction rollups (docs/decisions/1100-prediction-rollups.md): per model version and per minute,
+ * hour and day, the count, error count, latency count/sum/max, a log-bucket latency sketch, the
+ * confidence count/sum/histogram and the labelled and correct counts. Kept in the transaction that
+ * stores the predictions (and the one that records ground truth); statistics merge these rows into
+ * buckets instead of reading predictions.
+ */
+import { sql } from 'kysely';
+import type { JsonObject, JsonValue, PredictionAggregate, PredictionStats, PredictionStatsSeries } from '../../core/entities.js';
+import { ValidationError } from '../../core/errors.js';
+import {
+  CONFIDENCE_BINS,
+  LATENCY_RELATIVE_ERROR,
+  addEncodedBins,
+  addLatency,
+  confidenceBin,
+  emptySketch,
+  encodeBins,
+  isCorrect,
+  isErrorMetadata,
+  mergeSketch,
+  sketchQuantiles,
+  type LatencySketch,
+} from '../../core/prediction-sketch.js';
+import { MAX_PREDICTION_STAT_BUCKETS, PREDICTION_BUCKETS, parseInput, predictionStatsQuerySchema, type PredictionStatsQuery } from '../../core/schemas.js';
+import { insertRows } from './bulk-insert.js';
+import { chunksFor, type StoreContext } from './context.js';
+import { fromJsonText } from './mappers.js';
+
+/** The periods every prediction is rolled up into: a minute, an hour and a (UTC) day. */
+export const ROLLUP_WIDTHS = [PREDICTION_BUCKETS.minute, PREDICTION_BUCKETS.hour, PREDICTION_BUCKETS.day] as const;
+
+const ROLLUP_COLUMNS = [
+  'model_version_id',
+  'width_ms',
+  'period_start',
+  'count',
+  'error_count',
+  'latency_count',
+  'latency_sum',
+  'latency_max',
+  'latency_zero',
+  'latency_bins',
+  'confidence_count',
+  'confidence_sum',
+  'confidence_bins',
+  'labelled_count',
+  'correct_count',
+] as const;
+const ROLLUP_KEY = ['model_version_id', 'width_ms', 'period_start'] as const;
+const ROLLUP_UPDATES = ROLLUP_COLUMNS.slice(3);
+
+/** A rollup row being built in memory. */
+interface Rollup {
+  modelVersionId: number;
+  widthMs: number;
+  periodStart: number;
+  count: number;
+  errorCount: number;
+  latencyCount: number;
+  latencySum: number;
+  latencyMax: number | null;
+  sketch: LatencySketch;
+  confidenceCount: number;
+  confidenceSum: number;
+  confidenceBins: number[];
+  labelled: number;
+  correct: number;
+}
+
+const emptyRollup = (modelVersionId: number, widthMs: number, periodStart: number): Rollup => ({
+  modelVersionId,
+  widthMs,
+  periodStart,
+  count: 0,
+  errorCount: 0,
+  latencyCount: 0,
+  latencySum: 0,
+  latencyMax: null,
+  sketch: emptySketch(),
+  confidenceCount: 0,
+  confidenceSum: 0,
+  confidenceBins: new Array<number>(CONFIDENCE_BINS).fill(0),
+  labelled: 0,
+  correct: 0,
+});
+
+/** The start of the period of `width` holding `time` (floored, so times before 1970 work too). */
+export const periodOf = (time: number, width: number): number => Math.floor(time / width) * width;
+
+const rollupKey = (modelVersionId: number, widthMs: number, periodStart: number): string => `${modelVersionId}:${widthMs}:${periodStart}`;
+
+/** A prediction as the rollups see it (the stored row's columns). */
+export interface RolledPrediction {
+  model_version_id: number;
+  predicted_at: number;
+  latency_ms: number | null;
+  confidence: number | null;
+  output: unknown;
+  ground_truth: unknown;
+  metadata: unknown;
+}
+
+/** Whether a stored prediction's output matches its ground truth (false when it has none). */
+export function storedIsCorrect(output: unknown, groundTruth: unknown, field?: string): boolean {
+  if (groundTruth === null || groundTruth === undefined) return false;
+  // Stored texts that are equal are equal documents; different texts may still differ only in key order.
+  if (field === undefined && typeof output === 'string' && output === groundTruth) return true;
+  return isCorrect(fromJsonText<JsonValue>(output), fromJsonText<JsonValue>(groundTruth), field);
+}
+
+function storedIsError(metadata: unknown): boolean {
+  // Most metadata has no `error` field; only those that might are parsed.
+  if (typeof metadata === 'string' && !metadata.includes('"error"')) return false;
+  return isErrorMetadata(fromJsonText<JsonObject>(metadata));
+}
+
+/** The rollups of a batch of new predictions, for every period width. */
+function rollupsOf(rows: readonly RolledPrediction[]): Map<string, Rollup> {
+  const rollups = new Map<string, Rollup>();
+  for (const row of rows) {
+    const error = storedIsError(row.metadata);
+    const labelled = row.ground_truth !== null && row.ground_truth !== undefined;
+    const correct = labelled && storedIsCorrect(row.output, row.ground_truth);
+    const time = Number(row.predicted_at);
+    for (const width of ROLLUP_WIDTHS) {
+      const start = periodOf(time, width);
+      const key = rollupKey(row.model_version_id, width, start);
+      let rollup = rollups.get(key);
+      if (rollup === undefined) rollups.set(key, (rollup = emptyRollup(row.model_version_id, width, start)));
+      rollup.count += 1;
+      if (error) rollup.errorCount += 1;
+      if (row.latency_ms !== null) {
+        rollup.latencyCount += 1;
+        rollup.latencySum += row.latency_ms;
+        if (rollup.latencyMax === null || row.latency_ms > rollup.latencyMax) rollup.latencyMax = row.latency_ms;
+        addLatency(rollup.sketch, row.latency_ms);
+      }
+      if (row.confidence !== null) {
+        rollup.confidenceCount += 1;
+        rollup.confidenceSum += row.confidence;
+        rollup.confidenceBins[confidenceBin(row.confidence)]! += 1;
+      }
+      if (labelled) rollup.labelled += 1;
+      if (correct) rollup.correct += 1;
+    }
+  }
+  return rollups;
+}
+
+/** Adds a stored rollup row into an in-memory one. */
+function addStored(into: Rollup, row: Record<string, unknown>): void {
+  into.count += Number(row.count);
+  into.errorCount += Number(row.error_count);
+  into.latencyCount += Number(row.latency_count);
+  into.latencySum += Number(row.latency_sum);
+  if (row.latency_max !== null && row.latency_max !== undefined) {
+    const max = Number(row.latency_max);
+    if (into.latencyMax === null || max > into.latencyMax) into.latencyMax = max;
+  }
+  into.sketch.zero += Number(row.latency_zero);
+  addEncodedBins(into.sketch.bins, row.latency_bins as string | null);
+  into.confidenceCount += Number(row.confidence_count);
+  into.confidenceSum += Number(row.confidence_sum);
+  const bins = String(row.confidence_bins ?? '').split(',');
+  for (let index = 0; index < CONFIDENCE_BINS && index < bins.length; index++) into.confidenceBins[index]! += Number(bins[index]);
+  into.labelled += Number(row.labelled_count);
+  into.correct += Number(row.correct_count);
+}
+
+function addRollup(into: Rollup, other: Rollup): void {
+  into.count += other.count;
+  into.errorCount += other.errorCount;
+  into.latencyCount += other.latencyCount;
+  into.latencySum += other.latencySum;
+  if (other.latencyMax !== null && (into.latencyMax === null || other.latencyMax > into.latencyMax)) into.latencyMax = other.latencyMax;
+  mergeSketch(into.sketch, other.sketch);
+  into.confidenceCount += other.confidenceCount;
+  into.confidenceSum += other.confidenceSum;
+  for (let index = 0; index < CONFIDENCE_BINS; index++) into.confidenceBins[index]! += other.confidenceBins[index]!;
+  into.labelled += other.labelled;
+  into.correct += other.correct;
+}
+
+const rowValues = (rollup: Rollup): unknown[] => [
+  rollup.modelVersionId,
+  rollup.widthMs,
+  rollup.periodStart,
+  rollup.count,
+  rollup.errorCount,
+  rollup.latencyCount,
+  rollup.latencySum,
+  rollup.latencyMax,
+  rollup.sketch.zero,
+  encodeBins(rollup.sketch.bins),
+  rollup.confidenceCount,
+  rollup.confidenceSum,
+  rollup.confidenceBins.join(','),
+  rollup.labelled,
+  rollup.correct,
+];
+
+/** Reads the stored rollups of the given keys (locked for the transaction where the backend locks rows). */
+async function loadStored(ctx: StoreContext, keys: readonly Rollup[]): Promise<Map<string, Record<string, unknown>>> {
+  const found = new Map<string, Record<string, unknown>>();
+  for (const chunk of chunksFor(ctx, [...keys], 3)) {
+    const versions = [...new Set(chunk.map((rollup) => rollup.modelVersionId))];
+    const starts = [...new Set(chunk.map((rollup) => rollup.periodStart))];
+    // A batch touches few periods: IN lists over the key columns are one index lookup per value.
+    let select = ctx.db
+      .selectFrom('prediction_rollups')
+      .selectAll()
+      .where('model_version_id', 'in', versions)
+      .where('width_ms', 'in', [...ROLLUP_WIDTHS])
+      .where('period_start', 'in', starts);
+    if (ctx.backend.capabilities.lockingReads) select = select.forUpdate();
+    for (const row of await select.execute()) {
+      found.set(rollupKey(Number(row.model_version_id), Number(row.width_ms), Number(row.period_start)), row as unknown as Record<string, unknown>);
+    }
+  }
+  return found;
+}
+
+/**
+ * Adds a batch of newly stored predictions to the rollups; call inside the batch's transaction.
+ * Where two servers may write the same period at once (PostgreSQL, MySQL), the rows are first
+ * created empty if missing and then read locked, so concurrent batches merge one after the other
+ * instead of overwriting each other; SQLite has one writer.
+ */
+export async function addToRollups(ctx: StoreContext, rows: readonly RolledPrediction[]): Promise<void> {
+  if (rows.length === 0) return;
+  const added = [...rollupsOf(rows).values()].sort(
+    (a, b) => a.modelVersionId - b.modelVersionId || a.widthMs - b.widthMs || a.periodStart - b.periodStart,
+  );
+  if (ctx.backend.capabilities.lockingReads) {
+    const empty = added.map((rollup) => rowValues(emptyRollup(rollup.modelVersionId, rollup.widthMs, rollup.periodStart)));
+    await insertRows(ctx, 'prediction_rollups', ROLLUP_COLUMNS, empty, 'keep', (query) => ctx.backend.insertOrKeep(query, ROLLUP_KEY));
+  }
+  const stored = await loadStored(ctx, added);
+  const merged = added.map((rollup) => {
+    const row = stored.get(rollupKey(rollup.modelVersionId, rollup.widthMs, rollup.periodStart));
+    if (row !== undefined) addStored(rollup, row);
+    return rowValues(rollup);
+  });
+  await insertRows(ctx, 'prediction_rollups', ROLLUP_COLUMNS, merged, 'upsert', (query) =>
+    ctx.backend.upsert(query, ROLLUP_KEY, ROLLUP_UPDATES),
+  );
+}
+
+/** A change of one prediction's label: its version and time, and the change of labelled and correct counts. */
+export interface LabelChange {
+  modelVersionId: number;
+  predictedAt: number;
+  labelled: number;
+  correct: number;
+}
+
+/** Applies label changes to the rollups of every width, one atomic increment per touched row. */
+export async function applyLabelChanges(ctx: StoreContext, changes: readonly LabelChange[]): Promise<void> {
+  const deltas = new Map<string, { version: number; width: number; start: number; labelled: number; correct: number }>();
+  for (const change of changes) {
+    if (change.labelled === 0 && change.correct === 0) continue;
+    for (const width of ROLLUP_WIDTHS) {
+      const start = periodOf(change.predictedAt, width);
+      const key = rollupKey(change.modelVersionId, width, start);
+      const delta = deltas.get(key) ?? { version: change.modelVersionId, width, start, labelled: 0, correct: 0 };
+      delta.labelled += change.labelled;
+      delta.correct += change.correct;
+      deltas.set(key, delta);
+    }
+  }
+  const sorted = [...deltas.values()].sort((a, b) => a.version - b.version || a.width - b.width || a.start - b.start);
+  for (const delta of sorted) {
+    if (delta.labelled === 0 && delta.correct === 0) continue;
+    await ctx.db
+      .updateTable('prediction_rollups')
+      .set({
+        labelled_count: sql`labelled_count + ${sql.lit(delta.labelled)}`,
+        correct_count: sql`correct_count + ${sql.lit(delta.correct)}`,
+      })
+      .where('model_version_id', '=', delta.version)
+      .where('width_ms', '=', delta.width)
+      .where('period_start', '=', delta.start)
+      .execute();
+  }
+}
+
+/** Round bucket widths `buckets` chooses from, smallest first. */
+export const PREDICTION_BUCKET_WIDTHS: readonly number[] = [
+  1, 2, 5, 10, 15, 30,
+].map((minutes) => minutes * PREDICTION_BUCKETS.minute)
+  .concat([1, 2, 3, 6, 12].map((hours) => hours * PREDICTION_BUCKETS.hour))
+  .concat([1, 2, 7, 14, 30, 90, 180, 365].map((days) => days * PREDICTION_BUCKETS.day));
+
+const DEFAULT_WINDOW_MS = PREDICTION_BUCKETS.day;
+const DEFAULT_BUCKETS = 100;
+
+/** The bucket width for a window and a target number of buckets: the smallest round width giving at most that many. */
+export function chooseBucketWidth(spanMs: number, buckets: number): number {
+  const wanted = spanMs / buckets;
+  for (const width of PREDICTION_BUCKET_WIDTHS) if (width >= wanted) return width;
+  return Math.ceil(wanted / PREDICTION_BUCKETS.day) * PREDICTION_BUCKETS.day;
+}
+
+function bucketName(width: number): string {
+  if (width === PREDICTION_BUCKETS.minute) return 'minute';
+  if (width === PREDICTION_BUCKETS.hour) return 'hour';
+  if (width === PREDICTION_BUCKETS.day) return 'day';
+  if (width % PREDICTION_BUCKETS.day === 0) return `${width / PREDICTION_BUCKETS.day}d`;
+  if (width % PREDICTION_BUCKETS.hour === 0) return `${width / PREDICTION_BUCKETS.hour}h`;
+  return `${width / PREDICTION_BUCKETS.minute}m`;
+}
+
+function aggregateOf(rollup: Rollup): PredictionAggregate {
+  const [p50, p95, p99] = sketchQuantiles(rollup.sketch, [0.5, 0.95, 0.99], rollup.latencyMax);
+  return {
+    count: rollup.count,
+    errorCount: rollup.errorCount,
+    latency: {
+      count: rollup.latencyCount,
+      mean: rollup.latencyCount === 0 ? null : rollup.latencySum / rollup.latencyCount,
+      p50: p50 ?? null,
+      p95: p95 ?? null,
+      p99: p99 ?? null,
+      max: rollup.latencyMax,
+    },
+    confidence: {
+      count: rollup.confidenceCount,
+      mean: rollup.confidenceCount === 0 ? null : rollup.confidenceSum / rollup.confidenceCount,
+      histogram: [...rollup.confidenceBins],
+    },
+    labelled: rollup.labelled,
+    correct: rollup.correct,
+    accuracy: rollup.labelled === 0 ? null : rollup.correct / rollup.labelled,
+  };
+}
+
+/**
+ * Statistics of predictions per time bucket, from the rollups: one series for a version, a model
+ * (its versions merged) or everything, or one per version of `modelVersionIds`. The window is
+ * widened to whole buckets of the UTC grid and returned as `since`/`until`.
+ */
+export async function getPredictionStats(ctx: StoreContext, query: PredictionStatsQuery = {}): Promise<PredictionStats> {
+  const filter = parseInput(predictionStatsQuerySchema, query, 'query');
+  const untilAsked = filter.until?.getTime() ?? ctx.now();
+  const sinceAsked = filter.since?.getTime() ?? untilAsked - DEFAULT_WINDOW_MS;
+  if (sinceAsked >= untilAsked) throw new ValidationError('since must be before until', { field: 'query.since' });
+  const width =
+    filter.bucket !== undefined
+      ? PREDICTION_BUCKETS[filter.bucket]
+      : chooseBucketWidth(untilAsked - sinceAsked, filter.buckets ?? DEFAULT_BUCKETS);
+  const since = periodOf(sinceAsked, width);
+  const until = periodOf(untilAsked - 1, width) + width;
+  const bucketCount = (until - since) / width;
+  if (bucketCount > MAX_PREDICTION_STAT_BUCKETS) {
+    throw new ValidationError(`the window holds ${bucketCount} buckets of ${bucketName(width)}; at most ${MAX_PREDICTION_STAT_BUCKETS} are allowed`, {
+      field: filter.bucket !== undefined ? 'query.bucket' : 'query.buckets',
+    });
+  }
+  // Rollups of the widest period that divides the bucket width.
+  const source = [...ROLLUP_WIDTHS].reverse().find((candidate) => width % candidate === 0)!;
+
+  // Which versions, and which series each goes to.
+  let versions: number[] | undefined;
+  let perVersion = false;
+  if (filter.modelVersionIds !== undefined) {
+    versions = [...new Set(filter.modelVersionIds)];
+    perVersion = true;
+  } else if (filter.modelVersionId !== undefined) {
+    versions = [filter.modelVersionId];
+    perVersion = true;
+  } else if (filter.modelId !== undefined) {
+    const rows = await ctx.db.selectFrom('model_versions').select('id').where('model_id', '=', filter.modelId).execute();
+    versions = rows.map((row) => Number(row.id));
+  }
+
+  const series = new Map<number, { buckets: Map<number, Rollup>; total: Rollup }>();
+  const seriesOf = (version: number) => {
+    const id = perVersion ? version : 0;
+    let entry = series.get(id);
+    if (entry === undefined) series.set(id, (entry = { buckets: new Map(), total: emptyRollup(id, until - since, since) }));
+    return entry;
+  };
+  if (perVersion) for (const version of versions!) seriesOf(version);
+  else seriesOf(0);
+
+  const addRow = (row: Record<string, unknown>) => {
+    const entry = seriesOf(Number(row.model_version_id));
+    const start = periodOf(Number(row.period_start), width);
+    let bucket = entry.buckets.get(start);
+    if (bucket === undefined) entry.buckets.set(start, (bucket = emptyRollup(0, width, start)));
+    addStored(bucket, row);
+  };
+  if (versions === undefined) {
+    const rows = await ctx.db
+      .selectFrom('prediction_rollups')
+      .selectAll()
+      .where('width_ms', '=', source)
+      .where('period_start', '>=', since)
+      .where('period_start', '<', until)
+      .execute();
+    for (const row of rows) addRow(row as unknown as Record<string, unknown>);
+  } else {
+    for (const version of versions) {
+      const rows = await ctx.db
+        .selectFrom('prediction_rollups')
+        .selectAll()
+        .where('model_version_id', '=', version)
+        .where('width_ms', '=', source)
+        .where('period_start', '>=', since)
+        .where('period_start', '<', until)
+        .execute();
+      for (const row of rows) addRow(row as unknown as Record<string, unknown>);
+    }
+  }
+
+  if (filter.accuracyField !== undefined) await relabel(ctx, filter.accuracyField, versions, since, until, width, seriesOf);
+
+  const answer: PredictionStatsSeries[] = [];
+  for (const [id, entry] of series) {
+    const starts = [...entry.buckets.keys()].sort((a, b) => a - b);
+    const buckets = starts.map((start) => {
+      const bucket = entry.buckets.get(start)!;
+      addRollup(entry.total, bucket);
+      return { start: new Date(start), end: new Date(start + width), ...aggregateOf(bucket) };
+    });
+    answer.push({ modelVersionId: perVersion ? id : null, buckets, total: aggregateOf(entry.total) });
+  }
+  return {
+    since: new Date(since),
+    until: new Date(until),
+    bucketMs: width,
+    bucket: bucketName(width),
+    quantileError: LATENCY_RELATIVE_ERROR,
+    accuracyField: filter.accuracyField ?? null,
+    series: answer,
+  };
+}
+
+/**
+ * Accuracy by a field path cannot come from the rollups (they hold whole-document equality), so the
+ * labelled predictions of the window are read and compared here; unlabelled ones are never read.
+ */
+async function relabel(
+  ctx: StoreContext,
+  field: string,
+  versions: number[] | undefined,
+  since: number,
+  until: number,
+  width: number,
+  seriesOf: (version: number) => { buckets: Map<number, Rollup> },
+): Promise<void> {
+  for (const entry of new Set([...(versions ?? [0])].map((version) => seriesOf(version)))) {
+    for (const bucket of entry.buckets.values()) {
+      bucket.labelled = 0;
+      bucket.correct = 0;
+    }
+  }
+  const groups = versions === undefined ? [undefined] : chunksFor(ctx, versions, 1);
+  for (const group of groups) {
+    let lastId = 0;
+    for (;;) {
+      let select = ctx.db
+        .selectFrom('predictions')
+        .select(['id', 'model_version_id', 'predicted_at', 'output', 'ground_truth'])
+        .where('ground_truth', 'is not', null)
+        .where('predicted_at', '>=', since)
+        .where('predicted_at', '<', until)
+        .where('id', '>', lastId)
+        .orderBy('id')
+        .limit(10_000);
+      if (group !== undefined) select = select.where('model_version_id', 'in', group);
+      const rows = await select.execute();
+      for (const row of rows) {
+        const entry = seriesOf(Number(row.model_version_id));
+        const start = periodOf(Number(row.predicted_at), width);
+        let bucket = entry.buckets.get(start);
+        if (bucket === undefined) entry.buckets.set(start, (bucket = emptyRollup(0, width, start)));
+        bucket.labelled += 1;
+        if (storedIsCorrect(row.output, row.ground_truth, field)) bucket.correct += 1;
+      }
+      if (rows.length < 10_000) break;
+      lastId = Number(rows.at(-1)!.id);
+    }
+  }
+}
