@@ -40,6 +40,7 @@ import {
   decodeMetricSeriesBuckets,
   decodeMetricPoint,
   decodeLatestMetric,
+  decodeRunHyperparameter,
   decodeMetricSummary,
   decodeModel,
   decodeModelVersion,
@@ -312,6 +313,11 @@ class HttpAiDatabase implements AiDatabase {
   }
   async getHyperparameters(runId: number): Promise<Record<string, JsonValue>> {
     return (await this.#call('GET', `/runs/${segment(checkId(runId, 'runId'))}/hyperparameters`)) as Record<string, JsonValue>;
+  }
+  async getHyperparametersBulk(runIds: number[], query: Parameters<AiDatabase['getHyperparametersBulk']>[1] = {}) {
+    const ids = parseInput(z.array(z.unknown()), runIds, 'runIds').map((runId, index) => checkId(runId as number, `runIds.${index}`));
+    if (query?.names?.length === 0) return [];
+    return this.#readForRuns('/hyperparameters/query', ids, query ?? {}, decodeRunHyperparameter);
   }
 
   async logMetric(runId: number, name: string, value: number, options: MetricOptions = {}): Promise<void> {

@@ -12,6 +12,7 @@ import {
   type Experiment,
   type ExperimentMembership,
   type LatestMetric,
+  type RunHyperparameter,
   type HealthReport,
   type MetricBucket,
   type MetricPoint,
@@ -219,6 +220,7 @@ export const healthResponse = entity<HealthReport>()({
 
 export const writeResultResponse = z.object({ written: count.describe('how many items were stored') });
 export const hyperparametersResponse = z.record(z.string(), jsonValueSchema);
+export const runHyperparameterResponse = entity<RunHyperparameter>()({ runId: id, name: z.string(), value: jsonValueSchema });
 
 /** A page of a list answer. */
 export const pageOf = (item: z.ZodType) =>

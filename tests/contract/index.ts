@@ -9,6 +9,7 @@ import { defineExperimentsContract } from './experiments.contract.js';
 import { defineExactNumbersContract } from './exact-numbers.contract.js';
 import { defineMetricsContract } from './metrics.contract.js';
 import { defineLatestMetricsContract } from './latest-metrics.contract.js';
+import { defineHyperparametersBulkContract } from './hyperparameters-bulk.contract.js';
 import { defineLifecycleAndRegistryContract } from './lifecycle-and-registry.contract.js';
 import { defineHealthContract } from './health.contract.js';
 import { defineInputLimitsContract } from './input-limits.contract.js';
@@ -33,6 +34,7 @@ const CONTRACTS: Array<(target: ContractTarget) => void> = [
   defineTrainingRunsContract,
   defineMetricsContract,
   defineLatestMetricsContract,
+  defineHyperparametersBulkContract,
   defineExperimentsContract,
   defineLifecycleAndRegistryContract,
   definePredictionsContract,

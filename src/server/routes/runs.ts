@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import {
   createTrainingRunSchema,
+  hyperparametersBulkQuerySchema,
   hyperparametersSchema,
   idSchema,
   latestMetricsQuerySchema,
@@ -20,6 +21,7 @@ import { checkBatchSize } from '../batch-limit.js';
 import {
   hyperparametersResponse,
   latestMetricResponse,
+  runHyperparameterResponse,
   metricBucketResponse,
   metricSeriesBucketsResponse,
   metricPointResponse,
@@ -38,6 +40,12 @@ const runId = { kind: 'id', description: 'training run id' } as const;
 const runIdList = z.array(idSchema).max(10_000);
 const metricSummariesQuery = z.strictObject({ runIds: runIdList });
 const latestMetricsQuery = z.strictObject({ runIds: runIdList, names: latestMetricsQuerySchema.shape.names });
+
+const hyperparametersQuery = z.strictObject({ runIds: runIdList, names: hyperparametersBulkQuerySchema.shape.names });
+
+function hyperparametersOfRuns(db: AiDatabase, query: z.output<typeof hyperparametersQuery>) {
+  return db.getHyperparametersBulk(query.runIds, query.names === undefined ? {} : { names: query.names });
+}
 
 async function metricSummaries(db: AiDatabase, query: z.output<typeof metricSummariesQuery>) {
   return encodeMetricSummaries(await db.getMetricSummaries(query.runIds));
@@ -160,6 +168,34 @@ export const runRoutes: RouteSpec[] = [
     status: 200,
     response: hyperparametersResponse,
     handler: ({ db, params }) => db.getHyperparameters(params.id as number),
+  },
+  {
+    method: 'GET',
+    url: '/api/v1/hyperparameters',
+    operationId: 'getHyperparametersBulk',
+    summary:
+      'Hyperparameters of many runs as { runId, name, value } rows ordered by run then name, optionally only `names` ' +
+      '(repeated keys or a comma-separated list); up to about 2,000 ids fit in a URL, use POST /api/v1/hyperparameters/query for more',
+    tag: 'hyperparameters',
+    query: hyperparametersQuery,
+    validateQuery: true,
+    status: 200,
+    response: z.array(runHyperparameterResponse),
+    // Validated by the server already (validateQuery).
+    handler: ({ db, query }) => hyperparametersOfRuns(db, query as z.output<typeof hyperparametersQuery>),
+  },
+  {
+    method: 'POST',
+    url: '/api/v1/hyperparameters/query',
+    operationId: 'queryHyperparametersBulk',
+    summary: 'The same as GET /api/v1/hyperparameters with the query as a JSON body, for id lists too long for a URL (up to 10,000 ids); only reads',
+    tag: 'hyperparameters',
+    body: hyperparametersQuery,
+    bodyRequired: true,
+    readsOnly: true,
+    status: 200,
+    response: z.array(runHyperparameterResponse),
+    handler: ({ db, body }) => hyperparametersOfRuns(db, parseInput(hyperparametersQuery, body, 'query')),
   },
   {
     method: 'POST',
