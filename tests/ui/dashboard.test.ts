@@ -180,7 +180,9 @@ describe('dashboard in Chromium', () => {
     await eventually(() => page.getByRole('columnheader', { name: 'Sort by loss' }).getAttribute('aria-sort')).toBe('ascending');
     await eventually(firstName).toBe(best);
 
-    await page.getByRole('searchbox', { name: 'Filter runs by name, id, tags or notes' }).fill('0.03');
+    const queryBox = page.getByRole('combobox', { name: 'Run query' });
+    await queryBox.fill('params.learning_rate = 0.03');
+    await queryBox.press('Enter');
     await eventually(() => rows.count()).toBe(1);
     await screenshot(page, 'runs-filtered.png');
   });
@@ -460,7 +462,9 @@ describe('dashboard edge cases in Chromium', () => {
         await eventually(() => rows.first().locator('td.mono').last().textContent()).toBe(highest.toLocaleString('en-US'));
         await page.getByRole('button', { name: 'Last page' }).click();
         await page.getByText('Page 200 of 200').waitFor();
-        await page.getByRole('searchbox', { name: 'Filter runs by name, id, tags or notes' }).fill('bulk-0099');
+        const queryBox = page.getByRole('combobox', { name: 'Run query' });
+        await queryBox.fill("name LIKE 'bulk-0099%'");
+        await queryBox.press('Enter');
         await eventually(() => rows.count()).toBe(10);
         await screenshot(page, 'runs-10000.png');
       } finally {

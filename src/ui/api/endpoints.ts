@@ -13,6 +13,7 @@ import type {
   Model,
   ModelVersion,
   ModelVersionStatus,
+  RunHyperparameter,
   Page,
   Prediction,
   RunStatus,
@@ -32,10 +33,11 @@ import {
   decodePrediction,
   decodeStatistics,
   decodeTrainingRun,
+  decodeRunHyperparameter,
   type Wire,
   type WireStatistics,
 } from './decode.js';
-import { getJson } from './http.js';
+import { getJson, postJson } from './http.js';
 
 type WirePage<T> = { items: Wire<T>[]; nextCursor: string | null };
 
@@ -88,6 +90,45 @@ export async function fetchRun(id: number, signal?: AbortSignal): Promise<Traini
 
 export async function fetchHyperparameters(runId: number, signal?: AbortSignal): Promise<Record<string, JsonValue>> {
   return getJson<Record<string, JsonValue>>(`/runs/${runId}/hyperparameters`, {}, signal);
+}
+
+/** Run ids per bulk hyperparameter request (the server's limit; sent as a POST body). */
+const HYPERPARAMETER_IDS_PER_REQUEST = 10_000;
+
+/**
+ * The hyperparameters of any number of runs (optionally only `names`) as rows, in one POST per
+ * 10,000 runs: what sorting and the columns of the runs table need (decision 0610).
+ */
+export async function fetchHyperparametersBulk(runIds: number[], names?: string[], signal?: AbortSignal): Promise<RunHyperparameter[]> {
+  const chunks: number[][] = [];
+  for (let start = 0; start < runIds.length; start += HYPERPARAMETER_IDS_PER_REQUEST) chunks.push(runIds.slice(start, start + HYPERPARAMETER_IDS_PER_REQUEST));
+  const answers = await Promise.all(
+    chunks.map((ids) => postJson<unknown[]>('/hyperparameters/query', names === undefined ? { runIds: ids } : { runIds: ids, names }, signal)),
+  );
+  return answers.flatMap((answer) => answer.map(decodeRunHyperparameter));
+}
+
+/** Runs per search page the dashboard asks for (the server allows up to 50,000). */
+const SEARCH_PAGE_SIZE = 10_000;
+
+/**
+ * Every run matching a query in the run query language (docs/query-language.md), page by page. A
+ * query that does not parse rejects with an ApiError whose `position` is its 1-based column.
+ */
+export async function searchAllRuns(
+  query: string,
+  options: { signal?: AbortSignal; onProgress?: (runs: TrainingRun[]) => void } = {},
+): Promise<TrainingRun[]> {
+  const runs: TrainingRun[] = [];
+  let cursor: string | null = null;
+  do {
+    const body: Record<string, unknown> = { query, limit: SEARCH_PAGE_SIZE, ...(cursor === null ? {} : { cursor }) };
+    const page: Page<TrainingRun> = decodePage(await postJson<WirePage<TrainingRun>>('/runs/search', body, options.signal), decodeTrainingRun);
+    runs.push(...page.items);
+    options.onProgress?.(runs);
+    cursor = page.nextCursor;
+  } while (cursor !== null);
+  return runs;
 }
 
 /** A per-run list route asked for any number of runs, in URL-sized chunks answered in parallel. */
