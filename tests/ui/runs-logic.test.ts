@@ -1,5 +1,6 @@
 /** The runs page's pure parts: query completion, the view in the URL, default columns, plot axes and brushing. */
 import { describe, expect, it } from 'vitest';
+import { groupSeries, type ChartSeries } from '../../src/ui/charts/series.js';
 import { applySuggestion, completeQuery, quoteName } from '../../src/ui/lib/query-completion.js';
 import { axisPosition, brushedRuns, buildAxis, colorAt, COLOR_STOPS } from '../../src/ui/lib/run-plots.js';
 import { mostLoggedMetrics, readRunsView, runsViewHref, varyingParams } from '../../src/ui/lib/runs-view.js';
@@ -111,5 +112,19 @@ describe('plot axes', () => {
     expect(colorAt(0)).toBe(COLOR_STOPS[0]);
     expect(colorAt(1)).toBe(COLOR_STOPS[4]);
     expect(colorAt(Number.NaN)).toBe(COLOR_STOPS[0]);
+  });
+});
+
+describe('grouped series', () => {
+  const series = (x: number[], last: (number | null)[]): ChartSeries => ({ x, last, min: last, max: last, nonFinite: 0, pointCount: x.length });
+  it('is the mean of the runs with a min–max band, each run held between its points and never extended past its end', () => {
+    const grouped = groupSeries([series([0, 2, 4], [1, 3, 5]), series([0, 1, 2], [3, 3, null])]);
+    expect(grouped.x).toEqual([0, 1, 2, 4]);
+    // At 1 the first run still holds 1; at 2 the second run's gap holds its 3; at 4 only the first run reaches.
+    expect(grouped.last).toEqual([2, 2, 3, 5]);
+    expect(grouped.min).toEqual([1, 1, 3, 5]);
+    expect(grouped.max).toEqual([3, 3, 3, 5]);
+    expect(grouped.pointCount).toBe(6);
+    expect(groupSeries([]).x).toEqual([]);
   });
 });
