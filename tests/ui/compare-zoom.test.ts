@@ -58,6 +58,9 @@ beforeAll(async () => {
     );
     sweep.push(run);
   }
+  // An experiment a little over 100 runs, which the experiments page once showed as "100+".
+  const big = await db.createExperiment({ name: 'hundred-and-one' });
+  for (let index = 0; index < 101; index++) await db.addExperimentRun(big.id, (await db.createTrainingRun({ name: `member-${index}` })).id);
   spiky = await db.createTrainingRun({ name: 'spiky' });
   await db.logMetrics(
     spiky.id,
@@ -150,6 +153,12 @@ describe('compare and zoom in Chromium', () => {
     }
   });
 
+  it('counts the runs of an experiment exactly beyond 100', async () => {
+    const page = await open('/experiments');
+    const row = page.locator('tr', { hasText: 'hundred-and-one' });
+    await eventually(() => row.locator('td').nth(2).textContent()).toBe('101');
+  });
+
   it('zooming a long history reads the visible step range at the chart width, and the spike shows at both levels', async () => {
     const page = await open(`/runs/${spiky.id}`);
     const reads: { minStep?: number; maxStep?: number; buckets: number; widths: number[] }[] = [];
@@ -195,5 +204,30 @@ describe('compare and zoom in Chromium', () => {
     await eventually(() => reads.filter((read) => read.minStep !== undefined).length).toBe(2);
     await figure.getByRole('button', { name: 'Reset zoom' }).click();
     await eventually(() => figure.getAttribute('data-zoom')).toBe(null);
+  });
+
+  it('shows the zoomed run chart and the experiments page at 1400 and 800 px in light and dark themes', async () => {
+    for (const colorScheme of ['light', 'dark'] as const) {
+      for (const width of [1400, 800]) {
+        const page = await open(`/runs/${spiky.id}`, { width, height: 1000 }, colorScheme);
+        const figure = page.locator('figure[data-metric="signal"]');
+        await figure.scrollIntoViewIfNeeded();
+        await eventually(() => figure.getAttribute('data-drawn')).toBe('true');
+        const box = (await figure.locator('.u-over').boundingBox())!;
+        await page.mouse.move(box.x + box.width * 0.55, box.y + box.height / 2);
+        await page.mouse.down();
+        await page.mouse.move(box.x + box.width * 0.68, box.y + box.height / 2, { steps: 4 });
+        await page.mouse.up();
+        await figure.getByRole('group', { name: 'Zoom of signal' }).waitFor();
+        await eventually(() => figure.getAttribute('data-y-max')).toBe('100');
+        expect(await overflowsHorizontally(page)).toBe(false);
+        await page.evaluate(() => window.scrollTo(0, 0));
+        await screenshot(page, `run-zoom-${width}-${colorScheme}.png`);
+        const experiments = await open('/experiments', { width, height: 800 }, colorScheme);
+        await eventually(() => experiments.locator('tr', { hasText: 'hundred-and-one' }).locator('td').nth(2).textContent()).toBe('101');
+        expect(await overflowsHorizontally(experiments)).toBe(false);
+        await screenshot(experiments, `experiments-${width}-${colorScheme}.png`);
+      }
+    }
   });
 });

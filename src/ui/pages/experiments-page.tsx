@@ -1,6 +1,6 @@
 /** Experiments: each groups runs; opening one shows its runs table. */
 import { useState } from 'react';
-import type { Experiment, Page } from '../../core/entities.js';
+import type { Experiment, Page, TrainingRun } from '../../core/entities.js';
 import { fetchExperiments, fetchRuns } from '../api/endpoints.js';
 import { Link } from '../app/router.js';
 import { EmptyState } from '../components/empty-state.js';
@@ -83,10 +83,25 @@ export function ExperimentsPage() {
   );
 }
 
-/** Runs in an experiment, counted up to 100 (shown as '100+' beyond; the runs table has them all). */
+/** Runs counted exactly up to this many ('10,000+' beyond; the runs table has them all). */
+const COUNT_LIMIT = 10_000;
+
+/** Runs in an experiment: one page of up to 1,000 for most experiments, more pages for big sweeps. */
 function RunCount({ experimentId }: { experimentId: number }) {
-  const runs = useApi((signal) => fetchRuns({ experimentId, limit: 100 }, signal), [experimentId]);
+  const runs = useApi(
+    async (signal) => {
+      let count = 0;
+      let cursor: string | null = null;
+      do {
+        const page: Page<TrainingRun> = await fetchRuns({ experimentId, limit: 1000, cursor }, signal);
+        count += page.items.length;
+        cursor = page.nextCursor;
+      } while (cursor !== null && count < COUNT_LIMIT);
+      return { count, more: cursor !== null };
+    },
+    [experimentId],
+  );
   if (runs.data === undefined) return <span className="muted">…</span>;
-  const count = runs.data.items.length;
-  return <Link to={`/runs?experiment=${experimentId}`}>{runs.data.nextCursor === null ? count : '100+'}</Link>;
+  const { count, more } = runs.data;
+  return <Link to={`/runs?experiment=${experimentId}`}>{`${count.toLocaleString('en-US')}${more ? '+' : ''}`}</Link>;
 }

@@ -86,7 +86,8 @@ export function RunsPage({ query }: { query: URLSearchParams }) {
       {runs.data === undefined ? (
         runs.error === undefined && <Loading what={`runs (${progress.toLocaleString('en-US')} so far)`} />
       ) : (
-        <RunsTable runs={runs.data} view={view} setView={setView} problem={problem} searching={runs.loading} emptyScope={scopeKey === '{}'} />
+        // A new scope is a new table: its default columns are chosen again from its runs.
+        <RunsTable key={scopeKey} runs={runs.data} view={view} setView={setView} problem={problem} searching={runs.loading} emptyScope={scopeKey === '{}'} />
       )}
     </section>
   );
@@ -246,8 +247,9 @@ function RunsTable({
             onPage={(page) => setView({ page })}
             label="Runs pages"
           />
+          {/* The filtered runs in load order: sorting the table must not reset the plots' brushes. */}
           <RunsPlots
-            runs={sorted}
+            runs={filtered}
             paramNames={allParamNames}
             metricNames={allMetricNames}
             defaultAxes={paramColumns}
