@@ -13,6 +13,8 @@ import { buildDashboard, launchChromium, openPage, startDashboardServer } from '
 
 const RUNS = 10_000;
 const LONG_POINTS = 1_000_000;
+/** The sweep and the long run. */
+const LISTED = `${(RUNS + 1).toLocaleString('en-US')} of ${(RUNS + 1).toLocaleString('en-US')} runs`;
 
 async function main(): Promise<void> {
   // The seeded database is kept between runs of the script (seeding takes minutes); delete the folder to start over.
@@ -61,22 +63,63 @@ async function measure(db: Awaited<ReturnType<typeof createAiDatabase>>, longId:
   const results: Record<string, number | string> = { runs: RUNS, longRunPoints: LONG_POINTS, seedSeconds: Math.round(seedSeconds) };
   try {
     const { page, problems } = await openPage(browser, { width: 1400, height: 900 });
+    // Main-thread time blocked in tasks over 50 ms, per page load: the client's share of a wait.
+    await page.addInitScript(() => {
+      const store = window as unknown as { longTasks: number };
+      store.longTasks = 0;
+      new PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) store.longTasks += entry.duration;
+      }).observe({ type: 'longtask', buffered: true });
+    });
     process.on('exit', () => {
       if (problems.length > 0) console.error(problems.join('\n'));
     });
     // Warm the server (first statements, caches) as a reader's second visit would.
     await page.goto(`${server.url}/runs`);
-    await page.getByText(`${RUNS.toLocaleString('en-US')} of ${RUNS.toLocaleString('en-US')} runs`).waitFor({ timeout: 120_000 });
+    await page.getByText(LISTED).waitFor({ timeout: 120_000 });
 
     const usable: number[] = [];
+    const longTasks: number[] = [];
+    let calls: string[] = [];
+    page.on('requestfinished', (request) => {
+      const url = new URL(request.url());
+      if (url.pathname.startsWith('/api/')) calls.push(`${request.method()} ${url.pathname} ${Math.round(request.timing().responseEnd)} ms`);
+    });
     for (let attempt = 0; attempt < 3; attempt++) {
+      calls = [];
       const started = Date.now();
       await page.goto(`${server.url}/runs`);
       await page.locator('table.runs-table tbody tr').nth(49).waitFor({ timeout: 60_000 });
       usable.push(Date.now() - started);
+      longTasks.push(Math.round(await page.evaluate(() => (window as unknown as { longTasks: number }).longTasks)));
+    }
+    results.runsPageLongTasksMs = longTasks.join(', ');
+    if (process.env.MEASURE_PROFILE === '1') {
+      // Where the page's main-thread time goes on one load (self time per function, top 20).
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.start');
+      await page.goto(`${server.url}/runs`);
+      await page.locator('table.runs-table tbody tr').nth(49).waitFor({ timeout: 60_000 });
+      const { profile } = (await cdp.send('Profiler.stop')) as unknown as {
+        profile: { nodes: { id: number; hitCount?: number; callFrame: { functionName: string; url: string; lineNumber: number } }[]; samples: number[]; timeDeltas: number[] };
+      };
+      const selfTime = new Map<string, number>();
+      const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+      profile.samples.forEach((id, index) => {
+        const frame = byId.get(id)!.callFrame;
+        const key = `${frame.functionName || '(anonymous)'} ${frame.url.split('/').pop()}:${frame.lineNumber}`;
+        selfTime.set(key, (selfTime.get(key) ?? 0) + (profile.timeDeltas[index] ?? 0) / 1000);
+      });
+      results.profile = [...selfTime.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 20)
+        .map(([key, ms]) => `${Math.round(ms)} ms ${key}`)
+        .join('\n');
     }
     results.runsPageUsableMs = Math.min(...usable);
     results.runsPageUsableMsAll = usable.join(', ');
+    results.runsPageRequests = calls.join('; ');
 
     const box = page.getByRole('combobox', { name: 'Run query' });
     const queryTimes: number[] = [];
@@ -109,10 +152,10 @@ async function measure(db: Awaited<ReturnType<typeof createAiDatabase>>, longId:
 
     await box.fill('');
     await box.press('Enter');
-    await page.getByText(`${RUNS.toLocaleString('en-US')} of ${RUNS.toLocaleString('en-US')} runs`).waitFor({ timeout: 60_000 });
-    const parallel = page.locator('.parallel-coordinates canvas');
-    await parallel.scrollIntoViewIfNeeded();
-    await page.waitForFunction(() => document.querySelector('.parallel-coordinates canvas')?.getAttribute('data-lines') === '10000', undefined, { timeout: 60_000 });
+    await page.getByText(LISTED).waitFor({ timeout: 60_000 });
+    const parallel = page.locator('.parallel-coordinates canvas.lines-layer');
+    await page.locator('.runs-plots').scrollIntoViewIfNeeded();
+    await page.waitForFunction(() => Number(document.querySelector('.parallel-coordinates canvas.lines-layer')?.getAttribute('data-lines')) >= 10_000, undefined, { timeout: 60_000 });
     results.parallelCoordinatesDrawMs = Number(await parallel.getAttribute('data-draw-ms'));
     results.scatterDrawMs = Number(await page.locator('.scatter-plot canvas').getAttribute('data-draw-ms'));
     const brushStarted = Date.now();

@@ -214,8 +214,8 @@ describe('runs page in Chromium', () => {
   it('draws parallel coordinates and a scatter plot in the metric colours; brushing an axis narrows the table', async () => {
     const page = await open('/runs');
     await page.getByText('10 of 10 runs').waitFor();
-    const parallel = page.locator('.parallel-coordinates canvas');
-    await parallel.scrollIntoViewIfNeeded();
+    const parallel = page.locator('.parallel-coordinates canvas.lines-layer');
+    await page.locator('.runs-plots').scrollIntoViewIfNeeded();
     // The best and the worst run's lines in the two ends of the scale (coloured by loss, the first metric column).
     await eventually(() => pixelsOfColor(page, '.parallel-coordinates', COLOR_STOPS[0])).toBeGreaterThan(20);
     await eventually(() => pixelsOfColor(page, '.parallel-coordinates', COLOR_STOPS[4])).toBeGreaterThan(20);
@@ -260,7 +260,7 @@ describe('runs page in Chromium', () => {
         expect(await cell.getAttribute('title')).toBe(LONG_NAME);
         const height = await cell.evaluate((element) => element.getBoundingClientRect().height);
         expect(height).toBeLessThan(40);
-        await page.locator('.parallel-coordinates canvas').scrollIntoViewIfNeeded();
+        await page.locator('.runs-plots').scrollIntoViewIfNeeded();
         await eventually(() => pixelsOfColor(page, '.parallel-coordinates', COLOR_STOPS[4])).toBeGreaterThan(10);
         // Full-page screenshots from the top, so the sticky menu bar sits where a reader sees it.
         await page.evaluate(() => window.scrollTo(0, 0));

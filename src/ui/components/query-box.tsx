@@ -117,6 +117,8 @@ export function QueryBox({
     navigated.current = shown && (event.key === 'ArrowDown' || event.key === 'ArrowUp');
   };
 
+  // The error is about the applied query: once the text is edited, the box stops looking wrong.
+  const invalid = problem !== undefined && text === value;
   const activeId = shown ? `${listId}-${Math.min(active, items.length - 1)}` : undefined;
   return (
     <div className="query-box">
@@ -125,7 +127,7 @@ export function QueryBox({
           ref={input}
           type="text"
           role="combobox"
-          className={problem === undefined ? 'query-input mono' : 'query-input mono invalid'}
+          className={invalid ? 'query-input mono invalid' : 'query-input mono'}
           value={text}
           spellCheck={false}
           autoComplete="off"
@@ -135,7 +137,7 @@ export function QueryBox({
           aria-expanded={shown}
           aria-controls={listId}
           aria-activedescendant={activeId}
-          aria-invalid={problem !== undefined}
+          aria-invalid={invalid}
           aria-describedby={helpId}
           onChange={(event) => {
             setText(event.target.value);

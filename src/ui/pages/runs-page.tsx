@@ -8,7 +8,7 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { JsonValue, TrainingRun } from '../../core/entities.js';
-import { fetchAllRuns, fetchExperiment, fetchHyperparametersBulk, fetchLatestMetrics, searchAllRuns, type RunFilter } from '../api/endpoints.js';
+import { fetchExperiment, fetchHyperparametersBulk, fetchLatestMetrics, searchAllRuns, type RunFilter } from '../api/endpoints.js';
 import { ApiError } from '../api/http.js';
 import { Link, navigate } from '../app/router.js';
 import { ColumnChooser } from '../components/column-chooser.js';
@@ -63,11 +63,13 @@ export function RunsPage({ query }: { query: URLSearchParams }) {
   const clauses = scopeClauses(scope);
   const prefix = clauses.length === 0 ? '' : `${clauses.join(' and ')} and (`;
   const [progress, setProgress] = useState(0);
+  // One search answers the scope and the query together, 10,000 runs a request (newest first).
   const runs = useApi(async (signal) => {
     const onProgress = (loaded: TrainingRun[]) => setProgress(loaded.length);
-    if (view.q.trim() === '') return fetchAllRuns(scope, { signal, onProgress });
-    const found = await searchAllRuns(prefix === '' ? view.q : `${prefix}${view.q})`, { signal, onProgress });
-    rememberQuery(view.q);
+    const typed = view.q.trim() !== '';
+    const text = !typed ? clauses.join(' and ') : prefix === '' ? view.q : `${prefix}${view.q})`;
+    const found = await searchAllRuns(text, { signal, onProgress });
+    if (typed) rememberQuery(view.q);
     return found;
   }, [scopeKey, view.q]);
   const experiment = useApi(

@@ -5,7 +5,7 @@
  */
 import { useEffect, useMemo, useRef, useState, type PointerEvent as ReactPointerEvent } from 'react';
 import type { JsonValue, TrainingRun } from '../../../core/entities.js';
-import { useElementWidth } from '../../hooks/use-api.js';
+import { useElementWidth, useInView } from '../../hooks/use-api.js';
 import { formatMetric } from '../../lib/format.js';
 import {
   axisKey,
@@ -79,7 +79,11 @@ export function RunsPlots({
   const [y, setY] = useState<string | undefined>(undefined);
   const data: PlotData = useMemo(() => ({ hyperparameters, latest }), [hyperparameters, latest]);
   const runIds = useMemo(() => runs.slice(0, PLOT_RUN_LIMIT).map((run) => run.id), [runs]);
-  const widest = useMemo(() => widestParam(runIds, paramNames, data), [runIds, paramNames, data]);
+  // Nothing is built or drawn until the plots come near the viewport: the table first.
+  const [viewRef, inView] = useInView<HTMLElement>('200px');
+  const seen = useRef(false);
+  if (inView) seen.current = true;
+  const widest = useMemo(() => (seen.current ? widestParam(runIds, paramNames, data) : undefined), [runIds, paramNames, data, seen.current]);
   if (runIds.length === 0 || options.length === 0) return null;
   const metricSource: AxisSource | undefined = chosenMetric === undefined ? undefined : { kind: 'metric', name: chosenMetric };
   // By default the hyperparameter with the most distinct values goes across: the one a sweep varied.
@@ -99,8 +103,12 @@ export function RunsPlots({
     </label>
   );
   return (
-    <section className="runs-plots" aria-label="Hyperparameter plots">
+    <section ref={viewRef} className="runs-plots" aria-label="Hyperparameter plots">
       <h2>Which hyperparameters win</h2>
+      {!seen.current ? (
+        <p className="muted plots-placeholder">Parallel coordinates and a scatter plot of these runs draw when scrolled into view.</p>
+      ) : (
+        <>
       <div className="toolbar">
         {metricNames.length > 0 && (
           <label>
@@ -131,6 +139,8 @@ export function RunsPlots({
         {select('y', yKey, setY)}
       </div>
       <ScatterPlot runIds={runIds} x={byKey.get(xKey) ?? options[0]!} y={byKey.get(yKey) ?? options[0]!} metric={metricSource} data={data} />
+        </>
+      )}
     </section>
   );
 }
@@ -167,6 +177,7 @@ function ParallelCoordinates({
 }) {
   const [wrapRef, width] = useElementWidth<HTMLDivElement>();
   const canvas = useRef<HTMLCanvasElement>(null);
+  const overlay = useRef<HTMLCanvasElement>(null);
   const [brushes, setBrushes] = useState<Brushes>(new Map());
   const [dragging, setDragging] = useState<{ axis: number; from: number; to: number } | null>(null);
   const sources = metric === undefined ? axisSources : [...axisSources, metric];
@@ -235,7 +246,18 @@ function ParallelCoordinates({
     if (faded.length > 0) stroke(faded, colors.border, 0.5);
     for (const [color, lines] of batches) stroke(lines, color, alpha);
     context.globalAlpha = 1;
-    // Axes, their names and ends, and brushes on top.
+    element.dataset.drawMs = String(Math.round(performance.now() - started));
+    element.dataset.lines = String(runIds.length);
+  }, [width, runIds, axes, kept, colorAxis, data]);
+
+  // Axes, names, ends and brushes on a layer of their own: dragging a brush redraws only this.
+  useEffect(() => {
+    const element = overlay.current;
+    if (element === null || width === 0) return;
+    const context = prepareCanvas(element, width, HEIGHT);
+    if (context === null) return;
+    const colors = themeColors(element);
+    context.clearRect(0, 0, width, HEIGHT);
     context.font = '12px system-ui, sans-serif';
     context.textAlign = 'center';
     axes.forEach((axis, index) => {
@@ -268,9 +290,7 @@ function ParallelCoordinates({
         context.strokeRect(xPosition - 8, toY(brush[1]), 16, toY(brush[0]) - toY(brush[1]));
       }
     });
-    element.dataset.drawMs = String(Math.round(performance.now() - started));
-    element.dataset.lines = String(runIds.length);
-  });
+  }, [width, axes, brushes, dragging]);
 
   const positionAt = (event: ReactPointerEvent<HTMLCanvasElement>) => {
     const rect = event.currentTarget.getBoundingClientRect();
@@ -290,8 +310,11 @@ function ParallelCoordinates({
 
   return (
     <div ref={wrapRef} className="plot-wrap parallel-coordinates">
+      <div className="plot-layers">
+      <canvas ref={canvas} className="lines-layer" aria-hidden="true" />
       <canvas
-        ref={canvas}
+        ref={overlay}
+        className="brush-layer"
         role="img"
         aria-label={`Parallel coordinates of ${runIds.length} runs over ${axes.map((axis) => axis.source.name).join(', ')}`}
         onPointerDown={(event) => {
@@ -316,6 +339,7 @@ function ParallelCoordinates({
           setBrushes(next);
         }}
       />
+      </div>
       {brushes.size > 0 && (
         <button type="button" onClick={() => setBrushes(new Map())}>
           Clear brushes
@@ -380,7 +404,7 @@ function ScatterPlot({ runIds, x, y, metric, data }: { runIds: number[]; x: Axis
     context.restore();
     element.dataset.drawMs = String(Math.round(performance.now() - started));
     element.dataset.points = String(drawn);
-  });
+  }, [width, runIds, xAxis, yAxis, colorAxis, data]);
   return (
     <div ref={wrapRef} className="plot-wrap scatter-plot">
       <canvas ref={canvas} role="img" aria-label={`Scatter plot of ${y.name} against ${x.name}`} />
