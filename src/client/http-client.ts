@@ -45,6 +45,7 @@ import {
   decodeMetricSeriesBuckets,
   decodeMetricPoint,
   decodeLatestMetric,
+  decodeRunHyperparameter,
   decodeMetricSummary,
   decodeModel,
   decodeModelVersion,
@@ -250,6 +251,11 @@ class HttpAiDatabase implements AiDatabase {
   async getHyperparameters(runId: number): Promise<Record<string, JsonValue>> {
     return (await this.#send(API.getHyperparameters, { params: { id: checkId(runId, 'runId') } })) as Record<string, JsonValue>;
   }
+  async getHyperparametersBulk(runIds: number[], query: Parameters<AiDatabase['getHyperparametersBulk']>[1] = {}) {
+    const ids = parseInput(z.array(z.unknown()), runIds, 'runIds').map((runId, index) => checkId(runId as number, `runIds.${index}`));
+    if (query?.names?.length === 0) return [];
+    return this.#readForRuns(API.queryHyperparametersBulk, ids, query ?? {}, decodeRunHyperparameter);
+  }
 
   async logMetric(runId: number, name: string, value: number, options: MetricOptions = {}): Promise<void> {
     await this.logMetrics(runId, [{ ...options, name, value }]);
@@ -296,7 +302,7 @@ class HttpAiDatabase implements AiDatabase {
    * body (a URL holds only about 2,000 ids), in sorted chunks of the server's limit per request, so
    * the answers, each in run order, concatenate in run order (decision 0215).
    */
-  async #readForRuns<T>(declared: typeof API.queryMetricSummaries | typeof API.queryLatestMetrics | typeof API.getRunInputs, ids: number[], query: object, decode: (wire: unknown) => T): Promise<T[]> {
+  async #readForRuns<T>(declared: typeof API.queryMetricSummaries | typeof API.queryLatestMetrics | typeof API.getRunInputs | typeof API.queryHyperparametersBulk, ids: number[], query: object, decode: (wire: unknown) => T): Promise<T[]> {
     const sorted = [...new Set(ids)].sort((a, b) => a - b);
     const results: T[] = [];
     for (let start = 0; start < sorted.length; start += RUN_IDS_PER_REQUEST) {

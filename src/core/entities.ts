@@ -138,6 +138,16 @@ export interface LatestMetric {
   step: number;
 }
 
+/**
+ * One hyperparameter of one run, as a bulk read answers it: what a runs table's hyperparameter
+ * column shows for that run.
+ */
+export interface RunHyperparameter {
+  runId: number;
+  name: string;
+  value: JsonValue;
+}
+
 /** One bucket of a downsampled metric history. */
 export interface MetricBucket {
   stepStart: number;

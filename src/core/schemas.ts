@@ -423,6 +423,11 @@ export const latestMetricsQuerySchema = z.strictObject({
   /** Only these metrics (all of each run's when omitted). */
   names: z.array(name).max(1000).optional(),
 });
+/** Options of `getHyperparametersBulk`. */
+export const hyperparametersBulkQuerySchema = z.strictObject({
+  /** Only these hyperparameters (all of each run's when omitted). */
+  names: z.array(name).max(1000).optional(),
+});
 export const metricBucketQuerySchema = z.strictObject({
   buckets: z.number().int().min(1).max(LIMITS.downsampleBuckets),
   minStep: nonNegativeInt.optional(),
@@ -584,3 +589,4 @@ export type MetricQuery = z.input<typeof metricQuerySchema>;
 export type MetricBucketQuery = z.input<typeof metricBucketQuerySchema>;
 export type MetricBucketsBulkQuery = z.input<typeof metricBucketsBulkQuerySchema>;
 export type LatestMetricsQuery = z.input<typeof latestMetricsQuerySchema>;
+export type HyperparametersBulkQuery = z.input<typeof hyperparametersBulkQuerySchema>;

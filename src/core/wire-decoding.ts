@@ -15,6 +15,7 @@ import type {
   MetricSeriesBuckets,
   MetricSummary,
   LatestMetric,
+  RunHyperparameter,
   Model,
   ModelVersion,
   Page,
@@ -137,6 +138,12 @@ export function decodeMetricSummary(input: unknown): MetricSummary {
 export function decodeLatestMetric(input: unknown): LatestMetric {
   const wire = input as Wire<LatestMetric>;
   return { runId: decodeNumber(wire.runId), name: wire.name, value: decodeNumber(wire.value), step: decodeNumber(wire.step) };
+}
+
+/** One row of a bulk hyperparameter read; the value is the logged JSON, untouched. */
+export function decodeRunHyperparameter(input: unknown): RunHyperparameter {
+  const wire = input as Wire<RunHyperparameter>;
+  return { runId: decodeNumber(wire.runId), name: wire.name, value: wire.value };
 }
 
 /** How a bulk bucket read travels: one array per bucket field, per series (entry i of each is bucket i). */

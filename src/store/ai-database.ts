@@ -10,6 +10,7 @@ import type {
   HealthReport,
   JsonValue,
   LatestMetric,
+  RunHyperparameter,
   MetricBucket,
   MetricSeriesBuckets,
   MetricPoint,
@@ -39,6 +40,7 @@ import type {
   ListPredictionsQuery,
   ListTrainingRunsQuery,
   LatestMetricsQuery,
+  HyperparametersBulkQuery,
   MetricBucketQuery,
   MetricBucketsBulkQuery,
   MetricOptions,
@@ -146,6 +148,12 @@ export interface HyperparameterStore {
   /** Re-logging an identical value is a no-op; a different value is a ConflictError. Atomic. */
   logHyperparameters(runId: number, values: Record<string, JsonValue>): Promise<void>;
   getHyperparameters(runId: number): Promise<Record<string, JsonValue>>;
+  /**
+   * The hyperparameters of many runs in one call (optionally only `names`), ordered by run id then
+   * name; a run without hyperparameters, or one that does not exist, contributes no rows. What a runs
+   * table needs to sort or show a hyperparameter column without one request per run.
+   */
+  getHyperparametersBulk(runIds: number[], query?: HyperparametersBulkQuery): Promise<RunHyperparameter[]>;
 }
 
 /** Metric time series, identified by (run, name, step). */

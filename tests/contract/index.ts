@@ -9,6 +9,7 @@ import { defineExperimentsContract } from './experiments.contract.js';
 import { defineExactNumbersContract } from './exact-numbers.contract.js';
 import { defineMetricsContract } from './metrics.contract.js';
 import { defineLatestMetricsContract } from './latest-metrics.contract.js';
+import { defineHyperparametersBulkContract } from './hyperparameters-bulk.contract.js';
 import { defineLifecycleAndRegistryContract } from './lifecycle-and-registry.contract.js';
 import { defineLookupsContract } from './lookups.contract.js';
 import { defineHealthContract } from './health.contract.js';
@@ -36,6 +37,7 @@ const CONTRACTS: Array<(target: ContractTarget) => void> = [
   defineTrainingRunsContract,
   defineMetricsContract,
   defineLatestMetricsContract,
+  defineHyperparametersBulkContract,
   defineExperimentsContract,
   defineLifecycleAndRegistryContract,
   definePredictionsContract,

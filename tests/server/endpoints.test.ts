@@ -138,6 +138,18 @@ describe.each(testBackends())('REST endpoints on $name', (backend) => {
     expect(conflict.status).toBe(409);
     expect(conflict.body.error.code).toBe('conflict');
     expect((await api('GET', `/api/v1/runs/${run.body.id}/hyperparameters`)).body).toEqual({ lr: 0.01, layers: [64, 64], opt: { name: 'adam' } });
+    // Many runs' hyperparameters in one read, as rows; the same through a POST body for long id lists.
+    const bulk = await api('GET', `/api/v1/hyperparameters?runIds=${run.body.id}&names=lr,opt`);
+    expect(bulk.status).toBe(200);
+    expect(bulk.body).toEqual([
+      { runId: run.body.id, name: 'lr', value: 0.01 },
+      { runId: run.body.id, name: 'opt', value: { name: 'adam' } },
+    ]);
+    const bulkPosted = await api('POST', '/api/v1/hyperparameters/query', { body: { runIds: [run.body.id, 123_456], names: ['lr', 'opt'] } });
+    expect(bulkPosted.body).toEqual(bulk.body);
+    const bulkBad = await api('POST', '/api/v1/hyperparameters/query', { body: { runIds: [run.body.id, 'x'] } });
+    expect(bulkBad.status).toBe(422);
+    expect(bulkBad.body.error.field).toBe('query.runIds.1');
 
     const done = await api('PATCH', `/api/v1/runs/${run.body.id}`, { body: { status: 'completed' } });
     expect(done.body.status).toBe('completed');

@@ -52,10 +52,10 @@ describe('runs table', () => {
   it('sorts hyperparameters numerically, strings naturally, mixed types by type', () => {
     const data = {
       latest: new Map(),
-      hyperparameters: new Map<number, Record<string, number | string>>([
-        [1, { lr: 0.1, opt: 'adam10' }],
-        [2, { lr: 0.01, opt: 'adam9' }],
-        [3, { lr: 'auto', opt: 'sgd' }],
+      hyperparameters: new Map<number, Map<string, number | string>>([
+        [1, new Map<string, number | string>([['lr', 0.1], ['opt', 'adam10']])],
+        [2, new Map<string, number | string>([['lr', 0.01], ['opt', 'adam9']])],
+        [3, new Map<string, number | string>([['lr', 'auto'], ['opt', 'sgd']])],
       ]),
     };
     expect(sortRuns(runs, 'param:lr', 'asc', data).map((r) => r.id)).toEqual([2, 1, 3]);
@@ -136,7 +136,7 @@ describe('formatting', () => {
   it('spells out non-finite metrics and keeps a readable precision', () => {
     expect(formatMetric(Number.NaN)).toBe('NaN');
     expect(formatMetric(Number.NEGATIVE_INFINITY)).toBe('−∞');
-    expect(formatMetric(0.123456789)).toBe('0.12346');
+    expect(formatMetric(0.123456789)).toBe('0.1235');
     expect(formatMetric(1e-7)).toBe('1.000e-7');
     expect(formatMetric(null)).toBe('—');
   });

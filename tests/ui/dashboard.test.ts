@@ -181,7 +181,9 @@ describe('dashboard in Chromium', () => {
     await eventually(() => page.getByRole('columnheader', { name: 'Sort by loss' }).getAttribute('aria-sort')).toBe('ascending');
     await eventually(firstName).toBe(best);
 
-    await page.getByRole('searchbox', { name: 'Filter runs by name, id, tags or notes' }).fill('0.03');
+    const queryBox = page.getByRole('combobox', { name: 'Run query' });
+    await queryBox.fill('params.learning_rate = 0.03');
+    await queryBox.press('Enter');
     await eventually(() => rows.count()).toBe(1);
     await screenshot(page, 'runs-filtered.png');
   });
@@ -455,14 +457,17 @@ describe('dashboard edge cases in Chromium', () => {
         })();
         await page.getByText('10,000 of 10,000 runs').waitFor({ timeout: 60_000 });
         const rows = page.locator('table.runs-table tbody tr');
-        expect(await rows.count()).toBe(50);
+        // The count shows as soon as the runs arrive; rows follow with their columns' values (bulk reads).
+        await eventually(() => rows.count(), { timeout: 60_000 }).toBe(50);
         await page.getByRole('button', { name: 'Sort by score' }).waitFor({ timeout: 60_000 });
         await page.getByRole('button', { name: 'Sort by score' }).click();
         const highest = Math.max(...Array.from({ length: 10_000 }, (_, index) => (index * 7919) % 10_007));
         await eventually(() => rows.first().locator('td.mono').last().textContent()).toBe(highest.toLocaleString('en-US'));
         await page.getByRole('button', { name: 'Last page' }).click();
         await page.getByText('Page 200 of 200').waitFor();
-        await page.getByRole('searchbox', { name: 'Filter runs by name, id, tags or notes' }).fill('bulk-0099');
+        const queryBox = page.getByRole('combobox', { name: 'Run query' });
+        await queryBox.fill("name LIKE 'bulk-0099%'");
+        await queryBox.press('Enter');
         await eventually(() => rows.count()).toBe(10);
         await screenshot(page, 'runs-10000.png');
       } finally {

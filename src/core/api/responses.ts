@@ -13,6 +13,7 @@ import {
   type ExperimentMembership,
   type RunInput,
   type LatestMetric,
+  type RunHyperparameter,
   type HealthReport,
   type MetricBucket,
   type MetricPoint,
@@ -252,6 +253,7 @@ export const healthResponse = entity<HealthReport>()({
 
 export const writeResultResponse = z.object({ written: count.describe('how many items were stored') });
 export const hyperparametersResponse = z.record(z.string(), jsonValueSchema);
+export const runHyperparameterResponse = entity<RunHyperparameter>()({ runId: id, name: z.string(), value: jsonValueSchema });
 
 /** A page of a list answer. */
 export const pageOf = (item: z.ZodType) =>

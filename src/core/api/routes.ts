@@ -13,6 +13,7 @@ import {
   createModelVersionSchema,
   createTrainingRunSchema,
   hyperparametersSchema,
+  hyperparametersBulkQuerySchema,
   idSchema,
   latestMetricsQuerySchema,
   listAllModelVersionsSchema,
@@ -59,6 +60,7 @@ import {
   modelVersionResponse,
   pageOf,
   predictionResponse,
+  runHyperparameterResponse,
   predictionStatsResponse,
   runInputResponse,
   statisticsResponse,
@@ -91,6 +93,8 @@ export const aliasBodySchema = z.strictObject({ version: z.number().int().positi
 const runIdList = z.array(idSchema).max(10_000);
 /** The query of getMetricSummaries (validated by the server: the store takes plain ids). */
 export const metricSummariesQuery = z.strictObject({ runIds: runIdList });
+/** Which runs' hyperparameters to read, optionally only some names. */
+export const hyperparametersQuery = z.strictObject({ runIds: runIdList, names: hyperparametersBulkQuerySchema.shape.names });
 /** Which runs' inputs to read (POST body). */
 export const runInputsQuery = z.strictObject({ runIds: runIdList });
 const runInputsBody = z.strictObject({ inputs: runInputsSchema });
@@ -441,6 +445,29 @@ export const API = api({
     // Re-logging identical values is a no-op, so a re-sent request is harmless.
     retrySafe: true,
     status: 204,
+  },
+  getHyperparametersBulk: {
+    method: 'GET',
+    url: '/api/v1/hyperparameters',
+    summary:
+      'Hyperparameters of many runs as { runId, name, value } rows ordered by run then name, optionally only `names` ' +
+      '(repeated keys or a comma-separated list); up to about 2,000 ids fit in a URL, use POST /api/v1/hyperparameters/query for more',
+    tag: 'hyperparameters',
+    query: hyperparametersQuery,
+    validateQuery: true,
+    status: 200,
+    response: z.array(runHyperparameterResponse),
+  },
+  queryHyperparametersBulk: {
+    method: 'POST',
+    url: '/api/v1/hyperparameters/query',
+    summary: 'The same as GET /api/v1/hyperparameters with the query as a JSON body, for id lists too long for a URL (up to 10,000 ids); only reads',
+    tag: 'hyperparameters',
+    body: hyperparametersQuery,
+    bodyRequired: true,
+    readsOnly: true,
+    status: 200,
+    response: z.array(runHyperparameterResponse),
   },
   logRunInputs: {
     method: 'POST',

@@ -2,13 +2,17 @@
 import { checkBatchSize } from '../../core/api/batch-body.js';
 import { readMetricBatchBody } from '../../core/api/metric-columns.js';
 import { unwrapBatchBody } from '../../core/api/batch-body.js';
-import { API, latestMetricsQuery, metricSummariesQuery, runInputsQuery } from '../../core/api/routes.js';
+import { API, hyperparametersQuery, latestMetricsQuery, metricSummariesQuery, runInputsQuery } from '../../core/api/routes.js';
 import type { JsonValue } from '../../core/entities.js';
 import { parseInput, type SearchRunsOptions } from '../../core/schemas.js';
 import type { AiDatabase } from '../../store/index.js';
 import { serve } from '../route-spec.js';
 import { metricHistoryAnswer } from '../metric-history-stream.js';
 import { encodeLatestMetrics, encodeMetricBuckets, encodeMetricSeriesBuckets, encodeMetricSummaries } from '../wire-encoding.js';
+
+function hyperparametersOfRuns(db: AiDatabase, { runIds, names }: { runIds: number[]; names?: string[] | undefined }) {
+  return db.getHyperparametersBulk(runIds, names === undefined ? {} : { names });
+}
 
 async function metricSummaries(db: AiDatabase, runIds: number[]) {
   return encodeMetricSummaries(await db.getMetricSummaries(runIds));
@@ -36,6 +40,9 @@ export const runRoutes = [
     await db.logHyperparameters(params.id, body as Record<string, JsonValue>);
   }),
   serve(API.getHyperparameters, ({ db, params }) => db.getHyperparameters(params.id)),
+  // Validated by the server already (validateQuery).
+  serve(API.getHyperparametersBulk, ({ db, query }) => hyperparametersOfRuns(db, query)),
+  serve(API.queryHyperparametersBulk, ({ db, body }) => hyperparametersOfRuns(db, parseInput(hyperparametersQuery, body, 'query'))),
   // The inputs are validated by the store, so errors name them as the library does (inputs.0.datasetId).
   serve(API.logRunInputs, ({ db, params, body }) => db.logRunInputs(params.id, unwrapBatchBody(body, 'inputs') as Parameters<AiDatabase['logRunInputs']>[1])),
   serve(API.getRunInputs, ({ db, body }) => db.getRunInputs(parseInput(runInputsQuery, body, 'query').runIds)),

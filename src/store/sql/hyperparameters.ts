@@ -1,11 +1,12 @@
 /** Hyperparameters: immutable once logged (as in MLflow); values keep their JSON type. */
 import { isDeepStrictEqual } from 'node:util';
-import type { JsonValue } from '../../core/entities.js';
+import type { JsonValue, RunHyperparameter } from '../../core/entities.js';
 import { ConflictError, NotFoundError } from '../../core/errors.js';
 import { hyperparameterColumns } from '../../core/query/values.js';
-import { hyperparametersSchema, parseInput } from '../../core/schemas.js';
+import { hyperparametersBulkQuerySchema, hyperparametersSchema, parseInput, type HyperparametersBulkQuery } from '../../core/schemas.js';
 import { assertExists, chunksFor, guarded, withTransaction, type StoreContext } from './context.js';
 import { fromJsonText, toJsonText } from './mappers.js';
+import { runIdChunks, runIdIn } from './run-id-filter.js';
 
 export async function logHyperparameters(
   ctx: StoreContext,
@@ -68,5 +69,30 @@ export async function getHyperparameters(ctx: StoreContext, runId: number): Prom
       .orderBy('name')
       .execute();
     return Object.fromEntries(rows.map((row) => [row.name, fromJsonText(row.value)]));
+  });
+}
+
+export async function getHyperparametersBulk(
+  ctx: StoreContext,
+  runIds: number[],
+  query: HyperparametersBulkQuery = {},
+): Promise<RunHyperparameter[]> {
+  const filter = parseInput(hyperparametersBulkQuerySchema, query ?? {}, 'query');
+  const names = filter.names === undefined ? undefined : [...new Set(filter.names)];
+  if (runIds.length === 0 || names?.length === 0) return [];
+  return guarded(ctx, async () => {
+    const values: RunHyperparameter[] = [];
+    for (const chunk of runIdChunks(ctx, runIds, names?.length)) {
+      const rows = await ctx.db
+        .selectFrom('hyperparameters')
+        .select(['run_id', 'name', 'value'])
+        .where((eb) => runIdIn(eb, chunk))
+        .$if(names !== undefined, (select) => select.where('name', 'in', names!))
+        .orderBy('run_id')
+        .orderBy('name')
+        .execute();
+      for (const row of rows) values.push({ runId: Number(row.run_id), name: row.name, value: fromJsonText(row.value) });
+    }
+    return values;
   });
 }

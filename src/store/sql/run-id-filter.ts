@@ -32,8 +32,8 @@ function idRanges(sorted: readonly number[]): Array<[number, number]> {
   return ranges;
 }
 
-/** `metric_summaries.run_id` within one sorted chunk of `runIdChunks`. */
-export function runIdIn(eb: ExpressionBuilder<Tables, 'metric_summaries'>, chunk: readonly number[]) {
+/** `run_id` of a per-run table within one sorted chunk of `runIdChunks`. */
+export function runIdIn(eb: ExpressionBuilder<Tables, 'metric_summaries' | 'hyperparameters'>, chunk: readonly number[]) {
   const ranges = idRanges(chunk);
   return ranges.length > MAX_ID_RANGES
     ? eb('run_id', 'in', [...chunk])

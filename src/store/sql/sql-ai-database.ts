@@ -125,6 +125,12 @@ export class SqlAiDatabase implements AiDatabase {
     hyperparameters.logHyperparameters(this.#ctx, checkId(runId, 'runId'), values);
   getHyperparameters: Rest<typeof hyperparameters.getHyperparameters> = async (runId) =>
     hyperparameters.getHyperparameters(this.#ctx, checkId(runId, 'runId'));
+  getHyperparametersBulk: AiDatabase['getHyperparametersBulk'] = async (runIds, query) =>
+    hyperparameters.getHyperparametersBulk(
+      this.#ctx,
+      parseInput(z.array(z.unknown()), runIds, 'runIds').map((runId, index) => checkId(runId as number, `runIds.${index}`)),
+      query,
+    );
 
   async logMetric(runId: number, name: string, value: number, options: MetricOptions = {}): Promise<void> {
     await metrics.logMetrics(this.#ctx, checkId(runId, 'runId'), [{ ...options, name, value }]);

@@ -14,10 +14,17 @@ export const BULK_SERIES = 1000;
 /** How long asks are gathered before the request goes out. */
 const GATHER_MS = 8;
 
+/** A step range to read (both ends inclusive): a zoomed chart asks for the buckets of what it shows. */
+export interface StepRange {
+  minStep: number;
+  maxStep: number;
+}
+
 interface Ask {
   runId: number;
   name: string;
   buckets: number;
+  range: StepRange | undefined;
   signal: AbortSignal | undefined;
   resolve: (buckets: MetricBucket[]) => void;
   reject: (error: unknown) => void;
@@ -30,13 +37,13 @@ let pending: Ask[] = [];
 let timer: ReturnType<typeof setTimeout> | undefined;
 
 /** The buckets of one series, fetched together with whatever other charts ask for at the same time. */
-export function fetchBucketsBatched(runId: number, name: string, buckets: number, signal?: AbortSignal): Promise<MetricBucket[]> {
+export function fetchBucketsBatched(runId: number, name: string, buckets: number, signal?: AbortSignal, range?: StepRange): Promise<MetricBucket[]> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
       reject(signal.reason);
       return;
     }
-    pending.push({ runId, name, buckets, signal, resolve, reject });
+    pending.push({ runId, name, buckets, range, signal, resolve, reject });
     timer ??= setTimeout(flush, GATHER_MS);
   });
 }
@@ -45,10 +52,14 @@ function flush(): void {
   const asks = pending.filter((ask) => ask.signal?.aborted !== true);
   pending = [];
   timer = undefined;
-  const byBucketCount = new Map<number, Ask[]>();
-  for (const ask of asks) byBucketCount.set(ask.buckets, [...(byBucketCount.get(ask.buckets) ?? []), ask]);
-  for (const [buckets, group] of byBucketCount) {
-    for (const request of planRequests(group)) void send(buckets, request);
+  // One request answers one bucket count over one step range.
+  const byShape = new Map<string, Ask[]>();
+  for (const ask of asks) {
+    const key = `${ask.buckets}:${ask.range?.minStep ?? ''}:${ask.range?.maxStep ?? ''}`;
+    byShape.set(key, [...(byShape.get(key) ?? []), ask]);
+  }
+  for (const group of byShape.values()) {
+    for (const request of planRequests(group)) void send(group[0]!.buckets, group[0]!.range, request);
   }
 }
 
@@ -98,12 +109,14 @@ function chunked<T>(items: T[], size: number): T[][] {
   return chunks;
 }
 
-async function send(buckets: number, request: PlannedRequest<Ask>): Promise<void> {
+async function send(buckets: number, range: StepRange | undefined, request: PlannedRequest<Ask>): Promise<void> {
   bulkRequestStats.requests += 1;
   bulkRequestStats.series += request.runIds.length * request.names.length;
   // The request is shared, so one chart's abort must not cancel it for the others.
   try {
-    const answer = decodeMetricSeriesBuckets(await callRoute(API.getMetricBucketsBulk, { body: { runIds: request.runIds, names: request.names, buckets } }));
+    const answer = decodeMetricSeriesBuckets(
+      await callRoute(API.getMetricBucketsBulk, { body: { runIds: request.runIds, names: request.names, buckets, ...(range === undefined ? {} : range) } }),
+    );
     const byKey = new Map(answer.map((series) => [`${series.runId}\u0000${series.name}`, series.buckets]));
     for (const ask of request.asks) ask.resolve(byKey.get(`${ask.runId}\u0000${ask.name}`) ?? []);
   } catch (error) {

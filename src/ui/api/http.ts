@@ -11,13 +11,16 @@ export class ApiError extends Error {
   readonly status: number;
   readonly code: ErrorCode | 'network_error' | 'unexpected_answer';
   readonly field: string | undefined;
+  /** 1-based column of a query that did not parse (the run query language's errors carry it). */
+  readonly position: number | undefined;
 
-  constructor(status: number, code: ApiError['code'], message: string, field?: string) {
+  constructor(status: number, code: ApiError['code'], message: string, field?: string, position?: number) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
     this.field = field;
+    this.position = position;
   }
 
   /** True when a token is missing, wrong, or lacks the scope. */
@@ -92,12 +95,13 @@ async function callJson<T>(url: string, call: { method: string; body?: string; c
     throw new ApiError(response.status, 'unexpected_answer', `The server answered ${response.status} with something that is not JSON`);
   }
   if (!response.ok) {
-    const error = (body as { error?: { code?: ErrorCode; message?: string; field?: string } } | undefined)?.error;
+    const error = (body as { error?: { code?: ErrorCode; message?: string; field?: string; position?: unknown } } | undefined)?.error;
     throw new ApiError(
       response.status,
       error?.code ?? 'unexpected_answer',
       error?.message ?? `The server answered ${response.status} ${response.statusText}`,
       error?.field,
+      typeof error?.position === 'number' ? error.position : undefined,
     );
   }
   return body as T;

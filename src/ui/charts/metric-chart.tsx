@@ -10,13 +10,13 @@
  */
 import { useMemo, useRef, useState, type ReactNode } from 'react';
 import type uPlot from 'uplot';
-import { fetchBucketsBatched } from '../api/bucket-batcher.js';
+import { fetchBucketsBatched, type StepRange } from '../api/bucket-batcher.js';
 import { fetchMetricPoints } from '../api/endpoints.js';
 import { useApi, useElementWidth, useInView } from '../hooks/use-api.js';
 import { formatLogTick, formatMetric, formatTicks } from '../lib/format.js';
 import type { ChartSettings, XAxis } from './chart-settings.js';
 import { withAlpha } from './palette.js';
-import { alignOnX, forLogScale, seriesFromBuckets, seriesFromPoints, smooth, X_ACCESSORS, type ChartSeries } from './series.js';
+import { alignOnX, forLogScale, groupSeries, seriesFromBuckets, seriesFromPoints, smooth, X_ACCESSORS, type ChartSeries } from './series.js';
 import { UPlotChart } from './uplot-chart.js';
 
 /** Largest series drawn against epoch or time (raw points are fetched for those axes). */
@@ -36,15 +36,22 @@ export interface ChartRun {
   pointCount: number;
 }
 
+/** Runs drawn together as one mean line with a min–max band (compare's "group by"). */
+export interface ChartGroup {
+  label: string;
+  color: string;
+  runIds: number[];
+}
+
 interface LoadedRun {
   run: ChartRun;
   series: ChartSeries;
   axis: XAxis;
 }
 
-async function loadSeries(run: ChartRun, metric: string, axis: XAxis, buckets: number, signal: AbortSignal): Promise<LoadedRun> {
+async function loadSeries(run: ChartRun, metric: string, axis: XAxis, buckets: number, signal: AbortSignal, range: StepRange | null): Promise<LoadedRun> {
   if (axis === 'step' || run.pointCount > RAW_POINT_LIMIT) {
-    return { run, series: seriesFromBuckets(await fetchBucketsBatched(run.id, metric, buckets, signal)), axis: 'step' };
+    return { run, series: seriesFromBuckets(await fetchBucketsBatched(run.id, metric, buckets, signal, range ?? undefined)), axis: 'step' };
   }
   const points = await fetchMetricPoints(run.id, metric, RAW_POINT_LIMIT, signal);
   return { run, series: seriesFromPoints(points, X_ACCESSORS[axis], buckets), axis };
@@ -63,9 +70,21 @@ export interface MetricChartProps {
   height?: number;
   /** Buttons shown beside the title (pin, …). */
   actions?: ReactNode;
+  /** Draw these groups of the runs (mean line, min–max band) instead of one line per run. */
+  groups?: ChartGroup[];
 }
 
-export function MetricChart({ metric, runs, settings, refreshKey = 0, height = 240, actions }: MetricChartProps) {
+/** Groups' series from their members' loaded series; members without this metric are left out. */
+function grouped(loaded: LoadedRun[], groups: ChartGroup[]): LoadedRun[] {
+  return groups.flatMap((group, index) => {
+    const members = loaded.filter((entry) => group.runIds.includes(entry.run.id));
+    if (members.length === 0) return [];
+    const run: ChartRun = { id: -1 - index, label: group.label, color: group.color, pointCount: 0 };
+    return [{ run, series: groupSeries(members.map((entry) => entry.series)), axis: members[0]!.axis }];
+  });
+}
+
+export function MetricChart({ metric, runs, settings, refreshKey = 0, height = 240, actions, groups }: MetricChartProps) {
   const [containerRef, rawWidth] = useElementWidth<HTMLDivElement>();
   const [viewRef, inView] = useInView<HTMLElement>();
   const width = Math.max(0, Math.floor(rawWidth / WIDTH_STEP) * WIDTH_STEP);
@@ -76,13 +95,37 @@ export function MetricChart({ metric, runs, settings, refreshKey = 0, height = 2
   if (inView) shownRefreshKey.current = refreshKey;
   const seen = shownRefreshKey.current !== undefined;
 
+  // Zoom against steps: the visible step range, read from the server at the chart's width (null: everything).
+  const [range, setRange] = useState<StepRange | null>(null);
+  const zoomable = settings.xAxis === 'step';
+  const activeRange = zoomable ? range : null;
   const loaded = useApi(
     async (signal) =>
-      !seen || width <= 0 ? undefined : Promise.all(runs.map((run) => loadSeries(run, metric, settings.xAxis, width, signal))),
-    [metric, runKey, settings.xAxis, width, shownRefreshKey.current, seen],
+      !seen || width <= 0 ? undefined : Promise.all(runs.map((run) => loadSeries(run, metric, settings.xAxis, width, signal, activeRange))),
+    [metric, runKey, settings.xAxis, width, shownRefreshKey.current, seen, activeRange?.minStep, activeRange?.maxStep],
   );
+  const onZoom = useRef<(range: StepRange) => void>(() => undefined);
+  onZoom.current = (next) => setRange(next);
 
-  const chart = useMemo(() => (loaded.data === undefined ? undefined : buildChart(loaded.data, metric, settings)), [loaded.data, metric, settings]);
+  const groupKey = groups === undefined ? '' : JSON.stringify(groups);
+  const chart = useMemo(() => {
+    if (loaded.data === undefined) return undefined;
+    const entries = groups === undefined ? loaded.data : grouped(loaded.data, groups);
+    return buildChart(entries, metric, settings, zoomable ? (next) => onZoom.current(next) : undefined);
+  }, [loaded.data, metric, settings, groupKey, zoomable]);
+  const fullExtent = useRef<StepRange | null>(null);
+  if (activeRange === null && chart !== undefined && chart.data[0].length > 0) {
+    fullExtent.current = { minStep: chart.data[0][0]!, maxStep: chart.data[0][chart.data[0].length - 1]! };
+  }
+  const pan = (direction: -1 | 1) => {
+    if (activeRange === null) return;
+    const span = activeRange.maxStep - activeRange.minStep;
+    const shift = Math.max(1, Math.round(span / 2)) * direction;
+    const lowest = fullExtent.current?.minStep ?? 0;
+    const highest = fullExtent.current?.maxStep ?? activeRange.maxStep + shift;
+    const minStep = Math.max(lowest, Math.min(activeRange.minStep + shift, highest - span));
+    setRange({ minStep: Math.max(0, minStep), maxStep: Math.max(0, minStep) + span });
+  };
 
   const notices: string[] = [];
   if (loaded.data !== undefined) {
@@ -101,24 +144,43 @@ export function MetricChart({ metric, runs, settings, refreshKey = 0, height = 2
     }
   }
 
-  const empty = chart !== undefined && chart.data[0].length === 0;
+  // While a resize or zoom reloads, the last drawing stays; "no points" is said only of a finished load.
+  const empty = chart !== undefined && chart.data[0].length === 0 && !loaded.loading;
   return (
     <figure
       ref={viewRef}
       className="chart-card"
       data-metric={metric}
       data-runs={runs.length}
-      data-drawn={chart !== undefined && !empty ? 'true' : 'false'}
+      data-drawn={chart !== undefined && chart.data[0].length > 0 ? 'true' : 'false'}
+      data-zoom={activeRange === null ? undefined : `${activeRange.minStep}-${activeRange.maxStep}`}
+      data-y-max={chart === undefined ? undefined : chart.yMax}
     >
       <figcaption>
         <strong>{metric}</strong>
         {seen && loaded.loading && <span className="muted"> loading…</span>}
         {actions !== undefined && <span className="chart-actions">{actions}</span>}
       </figcaption>
+      {activeRange !== null && (
+        <div className="zoom-bar small" role="group" aria-label={`Zoom of ${metric}`}>
+          <span className="muted">
+            steps {activeRange.minStep.toLocaleString('en-US')}–{activeRange.maxStep.toLocaleString('en-US')}
+          </span>
+          <button type="button" className="link-button" aria-label={`Pan ${metric} left`} onClick={() => pan(-1)}>
+            ◀
+          </button>
+          <button type="button" className="link-button" aria-label={`Pan ${metric} right`} onClick={() => pan(1)}>
+            ▶
+          </button>
+          <button type="button" className="link-button" onClick={() => setRange(null)}>
+            Reset zoom
+          </button>
+        </div>
+      )}
       <div ref={containerRef} className="chart-area" style={{ minHeight: height }}>
         {loaded.error !== undefined && <p className="error">Could not load {metric}: {loaded.error.message}</p>}
         {empty && <p className="muted">No points to draw.</p>}
-        {chart !== undefined && !empty && width > 0 && (
+        {chart !== undefined && chart.data[0].length > 0 && width > 0 && (
           <UPlotChart
             options={chart.options}
             data={chart.data}
@@ -129,7 +191,7 @@ export function MetricChart({ metric, runs, settings, refreshKey = 0, height = 2
           />
         )}
       </div>
-      {chart !== undefined && !empty && (
+      {chart !== undefined && chart.data[0].length > 0 && (
         <ul className="chart-legend" aria-label={`${metric} values`}>
           {chart.legend.map((entry) => (
             <li key={entry.label}>
@@ -153,9 +215,11 @@ interface BuiltChart {
   data: uPlot.AlignedData;
   legend: { label: string; color: string; values: (number | null)[]; lastValue: number | null }[];
   hiddenByLog: number;
+  /** The largest value drawn (band tops included): where a single spike shows. */
+  yMax: number | undefined;
 }
 
-function buildChart(loaded: LoadedRun[], metric: string, settings: ChartSettings): BuiltChart {
+function buildChart(loaded: LoadedRun[], metric: string, settings: ChartSettings, onZoom?: (range: StepRange) => void): BuiltChart {
   const axis = loaded.every((entry) => entry.axis === settings.xAxis) ? settings.xAxis : 'step';
   let hiddenByLog = 0;
   const prepare = (values: (number | null)[]) => {
@@ -176,13 +240,14 @@ function buildChart(loaded: LoadedRun[], metric: string, settings: ChartSettings
   const data: (number | null)[][] = [];
   const bands: uPlot.Band[] = [];
   const legend: BuiltChart['legend'] = [];
-  const invisible = 'rgba(0,0,0,0)';
   loaded.forEach((entry, runIndex) => {
     const [max, min, line, raw] = aligned.values[runIndex]!;
     const base = series.length;
-    series.push({ label: `${entry.run.label} max`, stroke: invisible, width: 0, points: { show: false }, spanGaps: true });
-    series.push({ label: `${entry.run.label} min`, stroke: invisible, width: 0, points: { show: false }, spanGaps: true });
-    bands.push({ series: [base, base + 1], fill: withAlpha(entry.run.color, 0.18) });
+    // The band's edges are drawn too (thin, half-transparent): a single spike in one bucket stays visible.
+    const edge = withAlpha(entry.run.color, 0.5);
+    series.push({ label: `${entry.run.label} max`, stroke: edge, width: 1, points: { show: false }, spanGaps: true });
+    series.push({ label: `${entry.run.label} min`, stroke: edge, width: 1, points: { show: false }, spanGaps: true });
+    bands.push({ series: [base, base + 1], fill: withAlpha(entry.run.color, 0.22) });
     data.push(max!, min!);
     if (smoothing && raw !== undefined) {
       series.push({ label: `${entry.run.label} raw`, stroke: withAlpha(entry.run.color, 0.35), width: 1, spanGaps: true, points: { show: false } });
@@ -197,7 +262,26 @@ function buildChart(loaded: LoadedRun[], metric: string, settings: ChartSettings
     series,
     bands,
     legend: { show: false },
-    cursor: { drag: { x: true, y: false } },
+    // Against steps a drag selects a range that is read again from the server at full detail;
+    // other axes zoom in the browser over the raw points already loaded.
+    cursor: { drag: { x: true, y: false, setScale: onZoom === undefined } },
+    ...(onZoom === undefined
+      ? {}
+      : {
+          hooks: {
+            setSelect: [
+              (plot: uPlot) => {
+                if (plot.select.width < 3) return;
+                const low = plot.posToVal(plot.select.left, 'x');
+                const high = plot.posToVal(plot.select.left + plot.select.width, 'x');
+                plot.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+                const minStep = Math.max(0, Math.floor(low));
+                const maxStep = Math.max(minStep + 1, Math.ceil(high));
+                onZoom({ minStep, maxStep });
+              },
+            ],
+          },
+        }),
     scales: {
       x: { time: axis === 'time' },
       y: settings.logScale ? { distr: 3, log: 10 } : {},
@@ -221,5 +305,7 @@ function buildChart(loaded: LoadedRun[], metric: string, settings: ChartSettings
       },
     ],
   };
-  return { options, data: [aligned.x, ...data] as uPlot.AlignedData, legend, hiddenByLog };
+  let yMax: number | undefined;
+  for (const column of data) for (const value of column) if (value !== null && (yMax === undefined || value > yMax)) yMax = value;
+  return { options, data: [aligned.x, ...data] as uPlot.AlignedData, legend, hiddenByLog, yMax };
 }

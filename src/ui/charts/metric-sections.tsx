@@ -9,7 +9,7 @@ import { navigate } from '../app/router.js';
 import { useInView } from '../hooks/use-api.js';
 import { compileFilter, GENERAL_SECTION, groupIntoSections, isSectionOpen } from '../lib/metric-sections.js';
 import type { ChartSettings } from './chart-settings.js';
-import { MetricChart, type ChartRun } from './metric-chart.js';
+import { MetricChart, type ChartGroup, type ChartRun } from './metric-chart.js';
 
 /** Charts added to a section each time its end scrolls into view. */
 const CHARTS_PER_PAGE = 24;
@@ -17,6 +17,8 @@ const CHARTS_PER_PAGE = 24;
 export interface SectionMetric {
   name: string;
   runs: ChartRun[];
+  /** Draw groups of the runs (mean and min–max band) instead of one line per run. */
+  groups?: ChartGroup[];
   /** Changes when this metric's data changed (live refresh reloads only those charts). */
   refreshKey?: number | string;
   /** A line under the chart (last value, min, max …), rendered only for charts on the page. */
@@ -79,6 +81,7 @@ export function MetricSections({ metrics, settings, path, query }: MetricSection
         <MetricChart
           metric={name}
           runs={metric.runs}
+          {...(metric.groups === undefined ? {} : { groups: metric.groups })}
           settings={settings}
           {...(metric.refreshKey === undefined ? {} : { refreshKey: metric.refreshKey })}
           actions={

@@ -136,3 +136,43 @@ export function alignOnX(columns: readonly { x: readonly number[]; values: reado
   );
   return { x, values };
 }
+
+/**
+ * Several runs' series as one group: on the union of their x values, the mean of the runs' lines and
+ * the smallest and largest of them (the group's min–max band). Each run's line is held at its last
+ * value between its own points and counts only within its own first and last x, never beyond.
+ */
+export function groupSeries(members: readonly ChartSeries[]): ChartSeries {
+  const x = [...new Set(members.flatMap((member) => member.x))].sort((a, b) => a - b);
+  const sum = new Array<number>(x.length).fill(0);
+  const count = new Array<number>(x.length).fill(0);
+  const min = new Array<number | null>(x.length).fill(null);
+  const max = new Array<number | null>(x.length).fill(null);
+  for (const member of members) {
+    if (member.x.length === 0) continue;
+    const first = member.x[0]!;
+    const last = member.x[member.x.length - 1]!;
+    let index = -1;
+    let held: number | null = null;
+    x.forEach((xValue, column) => {
+      if (xValue < first || xValue > last) return;
+      while (index + 1 < member.x.length && member.x[index + 1]! <= xValue) {
+        index += 1;
+        if (member.last[index] !== null) held = member.last[index]!;
+      }
+      if (held === null) return;
+      sum[column]! += held;
+      count[column]! += 1;
+      min[column] = min[column] === null ? held : Math.min(min[column]!, held);
+      max[column] = max[column] === null ? held : Math.max(max[column]!, held);
+    });
+  }
+  return {
+    x,
+    last: sum.map((total, column) => (count[column] === 0 ? null : total / count[column]!)),
+    min,
+    max,
+    nonFinite: members.reduce((total, member) => total + member.nonFinite, 0),
+    pointCount: members.reduce((total, member) => total + member.pointCount, 0),
+  };
+}

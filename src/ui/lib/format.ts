@@ -9,9 +9,20 @@ export function formatMetric(value: number | null | undefined): string {
   if (value === Number.NEGATIVE_INFINITY) return '−∞';
   if (value === 0) return '0';
   const magnitude = Math.abs(value);
+  if (Number.isInteger(value) && magnitude < 1e9) return value.toLocaleString('en-US');
   if (magnitude >= 1e6 || magnitude < 1e-3) return value.toExponential(3);
-  if (Number.isInteger(value)) return value.toLocaleString('en-US');
-  return Number(value.toPrecision(5)).toString();
+  return Number(value.toPrecision(4)).toString();
+}
+
+/** A number with its full precision, for a cell's hover title. */
+export function fullNumber(value: number | null | undefined): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  return Number.isFinite(value) ? String(value) : formatMetric(value);
+}
+
+/** A hyperparameter in a table cell: numbers to 4 significant digits (full value in `fullJsonValue`). */
+export function formatParamCell(value: JsonValue | undefined): string {
+  return typeof value === 'number' ? formatMetric(value) : formatJsonValue(value);
 }
 
 export function formatCount(value: number): string {

@@ -39,7 +39,7 @@ export type LatestByRun = ReadonlyMap<number, ReadonlyMap<string, number>>;
 
 export interface RunColumnsData {
   latest: LatestByRun;
-  hyperparameters: ReadonlyMap<number, Record<string, JsonValue>>;
+  hyperparameters: ReadonlyMap<number, ReadonlyMap<string, JsonValue>>;
 }
 
 export function cellValue(run: TrainingRun, key: SortKey, data: RunColumnsData): CellValue {
@@ -60,7 +60,7 @@ export function cellValue(run: TrainingRun, key: SortKey, data: RunColumnsData):
     // NaN cannot be ordered; it sorts with the missing values.
     return value === undefined || Number.isNaN(value) ? undefined : value;
   }
-  const value = data.hyperparameters.get(run.id)?.[key.slice('param:'.length)];
+  const value = data.hyperparameters.get(run.id)?.get(key.slice('param:'.length));
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'object') return JSON.stringify(value);
   return value;

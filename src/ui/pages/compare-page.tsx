@@ -1,12 +1,15 @@
 /**
- * Compare runs: every metric drawn once with all selected runs overlaid (one colour per run),
- * the hyperparameters side by side with differences highlighted, and final metric values.
+ * Compare runs (up to 100): every metric drawn once with all selected runs overlaid (one colour per
+ * run), or grouped by a hyperparameter or tag (one mean line and min–max band per group); the
+ * hyperparameters side by side with differences highlighted, and final metric values. Runs and
+ * hyperparameters arrive in two bulk reads, not one request per run.
  */
 import { useMemo, useState } from 'react';
-import { fetchHyperparameters, fetchMetricSummaries, fetchRun } from '../api/endpoints.js';
+import type { JsonValue, TrainingRun } from '../../core/entities.js';
+import { fetchHyperparametersBulk, fetchMetricSummaries, searchAllRuns } from '../api/endpoints.js';
 import { hrefWith, Link, navigate } from '../app/router.js';
 import { ChartSettingsBar, DEFAULT_CHART_SETTINGS, type ChartSettings } from '../charts/chart-settings.js';
-import type { ChartRun } from '../charts/metric-chart.js';
+import type { ChartGroup, ChartRun } from '../charts/metric-chart.js';
 import { MetricSections } from '../charts/metric-sections.js';
 import { runColor } from '../charts/palette.js';
 import { EmptyState } from '../components/empty-state.js';
@@ -16,7 +19,7 @@ import { StatusBadge } from '../components/status-badge.js';
 import { useApi } from '../hooks/use-api.js';
 import { parameterRows } from '../lib/differences.js';
 import { compileFilter } from '../lib/metric-sections.js';
-import { formatDuration, formatJsonValue, formatMetric } from '../lib/format.js';
+import { formatDuration, formatJsonValue, formatMetric, formatParamCell, fullNumber } from '../lib/format.js';
 import { groupByRun, metricNames } from '../lib/runs-table.js';
 import { MAX_COMPARE } from './runs-page.js';
 
@@ -33,11 +36,16 @@ export function ComparePage({ query }: { query: URLSearchParams }) {
   const [onlyDifferences, setOnlyDifferences] = useState(false);
   const loaded = useApi(
     async (signal) => {
-      const [runs, summaries, hyperparameters] = await Promise.all([
-        Promise.all(ids.map((id) => fetchRun(id, signal))),
+      const [found, summaries, hyperparameterRows] = await Promise.all([
+        searchAllRuns(`id IN (${ids.join(', ')})`, { signal }),
         fetchMetricSummaries(ids, signal),
-        Promise.all(ids.map((id) => fetchHyperparameters(id, signal))),
+        fetchHyperparametersBulk(ids, undefined, signal),
       ]);
+      // In the order of the URL; a run deleted meanwhile is left out.
+      const byId = new Map(found.map((run) => [run.id, run]));
+      const runs = ids.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
+      const perRun = groupByRun(hyperparameterRows, (row) => row.value);
+      const hyperparameters = runs.map((run) => Object.fromEntries(perRun.get(run.id) ?? []));
       return { runs, summaries: groupByRun(summaries, (summary) => summary), hyperparameters };
     },
     [ids.join(',')],
@@ -67,6 +75,15 @@ export function ComparePage({ query }: { query: URLSearchParams }) {
   const outcomeMetrics = matchingMetrics.slice(0, OUTCOME_ROWS);
   const shownRows = onlyDifferences ? rows.filter((row) => row.differs) : rows;
   const differing = rows.filter((row) => row.differs).length;
+  const tagKeys = [...new Set(runs.flatMap((run) => Object.keys(run.tags)))].sort();
+  const groupBy = query.get('group') ?? '';
+  const groups = groupRuns(groupBy, runs, hyperparameters);
+  const setGroupBy = (value: string) => {
+    const next = new URLSearchParams(query);
+    if (value === '') next.delete('group');
+    else next.set('group', value);
+    navigate(`/compare?${next.toString()}`, { replace: true });
+  };
 
   return (
     <section>
@@ -95,13 +112,44 @@ export function ComparePage({ query }: { query: URLSearchParams }) {
         <EmptyState title="None of these runs has metrics." />
       ) : (
         <>
-          <ChartSettingsBar value={settings} onChange={setSettings} />
+          <div className="toolbar">
+            <ChartSettingsBar value={settings} onChange={setSettings} />
+            <label>
+              Group by{' '}
+              <select value={groupBy} onChange={(event) => setGroupBy(event.target.value)}>
+                <option value="">nothing (one line per run)</option>
+                {rows
+                  .filter((row) => row.differs)
+                  .map((row) => (
+                    <option key={row.name} value={`param:${row.name}`}>
+                      params.{row.name}
+                    </option>
+                  ))}
+                {tagKeys.map((key) => (
+                  <option key={key} value={`tag:${key}`}>
+                    tags.{key}
+                  </option>
+                ))}
+              </select>
+            </label>
+          </div>
+          {groups !== undefined && (
+            <ul className="compare-runs" aria-label="Groups">
+              {groups.map((group) => (
+                <li key={group.label}>
+                  <span className="swatch" style={{ background: group.color }} aria-hidden="true" />
+                  {group.label}
+                </li>
+              ))}
+            </ul>
+          )}
           <MetricSections
             path="/compare"
             query={query}
             settings={settings}
             metrics={metrics.map((metric) => ({
               name: metric,
+              ...(groups === undefined ? {} : { groups }),
               runs: chartRuns
                 .filter((run) => summaries.get(run.id)?.has(metric))
                 .map((run): ChartRun => ({ ...run, pointCount: summaries.get(run.id)!.get(metric)!.count })),
@@ -144,8 +192,8 @@ export function ComparePage({ query }: { query: URLSearchParams }) {
                       {row.differs && <span className="differs-mark"> (differs)</span>}
                     </th>
                     {row.values.map((value, index) => (
-                      <td key={chartRuns[index]!.id} className="mono">
-                        {formatJsonValue(value)}
+                      <td key={chartRuns[index]!.id} className="mono" title={value === undefined ? undefined : formatJsonValue(value)}>
+                        {formatParamCell(value)}
                       </td>
                     ))}
                   </tr>
@@ -179,11 +227,14 @@ export function ComparePage({ query }: { query: URLSearchParams }) {
             {outcomeMetrics.map((metric) => (
               <tr key={metric}>
                 <th scope="row">{metric} (last)</th>
-                {runs.map((run) => (
-                  <td key={run.id} className="mono">
-                    {formatMetric(summaries.get(run.id)?.get(metric)?.lastValue)}
-                  </td>
-                ))}
+                {runs.map((run) => {
+                  const value = summaries.get(run.id)?.get(metric)?.lastValue;
+                  return (
+                    <td key={run.id} className="mono" title={fullNumber(value)}>
+                      {formatMetric(value)}
+                    </td>
+                  );
+                })}
               </tr>
             ))}
           </tbody>
@@ -196,4 +247,28 @@ export function ComparePage({ query }: { query: URLSearchParams }) {
       )}
     </section>
   );
+}
+
+/**
+ * The runs grouped by `param:<name>` or `tag:<key>` (runs without it form their own group), each
+ * with a colour; undefined when not grouping.
+ */
+function groupRuns(groupBy: string, runs: TrainingRun[], hyperparameters: Record<string, JsonValue>[]): ChartGroup[] | undefined {
+  const match = /^(param|tag):(.+)$/.exec(groupBy);
+  if (match === null) return undefined;
+  const [, kind, name] = match as unknown as [string, 'param' | 'tag', string];
+  const byValue = new Map<string, number[]>();
+  runs.forEach((run, index) => {
+    const value = kind === 'param' ? hyperparameters[index]?.[name] : run.tags[name];
+    const key = value === undefined ? '(none)' : typeof value === 'string' ? value : JSON.stringify(value);
+    byValue.set(key, [...(byValue.get(key) ?? []), run.id]);
+  });
+  const prefix = kind === 'param' ? name : `tags.${name}`;
+  return [...byValue.entries()]
+    .sort(([a], [b]) => {
+      // Numbers in numeric order (0.001 before 0.01 before 0.1), other values as text.
+      const [x, y] = [Number(a), Number(b)];
+      return Number.isFinite(x) && Number.isFinite(y) && a !== '' && b !== '' ? x - y : a.localeCompare(b, 'en', { numeric: true });
+    })
+    .map(([value, runIds], index) => ({ label: `${prefix}=${value} (${runIds.length} run${runIds.length === 1 ? '' : 's'})`, color: runColor(index), runIds }));
 }

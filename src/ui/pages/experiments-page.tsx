@@ -1,6 +1,6 @@
 /** Experiments: each groups runs; opening one shows its runs table. */
 import { useState } from 'react';
-import type { Experiment, Page } from '../../core/entities.js';
+import type { Experiment, Page, TrainingRun } from '../../core/entities.js';
 import { fetchExperiments, fetchRuns } from '../api/endpoints.js';
 import { Link } from '../app/router.js';
 import { EmptyState } from '../components/empty-state.js';
@@ -83,24 +83,25 @@ export function ExperimentsPage() {
   );
 }
 
-/** Runs counted per page request: most experiments take one. */
-const RUN_COUNT_PAGE = 1_000;
+/** Runs counted exactly up to this many ('10,000+' beyond; the runs table has them all). */
+const COUNT_LIMIT = 10_000;
 
-/** Runs in an experiment, counted exactly (page by page: the API has no count of its own). */
+/** Runs in an experiment: one page of up to 1,000 for most experiments, more pages for big sweeps. */
 function RunCount({ experimentId }: { experimentId: number }) {
   const runs = useApi(
     async (signal) => {
       let count = 0;
       let cursor: string | null = null;
       do {
-        const page = await fetchRuns({ experimentId, limit: RUN_COUNT_PAGE, ...(cursor === null ? {} : { cursor }) }, signal);
+        const page: Page<TrainingRun> = await fetchRuns({ experimentId, limit: 1000, cursor }, signal);
         count += page.items.length;
         cursor = page.nextCursor;
-      } while (cursor !== null);
-      return count;
+      } while (cursor !== null && count < COUNT_LIMIT);
+      return { count, more: cursor !== null };
     },
     [experimentId],
   );
   if (runs.data === undefined) return <span className="muted">…</span>;
-  return <Link to={`/runs?experiment=${experimentId}`}>{formatCount(runs.data)}</Link>;
+  const { count, more } = runs.data;
+  return <Link to={`/runs?experiment=${experimentId}`}>{`${count.toLocaleString('en-US')}${more ? '+' : ''}`}</Link>;
 }

@@ -66,8 +66,12 @@ export interface WatchedPage {
 }
 
 /** A fresh page (own storage) that records every console error and page error. */
-export async function openPage(browser: Browser, viewport = { width: 1366, height: 900 }): Promise<WatchedPage> {
-  const context = await browser.newContext({ viewport, reducedMotion: 'reduce' });
+export async function openPage(
+  browser: Browser,
+  viewport = { width: 1366, height: 900 },
+  options: { colorScheme?: 'light' | 'dark' } = {},
+): Promise<WatchedPage> {
+  const context = await browser.newContext({ viewport, reducedMotion: 'reduce', colorScheme: options.colorScheme ?? 'light' });
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('console', (message) => {
