@@ -1,4 +1,5 @@
 /** Entry point of the dashboard bundle. */
+import './zod-without-eval.js';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app/app.js';
