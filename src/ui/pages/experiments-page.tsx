@@ -103,5 +103,5 @@ function RunCount({ experimentId }: { experimentId: number }) {
   );
   if (runs.data === undefined) return <span className="muted">…</span>;
   const { count, more } = runs.data;
-  return <Link to={`/runs?experiment=${experimentId}`}>{`${count.toLocaleString('en-US')}${more ? '+' : ''}`}</Link>;
+  return <Link to={`/runs?experiment=${experimentId}`}>{`${formatCount(count)}${more ? '+' : ''}`}</Link>;
 }

@@ -14,6 +14,7 @@ import {
   brushedRuns,
   buildAxis,
   colorAt,
+  COLOR_STOPS,
   sourceValue,
   type AxisSource,
   type Brushes,
@@ -340,11 +341,21 @@ function ParallelCoordinates({
         }}
       />
       </div>
-      {brushes.size > 0 && (
-        <button type="button" onClick={() => setBrushes(new Map())}>
-          Clear brushes
-        </button>
-      )}
+      <div className="plot-footer small">
+        {colorAxis !== undefined && colorAxis.type === 'number' && (
+          <span className="color-legend" aria-label={`Colour scale of ${colorAxis.source.name}`}>
+            {colorAxis.source.name}: {formatMetric(colorAxis.min)}
+            <span className="color-ramp" style={{ background: `linear-gradient(to right, ${COLOR_STOPS.join(', ')})` }} aria-hidden="true" />
+            {formatMetric(colorAxis.max)}
+            {colorAxis.log ? ' (log)' : ''}
+          </span>
+        )}
+        {brushes.size > 0 && (
+          <button type="button" onClick={() => setBrushes(new Map())}>
+            Clear brushes
+          </button>
+        )}
+      </div>
     </div>
   );
 }
