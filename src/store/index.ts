@@ -10,4 +10,4 @@ export { checkSqlitePath, createBackend } from './backends/index.js';
 export { translateError, type StoreContext } from './sql/context.js';
 export { TABLE_NAMES, type Tables } from './sql/tables.js';
 /** For bulk loads that wrote metric points without their rollups (an import); see metric-rollups.ts. */
-export { fillMetricRollups } from './sql/metric-rollups.js';
+export { fillMetricRollups } from './sql/metric-rollups/fill.js';

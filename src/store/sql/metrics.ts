@@ -28,7 +28,8 @@ import { appendRows, insertRows, type ColumnOf } from './bulk-insert.js';
 import { chunksFor, guarded, withTransaction, type StoreContext } from './context.js';
 import { decodeDouble, encodeDouble, toMetricSummary, toSeriesPoint } from './mappers.js';
 import { validateMetricBatch } from '../../core/metric-validation.js';
-import { bucketsFromRollups, rollupsServe, updateRollups, type SeriesWrite } from './metric-rollups.js';
+import { bucketsFromRollups, rollupsServe } from './metric-rollups/read.js';
+import { updateRollups, type SeriesWrite } from './metric-rollups/write.js';
 import type { MetricSummariesTable, MetricsTable } from './tables.js';
 
 type MetricRow = MetricsTable;
