@@ -9,5 +9,5 @@ export type { Backend } from './backends/backend.js';
 export { checkSqlitePath, createBackend } from './backends/index.js';
 export { translateError, type StoreContext } from './sql/context.js';
 export { TABLE_NAMES, type Tables } from './sql/tables.js';
-/** For bulk loads that wrote metric points without their rollups (an import); see metric-rollups.ts. */
-export { fillMetricRollups } from './sql/metric-rollups.js';
+/** For bulk loads that wrote metric points without their rollups (an import); see sql/metric-rollups/fill.ts. */
+export { fillMetricRollups } from './sql/metric-rollups/fill.js';

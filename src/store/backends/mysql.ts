@@ -1,6 +1,7 @@
 /** MySQL and MariaDB through mysql2: pooled, lazily loaded; JSON read as text; utf8mb4 throughout. */
-import { MysqlDialect, sql, type Expression, type Kysely } from 'kysely';
+import { sql, type Expression, type Kysely } from 'kysely';
 import type { ServerConnection } from '../../config/connection.js';
+import { AimdbMysqlDialect } from './mysql-driver.js';
 import { classifySocketError, errorProperty, escapeLike, insertValues, likePatternText, type Backend, type FailureKind } from './backend.js';
 
 /** InnoDB's default innodb_ft_min_token_size. */
@@ -19,32 +20,30 @@ export function createMysqlBackend(spec: ServerConnection): Backend {
       columnarBulkInsert: false,
       tableScopedIndexNames: true,
     },
-    dialect: new MysqlDialect({
-      pool: async () => {
-        const mysql = await import('mysql2');
-        return withSessionSetup(mysql.createPool({
-          host: spec.host,
-          port: spec.port,
-          database: spec.database,
-          user: spec.user,
-          password: spec.password,
-          ssl: typeof spec.ssl === 'object' ? spec.ssl : spec.ssl === true ? {} : undefined,
-          connectionLimit: spec.pool.size + spec.pool.maxOverflow,
-          maxIdle: spec.pool.size,
-          idleTimeout: spec.pool.idleTimeoutMs,
-          connectTimeout: spec.pool.acquireTimeoutMs,
-          enableKeepAlive: spec.pool.keepAlive,
-          charset: 'utf8mb4_bin',
-          supportBigNumbers: true,
-          bigNumberStrings: false,
-          decimalNumbers: true,
-          // mysql2 parses JSON columns (MySQL's JSON type, and MariaDB's LONGTEXT flagged json in its
-          // extended metadata). Text everywhere keeps the mappers single: a JSON string value such as
-          // "adamw" would otherwise come back unquoted and fail to parse.
-          jsonStrings: true,
-        })) as never;
-      },
-    }),
+    dialect: new AimdbMysqlDialect(async () => {
+      const mysql = await import('mysql2');
+      return mysql.createPool({
+        host: spec.host,
+        port: spec.port,
+        database: spec.database,
+        user: spec.user,
+        password: spec.password,
+        ssl: typeof spec.ssl === 'object' ? spec.ssl : spec.ssl === true ? {} : undefined,
+        connectionLimit: spec.pool.size + spec.pool.maxOverflow,
+        maxIdle: spec.pool.size,
+        idleTimeout: spec.pool.idleTimeoutMs,
+        connectTimeout: spec.pool.acquireTimeoutMs,
+        enableKeepAlive: spec.pool.keepAlive,
+        charset: 'utf8mb4_bin',
+        supportBigNumbers: true,
+        bigNumberStrings: false,
+        decimalNumbers: true,
+        // mysql2 parses JSON columns (MySQL's JSON type, and MariaDB's LONGTEXT flagged json in its
+        // extended metadata). Text everywhere keeps the mappers single: a JSON string value such as
+        // "adamw" would otherwise come back unquoted and fail to parse.
+        jsonStrings: true,
+      });
+    }, PIN_SQL_MODE),
     jsonType: 'json',
     textType: sql`mediumtext`,
     idType: 'bigint',
@@ -118,12 +117,6 @@ export function createMysqlBackend(spec: ServerConnection): Backend {
   };
 }
 
-type Pool = ReturnType<typeof import('mysql2').createPool>;
-type QueryCallback = (error: unknown, result?: unknown, fields?: unknown) => void;
-
-/** A statement that returns rows: Kysely writes SELECT (and WITH … SELECT) in lower case first. */
-const READ_STATEMENT = /^\s*(?:select|with)\b/i;
-
 /**
  * The session's sql_mode without NO_BACKSLASH_ESCAPES. mysql2's `query` writes values into the SQL
  * text, escaping quotes with backslashes; under NO_BACKSLASH_ESCAPES (a server default some DBAs set)
@@ -132,49 +125,6 @@ const READ_STATEMENT = /^\s*(?:select|with)\b/i;
  */
 export const PIN_SQL_MODE =
   "set session sql_mode = trim(both ',' from replace(concat(',', @@session.sql_mode, ','), ',NO_BACKSLASH_ESCAPES,', ','))";
-
-/**
- * Sets every new pooled connection up before its first use:
- * - the sql_mode pin above (the callback waits for it, so no statement ever runs on an unpinned session);
- * - every read as a prepared statement (`execute`), whose rows come in MySQL's binary format: a DOUBLE
- *   arrives as its 8 bytes. In the text rows of `query`, MariaDB prints doubles with too few correct
- *   digits (9.269500899718155 arrives as "9.269500899718157"), so a text read cannot give back the stored
- *   bits (docs/decisions/0110-exact-doubles.md); binary rows are also about twice as fast to decode for
- *   large reads (decision 0509). The statement is closed right after, so server-side statements never
- *   pile up (`max_prepared_stmt_count`) whatever the SQL text. Writes still go through `query`.
- */
-function withSessionSetup(pool: Pool): Pool {
-  const prepared = new WeakSet<object>();
-  const getConnection = pool.getConnection.bind(pool);
-  pool.getConnection = ((callback: (error: unknown, connection: any) => void) =>
-    getConnection((error, connection) => {
-      if (connection === undefined || prepared.has(connection)) {
-        callback(error, connection);
-        return;
-      }
-      const query = connection.query.bind(connection) as (...args: unknown[]) => unknown;
-      query(PIN_SQL_MODE, [], (failure: unknown) => {
-        if (failure !== null && failure !== undefined) {
-          // A session we could not pin is never used: drop it and report why.
-          connection.destroy();
-          callback(failure, undefined);
-          return;
-        }
-        prepared.add(connection);
-        (connection as any).query = (sqlText: unknown, values: unknown, queryCallback?: QueryCallback) => {
-          if (typeof sqlText !== 'string' || typeof queryCallback !== 'function' || !READ_STATEMENT.test(sqlText)) {
-            return query(sqlText, values, queryCallback);
-          }
-          return connection.execute(sqlText, (values ?? []) as never, (executeFailure: unknown, rows: unknown, fields: unknown) => {
-            connection.unprepare(sqlText);
-            queryCallback(executeFailure, rows, fields);
-          });
-        };
-        callback(error, connection);
-      });
-    })) as Pool['getConnection'];
-  return pool;
-}
 
 function classifyError(error: unknown): FailureKind {
   // A failed handshake may reach us wrapped (as the `cause` of a pool error) or with only its code.

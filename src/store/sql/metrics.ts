@@ -3,7 +3,7 @@
  * transaction as the points. Appends (every step past the series' last) take the fast path: plain
  * inserts and a summary merged in memory. Rewrites of existing steps (a retried batch) upsert and
  * recompute that series' summary, so retries never duplicate or miscount. Block rollups
- * (metric-rollups.ts) follow the same split and serve downsampled reads of long series.
+ * (metric-rollups/) follow the same split and serve downsampled reads of long series.
  */
 import { sql } from 'kysely';
 import type { BulkColumn, BulkRow } from '../backends/backend.js';
@@ -28,7 +28,8 @@ import { appendRows, insertRows, type ColumnOf } from './bulk-insert.js';
 import { chunksFor, guarded, withTransaction, type StoreContext } from './context.js';
 import { decodeDouble, encodeDouble, toMetricSummary, toSeriesPoint } from './mappers.js';
 import { validateMetricBatch } from '../../core/metric-validation.js';
-import { bucketsFromRollups, rollupsServe, updateRollups, type SeriesWrite } from './metric-rollups.js';
+import { bucketsFromRollups, rollupsServe } from './metric-rollups/read.js';
+import { updateRollups, type SeriesWrite } from './metric-rollups/write.js';
 import type { MetricSummariesTable, MetricsTable } from './tables.js';
 
 type MetricRow = MetricsTable;
