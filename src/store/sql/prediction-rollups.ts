@@ -8,20 +8,7 @@
 import { sql } from 'kysely';
 import type { JsonObject, JsonValue, PredictionAggregate, PredictionStats, PredictionStatsSeries } from '../../core/entities.js';
 import { ValidationError } from '../../core/errors.js';
-import {
-  CONFIDENCE_BINS,
-  LATENCY_RELATIVE_ERROR,
-  addEncodedBins,
-  addLatency,
-  confidenceBin,
-  emptySketch,
-  encodeBins,
-  isCorrect,
-  isErrorMetadata,
-  mergeSketch,
-  sketchQuantiles,
-  type LatencySketch,
-} from '../../core/prediction-sketch.js';
+import { CONFIDENCE_BINS, LATENCY_RELATIVE_ERROR, LatencySketch, confidenceBin, isCorrect, isErrorMetadata } from '../../core/prediction-sketch.js';
 import { MAX_PREDICTION_STAT_BUCKETS, PREDICTION_BUCKETS, parseInput, predictionStatsQuerySchema, type PredictionStatsQuery } from '../../core/schemas.js';
 import { insertRows } from './bulk-insert.js';
 import { chunksFor, type StoreContext } from './context.js';
@@ -77,7 +64,7 @@ const emptyRollup = (modelVersionId: number, widthMs: number, periodStart: numbe
   latencyCount: 0,
   latencySum: 0,
   latencyMax: null,
-  sketch: emptySketch(),
+  sketch: new LatencySketch(),
   confidenceCount: 0,
   confidenceSum: 0,
   confidenceBins: new Array<number>(CONFIDENCE_BINS).fill(0),
@@ -134,7 +121,7 @@ function rollupsOf(rows: readonly RolledPrediction[]): Map<string, Rollup> {
         rollup.latencyCount += 1;
         rollup.latencySum += row.latency_ms;
         if (rollup.latencyMax === null || row.latency_ms > rollup.latencyMax) rollup.latencyMax = row.latency_ms;
-        addLatency(rollup.sketch, row.latency_ms);
+        rollup.sketch.add(row.latency_ms);
       }
       if (row.confidence !== null) {
         rollup.confidenceCount += 1;
@@ -159,7 +146,7 @@ function addStored(into: Rollup, row: Record<string, unknown>): void {
     if (into.latencyMax === null || max > into.latencyMax) into.latencyMax = max;
   }
   into.sketch.zero += Number(row.latency_zero);
-  addEncodedBins(into.sketch.bins, row.latency_bins as string | null);
+  into.sketch.addEncoded(row.latency_bins as string | null);
   into.confidenceCount += Number(row.confidence_count);
   into.confidenceSum += Number(row.confidence_sum);
   const bins = String(row.confidence_bins ?? '').split(',');
@@ -174,7 +161,7 @@ function addRollup(into: Rollup, other: Rollup): void {
   into.latencyCount += other.latencyCount;
   into.latencySum += other.latencySum;
   if (other.latencyMax !== null && (into.latencyMax === null || other.latencyMax > into.latencyMax)) into.latencyMax = other.latencyMax;
-  mergeSketch(into.sketch, other.sketch);
+  into.sketch.merge(other.sketch);
   into.confidenceCount += other.confidenceCount;
   into.confidenceSum += other.confidenceSum;
   for (let index = 0; index < CONFIDENCE_BINS; index++) into.confidenceBins[index]! += other.confidenceBins[index]!;
@@ -192,7 +179,7 @@ const rowValues = (rollup: Rollup): unknown[] => [
   rollup.latencySum,
   rollup.latencyMax,
   rollup.sketch.zero,
-  encodeBins(rollup.sketch.bins),
+  rollup.sketch.encode(),
   rollup.confidenceCount,
   rollup.confidenceSum,
   rollup.confidenceBins.join(','),
@@ -312,7 +299,7 @@ function bucketName(width: number): string {
 }
 
 function aggregateOf(rollup: Rollup): PredictionAggregate {
-  const [p50, p95, p99] = sketchQuantiles(rollup.sketch, [0.5, 0.95, 0.99], rollup.latencyMax);
+  const [p50, p95, p99] = rollup.sketch.quantiles([0.5, 0.95, 0.99], rollup.latencyMax);
   return {
     count: rollup.count,
     errorCount: rollup.errorCount,
