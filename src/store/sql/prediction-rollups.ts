@@ -8,7 +8,7 @@
 import { sql } from 'kysely';
 import type { JsonObject, JsonValue, PredictionAggregate, PredictionStats, PredictionStatsSeries } from '../../core/entities.js';
 import { ValidationError } from '../../core/errors.js';
-import { CONFIDENCE_BINS, LATENCY_RELATIVE_ERROR, LatencySketch, confidenceBin, isCorrect, isErrorMetadata } from '../../core/prediction-sketch.js';
+import { CONFIDENCE_BINS, LATENCY_RELATIVE_ERROR, LatencySketch, confidenceBin, isCorrect, isErrorMetadata, latencyBin } from '../../core/prediction-sketch.js';
 import { MAX_PREDICTION_STAT_BUCKETS, PREDICTION_BUCKETS, parseInput, predictionStatsQuerySchema, type PredictionStatsQuery } from '../../core/schemas.js';
 import { insertRows } from './bulk-insert.js';
 import { chunksFor, type StoreContext } from './context.js';
@@ -105,28 +105,45 @@ function storedIsError(metadata: unknown): boolean {
 /** The rollups of a batch of new predictions, for every period width. */
 function rollupsOf(rows: readonly RolledPrediction[]): Map<string, Rollup> {
   const rollups = new Map<string, Rollup>();
+  // Rows of a batch mostly arrive in time order: the rollups of the previous row's minute (and so
+  // its hour and day) are kept at hand instead of looked up by key for every row and width.
+  let lastVersion = Number.NaN;
+  let lastMinute = Number.NaN;
+  let current: Rollup[] = [];
   for (const row of rows) {
     const error = storedIsError(row.metadata);
     const labelled = row.ground_truth !== null && row.ground_truth !== undefined;
     const correct = labelled && storedIsCorrect(row.output, row.ground_truth);
     const time = Number(row.predicted_at);
-    for (const width of ROLLUP_WIDTHS) {
-      const start = periodOf(time, width);
-      const key = rollupKey(row.model_version_id, width, start);
-      let rollup = rollups.get(key);
-      if (rollup === undefined) rollups.set(key, (rollup = emptyRollup(row.model_version_id, width, start)));
+    const minute = periodOf(time, PREDICTION_BUCKETS.minute);
+    if (row.model_version_id !== lastVersion || minute !== lastMinute) {
+      current = ROLLUP_WIDTHS.map((width) => {
+        const start = periodOf(time, width);
+        const key = rollupKey(row.model_version_id, width, start);
+        let rollup = rollups.get(key);
+        if (rollup === undefined) rollups.set(key, (rollup = emptyRollup(row.model_version_id, width, start)));
+        return rollup;
+      });
+      lastVersion = row.model_version_id;
+      lastMinute = minute;
+    }
+    const latency = row.latency_ms;
+    const bin = latency !== null && latency > 0 ? latencyBin(latency) : undefined;
+    const confidence = row.confidence;
+    for (const rollup of current) {
       rollup.count += 1;
       if (error) rollup.errorCount += 1;
-      if (row.latency_ms !== null) {
+      if (latency !== null) {
         rollup.latencyCount += 1;
-        rollup.latencySum += row.latency_ms;
-        if (rollup.latencyMax === null || row.latency_ms > rollup.latencyMax) rollup.latencyMax = row.latency_ms;
-        rollup.sketch.add(row.latency_ms);
+        rollup.latencySum += latency;
+        if (rollup.latencyMax === null || latency > rollup.latencyMax) rollup.latencyMax = latency;
+        if (bin === undefined) rollup.sketch.zero += 1;
+        else rollup.sketch.addBin(bin, 1);
       }
-      if (row.confidence !== null) {
+      if (confidence !== null) {
         rollup.confidenceCount += 1;
-        rollup.confidenceSum += row.confidence;
-        rollup.confidenceBins[confidenceBin(row.confidence)]! += 1;
+        rollup.confidenceSum += confidence;
+        rollup.confidenceBins[confidenceBin(confidence)]! += 1;
       }
       if (labelled) rollup.labelled += 1;
       if (correct) rollup.correct += 1;
@@ -209,6 +226,30 @@ async function loadStored(ctx: StoreContext, keys: readonly Rollup[]): Promise<M
 }
 
 /**
+ * One statement that creates the missing rows empty, locks every row and returns what it holds (an
+ * upsert whose update changes nothing, with RETURNING): PostgreSQL's form of insert-then-select-for-update.
+ */
+async function lockAndRead(ctx: StoreContext, keys: readonly Rollup[]): Promise<Map<string, Record<string, unknown>>> {
+  const found = new Map<string, Record<string, unknown>>();
+  for (const chunk of chunksFor(ctx, [...keys], ROLLUP_COLUMNS.length)) {
+    const rows = await ctx.db
+      .insertInto('prediction_rollups')
+      .values(
+        chunk.map((rollup) => {
+          const values = rowValues(emptyRollup(rollup.modelVersionId, rollup.widthMs, rollup.periodStart));
+          return Object.fromEntries(ROLLUP_COLUMNS.map((column, index) => [column, values[index]]));
+        }) as never,
+      )
+      .onConflict((conflict) => conflict.columns([...ROLLUP_KEY]).doUpdateSet({ count: sql`prediction_rollups.count` }))
+      .returningAll()
+      .execute();
+    // A row inserted just now comes back empty, which adds nothing.
+    for (const row of rows) found.set(rollupKey(Number(row.model_version_id), Number(row.width_ms), Number(row.period_start)), row as unknown as Record<string, unknown>);
+  }
+  return found;
+}
+
+/**
  * Adds a batch of newly stored predictions to the rollups; call inside the batch's transaction.
  * Where two servers may write the same period at once (PostgreSQL, MySQL), the rows are first
  * created empty if missing and then read locked, so concurrent batches merge one after the other
@@ -219,11 +260,16 @@ export async function addToRollups(ctx: StoreContext, rows: readonly RolledPredi
   const added = [...rollupsOf(rows).values()].sort(
     (a, b) => a.modelVersionId - b.modelVersionId || a.widthMs - b.widthMs || a.periodStart - b.periodStart,
   );
-  if (ctx.backend.capabilities.lockingReads) {
-    const empty = added.map((rollup) => rowValues(emptyRollup(rollup.modelVersionId, rollup.widthMs, rollup.periodStart)));
-    await insertRows(ctx, 'prediction_rollups', ROLLUP_COLUMNS, empty, 'keep', (query) => ctx.backend.insertOrKeep(query, ROLLUP_KEY));
+  let stored: Map<string, Record<string, unknown>>;
+  if (ctx.backend.capabilities.lockingReads && ctx.backend.capabilities.returning) {
+    stored = await lockAndRead(ctx, added);
+  } else {
+    if (ctx.backend.capabilities.lockingReads) {
+      const empty = added.map((rollup) => rowValues(emptyRollup(rollup.modelVersionId, rollup.widthMs, rollup.periodStart)));
+      await insertRows(ctx, 'prediction_rollups', ROLLUP_COLUMNS, empty, 'keep', (query) => ctx.backend.insertOrKeep(query, ROLLUP_KEY));
+    }
+    stored = await loadStored(ctx, added);
   }
-  const stored = await loadStored(ctx, added);
   const merged = added.map((rollup) => {
     const row = stored.get(rollupKey(rollup.modelVersionId, rollup.widthMs, rollup.periodStart));
     if (row !== undefined) addStored(rollup, row);
