@@ -4,6 +4,7 @@
  * archive changes nothing; then to write it. A stream can be read only once and is checked as it goes.
  */
 import { fillMetricRollups } from '../store/sql/metric-rollups.js';
+import { fillPredictionRollups } from '../store/sql/prediction-rollups.js';
 import type { Readable } from 'node:stream';
 import type { Kysely } from 'kysely';
 import { ConflictError } from '../core/errors.js';
@@ -138,6 +139,10 @@ export async function importDatabase(from: string | Readable, target: DatabaseLo
     // --tables but not metric_rollups) get them built from the points, or long charts would be wrong.
     if (manifest!.tables.includes('metrics') && !manifest!.tables.includes('metric_rollups')) {
       await fillMetricRollups(db, backend, { missingOnly: true });
+    }
+    // Likewise predictions imported without their rollups would have no statistics.
+    if (manifest!.tables.includes('predictions') && !manifest!.tables.includes('prediction_rollups')) {
+      await fillPredictionRollups(db, backend, { missingOnly: true });
     }
 
     let verification: VerificationReport | null = null;

@@ -5,10 +5,20 @@
  * stores the predictions (and the one that records ground truth); statistics merge these rows into
  * buckets instead of reading predictions.
  */
-import { sql } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { Backend } from '../backends/backend.js';
 import type { JsonObject, JsonValue, PredictionAggregate, PredictionStats, PredictionStatsSeries } from '../../core/entities.js';
 import { ValidationError } from '../../core/errors.js';
-import { CONFIDENCE_BINS, LATENCY_RELATIVE_ERROR, LatencySketch, confidenceBin, isCorrect, isErrorMetadata, latencyBin } from '../../core/prediction-sketch.js';
+import {
+  CONFIDENCE_BINS,
+  LATENCY_GAMMA,
+  LATENCY_RELATIVE_ERROR,
+  LatencySketch,
+  confidenceBin,
+  isCorrect,
+  isErrorMetadata,
+  latencyBin,
+} from '../../core/prediction-sketch.js';
 import { MAX_PREDICTION_STAT_BUCKETS, PREDICTION_BUCKETS, parseInput, predictionStatsQuerySchema, type PredictionStatsQuery } from '../../core/schemas.js';
 import { insertRows } from './bulk-insert.js';
 import { chunksFor, type StoreContext } from './context.js';
@@ -515,5 +525,106 @@ async function relabel(
       if (rows.length < 10_000) break;
       lastId = Number(rows.at(-1)!.id);
     }
+  }
+}
+
+/** The SQL of a set-based rollup build that differs between the backends. */
+function fillDialect(backend: Backend) {
+  const name = backend.name;
+  return {
+    integerCeil: (expression: RawBuilder<unknown>) =>
+      name === 'postgresql'
+        ? sql`cast(ceil(${expression}) as bigint)`
+        : name === 'mysql'
+          ? sql`cast(ceil(${expression}) as signed)`
+          : sql`cast(ceil(${expression}) as integer)`,
+    joinComma: (expression: RawBuilder<unknown>, order: RawBuilder<unknown>) =>
+      name === 'postgresql'
+        ? sql`string_agg(${expression}, ',' order by ${order})`
+        : name === 'mysql'
+          ? sql`group_concat(${expression} order by ${order} separator ',')`
+          : sql`group_concat(${expression}, ',' order by ${order})`,
+    isError:
+      name === 'postgresql'
+        ? sql`case when jsonb_typeof(metadata -> 'error') <> 'null' then 1 else 0 end`
+        : name === 'mysql'
+          ? sql`case when json_type(json_extract(metadata, '$.error')) <> 'NULL' then 1 else 0 end`
+          : sql`case when json_type(metadata, '$.error') <> 'null' then 1 else 0 end`,
+  };
+}
+
+/**
+ * Builds the rollups of stored predictions in set-based SQL, for predictions that arrived without
+ * them (an import of an archive written before schema 0007, or of chosen tables without
+ * `prediction_rollups`). With `missingOnly`, only model versions that have no rollup rows at all are
+ * built, so rows kept on write are never counted twice. Output and ground truth compare as stored
+ * (jsonb on PostgreSQL, text elsewhere), as in migration 0007's backfill.
+ */
+export async function fillPredictionRollups(db: Kysely<any>, backend: Backend, options: { missingOnly?: boolean } = {}): Promise<void> {
+  const dialect = fillDialect(backend);
+  if (backend.name === 'mysql') {
+    // One connection for the session setting and the statements that need it.
+    await db.connection().execute(async (connection) => {
+      await sql`set session group_concat_max_len = 16777216`.execute(connection);
+      await fillWidths(connection, dialect, options);
+    });
+    return;
+  }
+  await fillWidths(db, dialect, options);
+}
+
+async function fillWidths(db: Kysely<any>, dialect: ReturnType<typeof fillDialect>, options: { missingOnly?: boolean }): Promise<void> {
+  if (options.missingOnly !== true) {
+    await fillVersions(db, dialect, sql``);
+    return;
+  }
+  // The versions without rollups are chosen once: after the minute rows exist they would no longer look missing.
+  const rows = await sql<{ id: number }>`
+    select distinct model_version_id as id from predictions p
+    where not exists (select 1 from prediction_rollups r where r.model_version_id = p.model_version_id)
+  `.execute(db);
+  const ids = rows.rows.map((row) => Number(row.id));
+  for (let start = 0; start < ids.length; start += 1_000) {
+    const chunk = ids.slice(start, start + 1_000);
+    await fillVersions(db, dialect, sql`and model_version_id in (${sql.join(chunk.map((id) => sql.lit(id)))})`);
+  }
+}
+
+async function fillVersions(db: Kysely<any>, dialect: ReturnType<typeof fillDialect>, missing: RawBuilder<unknown>): Promise<void> {
+  for (const width of ROLLUP_WIDTHS) {
+    const w = sql.lit(width);
+    const period = sql`(predicted_at - ((predicted_at % ${w}) + ${w}) % ${w})`;
+    const bin = dialect.integerCeil(sql`ln(latency_ms) / ${sql.lit(Math.log(LATENCY_GAMMA))}`);
+    const confidenceBins = sql.join(
+      Array.from({ length: CONFIDENCE_BINS }, (_, index) =>
+        index === CONFIDENCE_BINS - 1
+          ? sql`sum(case when confidence is not null and floor(confidence * ${sql.lit(CONFIDENCE_BINS)}) >= ${sql.lit(index)} then 1 else 0 end)`
+          : sql`sum(case when floor(confidence * ${sql.lit(CONFIDENCE_BINS)}) = ${sql.lit(index)} then 1 else 0 end)`,
+      ),
+      sql`, ',', `,
+    );
+    await sql`
+      insert into prediction_rollups (model_version_id, width_ms, period_start, count, error_count, latency_count,
+        latency_sum, latency_max, latency_zero, latency_bins, confidence_count, confidence_sum, confidence_bins,
+        labelled_count, correct_count)
+      select s.model_version_id, ${w}, s.period_start, s.n, s.errors, s.latency_n, s.latency_sum, s.latency_max,
+        s.latency_zero, coalesce(b.bins, ''), s.confidence_n, s.confidence_sum, s.confidence_bins, s.labelled, s.correct
+      from (
+        select model_version_id, ${period} as period_start, count(*) as n, sum(${dialect.isError}) as errors,
+          count(latency_ms) as latency_n, coalesce(sum(latency_ms), 0) as latency_sum, max(latency_ms) as latency_max,
+          sum(case when latency_ms = 0 then 1 else 0 end) as latency_zero,
+          count(confidence) as confidence_n, coalesce(sum(confidence), 0) as confidence_sum,
+          concat(${confidenceBins}) as confidence_bins,
+          count(ground_truth) as labelled, sum(case when ground_truth is not null and output = ground_truth then 1 else 0 end) as correct
+        from predictions where 1 = 1 ${missing} group by 1, 2
+      ) s
+      left join (
+        select model_version_id, period_start, ${dialect.joinComma(sql`concat(bin, ':', n)`, sql`bin`)} as bins
+        from (
+          select model_version_id, ${period} as period_start, ${bin} as bin, count(*) as n
+          from predictions where latency_ms > 0 ${missing} group by 1, 2, 3
+        ) x group by 1, 2
+      ) b on b.model_version_id = s.model_version_id and b.period_start = s.period_start
+    `.execute(db);
   }
 }
