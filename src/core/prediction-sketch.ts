@@ -33,95 +33,108 @@ export function confidenceBin(confidence: number): number {
   return Math.min(CONFIDENCE_BINS - 1, Math.max(0, Math.floor(confidence * CONFIDENCE_BINS)));
 }
 
-/** A latency sketch: how many latencies were zero, and counts per positive bin. */
-export interface LatencySketch {
-  zero: number;
-  bins: Map<number, number>;
-}
-
-export const emptySketch = (): LatencySketch => ({ zero: 0, bins: new Map() });
-
-export function addLatency(sketch: LatencySketch, latencyMs: number): void {
-  if (latencyMs <= 0) {
-    sketch.zero += 1;
-    return;
-  }
-  const bin = latencyBin(latencyMs);
-  sketch.bins.set(bin, (sketch.bins.get(bin) ?? 0) + 1);
-}
-
-/** Adds `other` into `into`. Merging is exact: a merged sketch equals the sketch of all the values. */
-export function mergeSketch(into: LatencySketch, other: LatencySketch): void {
-  into.zero += other.zero;
-  for (const [bin, count] of other.bins) into.bins.set(bin, (into.bins.get(bin) ?? 0) + count);
-}
-
-/** Stored form of the positive bins: `bin:count` pairs joined by commas (SQL can build it too). */
-export function encodeBins(bins: ReadonlyMap<number, number>): string {
-  let text = '';
-  for (const [bin, count] of bins) text += (text === '' ? '' : ',') + bin + ':' + count;
-  return text;
-}
-
-/** Adds the bins of a stored `bin:count,…` text into `into`. */
-export function addEncodedBins(into: Map<number, number>, text: string | null): void {
-  if (text === null || text === '') return;
-  for (const pair of text.split(',')) {
-    const colon = pair.indexOf(':');
-    const bin = Number(pair.slice(0, colon));
-    into.set(bin, (into.get(bin) ?? 0) + Number(pair.slice(colon + 1)));
-  }
-}
-
 /**
- * Several quantiles of the sketched latencies in one pass over the sorted bins (see sketchQuantile);
- * `qs` ascending.
+ * A latency sketch: how many latencies were zero, and counts per positive bin, held densely from the
+ * lowest bin seen to the highest (a few hundred to a few thousand entries for real latencies), so
+ * merging and quantiles are array walks and reading a stored sketch allocates nothing per bin.
  */
-export function sketchQuantiles(sketch: LatencySketch, qs: readonly number[], max?: number | null): Array<number | null> {
-  let total = sketch.zero;
-  for (const count of sketch.bins.values()) total += count;
-  if (total === 0) return qs.map(() => null);
-  const cap = (value: number) => (max === undefined || max === null ? value : Math.min(value, max));
-  const sorted = [...sketch.bins.keys()].sort((a, b) => a - b);
-  const answers: Array<number | null> = [];
-  let seen = sketch.zero;
-  let position = 0;
-  for (const q of qs) {
-    const rank = Math.floor(q * (total - 1));
-    if (rank < sketch.zero) {
-      answers.push(0);
-      continue;
-    }
-    while (position < sorted.length && seen + sketch.bins.get(sorted[position]!)! <= rank) {
-      seen += sketch.bins.get(sorted[position]!)!;
-      position++;
-    }
-    answers.push(position < sorted.length ? cap(latencyBinValue(sorted[position]!)) : (max ?? latencyBinValue(sorted.at(-1)!)));
-  }
-  return answers;
-}
+export class LatencySketch {
+  zero = 0;
+  /** The bin of counts[0]. */
+  #offset = 0;
+  #counts = new Float64Array(0);
 
-/**
- * The q-quantile of the sketched latencies: the value of rank ⌊q · (n − 1)⌋ (0-based) of the sorted
- * latencies, within LATENCY_RELATIVE_ERROR of it; capped at the exact maximum when one is given.
- * Null for an empty sketch.
- */
-export function sketchQuantile(sketch: LatencySketch, q: number, max?: number | null): number | null {
-  let total = sketch.zero;
-  for (const count of sketch.bins.values()) total += count;
-  if (total === 0) return null;
-  const rank = Math.floor(q * (total - 1));
-  if (rank < sketch.zero) return 0;
-  let seen = sketch.zero;
-  const sorted = [...sketch.bins.keys()].sort((a, b) => a - b);
-  for (const bin of sorted) {
-    seen += sketch.bins.get(bin)!;
-    if (seen > rank) {
-      const value = latencyBinValue(bin);
-      return max === undefined || max === null ? value : Math.min(value, max);
+  /** Makes room for `bin` (grows to at least double, so adding bins in any order stays linear). */
+  #reach(bin: number): void {
+    const length = this.#counts.length;
+    if (length === 0) {
+      this.#offset = bin - 32;
+      this.#counts = new Float64Array(128);
+      return;
+    }
+    if (bin >= this.#offset && bin < this.#offset + length) return;
+    const low = Math.min(this.#offset, bin);
+    const high = Math.max(this.#offset + length - 1, bin);
+    const size = Math.max(high - low + 1, 2 * length);
+    const offset = bin < this.#offset ? high - size + 1 : low;
+    const grown = new Float64Array(size);
+    grown.set(this.#counts, this.#offset - offset);
+    this.#counts = grown;
+    this.#offset = offset;
+  }
+
+  addBin(bin: number, count: number): void {
+    this.#reach(bin);
+    this.#counts[bin - this.#offset]! += count;
+  }
+
+  /** Adds one latency. */
+  add(latencyMs: number): void {
+    if (latencyMs <= 0) this.zero += 1;
+    else this.addBin(latencyBin(latencyMs), 1);
+  }
+
+  /** Adds every latency of `other`. Merging is exact: a merged sketch equals the sketch of all the values. */
+  merge(other: LatencySketch): void {
+    this.zero += other.zero;
+    const counts = other.#counts;
+    for (let index = 0; index < counts.length; index++) if (counts[index] !== 0) this.addBin(other.#offset + index, counts[index]!);
+  }
+
+  /** Adds the bins of a stored `bin:count,bin:count` text (any order), read without splitting it into strings. */
+  addEncoded(text: string | null): void {
+    if (text === null) return;
+    let position = 0;
+    const length = text.length;
+    while (position < length) {
+      let negative = false;
+      if (text.charCodeAt(position) === 45) {
+        negative = true;
+        position++;
+      }
+      let bin = 0;
+      for (let code = text.charCodeAt(position); code >= 48 && code <= 57; code = text.charCodeAt(++position)) bin = bin * 10 + (code - 48);
+      position++; // ':'
+      let count = 0;
+      for (let code = text.charCodeAt(position); code >= 48 && code <= 57; code = text.charCodeAt(++position)) count = count * 10 + (code - 48);
+      position++; // ','
+      this.addBin(negative ? -bin : bin, count);
     }
   }
-  return max ?? latencyBinValue(sorted.at(-1)!);
+
+  /** The stored form: `bin:count` pairs of the non-empty bins, ascending, joined by commas (SQL can build it too). */
+  encode(): string {
+    const parts: string[] = [];
+    const counts = this.#counts;
+    for (let index = 0; index < counts.length; index++) if (counts[index] !== 0) parts.push(`${this.#offset + index}:${counts[index]}`);
+    return parts.join(',');
+  }
+
+  /**
+   * Quantiles (`qs` ascending) of the sketched latencies: the value of rank ⌊q · (n − 1)⌋ (0-based)
+   * of the sorted latencies, within LATENCY_RELATIVE_ERROR of it; capped at the exact maximum when
+   * one is given. Null for an empty sketch.
+   */
+  quantiles(qs: readonly number[], max?: number | null): Array<number | null> {
+    const counts = this.#counts;
+    let total = this.zero;
+    for (let index = 0; index < counts.length; index++) total += counts[index]!;
+    if (total === 0) return qs.map(() => null);
+    const cap = (value: number) => (max === undefined || max === null ? value : Math.min(value, max));
+    const answers: Array<number | null> = [];
+    let seen = this.zero;
+    let index = -1;
+    for (const q of qs) {
+      const rank = Math.floor(q * (total - 1));
+      if (rank < this.zero) {
+        answers.push(0);
+        continue;
+      }
+      while (seen <= rank && index < counts.length - 1) seen += counts[++index]!;
+      answers.push(cap(latencyBinValue(this.#offset + index)));
+    }
+    return answers;
+  }
 }
 
 /** Deep equality of JSON values: objects compare by keys whatever their order. */

@@ -11,3 +11,5 @@ export { translateError, type StoreContext } from './sql/context.js';
 export { TABLE_NAMES, type Tables } from './sql/tables.js';
 /** For bulk loads that wrote metric points without their rollups (an import); see sql/metric-rollups/fill.ts. */
 export { fillMetricRollups } from './sql/metric-rollups/fill.js';
+/** For bulk loads that wrote predictions without their rollups (an import of an older archive). */
+export { fillPredictionRollups } from './sql/prediction-rollups.js';

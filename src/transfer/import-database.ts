@@ -3,7 +3,7 @@
  * twice: once to check it completely (format, every value, every table's checksum), so a damaged
  * archive changes nothing; then to write it. A stream can be read only once and is checked as it goes.
  */
-import { fillMetricRollups } from '../store/index.js';
+import { fillMetricRollups, fillPredictionRollups } from '../store/index.js';
 import type { Readable } from 'node:stream';
 import type { Kysely } from 'kysely';
 import { ConflictError } from '../core/errors.js';
@@ -138,6 +138,10 @@ export async function importDatabase(from: string | Readable, target: DatabaseLo
     // --tables but not metric_rollups) get them built from the points, or long charts would be wrong.
     if (manifest!.tables.includes('metrics') && !manifest!.tables.includes('metric_rollups')) {
       await fillMetricRollups(db, backend, { missingOnly: true });
+    }
+    // Likewise predictions imported without their rollups would have no statistics.
+    if (manifest!.tables.includes('predictions') && !manifest!.tables.includes('prediction_rollups')) {
+      await fillPredictionRollups(db, backend, { missingOnly: true });
     }
 
     let verification: VerificationReport | null = null;

@@ -114,6 +114,50 @@ describe.each(backendPairs())('archive %s', (_label, sourceBackend, targetBacken
     expect(await target.db.getMetricBuckets(own.id, 'loss', { buckets: 2 })).toEqual(ownBuckets);
   });
 
+  it('builds the statistics of imported predictions whose archive has no rollups, leaving the target\'s own alone', async () => {
+    const source = await open(sourceBackend);
+    const target = await open(targetBackend);
+    // Ids apart from the target's own rows: the source's first model, version and prediction are gone before the export.
+    const gone = await source.db.createModel({ name: 'gone' });
+    await source.db.logPrediction({ modelVersionId: (await source.db.createModelVersion({ modelId: gone.id })).id, input: 0, output: 0 });
+    await source.db.deleteModel(gone.id);
+    const model = await source.db.createModel({ name: 'served' });
+    const version = await source.db.createModelVersion({ modelId: model.id });
+    const t0 = Date.UTC(2026, 0, 1);
+    await source.db.logPredictions(
+      Array.from({ length: 500 }, (_, index) => ({
+        modelVersionId: version.id,
+        input: index,
+        output: index % 3,
+        groundTruth: index % 4 === 0 ? index % 2 : null,
+        latencyMs: index % 50 === 0 ? 0 : 1 + ((index * 37) % 400) / 7,
+        confidence: (index % 10) / 9,
+        timestamp: new Date(t0 + index * 400_000),
+      })),
+    );
+    const ownModel = await target.db.createModel({ name: 'own' });
+    const ownVersion = await target.db.createModelVersion({ modelId: ownModel.id });
+    await target.db.logPredictions([{ modelVersionId: ownVersion.id, input: 1, output: 1, latencyMs: 3, timestamp: new Date(t0) }]);
+    const window = { since: new Date(t0 - 86_400_000), until: new Date(t0 + 4 * 86_400_000) };
+    const ownStats = await target.db.getPredictionStats({ modelVersionId: ownVersion.id, ...window, bucket: 'hour' });
+
+    // As an archive written before schema 0007 (or with --tables) would be: predictions, no rollups.
+    const file = archivePath();
+    await exportDatabase(locationOf(source), file, { tables: ['models', 'model_versions', 'predictions'] });
+    expect(JSON.parse(archiveLines(file)[0]!).tables).not.toContain('prediction_rollups');
+    await importDatabase(file, locationOf(target), { append: true });
+
+    for (const bucket of ['minute', 'hour', 'day'] as const) {
+      const want = await source.db.getPredictionStats({ modelVersionId: version.id, ...window, bucket });
+      const got = await target.db.getPredictionStats({ modelVersionId: version.id, ...window, bucket });
+      // Sums may add in another order in SQL.
+      expect(JSON.stringify(got, (_key, value: unknown) => (typeof value === 'number' && !Number.isInteger(value) ? Number(value.toPrecision(12)) : value))).toBe(
+        JSON.stringify(want, (_key, value: unknown) => (typeof value === 'number' && !Number.isInteger(value) ? Number(value.toPrecision(12)) : value)),
+      );
+    }
+    expect(await target.db.getPredictionStats({ modelVersionId: ownVersion.id, ...window, bucket: 'hour' })).toEqual(ownStats);
+  });
+
   it('rejects a damaged, cut or foreign archive and changes nothing', async () => {
     const source = await open(sourceBackend);
     const target = await open(targetBackend);

@@ -5,22 +5,19 @@
  * stores the predictions (and the one that records ground truth); statistics merge these rows into
  * buckets instead of reading predictions.
  */
-import { sql } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { Backend } from '../backends/backend.js';
 import type { JsonObject, JsonValue, PredictionAggregate, PredictionStats, PredictionStatsSeries } from '../../core/entities.js';
 import { ValidationError } from '../../core/errors.js';
 import {
   CONFIDENCE_BINS,
+  LATENCY_GAMMA,
   LATENCY_RELATIVE_ERROR,
-  addEncodedBins,
-  addLatency,
+  LatencySketch,
   confidenceBin,
-  emptySketch,
-  encodeBins,
   isCorrect,
   isErrorMetadata,
-  mergeSketch,
-  sketchQuantiles,
-  type LatencySketch,
+  latencyBin,
 } from '../../core/prediction-sketch.js';
 import { MAX_PREDICTION_STAT_BUCKETS, PREDICTION_BUCKETS, parseInput, predictionStatsQuerySchema, type PredictionStatsQuery } from '../../core/schemas.js';
 import { insertRows } from './bulk-insert.js';
@@ -77,7 +74,7 @@ const emptyRollup = (modelVersionId: number, widthMs: number, periodStart: numbe
   latencyCount: 0,
   latencySum: 0,
   latencyMax: null,
-  sketch: emptySketch(),
+  sketch: new LatencySketch(),
   confidenceCount: 0,
   confidenceSum: 0,
   confidenceBins: new Array<number>(CONFIDENCE_BINS).fill(0),
@@ -118,28 +115,45 @@ function storedIsError(metadata: unknown): boolean {
 /** The rollups of a batch of new predictions, for every period width. */
 function rollupsOf(rows: readonly RolledPrediction[]): Map<string, Rollup> {
   const rollups = new Map<string, Rollup>();
+  // Rows of a batch mostly arrive in time order: the rollups of the previous row's minute (and so
+  // its hour and day) are kept at hand instead of looked up by key for every row and width.
+  let lastVersion = Number.NaN;
+  let lastMinute = Number.NaN;
+  let current: Rollup[] = [];
   for (const row of rows) {
     const error = storedIsError(row.metadata);
     const labelled = row.ground_truth !== null && row.ground_truth !== undefined;
     const correct = labelled && storedIsCorrect(row.output, row.ground_truth);
     const time = Number(row.predicted_at);
-    for (const width of ROLLUP_WIDTHS) {
-      const start = periodOf(time, width);
-      const key = rollupKey(row.model_version_id, width, start);
-      let rollup = rollups.get(key);
-      if (rollup === undefined) rollups.set(key, (rollup = emptyRollup(row.model_version_id, width, start)));
+    const minute = periodOf(time, PREDICTION_BUCKETS.minute);
+    if (row.model_version_id !== lastVersion || minute !== lastMinute) {
+      current = ROLLUP_WIDTHS.map((width) => {
+        const start = periodOf(time, width);
+        const key = rollupKey(row.model_version_id, width, start);
+        let rollup = rollups.get(key);
+        if (rollup === undefined) rollups.set(key, (rollup = emptyRollup(row.model_version_id, width, start)));
+        return rollup;
+      });
+      lastVersion = row.model_version_id;
+      lastMinute = minute;
+    }
+    const latency = row.latency_ms;
+    const bin = latency !== null && latency > 0 ? latencyBin(latency) : undefined;
+    const confidence = row.confidence;
+    for (const rollup of current) {
       rollup.count += 1;
       if (error) rollup.errorCount += 1;
-      if (row.latency_ms !== null) {
+      if (latency !== null) {
         rollup.latencyCount += 1;
-        rollup.latencySum += row.latency_ms;
-        if (rollup.latencyMax === null || row.latency_ms > rollup.latencyMax) rollup.latencyMax = row.latency_ms;
-        addLatency(rollup.sketch, row.latency_ms);
+        rollup.latencySum += latency;
+        if (rollup.latencyMax === null || latency > rollup.latencyMax) rollup.latencyMax = latency;
+        if (bin === undefined) rollup.sketch.zero += 1;
+        else rollup.sketch.addBin(bin, 1);
       }
-      if (row.confidence !== null) {
+      if (confidence !== null) {
         rollup.confidenceCount += 1;
-        rollup.confidenceSum += row.confidence;
-        rollup.confidenceBins[confidenceBin(row.confidence)]! += 1;
+        rollup.confidenceSum += confidence;
+        rollup.confidenceBins[confidenceBin(confidence)]! += 1;
       }
       if (labelled) rollup.labelled += 1;
       if (correct) rollup.correct += 1;
@@ -159,7 +173,7 @@ function addStored(into: Rollup, row: Record<string, unknown>): void {
     if (into.latencyMax === null || max > into.latencyMax) into.latencyMax = max;
   }
   into.sketch.zero += Number(row.latency_zero);
-  addEncodedBins(into.sketch.bins, row.latency_bins as string | null);
+  into.sketch.addEncoded(row.latency_bins as string | null);
   into.confidenceCount += Number(row.confidence_count);
   into.confidenceSum += Number(row.confidence_sum);
   const bins = String(row.confidence_bins ?? '').split(',');
@@ -174,7 +188,7 @@ function addRollup(into: Rollup, other: Rollup): void {
   into.latencyCount += other.latencyCount;
   into.latencySum += other.latencySum;
   if (other.latencyMax !== null && (into.latencyMax === null || other.latencyMax > into.latencyMax)) into.latencyMax = other.latencyMax;
-  mergeSketch(into.sketch, other.sketch);
+  into.sketch.merge(other.sketch);
   into.confidenceCount += other.confidenceCount;
   into.confidenceSum += other.confidenceSum;
   for (let index = 0; index < CONFIDENCE_BINS; index++) into.confidenceBins[index]! += other.confidenceBins[index]!;
@@ -192,7 +206,7 @@ const rowValues = (rollup: Rollup): unknown[] => [
   rollup.latencySum,
   rollup.latencyMax,
   rollup.sketch.zero,
-  encodeBins(rollup.sketch.bins),
+  rollup.sketch.encode(),
   rollup.confidenceCount,
   rollup.confidenceSum,
   rollup.confidenceBins.join(','),
@@ -222,6 +236,30 @@ async function loadStored(ctx: StoreContext, keys: readonly Rollup[]): Promise<M
 }
 
 /**
+ * One statement that creates the missing rows empty, locks every row and returns what it holds (an
+ * upsert whose update changes nothing, with RETURNING): PostgreSQL's form of insert-then-select-for-update.
+ */
+async function lockAndRead(ctx: StoreContext, keys: readonly Rollup[]): Promise<Map<string, Record<string, unknown>>> {
+  const found = new Map<string, Record<string, unknown>>();
+  for (const chunk of chunksFor(ctx, [...keys], ROLLUP_COLUMNS.length)) {
+    const rows = await ctx.db
+      .insertInto('prediction_rollups')
+      .values(
+        chunk.map((rollup) => {
+          const values = rowValues(emptyRollup(rollup.modelVersionId, rollup.widthMs, rollup.periodStart));
+          return Object.fromEntries(ROLLUP_COLUMNS.map((column, index) => [column, values[index]]));
+        }) as never,
+      )
+      .onConflict((conflict) => conflict.columns([...ROLLUP_KEY]).doUpdateSet({ count: sql`prediction_rollups.count` }))
+      .returningAll()
+      .execute();
+    // A row inserted just now comes back empty, which adds nothing.
+    for (const row of rows) found.set(rollupKey(Number(row.model_version_id), Number(row.width_ms), Number(row.period_start)), row as unknown as Record<string, unknown>);
+  }
+  return found;
+}
+
+/**
  * Adds a batch of newly stored predictions to the rollups; call inside the batch's transaction.
  * Where two servers may write the same period at once (PostgreSQL, MySQL), the rows are first
  * created empty if missing and then read locked, so concurrent batches merge one after the other
@@ -232,11 +270,16 @@ export async function addToRollups(ctx: StoreContext, rows: readonly RolledPredi
   const added = [...rollupsOf(rows).values()].sort(
     (a, b) => a.modelVersionId - b.modelVersionId || a.widthMs - b.widthMs || a.periodStart - b.periodStart,
   );
-  if (ctx.backend.capabilities.lockingReads) {
-    const empty = added.map((rollup) => rowValues(emptyRollup(rollup.modelVersionId, rollup.widthMs, rollup.periodStart)));
-    await insertRows(ctx, 'prediction_rollups', ROLLUP_COLUMNS, empty, 'keep', (query) => ctx.backend.insertOrKeep(query, ROLLUP_KEY));
+  let stored: Map<string, Record<string, unknown>>;
+  if (ctx.backend.capabilities.lockingReads && ctx.backend.capabilities.returning) {
+    stored = await lockAndRead(ctx, added);
+  } else {
+    if (ctx.backend.capabilities.lockingReads) {
+      const empty = added.map((rollup) => rowValues(emptyRollup(rollup.modelVersionId, rollup.widthMs, rollup.periodStart)));
+      await insertRows(ctx, 'prediction_rollups', ROLLUP_COLUMNS, empty, 'keep', (query) => ctx.backend.insertOrKeep(query, ROLLUP_KEY));
+    }
+    stored = await loadStored(ctx, added);
   }
-  const stored = await loadStored(ctx, added);
   const merged = added.map((rollup) => {
     const row = stored.get(rollupKey(rollup.modelVersionId, rollup.widthMs, rollup.periodStart));
     if (row !== undefined) addStored(rollup, row);
@@ -312,7 +355,7 @@ function bucketName(width: number): string {
 }
 
 function aggregateOf(rollup: Rollup): PredictionAggregate {
-  const [p50, p95, p99] = sketchQuantiles(rollup.sketch, [0.5, 0.95, 0.99], rollup.latencyMax);
+  const [p50, p95, p99] = rollup.sketch.quantiles([0.5, 0.95, 0.99], rollup.latencyMax);
   return {
     count: rollup.count,
     errorCount: rollup.errorCount,
@@ -482,5 +525,106 @@ async function relabel(
       if (rows.length < 10_000) break;
       lastId = Number(rows.at(-1)!.id);
     }
+  }
+}
+
+/** The SQL of a set-based rollup build that differs between the backends. */
+function fillDialect(backend: Backend) {
+  const name = backend.name;
+  return {
+    integerCeil: (expression: RawBuilder<unknown>) =>
+      name === 'postgresql'
+        ? sql`cast(ceil(${expression}) as bigint)`
+        : name === 'mysql'
+          ? sql`cast(ceil(${expression}) as signed)`
+          : sql`cast(ceil(${expression}) as integer)`,
+    joinComma: (expression: RawBuilder<unknown>, order: RawBuilder<unknown>) =>
+      name === 'postgresql'
+        ? sql`string_agg(${expression}, ',' order by ${order})`
+        : name === 'mysql'
+          ? sql`group_concat(${expression} order by ${order} separator ',')`
+          : sql`group_concat(${expression}, ',' order by ${order})`,
+    isError:
+      name === 'postgresql'
+        ? sql`case when jsonb_typeof(metadata -> 'error') <> 'null' then 1 else 0 end`
+        : name === 'mysql'
+          ? sql`case when json_type(json_extract(metadata, '$.error')) <> 'NULL' then 1 else 0 end`
+          : sql`case when json_type(metadata, '$.error') <> 'null' then 1 else 0 end`,
+  };
+}
+
+/**
+ * Builds the rollups of stored predictions in set-based SQL, for predictions that arrived without
+ * them (an import of an archive written before schema 0007, or of chosen tables without
+ * `prediction_rollups`). With `missingOnly`, only model versions that have no rollup rows at all are
+ * built, so rows kept on write are never counted twice. Output and ground truth compare as stored
+ * (jsonb on PostgreSQL, text elsewhere), as in migration 0007's backfill.
+ */
+export async function fillPredictionRollups(db: Kysely<any>, backend: Backend, options: { missingOnly?: boolean } = {}): Promise<void> {
+  const dialect = fillDialect(backend);
+  if (backend.name === 'mysql') {
+    // One connection for the session setting and the statements that need it.
+    await db.connection().execute(async (connection) => {
+      await sql`set session group_concat_max_len = 16777216`.execute(connection);
+      await fillWidths(connection, dialect, options);
+    });
+    return;
+  }
+  await fillWidths(db, dialect, options);
+}
+
+async function fillWidths(db: Kysely<any>, dialect: ReturnType<typeof fillDialect>, options: { missingOnly?: boolean }): Promise<void> {
+  if (options.missingOnly !== true) {
+    await fillVersions(db, dialect, sql``);
+    return;
+  }
+  // The versions without rollups are chosen once: after the minute rows exist they would no longer look missing.
+  const rows = await sql<{ id: number }>`
+    select distinct model_version_id as id from predictions p
+    where not exists (select 1 from prediction_rollups r where r.model_version_id = p.model_version_id)
+  `.execute(db);
+  const ids = rows.rows.map((row) => Number(row.id));
+  for (let start = 0; start < ids.length; start += 1_000) {
+    const chunk = ids.slice(start, start + 1_000);
+    await fillVersions(db, dialect, sql`and model_version_id in (${sql.join(chunk.map((id) => sql.lit(id)))})`);
+  }
+}
+
+async function fillVersions(db: Kysely<any>, dialect: ReturnType<typeof fillDialect>, missing: RawBuilder<unknown>): Promise<void> {
+  for (const width of ROLLUP_WIDTHS) {
+    const w = sql.lit(width);
+    const period = sql`(predicted_at - ((predicted_at % ${w}) + ${w}) % ${w})`;
+    const bin = dialect.integerCeil(sql`ln(latency_ms) / ${sql.lit(Math.log(LATENCY_GAMMA))}`);
+    const confidenceBins = sql.join(
+      Array.from({ length: CONFIDENCE_BINS }, (_, index) =>
+        index === CONFIDENCE_BINS - 1
+          ? sql`sum(case when confidence is not null and floor(confidence * ${sql.lit(CONFIDENCE_BINS)}) >= ${sql.lit(index)} then 1 else 0 end)`
+          : sql`sum(case when floor(confidence * ${sql.lit(CONFIDENCE_BINS)}) = ${sql.lit(index)} then 1 else 0 end)`,
+      ),
+      sql`, ',', `,
+    );
+    await sql`
+      insert into prediction_rollups (model_version_id, width_ms, period_start, count, error_count, latency_count,
+        latency_sum, latency_max, latency_zero, latency_bins, confidence_count, confidence_sum, confidence_bins,
+        labelled_count, correct_count)
+      select s.model_version_id, ${w}, s.period_start, s.n, s.errors, s.latency_n, s.latency_sum, s.latency_max,
+        s.latency_zero, coalesce(b.bins, ''), s.confidence_n, s.confidence_sum, s.confidence_bins, s.labelled, s.correct
+      from (
+        select model_version_id, ${period} as period_start, count(*) as n, sum(${dialect.isError}) as errors,
+          count(latency_ms) as latency_n, coalesce(sum(latency_ms), 0) as latency_sum, max(latency_ms) as latency_max,
+          sum(case when latency_ms = 0 then 1 else 0 end) as latency_zero,
+          count(confidence) as confidence_n, coalesce(sum(confidence), 0) as confidence_sum,
+          concat(${confidenceBins}) as confidence_bins,
+          count(ground_truth) as labelled, sum(case when ground_truth is not null and output = ground_truth then 1 else 0 end) as correct
+        from predictions where 1 = 1 ${missing} group by 1, 2
+      ) s
+      left join (
+        select model_version_id, period_start, ${dialect.joinComma(sql`concat(bin, ':', n)`, sql`bin`)} as bins
+        from (
+          select model_version_id, ${period} as period_start, ${bin} as bin, count(*) as n
+          from predictions where latency_ms > 0 ${missing} group by 1, 2, 3
+        ) x group by 1, 2
+      ) b on b.model_version_id = s.model_version_id and b.period_start = s.period_start
+    `.execute(db);
   }
 }
