@@ -222,7 +222,7 @@ function RunsTable({
       {hyperparameterRows.error !== undefined && <ErrorBox error={hyperparameterRows.error} onRetry={hyperparameterRows.reload} />}
       {runs.length === 0 ? (
         <EmptyState title={view.q === '' ? (emptyScope ? 'No training runs yet.' : 'No runs match this view.') : 'No runs match the query.'}>
-          {view.q !== '' && <p>Change or clear the query to see more runs.</p>}
+          {/* No children (not `false`) lets the empty state say how to fill the database: aimdb demo. */ view.q !== '' ? <p>Change or clear the query to see more runs.</p> : undefined}
         </EmptyState>
       ) : sorted.length === 0 ? (
         <EmptyState title="No runs match the filter.">
