@@ -33,6 +33,21 @@ export {
 } from './core/schemas.js';
 export type * from './store/ai-database.js';
 export {
+  ARTIFACT_LIMITS,
+  checkArtifactPath,
+  guessContentType,
+  type ArtifactInfo,
+  type ArtifactListing,
+  type ArtifactOwner,
+  type ByteRange,
+  type ListArtifactsOptions,
+  type LogArtifactOptions,
+  type OpenArtifactOptions,
+} from './core/artifacts.js';
+export type { BlobStore, BlobEntry, StagedBlob, TrashedBlob } from './store/artifacts/blob-store.js';
+export type { ArtifactGcOptions, ArtifactGcReport } from './store/sql/artifacts.js';
+export {
+  collectArtifactGarbage,
   createAiDatabase,
   createAiDatabaseFromConfig,
   openAiDatabase,
@@ -45,6 +60,7 @@ export {
   resolveDatabaseConfig,
   DEFAULT_CONFIG_FILES,
   DEFAULT_SQLITE_FILE,
+  type ArtifactsConfig,
   type DatabaseConfig,
   type ServerConfig,
   type ConfigFile,

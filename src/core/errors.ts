@@ -12,7 +12,8 @@ export type ErrorCode =
   | 'backend_error'
   | 'unauthorized'
   | 'forbidden'
-  | 'payload_too_large';
+  | 'payload_too_large'
+  | 'integrity_failed';
 
 /** The error body of every failed REST call. */
 export interface WireError {
@@ -128,6 +129,17 @@ export class PayloadTooLargeError extends AimdbError {
   }
 }
 
+/**
+ * Stored or sent bytes are not the bytes their SHA-256 says: an upload whose declared hash does not
+ * match what arrived (nothing was stored), or a stored artifact that no longer matches its hash on
+ * read (corruption in the blob store; the read fails instead of returning wrong bytes).
+ */
+export class IntegrityError extends AimdbError {
+  constructor(message: string, options: { field?: string } = {}) {
+    super('integrity_failed', message, options);
+  }
+}
+
 /** HTTP status for each error code; the one table both server and client read. */
 export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   validation_failed: 422,
@@ -139,6 +151,7 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   unauthorized: 401,
   forbidden: 403,
   payload_too_large: 413,
+  integrity_failed: 422,
 };
 
 /** Rebuilds the typed error from its wire form (used by the HTTP client). */
@@ -175,6 +188,8 @@ export function errorFromWire(body: {
       return new ForbiddenError(message);
     case 'payload_too_large':
       return new PayloadTooLargeError(message, options);
+    case 'integrity_failed':
+      return new IntegrityError(message, options);
     default:
       return new BackendError(message);
   }

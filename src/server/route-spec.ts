@@ -3,7 +3,7 @@
  * OpenAPI document and for turning query strings into typed values), and the handler that calls the
  * store. The store validates with those same schemas, so a rule is written once and checked once.
  */
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { ValidationError } from '../core/errors.js';
 import type { AiDatabase } from '../store/ai-database.js';
@@ -23,6 +23,8 @@ export interface RouteContext {
   body: unknown;
   config: EffectiveServerConfig;
   request: FastifyRequest;
+  /** For routes with `rawResponse`: the handler sets the status and headers itself. */
+  reply: FastifyReply;
 }
 
 /**
@@ -66,6 +68,16 @@ export interface RouteSpec {
   status: 200 | 201 | 204;
   /** Schema of a successful answer, for the OpenAPI document. */
   response?: z.ZodType;
+  /**
+   * The body is bytes of any content type, handed to the handler unread as a stream (`body` is the
+   * request's Readable), so an upload of any size never sits in the server's memory.
+   */
+  rawBody?: { description: string };
+  /**
+   * The answer is bytes the handler streams (a Readable) with its own status and headers
+   * (206 for a range, ETag, content type), not JSON.
+   */
+  rawResponse?: { description: string };
   /** Another API's route (left out of the OpenAPI document, which describes aimdb's own API). */
   protocol?: RouteProtocol;
   handler(context: RouteContext): Promise<unknown>;

@@ -199,7 +199,24 @@ export interface SearchDocumentsTable {
   updated_at: Numeric;
 }
 
+/** Artifact metadata (migration 0005); the owner column is `run_id` or `model_version_id`. */
+export interface ArtifactRowFields {
+  path: string;
+  size: Numeric;
+  sha256: string;
+  content_type: string;
+  created_at: Numeric;
+}
+export interface RunArtifactsTable extends ArtifactRowFields {
+  run_id: number;
+}
+export interface ModelVersionArtifactsTable extends ArtifactRowFields {
+  model_version_id: number;
+}
+
 export interface Tables {
+  run_artifacts: RunArtifactsTable;
+  model_version_artifacts: ModelVersionArtifactsTable;
   models: ModelsTable;
   model_versions: ModelVersionsTable;
   model_aliases: ModelAliasesTable;
