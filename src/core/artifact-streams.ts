@@ -9,7 +9,8 @@ export const BLOB_CHUNK_BYTES = 1024 * 1024;
 /** A pass-through stream that hashes and counts what goes through it. */
 export class HashingStream extends Transform {
   readonly #hash = createHash('sha256');
-  size = 0;
+  /** Bytes passed through so far (not `size`: the S3 upload helper reads a body's `size` as its length). */
+  byteCount = 0;
 
   constructor() {
     super({ highWaterMark: BLOB_CHUNK_BYTES });
@@ -17,7 +18,7 @@ export class HashingStream extends Transform {
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.#hash.update(chunk);
-    this.size += chunk.length;
+    this.byteCount += chunk.length;
     callback(null, chunk);
   }
 

@@ -71,7 +71,7 @@ export class LocalBlobStore implements BlobStore {
     const final = this.#path(blobKey(sha256));
     return {
       sha256,
-      size: hashing.size,
+      size: hashing.byteCount,
       commit: async () => {
         try {
           await mkdir(path.dirname(final), { recursive: true });

@@ -122,7 +122,7 @@ export class S3BlobStore implements BlobStore {
       throw sourceFailure;
     }
     const sha256 = hashing.digest();
-    const size = hashing.size;
+    const size = hashing.byteCount;
     return {
       sha256,
       size,
