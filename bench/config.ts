@@ -36,6 +36,8 @@ export interface BenchSizes {
   memoryPoints: number;
   /** Search: runs, each with 20 hyperparameters, 10 metrics and notes of a few words. */
   searchRuns: number;
+  /** Artifacts: bytes of the file uploaded and downloaded (local folder, S3, HTTP). */
+  artifactBytes: number;
 }
 
 export const FULL_SIZES: BenchSizes = {
@@ -58,6 +60,7 @@ export const FULL_SIZES: BenchSizes = {
   httpPoints: 1_000_000,
   memoryPoints: 10_000_000,
   searchRuns: 10_000,
+  artifactBytes: 512 * 1024 * 1024,
 };
 
 export const QUICK_SIZES: BenchSizes = {
@@ -80,6 +83,7 @@ export const QUICK_SIZES: BenchSizes = {
   httpPoints: 20_000,
   memoryPoints: 40_000,
   searchRuns: 1_000,
+  artifactBytes: 64 * 1024 * 1024,
 };
 
 export interface BenchOptions {
