@@ -250,4 +250,6 @@ export const TABLE_NAMES = [
   'experiment_runs',
   'predictions',
   'search_documents',
+  'run_artifacts',
+  'model_version_artifacts',
 ] as const satisfies readonly (keyof Tables)[];
