@@ -11,3 +11,7 @@ export { translateError, type StoreContext } from './sql/context.js';
 export { TABLE_NAMES, type Tables } from './sql/tables.js';
 /** For bulk loads that wrote metric points without their rollups (an import); see metric-rollups.ts. */
 export { fillMetricRollups } from './sql/metric-rollups.js';
+/** Artifact bytes: the content-addressed blob store a database keeps its artifacts in (decision 1000). */
+export type { BlobStore, StagedBlob } from './artifacts/blob-store.js';
+export { defaultArtifactsFolder, lazyBlobStore, openBlobStore } from './artifacts/open-blob-store.js';
+export type { ArtifactGcOptions, ArtifactGcReport } from './sql/artifacts.js';

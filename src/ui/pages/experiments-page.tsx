@@ -8,7 +8,7 @@ import { ErrorBox } from '../components/error-box.js';
 import { Loading } from '../components/loading.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { useApi } from '../hooks/use-api.js';
-import { formatCount, formatDateTime, formatRelative } from '../lib/format.js';
+import { formatDateTime, formatRelative } from '../lib/format.js';
 
 const PAGE_SIZE = 100;
 
