@@ -46,16 +46,22 @@ function Preview({ base, info }: { base: string; info: ArtifactInfo }) {
   const kind = previewKind(info);
   const [state, setState] = useState<{ text?: string; url?: string; error?: Error }>({});
   useEffect(() => {
-    let url: string | undefined;
     let cancelled = false;
     setState({});
     if (kind === undefined) return;
     void (async () => {
       try {
         if (kind === 'image') {
+          // A data: URL, not a blob: one: the dashboard's Content-Security-Policy allows images
+          // from 'self' and data: only.
           const blob = await fetchBytes(base, info.path);
-          url = URL.createObjectURL(blob);
-          if (!cancelled) setState({ url });
+          const dataUrl = await new Promise<string>((resolve, reject) => {
+            const reader = new FileReader();
+            reader.onload = () => resolve(String(reader.result));
+            reader.onerror = () => reject(reader.error ?? new Error('the image could not be read'));
+            reader.readAsDataURL(blob);
+          });
+          if (!cancelled) setState({ url: dataUrl });
           return;
         }
         const text = await (await fetchBytes(base, info.path, Math.min(info.size, TEXT_PREVIEW_BYTES) || undefined)).text();
@@ -74,7 +80,6 @@ function Preview({ base, info }: { base: string; info: ArtifactInfo }) {
     })();
     return () => {
       cancelled = true;
-      if (url !== undefined) URL.revokeObjectURL(url);
     };
   }, [base, info.path, info.sha256, kind, info.size]);
   if (kind === undefined) return <p className="muted small">No preview for {info.contentType}.</p>;
