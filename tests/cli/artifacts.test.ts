@@ -67,5 +67,6 @@ describe('aimdb artifacts', () => {
     expect(gc.code, gc.stderr).toBe(0);
     expect(jsonOf(gc)).toMatchObject({ removed: 1, removedBytes: 3 * 1024 * 1024 });
     expect(existsSync(path.join(workdir.dir, 'stored-files', 'blobs', sha256.slice(0, 2), sha256))).toBe(false);
-  }, 60_000);
+  // About a dozen CLI processes, each starting Node: minutes on a loaded machine.
+  }, 240_000);
 });
