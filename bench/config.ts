@@ -45,6 +45,8 @@ export interface BenchSizes {
   /** Prediction statistics: predictions of one version spread over `statsDays` days, read as hourly percentiles. */
   statsPredictions: number;
   statsDays: number;
+  /** Artifacts: bytes of the file uploaded and downloaded (local folder, S3, HTTP). */
+  artifactBytes: number;
 }
 
 export const FULL_SIZES: BenchSizes = {
@@ -73,6 +75,7 @@ export const FULL_SIZES: BenchSizes = {
   peerHistoryPoints: 100_000,
   statsPredictions: 10_000_000,
   statsDays: 30,
+  artifactBytes: 512 * 1024 * 1024,
 };
 
 export const QUICK_SIZES: BenchSizes = {
@@ -101,6 +104,7 @@ export const QUICK_SIZES: BenchSizes = {
   peerHistoryPoints: 10_000,
   statsPredictions: 100_000,
   statsDays: 30,
+  artifactBytes: 64 * 1024 * 1024,
 };
 
 export interface BenchOptions {

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { BenchBackendName } from './config.js';
 
 /** Rates compare aimdb / baseline; durations baseline / aimdb: above 1 means aimdb is faster. */
-export type Unit = 'points/s' | 'rows/s' | 'calls/s' | 'ms' | 'MB';
+export type Unit = 'points/s' | 'rows/s' | 'calls/s' | 'ms' | 'MB' | 'MB/s';
 
 export interface ScenarioResult {
   backend: BenchBackendName;

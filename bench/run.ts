@@ -11,6 +11,7 @@ import { openRaw, type BenchContext } from './context.js';
 import { log, type ScenarioResult } from './measure.js';
 import { provisionBenchDatabase } from './provision.js';
 import { printTable, saveReport, writeDocs, type BenchReport } from './report.js';
+import { artifactScenarios } from './scenarios/artifacts.js';
 import { growth } from './scenarios/growth.js';
 import { httpScenarios } from './scenarios/http.js';
 import { logMetricsBatches, predictions, trainingLoop } from './scenarios/ingest.js';
@@ -39,6 +40,7 @@ const SCENARIOS: Scenario[] = [
   { id: 'search', run: search },
   { id: 'mlflow-peer', run: mlflowPeer, wanted: (options) => options.peerMlflow !== undefined },
   { id: 'prediction-stats', run: predictionStats },
+  { id: 'artifacts', run: artifactScenarios },
 ];
 
 async function runBackend(backend: BenchBackendName, options: ReturnType<typeof parseBenchOptions>, skipped: string[]) {

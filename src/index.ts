@@ -42,6 +42,21 @@ export type * from './store/ai-database.js';
 export type { Backend } from './store/index.js';
 export { LATENCY_RELATIVE_ERROR, CONFIDENCE_BINS } from './core/prediction-sketch.js';
 export {
+  ARTIFACT_LIMITS,
+  checkArtifactPath,
+  guessContentType,
+  type ArtifactInfo,
+  type ArtifactListing,
+  type ArtifactOwner,
+  type ByteRange,
+  type ListArtifactsOptions,
+  type LogArtifactOptions,
+  type OpenArtifactOptions,
+} from './core/artifacts.js';
+export type { BlobStore, BlobEntry, StagedBlob, TrashedBlob } from './store/artifacts/blob-store.js';
+export type { ArtifactGcOptions, ArtifactGcReport } from './store/sql/artifacts.js';
+export {
+  collectArtifactGarbage,
   createAiDatabase,
   createAiDatabaseFromConfig,
   openAiDatabase,
@@ -54,6 +69,7 @@ export {
   resolveDatabaseConfig,
   DEFAULT_CONFIG_FILES,
   DEFAULT_SQLITE_FILE,
+  type ArtifactsConfig,
   type DatabaseConfig,
   type ServerConfig,
   type ConfigFile,

@@ -36,6 +36,7 @@ export function createCliContext(): CliContext {
       try {
         db = await createAiDatabase({
           ...resolved.config,
+          ...(resolved.artifacts === undefined ? {} : { artifacts: resolved.artifacts }),
           ...(options.migrate === undefined ? {} : { migrate: options.migrate }),
           create: options.create ?? false,
         });

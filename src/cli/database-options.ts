@@ -6,6 +6,7 @@
 import { Option, InvalidArgumentError, type Command } from 'commander';
 import {
   CONFIG_BACKENDS,
+  type ArtifactsConfig,
   resolveDatabaseConfig,
   type ConfigBackend,
   type DatabaseConfig,
@@ -92,6 +93,8 @@ export interface CliDatabaseConfig {
   overrides: Array<{ field: string; source: SettingSource; name: string }>;
   /** The `server:` section of the config file, when one was read. */
   server: ServerConfig | undefined;
+  /** The `artifacts:` section of the config file, when one was read. */
+  artifacts: ArtifactsConfig | undefined;
   /** One sentence: which source chose the connection, and why. */
   chosenBy: string;
 }
@@ -159,7 +162,7 @@ export async function resolveCliDatabaseConfig(command: Command): Promise<CliDat
     }
     if (backend === 'sqlite' && config.path !== undefined) delete config.database;
     const spec = toConnectionSpec(config);
-    return { config, resolved, spec, overrides, server: resolved.server, chosenBy };
+    return { config, resolved, spec, overrides, server: resolved.server, artifacts: resolved.artifacts, chosenBy };
   } catch (error) {
     throw atStage(error, 'connect');
   }

@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { describeFailure } from './cli-error.js';
 import { createCliContext, type CliContext } from './context.js';
 import { EXIT_CODES, exitCodeHelp } from './exit-codes.js';
+import * as artifacts from './commands/artifacts.js';
 import * as datasets from './commands/datasets.js';
 import * as demo from './commands/demo.js';
 import * as doctor from './commands/doctor.js';
@@ -51,6 +52,7 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
   metrics,
   experiments,
   predictions,
+  artifacts,
   serve,
   copy,
   exportCommand,

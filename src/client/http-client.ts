@@ -4,6 +4,23 @@
  * shared use by configuration alone.
  */
 import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import {
+  checkArtifactPath,
+  checkArtifactPrefix,
+  checkByteRange,
+  checkContentType,
+  checkSha256,
+  guessContentType,
+  type ArtifactInfo,
+  type ArtifactListing,
+  type ListArtifactsOptions,
+  type LogArtifactOptions,
+  type OpenArtifactOptions,
+} from '../core/artifacts.js';
+import { BLOB_CHUNK_BYTES, VerifyingStream } from '../core/artifact-streams.js';
 import type {
   Dataset,
   Experiment,
@@ -29,7 +46,7 @@ import {
   type SearchRunsOptions,
   type TextSearchOptions,
 } from '../core/schemas.js';
-import type { AiDatabase } from '../store/index.js';
+import type { AiDatabase, ArtifactSource, OpenedArtifact } from '../store/index.js';
 import { HttpTransport } from './http-transport.js';
 import { isRetrySafe, pathOf, type ApiRoute, type ParamsOf } from '../core/api/route.js';
 import { API } from '../core/api/routes.js';
@@ -80,6 +97,29 @@ type SendRequest<R extends ApiRoute> = (R['params'] extends Record<string, unkno
   /** The body was built with finite numbers only, so the transport skips its scan for NaN. */
   finiteNumbersChecked?: boolean;
 };
+
+/** An artifact path as URL segments, each encoded (its `/` separators stay separators). */
+const artifactSegments = (path: string) => checkArtifactPath(path).split('/').map(encodeURIComponent).join('/');
+
+function decodeArtifactInfo(value: unknown): ArtifactInfo {
+  const row = value as ArtifactInfo;
+  return { path: row.path, size: row.size, sha256: row.sha256, contentType: row.contentType, createdAt: row.createdAt };
+}
+
+async function artifactSourceStream(source: ArtifactSource): Promise<Readable> {
+  if (typeof source === 'string') {
+    try {
+      if (!(await stat(source)).isFile()) throw new ValidationError(`source: ${source} is not a file`, { field: 'source' });
+    } catch (error) {
+      if (error instanceof ValidationError) throw error;
+      throw new ValidationError(`source: cannot read the file ${source} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { field: 'source' });
+    }
+    return createReadStream(source, { highWaterMark: BLOB_CHUNK_BYTES });
+  }
+  if (source instanceof Uint8Array) return Readable.from([Buffer.from(source.buffer, source.byteOffset, source.byteLength)]);
+  if (source instanceof Readable) return source;
+  throw new ValidationError('source: must be a file path, a Buffer or a readable stream', { field: 'source' });
+}
 
 /** Run ids per bulk metric read request: the server's limit for one body. */
 const RUN_IDS_PER_REQUEST = 10_000;
@@ -384,6 +424,92 @@ class HttpAiDatabase implements AiDatabase {
       { field: 'transaction' },
     );
   }
+
+  /**
+   * A JSON call of an artifact route by its path. Artifact routes are generated per owner kind on the
+   * server (src/server/routes/artifacts.ts) and not yet in the API table, so their paths are built here.
+   */
+  async #artifactCall(method: 'GET' | 'DELETE', path: string, query?: Record<string, unknown>): Promise<unknown> {
+    if (this.#closed) throw new BackendError('this AiDatabase was closed');
+    return this.#transport.send({ method, path: `/api/v1${path}`, query, idempotent: true });
+  }
+
+  async #logArtifact(base: string, path: string, source: ArtifactSource, options: LogArtifactOptions = {}): Promise<ArtifactInfo> {
+    if (this.#closed) throw new BackendError('this AiDatabase was closed');
+    const segments = artifactSegments(path);
+    const contentType = options.contentType === undefined ? guessContentType(path) : checkContentType(options.contentType);
+    const query = options.sha256 === undefined ? {} : { sha256: checkSha256(options.sha256) };
+    const body = await artifactSourceStream(source);
+    return decodeArtifactInfo(await this.#transport.upload(`${base}/artifacts/${segments}`, query, contentType, body));
+  }
+
+  async #listArtifacts(base: string, options: ListArtifactsOptions = {}): Promise<ArtifactListing> {
+    const prefix = checkArtifactPrefix(options.prefix);
+    const answer = (await this.#artifactCall('GET', `${base}/artifacts`, {
+      ...(prefix === '' ? {} : { prefix }),
+      ...(options.recursive === undefined ? {} : { recursive: options.recursive }),
+    })) as ArtifactListing;
+    return { files: answer.files.map(decodeArtifactInfo), folders: answer.folders };
+  }
+
+  async #artifactInfo(base: string, path: string): Promise<ArtifactInfo> {
+    return decodeArtifactInfo(await this.#artifactCall('GET', `${base}/artifact-info/${artifactSegments(path)}`));
+  }
+
+  async #openArtifact(base: string, path: string, options: OpenArtifactOptions = {}): Promise<OpenedArtifact> {
+    if (this.#closed) throw new BackendError('this AiDatabase was closed');
+    const segments = artifactSegments(path);
+    const range = checkByteRange(options.range);
+    const headers: Record<string, string> = range === undefined ? {} : { range: `bytes=${range.start}-${range.end ?? ''}` };
+    let answer;
+    try {
+      answer = await this.#transport.download(`${base}/artifacts/${segments}`, headers);
+    } catch (error) {
+      // The server answers an unsatisfiable range 416; the library's own check says the same.
+      if (error instanceof ValidationError && error.field === 'range') {
+        throw new ValidationError(`range.start: ${range?.start ?? 0} is beyond the artifact's end`, { field: 'range.start' });
+      }
+      throw error;
+    }
+    const sha256 = String(answer.headers['x-aimdb-sha256'] ?? '');
+    const contentRange = answer.headers['content-range'];
+    const total = contentRange === undefined ? Number(answer.headers['content-length']) : Number(contentRange.split('/')[1]);
+    // The exact metadata (millisecond time) comes from the info route; the bytes are checked against
+    // the hash the download itself announced.
+    const info = await this.#artifactInfo(base, path);
+    if (answer.status === 206 && contentRange !== undefined) {
+      const [start, end] = contentRange.replace(/^bytes /, '').split('/')[0]!.split('-').map(Number) as [number, number];
+      return { info, stream: answer.body, range: { start, end } };
+    }
+    // The client checks the bytes itself too: a server cut off mid-answer (it found the stored
+    // bytes corrupted) or a proxy that altered them fails the stream instead of ending it.
+    const verifying = new VerifyingStream(sha256, total, `artifact '${path}'`);
+    answer.body.once('aborted', () => verifying.destroy(new BackendError(`the server stopped sending artifact '${path}' before its end`)));
+    answer.body.once('error', (error) => verifying.destroy(error));
+    return { info, stream: answer.body.pipe(verifying) };
+  }
+
+  async #deleteArtifact(base: string, path: string): Promise<void> {
+    await this.#artifactCall('DELETE', `${base}/artifacts/${artifactSegments(path)}`);
+  }
+
+  logArtifact: AiDatabase['logArtifact'] = async (runId, path, source, options) =>
+    this.#logArtifact(`/runs/${checkId(runId, 'runId')}`, path, source, options);
+  listArtifacts: AiDatabase['listArtifacts'] = async (runId, options) => this.#listArtifacts(`/runs/${checkId(runId, 'runId')}`, options);
+  getArtifactInfo: AiDatabase['getArtifactInfo'] = async (runId, path) => this.#artifactInfo(`/runs/${checkId(runId, 'runId')}`, path);
+  openArtifact: AiDatabase['openArtifact'] = async (runId, path, options) =>
+    this.#openArtifact(`/runs/${checkId(runId, 'runId')}`, path, options);
+  deleteArtifact: AiDatabase['deleteArtifact'] = async (runId, path) => this.#deleteArtifact(`/runs/${checkId(runId, 'runId')}`, path);
+  logModelVersionArtifact: AiDatabase['logModelVersionArtifact'] = async (versionId, path, source, options) =>
+    this.#logArtifact(`/model-versions/${checkId(versionId, 'versionId')}`, path, source, options);
+  listModelVersionArtifacts: AiDatabase['listModelVersionArtifacts'] = async (versionId, options) =>
+    this.#listArtifacts(`/model-versions/${checkId(versionId, 'versionId')}`, options);
+  getModelVersionArtifactInfo: AiDatabase['getModelVersionArtifactInfo'] = async (versionId, path) =>
+    this.#artifactInfo(`/model-versions/${checkId(versionId, 'versionId')}`, path);
+  openModelVersionArtifact: AiDatabase['openModelVersionArtifact'] = async (versionId, path, options) =>
+    this.#openArtifact(`/model-versions/${checkId(versionId, 'versionId')}`, path, options);
+  deleteModelVersionArtifact: AiDatabase['deleteModelVersionArtifact'] = async (versionId, path) =>
+    this.#deleteArtifact(`/model-versions/${checkId(versionId, 'versionId')}`, path);
 
   async health(): Promise<HealthReport> {
     return (await this.#send(API.health, {})) as HealthReport;

@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import { Readable } from 'node:stream';
 import { BackendError, UnreachableError, ValidationError, errorFromWire, type AimdbError } from '../core/errors.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -205,6 +206,69 @@ export class HttpTransport {
         continue;
       }
       throw error;
+    }
+  }
+
+  /**
+   * Sends a body of bytes as a stream (an artifact upload) and returns the parsed JSON answer. Never
+   * retried: the stream is read once.
+   */
+  async upload(path: string, query: Record<string, unknown>, contentType: string, body: Readable): Promise<unknown> {
+    const url = `${this.#baseUrl}${path}${toQueryString(query)}`;
+    const headers = { ...this.#headers, 'content-type': contentType };
+    const { status, text } = await new Promise<Exchange>((resolve, reject) => {
+      const request = this.#request(url, { method: 'PUT', headers, agent: this.#agent }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', reject);
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      });
+      request.on('error', (error) => {
+        body.destroy();
+        reject(error);
+      });
+      body.on('error', (error) => {
+        // The source failed: abort the request so the server stores nothing.
+        request.destroy(error);
+        reject(error);
+      });
+      body.pipe(request);
+    }).catch((error: unknown) => {
+      const code = connectionErrorCode(error);
+      if (code === undefined) throw error;
+      throw new UnreachableError(`aimdb server at ${this.#baseUrl} could not be reached (${code})`, { cause: error });
+    });
+    if (status >= 200 && status < 300) return text === '' ? undefined : (JSON.parse(text) as unknown);
+    throw this.#errorFrom(status, text);
+  }
+
+  /**
+   * A GET whose answer is bytes: resolves once the headers arrived, with the body as a stream
+   * (JSON errors are read and thrown as typed errors instead).
+   */
+  async download(path: string, headers: Record<string, string>): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Readable }> {
+    const url = `${this.#baseUrl}${path}`;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
+          const request = this.#request(url, { method: 'GET', headers: { ...this.#headers, accept: '*/*', ...headers }, agent: this.#agent }, resolve);
+          request.on('error', reject);
+          request.end();
+        });
+        const status = response.statusCode ?? 0;
+        if (status >= 200 && status < 300) return { status, headers: response.headers, body: response };
+        const chunks: Buffer[] = [];
+        for await (const chunk of response) chunks.push(chunk as Buffer);
+        throw this.#errorFrom(status, Buffer.concat(chunks).toString('utf8'));
+      } catch (error) {
+        const code = connectionErrorCode(error);
+        if (code === undefined) throw error;
+        if (attempt < this.#retries) {
+          await sleep(Math.min(50 * 2 ** attempt, 2000));
+          continue;
+        }
+        throw new UnreachableError(`aimdb server at ${this.#baseUrl} could not be reached (${code})`, { cause: error });
+      }
     }
   }
 

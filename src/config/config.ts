@@ -107,9 +107,32 @@ export const serverConfigSchema = z.strictObject({
 });
 export type ServerConfig = z.output<typeof serverConfigSchema>;
 
+/**
+ * Where artifact bytes are kept (the `artifacts:` section of a config file). Credentials are never
+ * part of it: the S3 SDK reads them from the environment (AWS_ACCESS_KEY_ID, AWS_PROFILE, …).
+ */
+export const artifactsConfigSchema = z.strictObject({
+  /**
+   * A folder (`./aimdb-artifacts`, `file:///srv/artifacts`) or `s3://bucket/prefix`. Default: the
+   * folder `aimdb-artifacts` beside the SQLite file, else in the working directory.
+   */
+  url: optionalString,
+  /** The S3-compatible service's URL, e.g. `http://127.0.0.1:9000` (default: AWS). */
+  endpoint: optionalString,
+  region: optionalString,
+  /** Path-style bucket URLs; default true when an endpoint is set. */
+  forcePathStyle: z.boolean().optional(),
+  /** Bytes per part of a multipart upload (at least 5 MiB; default 16 MiB). */
+  partSizeBytes: z.number().int().min(5 * 1024 * 1024).max(5 * 1024 * 1024 * 1024).optional(),
+  /** Parts uploaded at once (memory held is about partSizeBytes × this; default 4). */
+  uploadConcurrency: z.number().int().min(1).max(64).optional(),
+});
+export type ArtifactsConfig = z.output<typeof artifactsConfigSchema>;
+
 export const configFileSchema = z.strictObject({
   database: databaseConfigSchema.optional(),
   server: serverConfigSchema.optional(),
+  artifacts: artifactsConfigSchema.optional(),
 });
 export type ConfigFile = z.output<typeof configFileSchema>;
 
@@ -168,6 +191,11 @@ export async function loadConfigFile(filePath: string, env: NodeJS.ProcessEnv = 
     // A relative SQLite path in a config file means relative to that file, not to the caller's cwd.
     config.database.path = path.resolve(path.dirname(filePath), config.database.path);
   }
+  const artifactsUrl = config.artifacts?.url;
+  if (artifactsUrl !== undefined && !/^[a-z][a-z0-9+.-]*:/i.test(artifactsUrl) && !path.isAbsolute(artifactsUrl)) {
+    // Like the SQLite path: a relative artifact folder is relative to the config file.
+    config.artifacts!.url = path.resolve(path.dirname(filePath), artifactsUrl);
+  }
   return config;
 }
 
@@ -183,6 +211,8 @@ export interface ResolvedDatabaseConfig {
   reason: string;
   /** The server section of the config file, when one was read. */
   server?: ServerConfig;
+  /** The artifacts section of the config file, when one was read. */
+  artifacts?: ArtifactsConfig;
 }
 
 /**
@@ -203,6 +233,7 @@ export async function resolveDatabaseConfig(
       source: 'config-file',
       configPath,
       server: file.server,
+      ...(file.artifacts === undefined ? {} : { artifacts: file.artifacts }),
       reason: options.configPath !== undefined ? `config file given explicitly` : `config file named by AIMDB_CONFIG`,
     };
   }
@@ -215,6 +246,7 @@ export async function resolveDatabaseConfig(
         source: 'config-file',
         configPath: candidate,
         server: file.server,
+        ...(file.artifacts === undefined ? {} : { artifacts: file.artifacts }),
         reason: `found ./${name} (checked first: AIMDB_CONFIG, then ${DEFAULT_CONFIG_FILES.join(', ')})`,
       };
     }

@@ -14,7 +14,8 @@ export type ErrorCode =
   | 'forbidden'
   | 'payload_too_large'
   /** A copy or import whose target differs from its source afterwards (never sent by the server). */
-  | 'verification_failed';
+  | 'verification_failed'
+  | 'integrity_failed';
 
 /** The error body of every failed REST call. */
 export interface WireError {
@@ -130,6 +131,17 @@ export class PayloadTooLargeError extends AimdbError {
   }
 }
 
+/**
+ * Stored or sent bytes are not the bytes their SHA-256 says: an upload whose declared hash does not
+ * match what arrived (nothing was stored), or a stored artifact that no longer matches its hash on
+ * read (corruption in the blob store; the read fails instead of returning wrong bytes).
+ */
+export class IntegrityError extends AimdbError {
+  constructor(message: string, options: { field?: string } = {}) {
+    super('integrity_failed', message, options);
+  }
+}
+
 /** HTTP status for each error code; the one table both server and client read. */
 export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   validation_failed: 422,
@@ -142,6 +154,7 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   forbidden: 403,
   payload_too_large: 413,
   verification_failed: 500,
+  integrity_failed: 422,
 };
 
 /** Rebuilds the typed error from its wire form (used by the HTTP client). */
@@ -178,6 +191,8 @@ export function errorFromWire(body: {
       return new ForbiddenError(message);
     case 'payload_too_large':
       return new PayloadTooLargeError(message, options);
+    case 'integrity_failed':
+      return new IntegrityError(message, options);
     default:
       return new BackendError(message);
   }

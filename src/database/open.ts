@@ -5,6 +5,8 @@
  */
 import { Kysely, sql, type LogEvent } from 'kysely';
 import {
+  artifactsConfigSchema,
+  type ArtifactsConfig,
   loadConfigFile,
   resolveDatabaseConfig,
   type DatabaseConfig,
@@ -28,9 +30,16 @@ import {
 
 /** Health reports the schema version the migrations know. */
 const SCHEMA_INFO: SchemaInfo = { latest: LATEST_SCHEMA_VERSION, current: async (db) => (await schemaStatus(db)).current };
+import { defaultArtifactsFolder, lazyBlobStore, openBlobStore, type ArtifactGcOptions, type ArtifactGcReport, type BlobStore } from '../store/index.js';
 
 /** Options of `createAiDatabase`: a config plus what only code can pass. */
 export type AiDatabaseOptions = Omit<DatabaseConfig, 'echo'> & {
+  /**
+   * Where artifact bytes go: the `artifacts:` config section, or a blob store object. Default: the
+   * folder `aimdb-artifacts` beside the SQLite file (else in the working directory), created on the
+   * first upload.
+   */
+  artifacts?: ArtifactsConfig | BlobStore;
   /** true logs each SQL statement to stderr; a function receives them instead. Never logs bound values. */
   echo?: boolean | ((sql: string, durationMs: number) => void);
   /** Milliseconds since the epoch; for tests of lifecycle times. */
@@ -48,6 +57,27 @@ function echoLogger(echo: AiDatabaseOptions['echo']) {
   return (event: LogEvent) => sink(event.query.sql, event.queryDurationMillis);
 }
 
+/** The blob store handle for a database's options: the one given, or one opened lazily from config. */
+function blobStoreOption(option: ArtifactsConfig | BlobStore | undefined, sqliteFile: string | undefined): () => Promise<BlobStore> {
+  if (option !== undefined && 'stage' in option) return async () => option;
+  const config = parseInput(artifactsConfigSchema, option ?? {}, 'artifacts');
+  return lazyBlobStore(() => openBlobStore(config, defaultArtifactsFolder(sqliteFile)));
+}
+
+/**
+ * Removes artifact blobs that no run or model version references, keeping blobs of uploads in
+ * flight (younger than `graceMs`, default one hour, or marked pending). Only for a database this
+ * process opens (not over HTTP): the blob store and the rows must be reachable together.
+ */
+export async function collectArtifactGarbage(db: AiDatabase, options?: ArtifactGcOptions): Promise<ArtifactGcReport> {
+  if (!(db instanceof SqlAiDatabase)) {
+    throw new ValidationError('artifacts gc: needs a database opened directly (SQLite, PostgreSQL or MySQL), not an aimdb server', {
+      field: 'backend',
+    });
+  }
+  return db.collectArtifactGarbage(options);
+}
+
 /** Opens a SQL database (no HTTP), checks the connection and brings the schema up to date. */
 /**
  * Whether `db` is a database this process opens itself (SQLite, PostgreSQL, MySQL) rather than a
@@ -58,14 +88,15 @@ export function isLocalDatabase(db: AiDatabase): boolean {
 }
 
 export async function openSqlDatabase(options: AiDatabaseOptions): Promise<SqlAiDatabase> {
-  const { echo, now, create, ...config } = options;
+  const { echo, now, create, artifacts, ...config } = options;
   const spec = toConnectionSpec(parseInput(databaseConfigSchema, config, 'options'));
+  const blobs = blobStoreOption(artifacts, spec.backend === 'sqlite' ? spec.filename : undefined);
   if (spec.backend === 'http') throw new ValidationError('backend: http is not a SQL backend', { field: 'backend' });
   if (spec.backend === 'sqlite') checkSqlitePath(spec, { create: create ?? true });
   const backend = createBackend(spec);
   const log = echoLogger(echo);
   const db = new Kysely<Tables>(log === undefined ? { dialect: backend.dialect } : { dialect: backend.dialect, log });
-  const ctx: StoreContext = { db, backend, inTransaction: false, now: now ?? Date.now };
+  const ctx: StoreContext = { db, backend, inTransaction: false, now: now ?? Date.now, blobs };
   try {
     await sql`select 1`.execute(db);
     if (options.migrate === false) {
@@ -99,7 +130,7 @@ export async function createAiDatabase(options: AiDatabaseOptions = {}): Promise
   const backend = options.backend ?? (options.url === undefined ? 'sqlite' : toConnectionSpec({ url: options.url }).backend);
   if (backend === 'http') {
     // Left out, not set to undefined: the strict schema reports any key it does not know.
-    const { echo: _echo, now: _now, create: _create, ...config } = options;
+    const { echo: _echo, now: _now, create: _create, artifacts: _artifacts, ...config } = options;
     const spec = toConnectionSpec(parseInput(databaseConfigSchema, config, 'options'));
     if (spec.backend !== 'http') throw new ValidationError('backend: expected http', { field: 'backend' });
     const { createHttpAiDatabase } = await import('../client/http-client.js');
@@ -114,7 +145,11 @@ export async function createAiDatabaseFromConfig(
   overrides: Partial<AiDatabaseOptions> = {},
 ): Promise<AiDatabase> {
   const file = await loadConfigFile(configPath);
-  return createAiDatabase({ ...(file.database ?? {}), ...overrides });
+  return createAiDatabase({
+    ...(file.database ?? {}),
+    ...(file.artifacts === undefined ? {} : { artifacts: file.artifacts }),
+    ...overrides,
+  });
 }
 
 /**
@@ -124,5 +159,9 @@ export async function createAiDatabaseFromConfig(
  */
 export async function openAiDatabase(overrides: Partial<AiDatabaseOptions> = {}): Promise<AiDatabase> {
   const resolved: ResolvedDatabaseConfig = await resolveDatabaseConfig();
-  return createAiDatabase({ ...resolved.config, ...overrides });
+  return createAiDatabase({
+    ...resolved.config,
+    ...(resolved.artifacts === undefined ? {} : { artifacts: resolved.artifacts }),
+    ...overrides,
+  });
 }

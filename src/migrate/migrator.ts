@@ -10,6 +10,7 @@ import * as initial from './migrations/0001-initial.js';
 import * as metricRollups from './migrations/0002-metric-rollups.js';
 import * as queryLanguage from './migrations/0003-query-language.js';
 import * as lifecycleAliasesStepValues from './migrations/0004-lifecycle-aliases-step-values.js';
+import * as artifacts from './migrations/0005-artifacts.js';
 import * as metricBatchReceipts from './migrations/0006-metric-batch-receipts.js';
 import * as predictionRollups from './migrations/0007-prediction-rollups.js';
 import * as runInputs from './migrations/0010-run-inputs.js';
@@ -25,6 +26,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, MigrationModule]> = [
   ['0002-metric-rollups', metricRollups],
   ['0003-query-language', queryLanguage],
   ['0004-lifecycle-aliases-step-values', lifecycleAliasesStepValues],
+  ['0005-artifacts', artifacts],
   ['0006-metric-batch-receipts', metricBatchReceipts],
   ['0007-prediction-rollups', predictionRollups],
   ['0010-run-inputs', runInputs],

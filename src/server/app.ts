@@ -166,7 +166,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     }
   });
 
-  for (const route of API_ROUTES) registerRoute(app, route, db, config);
+  for (const route of API_ROUTES) if (route.rawBody === undefined) registerRoute(app, route, db, config);
+  // Routes taking raw bytes get their own context whose one content-type parser hands the request
+  // stream through unread: uploads stream to the blob store instead of being buffered (and are not
+  // bound by bodyLimitBytes, which is for JSON).
+  await app.register(async (raw) => {
+    raw.removeAllContentTypeParsers();
+    raw.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+    for (const route of API_ROUTES) if (route.rawBody !== undefined) registerRoute(raw, route, db, config);
+  });
 
   const uiDir = options.uiDir === undefined ? DEFAULT_UI_DIR : options.uiDir;
   const uiIndexExists = uiDir !== false && existsSync(path.join(uiDir, 'index.html'));
@@ -212,10 +220,11 @@ function registerRoute(app: FastifyInstance, route: RouteSpec, db: AiDatabase, c
         );
       }
       if (route.validateQuery === true && route.query !== undefined) query = parseInput(route.query, query, 'query');
-      if (route.body === undefined && request.body !== undefined && request.body !== null) {
+      if (route.body === undefined && route.rawBody === undefined && request.body !== undefined && request.body !== null) {
         throw new ValidationError('body: this route takes no body', { field: 'body' });
       }
-      const result = await route.handler({ db, params, query, body: request.body, config, request });
+      const result = await route.handler({ db, params, query, body: request.body, config, request, reply });
+      if (route.rawResponse !== undefined) return reply.send(result);
       if (route.status === 204) return reply.status(204).send();
       // A streamed answer (a long metric history) is JSON written as it is read.
       if (result instanceof Readable) reply.type('application/json; charset=utf-8');
@@ -238,7 +247,9 @@ function registerProtocolRoute(app: FastifyInstance, route: RouteSpec, db: AiDat
         body: request.body,
         config,
         request,
+        reply,
       });
+      if (route.rawResponse !== undefined) return reply.send(result);
       return reply.status(route.status).send(result ?? {});
     },
   });

@@ -64,7 +64,9 @@ function hoistDefinitions(schema: JsonSchema, prefix: string, components: Record
   return rewrite(rest) as JsonSchema;
 }
 
-const toOpenApiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+/** `:id` becomes `{id}`; a trailing wildcard (an artifact path with its slashes) becomes `{path}`. */
+const toOpenApiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}').replace(/\/\*$/, '/{path}');
+const openApiParamName = (name: string) => (name === '*' ? 'path' : name);
 
 const ERROR_STATUSES = [...new Set(Object.values(HTTP_STATUS_BY_CODE))].sort();
 const ERROR_DESCRIPTIONS: Record<number, string> = {
@@ -103,7 +105,7 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], info: OpenApi
     const parameters: unknown[] = [];
     for (const [name, param] of Object.entries(route.params ?? {})) {
       parameters.push({
-        name,
+        name: openApiParamName(name),
         in: 'path',
         required: true,
         description: param.description,
@@ -138,7 +140,12 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], info: OpenApi
       parameters,
       responses: {
         [String(route.status)]:
-          route.response === undefined
+          route.rawResponse !== undefined
+            ? {
+                description: route.rawResponse.description,
+                content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+              }
+            : route.response === undefined
             ? { description: route.status === 204 ? 'done; no content' : 'done' }
             : {
                 description: 'done',
@@ -151,6 +158,13 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], info: OpenApi
         ...errorResponses,
       },
     };
+    if (route.rawBody !== undefined) {
+      operation.requestBody = {
+        required: true,
+        description: route.rawBody.description,
+        content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+      };
+    }
     if (route.body !== undefined) {
       operation.requestBody = {
         required: route.bodyRequired ?? false,

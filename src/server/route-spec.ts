@@ -3,7 +3,7 @@
  * validates with the same core schemas the declaration names, so a rule is written once and checked
  * once. Query-string conversion lives here too.
  */
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { ApiRoute, BodyOf, ParamsOf, QueryOf } from '../core/api/route.js';
 import type { AiDatabase } from '../store/index.js';
@@ -20,6 +20,8 @@ export interface RouteContext {
   body: unknown;
   config: EffectiveServerConfig;
   request: FastifyRequest;
+  /** For routes with `rawResponse`: the handler sets the status and headers itself. */
+  reply: FastifyReply;
 }
 
 /**

@@ -2,6 +2,15 @@
  * The one contract. The SQL store and the HTTP client both implement it, and one test suite runs
  * against both. It is composed of small per-aggregate parts, every member required.
  */
+import type { Readable } from 'node:stream';
+import type {
+  ArtifactInfo,
+  ArtifactListing,
+  ByteRange,
+  ListArtifactsOptions,
+  LogArtifactOptions,
+  OpenArtifactOptions,
+} from '../core/artifacts.js';
 import type {
   Dataset,
   Experiment,
@@ -246,6 +255,47 @@ export interface TextSearchStore {
   searchText(words: string, options?: TextSearchOptions): Promise<TextSearchHit[]>;
 }
 
+/** What `logArtifact` reads: a file's path, bytes in memory, or a stream (read once, to its end). */
+export type ArtifactSource = string | Uint8Array | Readable;
+
+/** An artifact opened for reading. */
+export interface OpenedArtifact {
+  info: ArtifactInfo;
+  /**
+   * The bytes. A whole-file read is verified against the SHA-256 as it streams: corrupted stored
+   * bytes make the stream fail with IntegrityError before it ends, never end normally.
+   */
+  stream: Readable;
+  /** For a range read: the bytes actually sent (ends inclusive, clipped to the file). */
+  range?: Required<ByteRange>;
+}
+
+/**
+ * Artifacts: files of a run or a model version, content-addressed by SHA-256 (stored once however
+ * many owners log them), streamed in and out, verified on read. Paths are relative, `/`-separated
+ * (core/artifacts.ts says what is refused). Logging to an existing path replaces it whole.
+ */
+export interface ArtifactStore {
+  /**
+   * Stores a file for a run. With `options.sha256`, bytes hashing differently are refused
+   * (IntegrityError) and nothing is stored; an interrupted source stores nothing either.
+   */
+  logArtifact(runId: number, path: string, source: ArtifactSource, options?: LogArtifactOptions): Promise<ArtifactInfo>;
+  /** One folder level below `prefix` (or every file below it with `recursive`), files in path order. */
+  listArtifacts(runId: number, options?: ListArtifactsOptions): Promise<ArtifactListing>;
+  /** @throws NotFoundError (entity `artifact`) */
+  getArtifactInfo(runId: number, path: string): Promise<ArtifactInfo>;
+  /** Streams a file, whole (verified) or a byte range. */
+  openArtifact(runId: number, path: string, options?: OpenArtifactOptions): Promise<OpenedArtifact>;
+  /** Removes the path; the bytes go when no artifact references them (`collectArtifactGarbage`). */
+  deleteArtifact(runId: number, path: string): Promise<void>;
+  logModelVersionArtifact(versionId: number, path: string, source: ArtifactSource, options?: LogArtifactOptions): Promise<ArtifactInfo>;
+  listModelVersionArtifacts(versionId: number, options?: ListArtifactsOptions): Promise<ArtifactListing>;
+  getModelVersionArtifactInfo(versionId: number, path: string): Promise<ArtifactInfo>;
+  openModelVersionArtifact(versionId: number, path: string, options?: OpenArtifactOptions): Promise<OpenedArtifact>;
+  deleteModelVersionArtifact(versionId: number, path: string): Promise<void>;
+}
+
 export interface StatisticsStore {
   /** Counts per entity, runs by status, and the newest activity. */
   getStatistics(): Promise<Statistics>;
@@ -264,6 +314,7 @@ export interface AiDatabase
     ExperimentStore,
     PredictionStore,
     TextSearchStore,
+    ArtifactStore,
     StatisticsStore {
   /**
    * Runs `fn` with an AiDatabase whose calls all share one transaction: committed when `fn`

@@ -13,3 +13,7 @@ export { TABLE_NAMES, type Tables } from './sql/tables.js';
 export { fillMetricRollups } from './sql/metric-rollups/fill.js';
 /** For bulk loads that wrote predictions without their rollups (an import of an older archive). */
 export { fillPredictionRollups } from './sql/prediction-rollups.js';
+/** Artifact bytes: the content-addressed blob store a database keeps its artifacts in (decision 1000). */
+export type { BlobStore, StagedBlob } from './artifacts/blob-store.js';
+export { defaultArtifactsFolder, lazyBlobStore, openBlobStore } from './artifacts/open-blob-store.js';
+export type { ArtifactGcOptions, ArtifactGcReport } from './sql/artifacts.js';

@@ -7,6 +7,9 @@
  *   [1,"resnet",…]                     one line per row, values in the header's column order
  *   {"end":"models","rows":2,"checksum":"…"}
  *   …more tables, parents first…
+ *   {"blob":"<sha256>","size":123}    artifact bytes (format 2): base64 text lines, then its end
+ *   "AAEC…"
+ *   {"endBlob":"<sha256>"}
  *   {"end":"archive","tables":10}
  *
  * Columns are named in each table header, so a newer aimdb maps an older archive's columns by name.
@@ -17,7 +20,9 @@ import type { TableName } from './table-specs.js';
 
 export const ARCHIVE_FORMAT = 'aimdb-archive';
 /** Raised only when a reader of the previous version could no longer read the archive correctly. */
-export const ARCHIVE_FORMAT_VERSION = 1;
+export const ARCHIVE_FORMAT_VERSION = 2;
+/** Raw bytes per base64 line of an artifact blob (4 MiB of text a line). */
+export const BLOB_LINE_BYTES = 3 * 1024 * 1024;
 
 export interface ArchiveManifest {
   format: typeof ARCHIVE_FORMAT;

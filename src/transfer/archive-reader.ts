@@ -16,7 +16,11 @@ export type ArchiveEvent =
   | { kind: 'manifest'; manifest: ArchiveManifest }
   | { kind: 'table'; spec: TableSpec }
   | { kind: 'rows'; spec: TableSpec; rows: RowValues[] }
-  | { kind: 'table-end'; spec: TableSpec; rows: number; checksum: string };
+  | { kind: 'table-end'; spec: TableSpec; rows: number; checksum: string }
+  /** Artifact bytes (format 2): a blob's start, its bytes in pieces, its end. */
+  | { kind: 'blob-start'; sha256: string; size: number }
+  | { kind: 'blob-data'; bytes: Buffer }
+  | { kind: 'blob-end'; sha256: string };
 
 const BATCH_BYTES = 8 * 1024 * 1024;
 
@@ -63,6 +67,7 @@ export async function* readArchive(input: string | Readable): AsyncGenerator<Arc
   let batchBytes = 0;
   let tablesSeen = 0;
   let finished = false;
+  let blob: { sha256: string; size: number; read: number } | undefined;
   try {
     for await (const text of archiveLines(input)) {
       line += 1;
@@ -75,6 +80,14 @@ export async function* readArchive(input: string | Readable): AsyncGenerator<Arc
         yield { kind: 'manifest', manifest };
         continue;
       }
+      if (typeof value === 'string') {
+        if (blob === undefined) throw damaged(line, 'artifact bytes outside of a blob');
+        const bytes = Buffer.from(value, 'base64');
+        blob.read += bytes.length;
+        yield { kind: 'blob-data', bytes };
+        continue;
+      }
+      if (blob !== undefined && (value as { endBlob?: unknown }).endBlob === undefined) throw damaged(line, `blob ${blob.sha256} is not ended`);
       if (Array.isArray(value)) {
         if (current === undefined) throw damaged(line, 'a row outside of a table');
         const row = checkRowValues(current.spec, current.map(value), `archive line ${line}`);
@@ -88,8 +101,18 @@ export async function* readArchive(input: string | Readable): AsyncGenerator<Arc
         }
         continue;
       }
-      const record = value as Partial<TableHeader & TableTrailer> & { tables?: number };
-      if (typeof record.table === 'string') {
+      const record = value as Partial<TableHeader & TableTrailer> & { tables?: number; blob?: unknown; size?: unknown; endBlob?: unknown };
+      if (typeof record.blob === 'string') {
+        if (current !== undefined) throw damaged(line, `a blob inside table ${current.spec.name}`);
+        if (!/^[0-9a-f]{64}$/.test(record.blob) || typeof record.size !== 'number') throw damaged(line, 'a blob header without a SHA-256 and size');
+        blob = { sha256: record.blob, size: record.size, read: 0 };
+        yield { kind: 'blob-start', sha256: blob.sha256, size: blob.size };
+      } else if (typeof record.endBlob === 'string') {
+        if (blob === undefined || record.endBlob !== blob.sha256) throw damaged(line, `unexpected end of blob '${record.endBlob}'`);
+        if (blob.read !== blob.size) throw damaged(line, `blob ${blob.sha256} holds ${blob.read} bytes, its header says ${blob.size}`);
+        yield { kind: 'blob-end', sha256: blob.sha256 };
+        blob = undefined;
+      } else if (typeof record.table === 'string') {
         if (current !== undefined) throw damaged(line, `table ${record.table} starts before ${current.spec.name} ended`);
         if (!isTableName(record.table) || !manifest.tables.includes(record.table)) {
           throw damaged(line, `table '${record.table}' is not listed in the manifest`);

@@ -21,7 +21,8 @@ import {
   writeDeferredReferences,
   type RowFilter,
 } from './table-io.js';
-import { TABLE_SPECS, type TableSpec } from './table-specs.js';
+import { ARTIFACT_TABLES, TABLE_SPECS, type TableSpec } from './table-specs.js';
+import { copyArtifactBlobs, type BlobTransferReport } from './artifact-blobs.js';
 import { digestTable, VerificationFailedError, verifyTables, type TableDigest, type VerificationReport } from './verify-database.js';
 import { writeFailure } from './write-errors.js';
 
@@ -36,6 +37,11 @@ export interface CopyOptions {
   batchRows?: number;
   /** Bytes a batch aims at (default 8 MiB), so large payloads do not grow memory. */
   batchBytes?: number;
+  /**
+   * Copy artifacts: their rows and the bytes they name, each blob verified by its SHA-256 in the
+   * target's blob store (default true). false (`--no-artifacts`) leaves both out.
+   */
+  artifacts?: boolean;
   onProgress?: ProgressListener;
 }
 
@@ -46,6 +52,8 @@ export interface CopyReport {
   tables: TableTransferReport[];
   /** null when verification was switched off. */
   verification: VerificationReport | null;
+  /** Artifact blobs moved; null with `artifacts: false`. */
+  artifacts: BlobTransferReport | null;
   elapsedMs: number;
 }
 
@@ -144,14 +152,15 @@ async function copyOpened(
     );
   }
   const verify = options.verify !== false;
+  const specs = options.artifacts === false ? TABLE_SPECS.filter((spec) => !ARTIFACT_TABLES.includes(spec.name)) : TABLE_SPECS;
   // With --append the expected target is what it held before plus the source (checksums XOR).
   const before = new Map<string, TableDigest>();
   if (verify && options.append === true) {
-    for (const spec of TABLE_SPECS) before.set(spec.name, await digestTable(to, target.backend, spec));
+    for (const spec of specs) before.set(spec.name, await digestTable(to, target.backend, spec));
   }
 
   const reports: TableTransferReport[] = [];
-  for (const spec of TABLE_SPECS) {
+  for (const spec of specs) {
     const tableStarted = Date.now();
     const rowsTotal = await countRows(from, spec);
     const { filter, kept, complete } =
@@ -182,12 +191,15 @@ async function copyOpened(
     await options.onProgress?.({ stage: 'table-done', table: spec.name, rowsDone: kept + written, rowsTotal, elapsedMs });
   }
 
+  // The bytes before the verification, so a blob that fails its hash stops the copy as loudly as a row would.
+  const artifacts = options.artifacts === false ? null : await copyArtifactBlobs(source, target);
+
   let verification: VerificationReport | null = null;
   if (verify) {
     verification = await verifyTables(
       to,
       target.backend,
-      TABLE_SPECS,
+      specs,
       async (spec) => {
         const digest = await digestTable(from, source.backend, spec);
         const previous = before.get(spec.name);
@@ -199,5 +211,5 @@ async function copyOpened(
     );
     if (!verification.ok) throw new VerificationFailedError(verification);
   }
-  return { source: labels.source, target: labels.target, tables: reports, verification, elapsedMs: Date.now() - labels.started };
+  return { source: labels.source, target: labels.target, tables: reports, verification, artifacts, elapsedMs: Date.now() - labels.started };
 }

@@ -29,7 +29,7 @@ function optionsOf(location: string | AiDatabaseOptions): AiDatabaseOptions {
  */
 export function checkLocation(location: DatabaseLocation, role: 'source' | 'target'): void {
   if (location instanceof SqlAiDatabase) return;
-  const { echo: _echo, now: _now, ...config } = optionsOf(location);
+  const { echo: _echo, now: _now, artifacts: _artifacts, create: _create, ...config } = optionsOf(location);
   let spec;
   try {
     spec = toConnectionSpec(parseInput(databaseConfigSchema, config, role));
@@ -80,6 +80,6 @@ export async function openTarget(location: DatabaseLocation): Promise<OpenedData
 /** A printable description of a location, password redacted. */
 export function describeLocation(location: DatabaseLocation): string {
   if (location instanceof SqlAiDatabase) return `an open ${location.backend.name} database`;
-  const { echo: _echo, now: _now, ...config } = optionsOf(location);
+  const { echo: _echo, now: _now, artifacts: _artifacts, create: _create, ...config } = optionsOf(location);
   return describeConnection(toConnectionSpec(parseInput(databaseConfigSchema, config, 'location')));
 }

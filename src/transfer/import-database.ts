@@ -4,9 +4,11 @@
  * archive changes nothing; then to write it. A stream can be read only once and is checked as it goes.
  */
 import { fillMetricRollups, fillPredictionRollups } from '../store/index.js';
-import type { Readable } from 'node:stream';
+import { once } from 'node:events';
+import { PassThrough, type Readable } from 'node:stream';
 import type { Kysely } from 'kysely';
-import { ConflictError } from '../core/errors.js';
+import { ConflictError, IntegrityError } from '../core/errors.js';
+import type { StagedBlob } from '../store/index.js';
 import type { ArchiveManifest } from './archive-format.js';
 import { readArchive } from './archive-reader.js';
 import { occupiedTables } from './copy-database.js';
@@ -31,6 +33,8 @@ export interface ImportReport {
   manifest: ArchiveManifest;
   tables: TableTransferReport[];
   verification: VerificationReport | null;
+  /** Artifact blobs written to the target's blob store (each verified by its SHA-256). */
+  blobs: number;
   elapsedMs: number;
 }
 
@@ -82,8 +86,42 @@ export async function importDatabase(from: string | Readable, target: DatabaseLo
     const deferred = new Map<TableName, DeferredPair[]>();
     let tableStarted = 0;
     let written = 0;
+    let blob: { sha256: string; sink: PassThrough | undefined; staged: Promise<StagedBlob> | undefined } | undefined;
+    let blobs = 0;
     for await (const event of readArchive(from)) {
       switch (event.kind) {
+        case 'blob-start': {
+          const store = await opened.database.artifactBlobStore();
+          // Bytes the target holds already (same hash) are read past, not stored twice.
+          if ((await store.stat(event.sha256)) !== undefined) {
+            blob = { sha256: event.sha256, sink: undefined, staged: undefined };
+          } else {
+            const sink = new PassThrough({ highWaterMark: 4 * 1024 * 1024 });
+            const staged = store.stage(sink);
+            // Staging failures surface at blob-end; this keeps them from being unhandled meanwhile.
+            staged.catch(() => undefined);
+            blob = { sha256: event.sha256, sink, staged };
+          }
+          break;
+        }
+        case 'blob-data':
+          if (blob?.sink !== undefined && !blob.sink.write(event.bytes)) await once(blob.sink, 'drain');
+          break;
+        case 'blob-end': {
+          if (blob?.sink !== undefined) {
+            blob.sink.end();
+            const staged = await (blob.staged as Promise<StagedBlob>);
+            if (staged.sha256 !== blob.sha256) {
+              await staged.discard();
+              throw new IntegrityError(`archive: artifact blob ${blob.sha256} holds bytes hashing to ${staged.sha256}; not imported`);
+            }
+            await staged.commit();
+            await staged.discard();
+            blobs += 1;
+          }
+          blob = undefined;
+          break;
+        }
         case 'manifest':
           manifest = event.manifest;
           break;
@@ -161,7 +199,7 @@ export async function importDatabase(from: string | Readable, target: DatabaseLo
       );
       if (!verification.ok) throw new VerificationFailedError(verification);
     }
-    return { manifest: manifest!, tables: reports, verification, elapsedMs: Date.now() - started };
+    return { manifest: manifest!, tables: reports, verification, blobs, elapsedMs: Date.now() - started };
   } finally {
     await opened.close();
   }

@@ -179,7 +179,23 @@ const SPECS: Specs = {
     generatedId: false,
     since: { column: 'updated_at' },
   },
+  // Artifact metadata; the bytes they name move with them (artifact-blobs.ts) unless skipped.
+  run_artifacts: {
+    columns: [int('run_id'), text('path'), int('size'), text('sha256'), text('content_type'), int('created_at')],
+    key: ['run_id', 'path'],
+    generatedId: false,
+    since: { column: 'created_at' },
+  },
+  model_version_artifacts: {
+    columns: [int('model_version_id'), text('path'), int('size'), text('sha256'), text('content_type'), int('created_at')],
+    key: ['model_version_id', 'path'],
+    generatedId: false,
+    since: { column: 'created_at' },
+  },
 };
+
+/** The tables of artifact metadata, left out by `artifacts: false` (`--no-artifacts`). */
+export const ARTIFACT_TABLES: readonly TableName[] = ['run_artifacts', 'model_version_artifacts'];
 
 /** Every table's spec, parents first (the order rows can be inserted in). */
 export const TABLE_SPECS: readonly TableSpec[] = TABLE_NAMES.map((name) => ({ name, ...SPECS[name] }) as TableSpec);

@@ -3,6 +3,7 @@
  * both run `defineAllContracts(target)`.
  */
 import type { ContractTarget } from './suite.js';
+import { defineArtifactsContract } from './artifacts.contract.js';
 import { defineDemoScenarioContract } from './demo-scenario.contract.js';
 import { defineDatasetsContract } from './datasets.contract.js';
 import { defineExperimentsContract } from './experiments.contract.js';
@@ -51,4 +52,5 @@ const CONTRACTS: Array<(target: ContractTarget) => void> = [
   defineRunSearchContract,
   defineTagsContract,
   defineRunInputsContract,
+  defineArtifactsContract,
 ];

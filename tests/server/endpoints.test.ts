@@ -3,6 +3,7 @@
  * answer shapes, the wire encodings (ISO times, "NaN"/"Infinity" metric values) and query parsing.
  * The last test checks that every route of the API was called.
  */
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_ROUTES } from '../../src/server/routes/index.js';
 import { testBackends } from '../support/backends.js';
@@ -15,7 +16,8 @@ const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const routePatterns = API_ROUTES.filter((route) => route.protocol === undefined).map((route) => ({
   key: `${route.method} ${route.url}`,
   method: route.method,
-  pattern: new RegExp(`^${route.url.replace(/:[A-Za-z]+/g, '[^/]+')}$`),
+  // `/*` is an artifact path: one or more segments.
+  pattern: new RegExp(`^${route.url.replace(/:[A-Za-z]+/g, '[^/]+').replace(/\/\*$/, '/.+')}$`),
 }));
 
 describe.each(testBackends())('REST endpoints on $name', (backend) => {
@@ -406,6 +408,55 @@ describe.each(testBackends())('REST endpoints on $name', (backend) => {
     expect(hits.status).toBe(200);
     expect(hits.body).toEqual([{ entity: 'model', id: model.id, name: 'searchable', score: expect.any(Number), snippet: 'searchable 1' }]);
     expect((await api('GET', '/api/v1/search?q=searchable&entities=robots')).status).toBe(422);
+  });
+
+  it('uploads, lists, downloads (whole, ranged, conditional), describes and deletes artifacts', async () => {
+    const run = (await api('POST', '/api/v1/runs', { body: { name: 'with-files' } })).body;
+    const model = (await api('POST', '/api/v1/models', { body: { name: 'with-files' } })).body;
+    const version = (await api('POST', '/api/v1/model-versions', { body: { modelId: model.id } })).body;
+    const text = 'epoch,loss\n1,0.5\n2,0.25\n';
+    const sha256 = createHash('sha256').update(text).digest('hex');
+    for (const base of [`/api/v1/runs/${run.id}`, `/api/v1/model-versions/${version.id}`]) {
+      const put = await api('PUT', `${base}/artifacts/eval/loss%20curve.csv?sha256=${sha256}`, {
+        raw: text,
+        headers: { 'content-type': 'application/octet-stream' },
+      });
+      expect(put.status).toBe(201);
+      expect(put.body).toMatchObject({ path: 'eval/loss curve.csv', size: text.length, sha256, contentType: 'text/csv; charset=utf-8' });
+      const wrong = await api('PUT', `${base}/artifacts/eval/other.bin?sha256=${'0'.repeat(64)}`, { raw: 'x', headers: { 'content-type': 'image/png' } });
+      expect(wrong.status).toBe(422);
+      expect(wrong.body.error).toMatchObject({ code: 'integrity_failed', field: 'sha256' });
+      expect((await api('PUT', `${base}/artifacts/a/..%2F..%2Fb`, { raw: 'x' })).status).toBe(422);
+
+      const listed = await api('GET', `${base}/artifacts`);
+      expect(listed.body).toEqual({ files: [], folders: ['eval/'] });
+      expect((await api('GET', `${base}/artifacts?prefix=eval/&recursive=true`)).body.files).toHaveLength(1);
+
+      const whole = await api('GET', `${base}/artifacts/eval/loss%20curve.csv`);
+      expect(whole.status).toBe(200);
+      expect(whole.text).toBe(text);
+      expect(whole.headers.get('etag')).toBe(`"${sha256}"`);
+      expect(whole.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+      expect(whole.headers.get('accept-ranges')).toBe('bytes');
+      const ranged = await api('GET', `${base}/artifacts/eval/loss%20curve.csv`, { headers: { range: 'bytes=6-9' } });
+      expect(ranged.status).toBe(206);
+      expect(ranged.text).toBe('loss');
+      expect(ranged.headers.get('content-range')).toBe(`bytes 6-9/${text.length}`);
+      const suffix = await api('GET', `${base}/artifacts/eval/loss%20curve.csv`, { headers: { range: 'bytes=-5' } });
+      expect(suffix.text).toBe(text.slice(-5));
+      const beyond = await api('GET', `${base}/artifacts/eval/loss%20curve.csv`, { headers: { range: 'bytes=999-' } });
+      expect(beyond.status).toBe(416);
+      expect(beyond.headers.get('content-range')).toBe(`bytes */${text.length}`);
+      const unchanged = await api('GET', `${base}/artifacts/eval/loss%20curve.csv`, { headers: { 'if-none-match': `"${sha256}"` } });
+      expect(unchanged.status).toBe(304);
+
+      const info = await api('GET', `${base}/artifact-info/eval/loss%20curve.csv`);
+      expect(info.body).toEqual(put.body);
+      expect((await api('DELETE', `${base}/artifacts/eval/loss%20curve.csv`)).status).toBe(204);
+      expect((await api('GET', `${base}/artifacts/eval/loss%20curve.csv`)).status).toBe(404);
+      expect((await api('DELETE', `${base}/artifacts/eval/loss%20curve.csv`)).status).toBe(404);
+    }
+    expect((await api('GET', '/api/v1/runs/987654/artifacts')).status).toBe(404);
   });
 
   it('called every route of the API', () => {

@@ -1,4 +1,7 @@
 /** Opening a fresh database on a test backend for one describe block. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, it } from 'vitest';
 import { createAiDatabase, type AiDatabase } from '../../src/index.js';
 import type { ContractTarget, OpenOptions } from '../contract/suite.js';
@@ -11,12 +14,14 @@ export function sqlTarget(backend: TestBackend): ContractTarget {
     capabilities: { transactions: true },
     open: async (options: OpenOptions = {}) => {
       const provisioned = await backend.provision();
-      const db = await createAiDatabase({ url: provisioned.url, ...options });
+      const artifacts = await temporaryArtifactsFolder();
+      const db = await createAiDatabase({ url: provisioned.url, artifacts: { url: artifacts }, ...options });
       return {
         db,
         close: async () => {
           await db.close();
           await provisioned.drop();
+          await rm(artifacts, { recursive: true, force: true });
         },
       };
     },
@@ -47,4 +52,9 @@ export function explainWhenNoServerBackends(backends: readonly TestBackend[], wh
   if (backends.length === 0) {
     it.skip(`${what} needs AIMDB_TEST_POSTGRES_URL or AIMDB_TEST_MYSQL_URL`, () => undefined);
   }
+}
+
+/** A fresh folder for one test database's artifact blobs (never the working directory). */
+export function temporaryArtifactsFolder(): Promise<string> {
+  return mkdtemp(path.join(tmpdir(), 'aimdb-artifacts-'));
 }

@@ -137,7 +137,8 @@ function parseBatchSize(value: string): number {
 /** The database a transfer command reads or writes when no URL is given: the configured one. */
 export async function configuredDatabase(context: CliContext, command: Command): Promise<AiDatabaseOptions> {
   const resolved = await context.resolveDatabase(command);
-  return resolved.config as AiDatabaseOptions;
+  // The configured artifact store comes along, so artifacts are read from (or written to) it.
+  return { ...(resolved.config as AiDatabaseOptions), ...(resolved.artifacts === undefined ? {} : { artifacts: resolved.artifacts }) };
 }
 
 interface CopyFlags {
@@ -146,6 +147,7 @@ interface CopyFlags {
   append?: boolean;
   resume?: boolean;
   verify: boolean;
+  artifacts: boolean;
   batchSize?: number;
 }
 
@@ -158,6 +160,7 @@ export function register(program: Command, context: CliContext): void {
     .option('--append', 'copy into a database that already holds other rows (their ids must not clash)')
     .option('--resume', 'continue an interrupted copy into --to without copying anything twice')
     .option('--no-verify', 'skip comparing row counts and checksums of every table afterwards')
+    .option('--no-artifacts', "leave artifacts out (their rows and bytes); by default each blob is copied into the target's artifact store (aimdb-artifacts beside a SQLite target) and checked by its SHA-256")
     .addOption(new Option('--batch-size <rows>', 'rows per batch and transaction (default 5000; large rows use fewer)').argParser(parseBatchSize))
     .addHelpText(
       'after',
@@ -177,6 +180,7 @@ export function register(program: Command, context: CliContext): void {
           append: flags.append === true,
           resume: flags.resume === true,
           verify: flags.verify,
+          artifacts: flags.artifacts,
           ...(flags.batchSize === undefined ? {} : { batchRows: flags.batchSize }),
           onProgress: display.listener,
         });
@@ -189,5 +193,8 @@ export function register(program: Command, context: CliContext): void {
       }
       output.note(`copied ${report.source} → ${report.target}`);
       printTransferSummary(output, 'copied', report.tables, report.elapsedMs, report.verification === null ? null : report.verification.ok);
+      if (report.artifacts !== null && report.artifacts.blobs > 0) {
+        output.line(`artifacts: ${report.artifacts.copied} of ${report.artifacts.blobs} blobs copied (${report.artifacts.bytesCopied} bytes), each checked by its SHA-256`);
+      }
     });
 }

@@ -28,6 +28,7 @@ interface ExportFlags {
   to: string;
   tables?: string[];
   since?: Date;
+  artifacts: boolean;
 }
 
 export function register(program: Command, context: CliContext): void {
@@ -38,6 +39,7 @@ export function register(program: Command, context: CliContext): void {
     .option('--from <url>', 'the database to export (default: the configured database)')
     .option('--tables <names>', 'only these tables, comma-separated (e.g. models,model_versions,predictions)', parseTables)
     .option('--since <time>', 'only rows created or changed at or after this time (ISO-8601 or epoch ms)', parseSince)
+    .option('--no-artifacts', 'leave artifacts out (their rows and bytes); by default the archive carries the bytes, each checked by its SHA-256')
     .addHelpText(
       'after',
       `\nExamples:\n  aimdb export --to backup.aimdb\n  aimdb export --from postgresql://aimdb@db/aimodels --to predictions.aimdb --tables predictions --since 2026-01-01\n` +
@@ -54,6 +56,7 @@ export function register(program: Command, context: CliContext): void {
         report = await exportDatabase(source, toStdout ? process.stdout : flags.to, {
           ...(flags.tables === undefined ? {} : { tables: flags.tables }),
           ...(flags.since === undefined ? {} : { since: flags.since }),
+          artifacts: flags.artifacts,
           onProgress: display.listener,
         });
       } finally {

@@ -66,7 +66,7 @@ export function register(program: Command, context: CliContext): void {
       let started: Awaited<ReturnType<typeof startServer>>;
       try {
         started = await startServer({
-          database: resolved.config,
+          database: { ...resolved.config, ...(resolved.artifacts === undefined ? {} : { artifacts: resolved.artifacts }) },
           ...(resolved.server === undefined ? {} : { configFile: resolved.server }),
           server,
           ...(options.uiDir === undefined ? {} : { uiDir: options.uiDir }),

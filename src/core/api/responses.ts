@@ -272,6 +272,7 @@ export const errorResponse = z.object({
       'unauthorized',
       'forbidden',
       'payload_too_large',
+      'integrity_failed',
     ]),
     message: z.string(),
     field: z.string().optional().describe('the input field the error is about, as a dotted path'),

@@ -54,6 +54,16 @@ export interface ApiRoute {
   status: 200 | 201 | 204;
   /** Schema of a successful answer, for the OpenAPI document. */
   response?: z.ZodType;
+  /**
+   * The body is bytes of any content type, handed to the handler unread as a stream (`body` is the
+   * request's Readable), so an upload of any size never sits in the server's memory.
+   */
+  rawBody?: { description: string };
+  /**
+   * The answer is bytes the handler streams (a Readable) with its own status and headers
+   * (206 for a range, ETag, content type), not JSON.
+   */
+  rawResponse?: { description: string };
 }
 
 /** Declares a route, keeping its literal types (path parameter names and kinds, schemas) for callers. */

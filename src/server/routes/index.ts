@@ -1,6 +1,7 @@
 /** Every route served, in the order the OpenAPI document lists them. */
 import type { RouteSpec } from '../route-spec.js';
 import { MLFLOW_ROUTES } from '../mlflow/routes.js';
+import { artifactRoutes } from './artifacts.js';
 import { datasetRoutes } from './datasets.js';
 import { experimentRoutes } from './experiments.js';
 import { modelRoutes } from './models.js';
@@ -17,6 +18,7 @@ export const API_ROUTES: readonly RouteSpec[] = [
   ...experimentRoutes,
   ...predictionRoutes,
   ...tagRoutes,
+  ...artifactRoutes,
   // MLflow's tracking and registry API (src/server/mlflow), left out of the OpenAPI document.
   ...MLFLOW_ROUTES,
 ];

@@ -11,6 +11,7 @@ import {
   ValidationError,
 } from '../../core/errors.js';
 import type { Backend } from '../backends/backend.js';
+import type { BlobStore } from '../artifacts/blob-store.js';
 import type { Tables } from './tables.js';
 
 export interface StoreContext {
@@ -20,6 +21,8 @@ export interface StoreContext {
   readonly inTransaction: boolean;
   /** Milliseconds since the epoch; injectable so lifecycle times can be tested. */
   readonly now: () => number;
+  /** The artifact blob store, opened on first use (absent: artifacts are refused). */
+  readonly blobs?: () => Promise<BlobStore>;
 }
 
 /** Runs `fn` in a transaction, or in the caller's when one is open. */

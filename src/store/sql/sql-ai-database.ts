@@ -6,6 +6,7 @@ import { LIMITS, idSchema, isStorableText, parseInput, type MetricOptions } from
 import { ValidationError } from '../../core/errors.js';
 import type { AiDatabase } from '../ai-database.js';
 import { guarded, translateError, type StoreContext } from './context.js';
+import * as artifacts from './artifacts.js';
 import * as datasets from './datasets.js';
 import * as experiments from './experiments.js';
 import * as hyperparameters from './hyperparameters.js';
@@ -188,6 +189,38 @@ export class SqlAiDatabase implements AiDatabase {
   recordGroundTruths: Rest<typeof predictions.recordGroundTruths> = (items) => predictions.recordGroundTruths(this.#ctx, items);
 
   getStatistics: Rest<typeof statistics.getStatistics> = () => statistics.getStatistics(this.#ctx);
+
+  logArtifact: AiDatabase['logArtifact'] = async (runId, path, source, options) =>
+    artifacts.logArtifact(this.#ctx, { kind: 'run', id: checkId(runId, 'runId') }, path, source, options);
+  listArtifacts: AiDatabase['listArtifacts'] = async (runId, options) =>
+    artifacts.listArtifacts(this.#ctx, { kind: 'run', id: checkId(runId, 'runId') }, options);
+  getArtifactInfo: AiDatabase['getArtifactInfo'] = async (runId, path) =>
+    artifacts.getArtifactInfo(this.#ctx, { kind: 'run', id: checkId(runId, 'runId') }, path);
+  openArtifact: AiDatabase['openArtifact'] = async (runId, path, options) =>
+    artifacts.openArtifact(this.#ctx, { kind: 'run', id: checkId(runId, 'runId') }, path, options);
+  deleteArtifact: AiDatabase['deleteArtifact'] = async (runId, path) =>
+    artifacts.deleteArtifact(this.#ctx, { kind: 'run', id: checkId(runId, 'runId') }, path);
+  logModelVersionArtifact: AiDatabase['logModelVersionArtifact'] = async (versionId, path, source, options) =>
+    artifacts.logArtifact(this.#ctx, { kind: 'modelVersion', id: checkId(versionId, 'versionId') }, path, source, options);
+  listModelVersionArtifacts: AiDatabase['listModelVersionArtifacts'] = async (versionId, options) =>
+    artifacts.listArtifacts(this.#ctx, { kind: 'modelVersion', id: checkId(versionId, 'versionId') }, options);
+  getModelVersionArtifactInfo: AiDatabase['getModelVersionArtifactInfo'] = async (versionId, path) =>
+    artifacts.getArtifactInfo(this.#ctx, { kind: 'modelVersion', id: checkId(versionId, 'versionId') }, path);
+  openModelVersionArtifact: AiDatabase['openModelVersionArtifact'] = async (versionId, path, options) =>
+    artifacts.openArtifact(this.#ctx, { kind: 'modelVersion', id: checkId(versionId, 'versionId') }, path, options);
+  deleteModelVersionArtifact: AiDatabase['deleteModelVersionArtifact'] = async (versionId, path) =>
+    artifacts.deleteArtifact(this.#ctx, { kind: 'modelVersion', id: checkId(versionId, 'versionId') }, path);
+
+  /** Removes blobs no artifact references (see `collectArtifactGarbage` in store/open.ts). */
+  collectArtifactGarbage(options?: artifacts.ArtifactGcOptions): Promise<artifacts.ArtifactGcReport> {
+    return artifacts.collectArtifactGarbage(this.#ctx, options);
+  }
+
+  /** The blob store behind this database's artifacts (opened on first use). */
+  async artifactBlobStore() {
+    if (this.#ctx.blobs === undefined) throw new ValidationError('artifacts: this database was opened without artifact storage', { field: 'artifacts' });
+    return this.#ctx.blobs();
+  }
 
   async transaction<T>(fn: (tx: AiDatabase) => Promise<T>): Promise<T> {
     if (this.#ctx.inTransaction) return fn(this);

@@ -229,8 +229,25 @@ export interface SearchDocumentsTable {
   updated_at: Numeric;
 }
 
+/** Artifact metadata (migration 0005); the owner column is `run_id` or `model_version_id`. */
+export interface ArtifactRowFields {
+  path: string;
+  size: Numeric;
+  sha256: string;
+  content_type: string;
+  created_at: Numeric;
+}
+export interface RunArtifactsTable extends ArtifactRowFields {
+  run_id: number;
+}
+export interface ModelVersionArtifactsTable extends ArtifactRowFields {
+  model_version_id: number;
+}
+
 export interface Tables {
   prediction_rollups: PredictionRollupsTable;
+  run_artifacts: RunArtifactsTable;
+  model_version_artifacts: ModelVersionArtifactsTable;
   models: ModelsTable;
   model_versions: ModelVersionsTable;
   model_aliases: ModelAliasesTable;
@@ -267,4 +284,6 @@ export const TABLE_NAMES = [
   'predictions',
   'prediction_rollups',
   'search_documents',
+  'run_artifacts',
+  'model_version_artifacts',
 ] as const satisfies readonly (keyof Tables)[];

@@ -75,6 +75,14 @@ export function callRoute<R extends ApiRoute>(declared: R, call: RouteCall<R>, s
     : callJson<unknown>(url, { method: declared.method, body: JSON.stringify(call.body), contentType: 'application/json' }, signal);
 }
 
+/**
+ * A GET of an API path that is not in the route table: the artifact routes, which the server
+ * generates per owner kind (src/server/routes/artifacts.ts).
+ */
+export function getJson<T>(path: string, query: Record<string, QueryValue> = {}, signal?: AbortSignal): Promise<T> {
+  return callJson<T>(apiUrl(path, query), { method: 'GET' }, signal);
+}
+
 async function callJson<T>(url: string, call: { method: string; body?: string; contentType?: string }, signal?: AbortSignal): Promise<T> {
   const request = apiRequest(url, getToken(), signal);
   request.init.method = call.method;

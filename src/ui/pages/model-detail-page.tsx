@@ -2,9 +2,11 @@
  * One model and its versions: promotion status, checkpoint URI, size and checksum, and lineage from
  * each version to the run that produced it and the dataset it was trained on.
  */
+import { useState } from 'react';
 import type { Dataset, ModelVersion, TrainingRun } from '../../core/entities.js';
 import { fetchDataset, fetchModel, fetchModelVersions, fetchRun } from '../api/endpoints.js';
 import { hrefWith, Link } from '../app/router.js';
+import { ArtifactBrowser } from '../components/artifact-browser.js';
 import { EmptyState } from '../components/empty-state.js';
 import { ErrorBox } from '../components/error-box.js';
 import { hasKeys, JsonBlock } from '../components/json-block.js';
@@ -164,6 +166,28 @@ export function ModelDetailPage({ idOrName }: { idOrName: string }) {
           <Link to={hrefWith('/predictions', { modelVersion: versions[0].id })}>Predictions of v{versions[0].version}</Link>
         </p>
       )}
+      {versions.length > 0 && <VersionArtifacts versions={versions} />}
     </section>
+  );
+}
+
+/** The artifacts of one version (the newest first), chosen from a list. */
+function VersionArtifacts({ versions }: { versions: ModelVersion[] }) {
+  const [chosen, setChosen] = useState(versions[0]!.id);
+  const version = versions.find((candidate) => candidate.id === chosen) ?? versions[0]!;
+  return (
+    <>
+      <h2>
+        Artifacts of{' '}
+        <select aria-label="Version" value={version.id} onChange={(event) => setChosen(Number(event.target.value))}>
+          {versions.map((candidate) => (
+            <option key={candidate.id} value={candidate.id}>
+              v{candidate.version}
+            </option>
+          ))}
+        </select>
+      </h2>
+      <ArtifactBrowser key={version.id} base={`/api/v1/model-versions/${version.id}`} />
+    </>
   );
 }

@@ -9,6 +9,7 @@ import { hrefWith, Link } from '../app/router.js';
 import { ChartSettingsBar, DEFAULT_CHART_SETTINGS, type ChartSettings } from '../charts/chart-settings.js';
 import { MetricSections } from '../charts/metric-sections.js';
 import { runColor } from '../charts/palette.js';
+import { ArtifactBrowser } from '../components/artifact-browser.js';
 import { EmptyState } from '../components/empty-state.js';
 import { ErrorBox } from '../components/error-box.js';
 import { hasKeys, JsonBlock } from '../components/json-block.js';
@@ -140,6 +141,8 @@ export function RunDetailPage({ runId, query }: { runId: number; query: URLSearc
           </div>
         )}
       </div>
+      <h2>Artifacts</h2>
+      <ArtifactBrowser base={`/api/v1/runs/${r.id}`} />
       <h2>Metrics</h2>
       {summaries.error !== undefined && <ErrorBox error={summaries.error} onRetry={summaries.reload} />}
       {summaries.data === undefined ? (

@@ -4,7 +4,9 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import type { ServerConfig } from '../../../src/config/config.js';
+import { rm } from 'node:fs/promises';
+import type { ArtifactsConfig, ServerConfig } from '../../../src/config/config.js';
+import { temporaryArtifactsFolder } from '../../support/fixtures.js';
 import { buildApp } from '../../../src/server/app.js';
 import { openSqlDatabase } from '../../../src/database/open.js';
 import type { SqlAiDatabase } from '../../../src/store/sql/sql-ai-database.js';
@@ -26,6 +28,8 @@ export interface TestServerExtras {
   logger?: false | Record<string, unknown>;
   /** The store's clock (epoch milliseconds), e.g. a fixed one so rows share one millisecond. */
   now?: () => number;
+  /** Where the server keeps artifact blobs (a folder or an `artifacts:` config); default a fresh temporary folder. */
+  artifacts?: string | ArtifactsConfig;
 }
 
 /** Starts an app over an existing database URL (its own pool). */
@@ -34,7 +38,12 @@ export async function startAppOn(
   server: ServerConfig = {},
   extra: TestServerExtras = {},
 ): Promise<Omit<TestServer, 'close'> & { close(): Promise<void> }> {
-  const db = await openSqlDatabase({ url: databaseUrl, ...(extra.now === undefined ? {} : { now: extra.now }) });
+  const artifacts = extra.artifacts ?? (await temporaryArtifactsFolder());
+  const db = await openSqlDatabase({
+    url: databaseUrl,
+    artifacts: typeof artifacts === 'string' ? { url: artifacts } : artifacts,
+    ...(extra.now === undefined ? {} : { now: extra.now }),
+  });
   // AIMDB_TEST_SERVER_LOGS=debug|info|error shows the server's logs when a test needs explaining.
   const level = process.env.AIMDB_TEST_SERVER_LOGS;
   const logger = extra.logger ?? (level === undefined || level === '' ? false : { level });
@@ -49,6 +58,7 @@ export async function startAppOn(
     close: async () => {
       await app.close();
       await db.close();
+      if (extra.artifacts === undefined && typeof artifacts === 'string') await rm(artifacts, { recursive: true, force: true });
     },
   };
 }

@@ -1,0 +1,66 @@
+/** Streams shared by every artifact surface (store, server, HTTP client): hashing and verifying as bytes flow. */
+import { createHash } from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
+import { IntegrityError } from './errors.js';
+
+/** Chunk size for reading and writing artifacts: large chunks keep per-chunk overhead off the hot path. */
+export const BLOB_CHUNK_BYTES = 1024 * 1024;
+
+/** A pass-through stream that hashes and counts what goes through it. */
+export class HashingStream extends Transform {
+  readonly #hash = createHash('sha256');
+  /** Bytes passed through so far (not `size`: the S3 upload helper reads a body's `size` as its length). */
+  byteCount = 0;
+
+  constructor() {
+    super({ highWaterMark: BLOB_CHUNK_BYTES });
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.#hash.update(chunk);
+    this.byteCount += chunk.length;
+    callback(null, chunk);
+  }
+
+  /** The hex digest; call once, after the stream ended. */
+  digest(): string {
+    return this.#hash.digest('hex');
+  }
+}
+
+/**
+ * Passes a whole blob through and fails (instead of ending) when its bytes do not hash to
+ * `sha256` or are not `size` bytes long: a reader never takes corrupted bytes for good ones.
+ */
+export class VerifyingStream extends Transform {
+  readonly #hash = createHash('sha256');
+  #size = 0;
+
+  constructor(
+    readonly expectedSha256: string,
+    readonly expectedSize: number,
+    readonly what: string,
+  ) {
+    super({ highWaterMark: BLOB_CHUNK_BYTES });
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.#hash.update(chunk);
+    this.#size += chunk.length;
+    callback(null, chunk);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    const actual = this.#hash.digest('hex');
+    if (actual !== this.expectedSha256 || this.#size !== this.expectedSize) {
+      callback(
+        new IntegrityError(
+          `${this.what}: the stored bytes do not match the recorded SHA-256 ${this.expectedSha256} ` +
+            `(read ${this.#size} bytes hashing to ${actual}); the blob store holds corrupted data`,
+        ),
+      );
+      return;
+    }
+    callback();
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * Artifacts through a real server and the HTTP client: a 200 MB file streams up and down without
+ * the process holding it, and stored bytes corrupted behind the server's back fail the client's
+ * read instead of arriving as good data.
+ */
+import { createHash } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpAiDatabase } from '../../src/client/http-client.js';
+import type { AiDatabase } from '../../src/index.js';
+import { blobKey } from '../../src/store/artifacts/blob-store.js';
+import { testBackends } from '../support/backends.js';
+import { temporaryArtifactsFolder } from '../support/fixtures.js';
+import { startTestServer, type TestServer } from '../server/support/test-server.js';
+
+const SIZE = 200 * 1024 * 1024;
+
+function generated(total: number): { stream: Readable; digest: () => string } {
+  const hash = createHash('sha256');
+  const base = Buffer.alloc(1024 * 1024, 7);
+  let sent = 0;
+  let counter = 0;
+  const stream = new Readable({
+    read() {
+      if (sent >= total) return void this.push(null);
+      const chunk = Buffer.from(base.subarray(0, Math.min(base.length, total - sent)));
+      chunk.writeUInt32LE(counter++, 0);
+      hash.update(chunk);
+      sent += chunk.length;
+      this.push(chunk);
+    },
+  });
+  return { stream, digest: () => hash.digest('hex') };
+}
+
+describe('artifacts over HTTP', () => {
+  let server: TestServer;
+  let db: AiDatabase;
+  let folder: string;
+
+  beforeAll(async () => {
+    folder = await temporaryArtifactsFolder();
+    server = await startTestServer(testBackends()[0]!, {}, { artifacts: folder });
+    db = createHttpAiDatabase({ url: server.url });
+  });
+  afterAll(async () => {
+    await db?.close();
+    await server?.close();
+  });
+
+  it('streams 200 MB up and down with the server and client together far below the file size', async () => {
+    const run = (await db.createTrainingRun({})).id;
+    const baseline = process.memoryUsage().rss;
+    let peak = baseline;
+    const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 25);
+    try {
+      const source = generated(SIZE);
+      const info = await db.logArtifact(run, 'big.bin', source.stream);
+      expect(info).toMatchObject({ size: SIZE, sha256: source.digest() });
+      const hash = createHash('sha256');
+      let size = 0;
+      for await (const chunk of (await db.openArtifact(run, 'big.bin')).stream) {
+        hash.update(chunk as Buffer);
+        size += (chunk as Buffer).length;
+      }
+      expect({ size, sha256: hash.digest('hex') }).toEqual({ size: SIZE, sha256: info.sha256 });
+    } finally {
+      clearInterval(timer);
+    }
+    expect(peak - baseline).toBeLessThan(120 * 1024 * 1024);
+  }, 300_000);
+
+  it('fails the client read of a blob corrupted on the server', async () => {
+    const run = (await db.createTrainingRun({})).id;
+    const bytes = Buffer.alloc(3 * 1024 * 1024, 5);
+    const info = await db.logArtifact(run, 'model.bin', bytes);
+    const corrupted = Buffer.from(bytes);
+    corrupted[corrupted.length - 1] = 0;
+    await writeFile(path.join(folder, blobKey(info.sha256)), corrupted);
+    const opened = await db.openArtifact(run, 'model.bin');
+    const reading = (async () => {
+      for await (const chunk of opened.stream) void chunk;
+    })();
+    await expect(reading).rejects.toThrow();
+  });
+});
