@@ -14,6 +14,7 @@ import type {
   Prediction,
   TextSearchHit,
   TrainingRun,
+  GcReport,
   WriteResult,
 } from '../core/entities.js';
 import { BackendError, ValidationError } from '../core/errors.js';
@@ -47,6 +48,7 @@ import {
   decodePrediction,
   decodeStatistics,
   decodeTrainingRun,
+  decodeGcReport,
 } from '../core/wire-decoding.js';
 
 /** Options of `createHttpAiDatabase`. */
@@ -262,6 +264,12 @@ class HttpAiDatabase implements AiDatabase {
   }
   async listTrainingRuns(query?: Parameters<AiDatabase['listTrainingRuns']>[0]) {
     return decodePage(await this.#call('GET', '/runs', { query }), decodeTrainingRun);
+  }
+  async collectGarbage(options?: Parameters<AiDatabase['collectGarbage']>[0]): Promise<GcReport> {
+    return decodeGcReport(await this.#call('POST', '/gc', { body: options ?? {}, bodyName: 'options' }));
+  }
+  async heartbeat(runId: number): Promise<TrainingRun> {
+    return decodeTrainingRun(await this.#call('POST', `/runs/${segment(checkId(runId, 'runId'))}/heartbeat`, { idempotent: true }));
   }
   async deleteTrainingRun(id: number): Promise<void> {
     await this.#call('DELETE', `/runs/${segment(checkId(id))}`);

@@ -64,6 +64,11 @@ export const databaseConfigSchema = z.strictObject({
   migrate: z.boolean().optional(),
   /** Bearer token for the `http` backend. */
   token: optionalString,
+  /**
+   * How long a running run may stay silent before it counts as lost (and ends `failed`), in
+   * milliseconds; default 5 minutes. A run may ask for its own window when it is created.
+   */
+  heartbeatTimeoutMs: z.number().int().min(1).max(30 * 24 * 3_600_000).optional(),
 });
 export type DatabaseConfig = z.output<typeof databaseConfigSchema>;
 

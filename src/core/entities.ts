@@ -36,6 +36,8 @@ export interface Model {
   latestVersion: number;
   /** Named pointers at versions (`champion` → 3); an alias names one version of this model at a time. */
   aliases: Record<string, number>;
+  /** When it was soft-deleted (hidden from lists, restorable until `aimdb gc` purges it); null while active. */
+  deletedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -54,6 +56,8 @@ export interface ModelVersion {
   status: ModelVersionStatus;
   trainingRunId: number | null;
   datasetId: number | null;
+  /** When it was soft-deleted (hidden from lists, restorable until `aimdb gc` purges it); null while active. */
+  deletedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -92,6 +96,10 @@ export interface TrainingRun {
   durationMs: number | null;
   /** When the run was soft-deleted (hidden from lists, restorable); null while it is active. */
   deletedAt: Date | null;
+  /** The last sign of life of the run (heartbeat, metric or parameter write); null when never seen. */
+  heartbeatAt: Date | null;
+  /** How long a running run may stay silent before it ends `failed` as lost; null: never judged. */
+  heartbeatTimeoutMs: number | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -260,3 +268,25 @@ export interface HealthReport {
 
 export const BACKEND_NAMES = ['sqlite', 'postgresql', 'mysql'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
+
+/** What `collectGarbage` purged (or, with `dryRun`, would purge). */
+export interface GcReport {
+  dryRun: boolean;
+  /** Entities soft-deleted before this moment are purged. */
+  deletedBefore: Date;
+  /** Predictions made before this moment are purged (null: no prediction retention). */
+  predictionsBefore: Date | null;
+  runs: number;
+  experiments: number;
+  models: number;
+  /** Versions purged on their own or with their model. */
+  modelVersions: number;
+  /** Metric points of the purged runs. */
+  metricPoints: number;
+  /** Predictions of purged versions and predictions past their retention. */
+  predictions: number;
+  /** Transactions committed (0 for a dry run). */
+  batches: number;
+  /** False when `maxBatches` stopped the call before everything was purged. */
+  complete: boolean;
+}

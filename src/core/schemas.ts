@@ -107,7 +107,10 @@ export const createModelSchema = z.strictObject({
   tags: tagsSchema.optional(),
   metadata: jsonObjectSchema.optional(),
 });
-export const updateModelSchema = createModelSchema.partial();
+export const updateModelSchema = createModelSchema.partial().extend({
+  /** true soft-deletes the model (hidden from lists and search, restorable); false restores it. */
+  deleted: z.boolean().optional(),
+});
 
 export const modelVersionStatusSchema = z.enum(MODEL_VERSION_STATUSES);
 export const createModelVersionSchema = z.strictObject({
@@ -130,6 +133,8 @@ export const updateModelVersionSchema = createModelVersionSchema
      * moves to 'archived' in the same transaction, so one version holds the stage.
      */
     archiveOthers: z.boolean().optional(),
+    /** true soft-deletes the version (hidden from lists, restorable); false restores it. */
+    deleted: z.boolean().optional(),
   })
   .partial();
 /** An alias: a name for one version of a model (MLflow's rule: not `latest`, not `v<digits>`). */
@@ -171,6 +176,11 @@ export const createTrainingRunSchema = z.strictObject({
   experimentId: id.optional(),
   /** When the run started (default: now, for a run created 'running'). */
   startedAt: timeSchema.optional(),
+  /**
+   * How long the run may stay silent (no heartbeat, metric or parameter) before it counts as lost
+   * and ends `failed`; default the store's `heartbeatTimeoutMs`. null: never judged (imports).
+   */
+  heartbeatTimeoutMs: z.number().int().min(1).max(30 * 24 * 3_600_000).nullish(),
 });
 export const updateTrainingRunSchema = z.strictObject({
   name: name.nullish(),
@@ -274,8 +284,15 @@ export const listModelsSchema = z.strictObject({
   task: shortText.optional(),
   /** Case-insensitive substring of the name. */
   nameContains: shortText.optional(),
+  /** Soft-deleted models are left out unless asked for. */
+  view: lifecycleView.optional(),
 });
-export const listModelVersionsSchema = z.strictObject({ ...pageSchema, status: modelVersionStatusSchema.optional() });
+export const listModelVersionsSchema = z.strictObject({
+  ...pageSchema,
+  status: modelVersionStatusSchema.optional(),
+  /** Soft-deleted versions are left out unless asked for. */
+  view: lifecycleView.optional(),
+});
 export const listDatasetsSchema = z.strictObject({ ...pageSchema, name: name.optional(), nameContains: shortText.optional() });
 export const listTrainingRunsSchema = z.strictObject({
   ...pageSchema,
@@ -479,6 +496,22 @@ export type CreateModelVersionInput = z.input<typeof createModelVersionSchema>;
 export type UpdateModelVersionInput = z.input<typeof updateModelVersionSchema>;
 export type CreateDatasetInput = z.input<typeof createDatasetSchema>;
 export type UpdateDatasetInput = z.input<typeof updateDatasetSchema>;
+const retentionMs = z.number().int().min(0).max(100 * 365 * 24 * 3_600_000);
+/** Options of `collectGarbage` (`aimdb gc`). */
+export const gcOptionsSchema = z.strictObject({
+  /** Purge what was soft-deleted at least this long ago (default 30 days). */
+  olderThanMs: retentionMs.optional(),
+  /** Also purge predictions at least this old (default: keep them). */
+  predictionsOlderThanMs: retentionMs.nullish(),
+  /** Count only; change nothing. */
+  dryRun: z.boolean().optional(),
+  /** Rows one committed batch deletes at most (default 5,000). */
+  batchRows: z.number().int().min(1).max(100_000).optional(),
+  /** Stop after this many batches (the next call goes on where this one stopped). */
+  maxBatches: z.number().int().min(1).optional(),
+});
+export type GcOptions = z.input<typeof gcOptionsSchema>;
+
 export type CreateTrainingRunInput = z.input<typeof createTrainingRunSchema>;
 export type UpdateTrainingRunInput = z.input<typeof updateTrainingRunSchema>;
 export type MetricPointInput = z.input<typeof metricPointInputSchema>;

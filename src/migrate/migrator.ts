@@ -11,6 +11,7 @@ import * as metricRollups from './migrations/0002-metric-rollups.js';
 import * as queryLanguage from './migrations/0003-query-language.js';
 import * as lifecycleAliasesStepValues from './migrations/0004-lifecycle-aliases-step-values.js';
 import * as metricBatchReceipts from './migrations/0006-metric-batch-receipts.js';
+import * as lifecycle from './migrations/0008-lifecycle.js';
 
 interface MigrationModule {
   up(db: Kysely<any>, backend: Backend): Promise<void>;
@@ -24,6 +25,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, MigrationModule]> = [
   ['0003-query-language', queryLanguage],
   ['0004-lifecycle-aliases-step-values', lifecycleAliasesStepValues],
   ['0006-metric-batch-receipts', metricBatchReceipts],
+  ['0008-lifecycle', lifecycle],
 ];
 
 export const MIGRATION_TABLE = 'aimdb_migrations';

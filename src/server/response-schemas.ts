@@ -49,6 +49,7 @@ export const modelResponse = entity<Model>()({
   metadata: jsonObjectSchema,
   latestVersion: count,
   aliases: z.record(z.string(), z.number().int().positive()),
+  deletedAt: nullableTime,
   createdAt: time,
   updatedAt: time,
 });
@@ -66,6 +67,7 @@ export const modelVersionResponse = entity<ModelVersion>()({
   status: z.enum(MODEL_VERSION_STATUSES),
   trainingRunId: nullableId,
   datasetId: nullableId,
+  deletedAt: nullableTime,
   createdAt: time,
   updatedAt: time,
 });
@@ -101,6 +103,8 @@ const trainingRunShape = {
   endedAt: nullableTime,
   durationMs: z.number().nullable(),
   deletedAt: nullableTime,
+  heartbeatAt: nullableTime,
+  heartbeatTimeoutMs: z.number().nullable(),
   createdAt: time,
   updatedAt: time,
 };

@@ -5,6 +5,7 @@
 import type {
   Dataset,
   Experiment,
+  GcReport,
   ExperimentMembership,
   ExperimentRun,
   HealthReport,
@@ -29,6 +30,7 @@ import type {
   CreateModelInput,
   CreateModelVersionInput,
   CreateTrainingRunInput,
+  GcOptions,
   ListDatasetsQuery,
   ListExperimentsQuery,
   ListModelsQuery,
@@ -123,6 +125,13 @@ export interface TrainingRunStore {
   setTrainingRunTag(id: number, key: string, value: string): Promise<void>;
   /** Deletes one tag of a run; NotFoundError (entity `tag`) when there is none. */
   deleteTrainingRunTag(id: number, key: string): Promise<void>;
+  /**
+   * A sign of life of a running run, for code that logs rarely (metric and parameter writes count
+   * too). A running run silent for longer than its `heartbeatTimeoutMs` is lost: the next read of it
+   * ends it `failed` with the error `heartbeat lost at …`. Answers the run; one that already ended
+   * (perhaps as lost) is answered unchanged. @throws NotFoundError
+   */
+  heartbeat(runId: number): Promise<TrainingRun>;
 }
 
 /** Hyperparameters: immutable once logged, values keep their JSON type. */
@@ -207,6 +216,18 @@ export interface TextSearchStore {
   searchText(words: string, options?: TextSearchOptions): Promise<TextSearchHit[]>;
 }
 
+/** Purging what was deleted long enough ago, and old predictions. */
+export interface RetentionStore {
+  /**
+   * Purges runs, experiments, models and versions soft-deleted more than `olderThanMs` ago (default
+   * 30 days) with everything that is theirs (metrics, rollups, summaries, predictions, aliases), and
+   * predictions older than `predictionsOlderThanMs` when given. Works in small committed batches:
+   * writers wait at most one batch, a restore during the purge wins, and an interrupted call is
+   * finished by the next. `dryRun` counts instead.
+   */
+  collectGarbage(options?: GcOptions): Promise<GcReport>;
+}
+
 export interface StatisticsStore {
   /** Counts per entity, runs by status, and the newest activity. */
   getStatistics(): Promise<Statistics>;
@@ -225,6 +246,7 @@ export interface AiDatabase
     ExperimentStore,
     PredictionStore,
     TextSearchStore,
+    RetentionStore,
     StatisticsStore {
   /**
    * Runs `fn` with an AiDatabase whose calls all share one transaction: committed when `fn`

@@ -11,6 +11,8 @@ import { defineMetricsContract } from './metrics.contract.js';
 import { defineLatestMetricsContract } from './latest-metrics.contract.js';
 import { defineLifecycleAndRegistryContract } from './lifecycle-and-registry.contract.js';
 import { defineHealthContract } from './health.contract.js';
+import { defineHeartbeatsContract } from './heartbeats.contract.js';
+import { defineRetentionContract } from './retention.contract.js';
 import { defineInputLimitsContract } from './input-limits.contract.js';
 import { defineModelsContract } from './models.contract.js';
 import { definePredictionsContract } from './predictions.contract.js';
@@ -35,6 +37,8 @@ const CONTRACTS: Array<(target: ContractTarget) => void> = [
   defineLatestMetricsContract,
   defineExperimentsContract,
   defineLifecycleAndRegistryContract,
+  defineHeartbeatsContract,
+  defineRetentionContract,
   definePredictionsContract,
   defineTransactionsContract,
   defineInputLimitsContract,

@@ -51,6 +51,55 @@ export function defineLifecycleAndRegistryContract(target: ContractTarget): void
       expect((await db().updateExperiment(experiment.id, { artifactLocation: null })).artifactLocation).toBeNull();
     });
 
+    it('soft-deletes and restores models and versions, hidden from lists and search meanwhile', async () => {
+      const name = uniqueName('softmodel');
+      const model = await db().createModel({ name, description: 'zebrafish segmenter' });
+      const v1 = await db().createModelVersion({ modelId: model.id });
+      const v2 = await db().createModelVersion({ modelId: model.id });
+      expect(model.deletedAt).toBeNull();
+      const hits = async () => (await db().searchText('zebrafish')).filter((hit) => hit.entity === 'model').map((hit) => hit.id);
+      expect(await hits()).toContain(model.id);
+      const deleted = await db().updateModel(name, { deleted: true });
+      expectDate(deleted.deletedAt);
+      const names = async (view?: 'active' | 'deleted' | 'all') =>
+        (await db().listModels({ limit: 10_000, ...(view === undefined ? {} : { view }) })).items.map((item) => item.name);
+      expect(await names()).not.toContain(name);
+      expect(await names('deleted')).toContain(name);
+      expect(await names('all')).toContain(name);
+      expect(await hits()).not.toContain(model.id);
+      expect((await db().updateModel(model.id, { deleted: true })).deletedAt).toEqual(deleted.deletedAt);
+      expect((await db().getModel(name)).deletedAt).toEqual(deleted.deletedAt);
+      expect((await db().updateModel(model.id, { deleted: false })).deletedAt).toBeNull();
+      expect(await names()).toContain(name);
+      expect(await hits()).toContain(model.id);
+
+      const gone = await db().updateModelVersion(v1.id, { deleted: true });
+      expectDate(gone.deletedAt);
+      const versions = async (view?: 'active' | 'deleted' | 'all') =>
+        (await db().getModelVersions(model.id, view === undefined ? {} : { view })).map((version) => version.version);
+      expect(await versions()).toEqual([2]);
+      expect(await versions('deleted')).toEqual([1]);
+      expect(await versions('all')).toEqual([1, 2]);
+      expect((await db().getModelVersion(v1.id)).deletedAt).toEqual(gone.deletedAt);
+      expect((await db().updateModelVersion(v1.id, { deleted: false })).deletedAt).toBeNull();
+      expect(await versions()).toEqual([1, 2]);
+      expect(v2.deletedAt).toBeNull();
+    });
+
+    it('hides soft-deleted runs and experiments from text search until restored', async () => {
+      const run = await db().createTrainingRun({ name: 'quokka-run' });
+      const experiment = await db().createExperiment({ name: uniqueName('quokka') });
+      const hits = async () => (await db().searchText('quokka')).map((hit) => `${hit.entity}:${hit.id}`);
+      expect(await hits()).toEqual(expect.arrayContaining([`run:${run.id}`, `experiment:${experiment.id}`]));
+      await db().updateTrainingRun(run.id, { deleted: true });
+      await db().updateExperiment(experiment.id, { deleted: true });
+      expect(await hits()).not.toContain(`run:${run.id}`);
+      expect(await hits()).not.toContain(`experiment:${experiment.id}`);
+      await db().updateTrainingRun(run.id, { deleted: false });
+      await db().updateExperiment(experiment.id, { deleted: false });
+      expect(await hits()).toEqual(expect.arrayContaining([`run:${run.id}`, `experiment:${experiment.id}`]));
+    });
+
     it('takes start and end times from the caller and keeps the duration consistent', async () => {
       const run = await db().createTrainingRun({ startedAt: 456 });
       expect(run.startedAt).toEqual(new Date(456));

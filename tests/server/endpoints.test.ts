@@ -136,6 +136,11 @@ describe.each(testBackends())('REST endpoints on $name', (backend) => {
     expect(conflict.body.error.code).toBe('conflict');
     expect((await api('GET', `/api/v1/runs/${run.body.id}/hyperparameters`)).body).toEqual({ lr: 0.01, layers: [64, 64], opt: { name: 'adam' } });
 
+    const beat = await api('POST', `/api/v1/runs/${run.body.id}/heartbeat`);
+    expect(beat.status).toBe(200);
+    expect(beat.body).toMatchObject({ status: 'running', heartbeatTimeoutMs: 300_000 });
+    expect(typeof beat.body.heartbeatAt).toBe('string');
+    expect((await api('POST', '/api/v1/runs/987654/heartbeat')).status).toBe(404);
     const done = await api('PATCH', `/api/v1/runs/${run.body.id}`, { body: { status: 'completed' } });
     expect(done.body.status).toBe('completed');
     expect(done.body.endedAt).toMatch(ISO);

@@ -3,6 +3,7 @@ import type { RouteSpec } from '../route-spec.js';
 import { MLFLOW_ROUTES } from '../mlflow/routes.js';
 import { datasetRoutes } from './datasets.js';
 import { experimentRoutes } from './experiments.js';
+import { lifecycleRoutes } from './lifecycle.js';
 import { modelRoutes } from './models.js';
 import { predictionRoutes } from './predictions.js';
 import { runRoutes } from './runs.js';
@@ -17,6 +18,7 @@ export const API_ROUTES: readonly RouteSpec[] = [
   ...experimentRoutes,
   ...predictionRoutes,
   ...tagRoutes,
+  ...lifecycleRoutes,
   // MLflow's tracking and registry API (src/server/mlflow), left out of the OpenAPI document.
   ...MLFLOW_ROUTES,
 ];

@@ -137,6 +137,19 @@ export const runRoutes: RouteSpec[] = [
   },
   {
     method: 'POST',
+    url: '/api/v1/runs/:id/heartbeat',
+    operationId: 'heartbeat',
+    summary:
+      'A sign of life of a running run (metric and parameter writes count too); a run silent for longer than its ' +
+      'heartbeatTimeoutMs ends failed with the error "heartbeat lost at …". Answers the run as it now is.',
+    tag: 'runs',
+    params: { id: runId },
+    status: 200,
+    response: trainingRunResponse,
+    handler: ({ db, params }) => db.heartbeat(params.id as number),
+  },
+  {
+    method: 'POST',
     url: '/api/v1/runs/:id/hyperparameters',
     operationId: 'logHyperparameters',
     summary: 'Log hyperparameters ({ "name": value, … }); identical re-logs are no-ops, changed values conflict',

@@ -20,6 +20,8 @@ export interface StoreContext {
   readonly inTransaction: boolean;
   /** Milliseconds since the epoch; injectable so lifecycle times can be tested. */
   readonly now: () => number;
+  /** The silence after which a running run counts as lost, for runs created without their own. */
+  readonly heartbeatTimeoutMs?: number;
 }
 
 /** Runs `fn` in a transaction, or in the caller's when one is open. */

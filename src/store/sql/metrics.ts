@@ -28,6 +28,7 @@ import { appendRows, insertRows } from './bulk-insert.js';
 import { chunksFor, guarded, withTransaction, type StoreContext } from './context.js';
 import { decodeDouble, encodeDouble, toMetricSummary, toSeriesPoint } from './mappers.js';
 import { validateMetricBatch } from './metric-batch-validation.js';
+import { refreshHeartbeat } from './heartbeats.js';
 import { bucketsFromRollups, rollupsServe, updateRollups, type SeriesWrite } from './metric-rollups.js';
 import type { MetricSummariesTable, MetricsTable } from './tables.js';
 
@@ -73,10 +74,16 @@ const summaryValues = (row: SummaryRow): unknown[] => [
 ];
 
 /** Locks the run row (serialising writers of one run's metrics) and fails if it does not exist. */
+/** Locks the run's row for the batch, and counts the batch as the run's sign of life. */
 async function lockRun(ctx: StoreContext, runId: number): Promise<void> {
-  let select = ctx.db.selectFrom('training_runs').select('id').where('id', '=', runId);
+  let select = ctx.db
+    .selectFrom('training_runs')
+    .select(['id', 'status', 'heartbeat_at', 'heartbeat_timeout_ms'])
+    .where('id', '=', runId);
   if (ctx.backend.capabilities.lockingReads) select = select.forUpdate();
-  if ((await select.executeTakeFirst()) === undefined) throw new NotFoundError('training run', runId, { field: 'runId' });
+  const row = await select.executeTakeFirst();
+  if (row === undefined) throw new NotFoundError('training run', runId, { field: 'runId' });
+  await refreshHeartbeat(ctx, runId, row);
 }
 
 async function loadSummaries(ctx: StoreContext, runId: number, names: string[]): Promise<Map<string, SummaryRow>> {

@@ -123,6 +123,9 @@ export async function listModels(ctx: StoreContext, query: ListModelsQuery = {})
     if (filter.framework !== undefined) select = select.where('framework', '=', filter.framework);
     if (filter.task !== undefined) select = select.where('task', '=', filter.task);
     if (filter.nameContains !== undefined) select = select.where(ctx.backend.containsInsensitive('name', filter.nameContains));
+    const view = filter.view ?? 'active';
+    if (view === 'active') select = select.where('deleted_at', 'is', null);
+    if (view === 'deleted') select = select.where('deleted_at', 'is not', null);
     const page = toPage(await select.execute(), limit, toModel);
     return { ...page, items: await withAliases(ctx, page.items) };
   });
@@ -142,6 +145,11 @@ export async function updateModel(ctx: StoreContext, idOrName: number | string, 
       }
       if (data.tags !== undefined) values.tags = toJsonText(data.tags);
       if (data.metadata !== undefined) values.metadata = toJsonText(data.metadata);
+      if (data.deleted === true) {
+        // Keeps the first deletion time when deleted again.
+        await tx.db.updateTable('models').set({ deleted_at: tx.now() }).where('id', '=', id).where('deleted_at', 'is', null).execute();
+      }
+      if (data.deleted === false) values.deleted_at = null;
       await tx.db.updateTable('models').set(values).where('id', '=', id).execute();
       await refreshSearchDocument(tx, 'model', id);
       return getModel(tx, id);

@@ -9,6 +9,8 @@ import { LATEST_SCHEMA_VERSION, schemaStatus } from '../../migrate/migrator.js';
 import { guarded, translateError, type StoreContext } from './context.js';
 import * as datasets from './datasets.js';
 import * as experiments from './experiments.js';
+import * as garbage from './garbage-collection.js';
+import * as heartbeats from './heartbeats.js';
 import * as hyperparameters from './hyperparameters.js';
 import * as latestMetrics from './latest-metrics.js';
 import * as metrics from './metrics.js';
@@ -89,10 +91,20 @@ export class SqlAiDatabase implements AiDatabase {
 
   createTrainingRun: Rest<typeof runs.createTrainingRun> = (input) => runs.createTrainingRun(this.#ctx, input);
   updateTrainingRun: Rest<typeof runs.updateTrainingRun> = async (id, patch) => runs.updateTrainingRun(this.#ctx, checkId(id), patch);
-  getTrainingRun: Rest<typeof runs.getTrainingRun> = async (id) => runs.getTrainingRun(this.#ctx, checkId(id));
-  listTrainingRuns: Rest<typeof runs.listTrainingRuns> = (query) => runs.listTrainingRuns(this.#ctx, query);
+  getTrainingRun: Rest<typeof runs.getTrainingRun> = async (id) => {
+    await this.#settle([checkId(id)]);
+    return runs.getTrainingRun(this.#ctx, id);
+  };
+  listTrainingRuns: Rest<typeof runs.listTrainingRuns> = async (query) => {
+    await this.#settle();
+    return runs.listTrainingRuns(this.#ctx, query);
+  };
+  heartbeat: Rest<typeof heartbeats.heartbeat> = async (runId) => heartbeats.heartbeat(this.#ctx, checkId(runId, 'runId'));
   deleteTrainingRun: Rest<typeof runs.deleteTrainingRun> = async (id) => runs.deleteTrainingRun(this.#ctx, checkId(id));
-  searchRuns: Rest<typeof runSearch.searchRuns> = (query, options) => runSearch.searchRuns(this.#ctx, query, options);
+  searchRuns: Rest<typeof runSearch.searchRuns> = async (query, options) => {
+    await this.#settle();
+    return runSearch.searchRuns(this.#ctx, query, options);
+  };
   searchText: Rest<typeof textSearch.searchText> = (words, options) => textSearch.searchText(this.#ctx, words, options);
   setTrainingRunTag = async (id: number, key: string, value: string) => tags.setTag(this.#ctx, 'training run', checkId(id), key, value);
   deleteTrainingRunTag = async (id: number, key: string) => tags.deleteTag(this.#ctx, 'training run', checkId(id), key);
@@ -144,8 +156,11 @@ export class SqlAiDatabase implements AiDatabase {
     experiments.addExperimentRun(this.#ctx, experimentId, runId);
   removeExperimentRun: Rest<typeof experiments.removeExperimentRun> = async (experimentId, runId) =>
     experiments.removeExperimentRun(this.#ctx, checkId(experimentId, 'experimentId'), checkId(runId, 'runId'));
-  getExperimentRuns: Rest<typeof experiments.getExperimentRuns> = async (experimentId) =>
-    experiments.getExperimentRuns(this.#ctx, checkId(experimentId, 'experimentId'));
+  getExperimentRuns: Rest<typeof experiments.getExperimentRuns> = async (experimentId) => {
+    const id = checkId(experimentId, 'experimentId');
+    await this.#settle();
+    return experiments.getExperimentRuns(this.#ctx, id);
+  };
   getExperimentMemberships: Rest<typeof experiments.getExperimentMemberships> = async (runIds) =>
     experiments.getExperimentMemberships(
       this.#ctx,
@@ -156,7 +171,17 @@ export class SqlAiDatabase implements AiDatabase {
   logPredictions: Rest<typeof predictions.logPredictions> = (inputs) => predictions.logPredictions(this.#ctx, inputs);
   getPredictions: Rest<typeof predictions.getPredictions> = (query) => predictions.getPredictions(this.#ctx, query);
 
-  getStatistics: Rest<typeof statistics.getStatistics> = () => statistics.getStatistics(this.#ctx);
+  collectGarbage: Rest<typeof garbage.collectGarbage> = (options) => garbage.collectGarbage(this.#ctx, options);
+
+  getStatistics: Rest<typeof statistics.getStatistics> = async () => {
+    await this.#settle();
+    return statistics.getStatistics(this.#ctx);
+  };
+
+  /** Reads that show runs first end the lost ones (decision 1200): the answer never shows a dead run running. */
+  async #settle(runIds?: number[]): Promise<void> {
+    await guarded(this.#ctx, () => heartbeats.settleLostRuns(this.#ctx, runIds));
+  }
 
   async transaction<T>(fn: (tx: AiDatabase) => Promise<T>): Promise<T> {
     if (this.#ctx.inTransaction) return fn(this);

@@ -90,6 +90,9 @@ export async function getModelVersions(
     const modelId = await resolveModelId(ctx, modelIdOrName);
     let select = ctx.db.selectFrom('model_versions').selectAll().where('model_id', '=', modelId).orderBy('version', 'asc');
     if (filter.status !== undefined) select = select.where('status', '=', filter.status);
+    const view = filter.view ?? 'active';
+    if (view === 'active') select = select.where('deleted_at', 'is', null);
+    if (view === 'deleted') select = select.where('deleted_at', 'is not', null);
     if (filter.limit !== undefined) select = select.limit(filter.limit);
     return (await select.execute()).map(toModelVersion);
   });
@@ -117,6 +120,11 @@ export async function updateModelVersion(
       if (data.status !== undefined) values.status = data.status;
       if (data.trainingRunId !== undefined) values.training_run_id = data.trainingRunId;
       if (data.datasetId !== undefined) values.dataset_id = data.datasetId;
+      if (data.deleted === true) {
+        // Keeps the first deletion time when deleted again.
+        await tx.db.updateTable('model_versions').set({ deleted_at: tx.now() }).where('id', '=', id).where('deleted_at', 'is', null).execute();
+      }
+      if (data.deleted === false) values.deleted_at = null;
       await tx.db.updateTable('model_versions').set(values).where('id', '=', id).execute();
       if (data.status !== undefined && data.status !== current.status) {
         if (data.archiveOthers === true && (data.status === 'staging' || data.status === 'production')) {
