@@ -17,6 +17,7 @@ import * as datasets from './commands/datasets.js';
 import * as demo from './commands/demo.js';
 import * as doctor from './commands/doctor.js';
 import * as experiments from './commands/experiments.js';
+import * as gc from './commands/gc.js';
 import * as init from './commands/init.js';
 import * as metrics from './commands/metrics.js';
 import * as migrate from './commands/migrate.js';
@@ -51,6 +52,7 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
   metrics,
   experiments,
   predictions,
+  gc,
   serve,
   copy,
   exportCommand,

@@ -15,6 +15,8 @@ import type {
   TextSearchHit,
   TrainingRun,
   GcReport,
+  Page,
+  RegistryEvent,
   WriteResult,
 } from '../core/entities.js';
 import { BackendError, ValidationError } from '../core/errors.js';
@@ -28,6 +30,8 @@ import {
   type MetricWriteOptions,
   type SearchRunsOptions,
   type TextSearchOptions,
+  type ListRegistryEventsQuery,
+  type RegistryChangeOptions,
 } from '../core/schemas.js';
 import type { AiDatabase } from '../store/ai-database.js';
 import { HttpTransport, type HttpMethod } from './http-transport.js';
@@ -49,6 +53,7 @@ import {
   decodeStatistics,
   decodeTrainingRun,
   decodeGcReport,
+  decodeRegistryEvent,
 } from '../core/wire-decoding.js';
 
 /** Options of `createHttpAiDatabase`. */
@@ -210,12 +215,20 @@ class HttpAiDatabase implements AiDatabase {
   async deleteModel(idOrName: number | string): Promise<void> {
     await this.#call('DELETE', `/models/${segment(checkIdOrName(idOrName))}`);
   }
-  async setModelAlias(idOrName: number | string, alias: string, version: number): Promise<Model> {
+  async setModelAlias(idOrName: number | string, alias: string, version: number, options: RegistryChangeOptions = {}): Promise<Model> {
     const path = `/models/${segment(checkIdOrName(idOrName, 'modelId'))}/aliases/${segment(alias)}`;
-    return decodeModel(await this.#call('PUT', path, { body: { version }, bodyName: 'alias' }));
+    const body = options.actor == null ? { version } : { version, actor: options.actor };
+    return decodeModel(await this.#call('PUT', path, { body, bodyName: 'alias' }));
   }
-  async deleteModelAlias(idOrName: number | string, alias: string): Promise<Model> {
+  /** Over HTTP the server records the change as its caller's token (`options.actor` is not sent). */
+  async deleteModelAlias(idOrName: number | string, alias: string, _options?: RegistryChangeOptions): Promise<Model> {
     return decodeModel(await this.#call('DELETE', `/models/${segment(checkIdOrName(idOrName, 'modelId'))}/aliases/${segment(alias)}`));
+  }
+  async getModelVersionByAlias(idOrName: number | string, alias: string): Promise<ModelVersion> {
+    return decodeModelVersion(await this.#call('GET', `/models/${segment(checkIdOrName(idOrName, 'modelId'))}/aliases/${segment(alias)}`));
+  }
+  async getRegistryEvents(idOrName: number | string, query?: ListRegistryEventsQuery): Promise<Page<RegistryEvent>> {
+    return decodePage(await this.#call('GET', `/models/${segment(checkIdOrName(idOrName, 'modelId'))}/events`, { query }), decodeRegistryEvent);
   }
 
   async createModelVersion(input: Parameters<AiDatabase['createModelVersion']>[0]): Promise<ModelVersion> {

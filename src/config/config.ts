@@ -112,9 +112,41 @@ export const serverConfigSchema = z.strictObject({
 });
 export type ServerConfig = z.output<typeof serverConfigSchema>;
 
+const DURATION_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/**
+ * A duration such as `90d`, `12h`, `30m`, `45s` or `1w` (a bare number is milliseconds), in
+ * milliseconds. @throws Error naming the accepted forms
+ */
+export function parseDuration(text: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$/.exec(text);
+  if (match === null) throw new Error(`'${text}' is not a duration (examples: 90d, 12h, 30m, 45s, 1w)`);
+  return Math.round(Number(match[1]) * DURATION_UNITS[match[2] ?? 'ms']!);
+}
+
+const durationSchema = z.union([z.number().int().min(0), z.string()]).transform((value, context) => {
+  if (typeof value === 'number') return value;
+  try {
+    return parseDuration(value);
+  } catch (error) {
+    context.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
+});
+
+/** The `retention:` section: how long deleted entities and predictions are kept (`aimdb gc`). */
+export const retentionConfigSchema = z.strictObject({
+  /** Soft-deleted runs, experiments, models and versions (default 30d). */
+  deleted: durationSchema.optional(),
+  /** Predictions (default: kept for ever). */
+  predictions: durationSchema.optional(),
+});
+export type RetentionConfig = z.output<typeof retentionConfigSchema>;
+
 export const configFileSchema = z.strictObject({
   database: databaseConfigSchema.optional(),
   server: serverConfigSchema.optional(),
+  retention: retentionConfigSchema.optional(),
 });
 export type ConfigFile = z.output<typeof configFileSchema>;
 
@@ -188,6 +220,8 @@ export interface ResolvedDatabaseConfig {
   reason: string;
   /** The server section of the config file, when one was read. */
   server?: ServerConfig;
+  /** The retention section of the config file, when one was read. */
+  retention?: RetentionConfig;
 }
 
 /**
@@ -208,6 +242,7 @@ export async function resolveDatabaseConfig(
       source: 'config-file',
       configPath,
       server: file.server,
+      retention: file.retention,
       reason: options.configPath !== undefined ? `config file given explicitly` : `config file named by AIMDB_CONFIG`,
     };
   }
@@ -220,6 +255,7 @@ export async function resolveDatabaseConfig(
         source: 'config-file',
         configPath: candidate,
         server: file.server,
+        retention: file.retention,
         reason: `found ./${name} (checked first: AIMDB_CONFIG, then ${DEFAULT_CONFIG_FILES.join(', ')})`,
       };
     }

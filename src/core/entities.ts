@@ -269,6 +269,23 @@ export interface HealthReport {
 export const BACKEND_NAMES = ['sqlite', 'postgresql', 'mysql'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
+/** One change in a model's registry: a version's stage, or an alias moved, set or removed. */
+export interface RegistryEvent {
+  id: number;
+  modelId: number;
+  /** The version changed (for an alias: the version it points at now, or pointed at when removed). */
+  version: number | null;
+  kind: 'stage' | 'alias';
+  /** The alias, for an alias event. */
+  alias: string | null;
+  /** A stage, or a version number as text for an alias; null when there was none. */
+  from: string | null;
+  to: string | null;
+  /** Who: the token's name when the change came through a server with tokens; else what the caller said, or null. */
+  actor: string | null;
+  at: Date;
+}
+
 /** What `collectGarbage` purged (or, with `dryRun`, would purge). */
 export interface GcReport {
   dryRun: boolean;

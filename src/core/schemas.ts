@@ -135,8 +135,21 @@ export const updateModelVersionSchema = createModelVersionSchema
     archiveOthers: z.boolean().optional(),
     /** true soft-deletes the version (hidden from lists, restorable); false restores it. */
     deleted: z.boolean().optional(),
+    /**
+     * With `status` 'staging' or 'production' while another version holds it: keep both. Without this
+     * or `archiveOthers`, that is a ConflictError, so a stage never gets a second holder by accident.
+     */
+    keepOthers: z.boolean().optional(),
+    /** Who makes the change, for the registry's event log (a server puts its token's name here). */
+    actor: z.string().max(LIMITS.nameLength).nullish(),
   })
   .partial();
+/** Options of an alias change. */
+export const registryChangeOptionsSchema = z.strictObject({
+  /** Who makes the change, for the registry's event log. */
+  actor: z.string().max(LIMITS.nameLength).nullish(),
+});
+export type RegistryChangeOptions = z.input<typeof registryChangeOptionsSchema>;
 /** An alias: a name for one version of a model (MLflow's rule: not `latest`, not `v<digits>`). */
 export const aliasSchema = z
   .string()
@@ -293,6 +306,8 @@ export const listModelVersionsSchema = z.strictObject({
   /** Soft-deleted versions are left out unless asked for. */
   view: lifecycleView.optional(),
 });
+export const listRegistryEventsSchema = z.strictObject({ ...pageSchema });
+export type ListRegistryEventsQuery = z.input<typeof listRegistryEventsSchema>;
 export const listDatasetsSchema = z.strictObject({ ...pageSchema, name: name.optional(), nameContains: shortText.optional() });
 export const listTrainingRunsSchema = z.strictObject({
   ...pageSchema,

@@ -8,6 +8,7 @@ import type {
   Dataset,
   Experiment,
   GcReport,
+  RegistryEvent,
   ExperimentMembership,
   ExperimentRun,
   MetricBucket,
@@ -236,4 +237,9 @@ export function decodeArray<T>(input: unknown, decodeItem: (item: unknown) => T)
 export function decodeGcReport(input: unknown): GcReport {
   const wire = input as Wire<GcReport>;
   return { ...wire, deletedBefore: decodeDate(wire.deletedBefore), predictionsBefore: decodeOptionalDate(wire.predictionsBefore) } as GcReport;
+}
+
+export function decodeRegistryEvent(input: unknown): RegistryEvent {
+  const wire = input as Wire<RegistryEvent>;
+  return { ...wire, id: decodeNumber(wire.id), modelId: decodeNumber(wire.modelId), at: decodeDate(wire.at) } as RegistryEvent;
 }

@@ -19,6 +19,7 @@ import {
   type Model,
   type ModelVersion,
   type Prediction,
+  type RegistryEvent,
   type Statistics,
   type TrainingRun,
 } from '../core/entities.js';
@@ -252,4 +253,16 @@ export const experimentMembershipResponse = entity<ExperimentMembership>()({
   runId: id,
   experimentId: id,
   addedAt: time,
+});
+
+export const registryEventResponse = entity<RegistryEvent>()({
+  id,
+  modelId: id,
+  version: z.number().int().nullable(),
+  kind: z.enum(['stage', 'alias']),
+  alias: text,
+  from: text,
+  to: text,
+  actor: text,
+  at: time,
 });

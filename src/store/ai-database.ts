@@ -6,6 +6,7 @@ import type {
   Dataset,
   Experiment,
   GcReport,
+  RegistryEvent,
   ExperimentMembership,
   ExperimentRun,
   HealthReport,
@@ -31,6 +32,8 @@ import type {
   CreateModelVersionInput,
   CreateTrainingRunInput,
   GcOptions,
+  ListRegistryEventsQuery,
+  RegistryChangeOptions,
   ListDatasetsQuery,
   ListExperimentsQuery,
   ListModelsQuery,
@@ -72,9 +75,16 @@ export interface ModelStore {
    * Points `alias` at a version of the model (moving it if it pointed elsewhere); returns the model
    * with its aliases. @throws NotFoundError when the model or version does not exist.
    */
-  setModelAlias(modelIdOrName: number | string, alias: string, version: number): Promise<Model>;
+  setModelAlias(modelIdOrName: number | string, alias: string, version: number, options?: RegistryChangeOptions): Promise<Model>;
   /** Removes an alias; @throws NotFoundError when the model has no such alias. */
-  deleteModelAlias(modelIdOrName: number | string, alias: string): Promise<Model>;
+  deleteModelAlias(modelIdOrName: number | string, alias: string, options?: RegistryChangeOptions): Promise<Model>;
+  /** The version an alias points at. @throws NotFoundError (field `alias`) when there is no such alias. */
+  getModelVersionByAlias(modelIdOrName: number | string, alias: string): Promise<ModelVersion>;
+  /**
+   * The model's registry history, newest first: every stage change (with those archived by
+   * `archiveOthers`) and every alias set, moved or removed, with who and when.
+   */
+  getRegistryEvents(modelIdOrName: number | string, query?: ListRegistryEventsQuery): Promise<Page<RegistryEvent>>;
 }
 
 /** Versions of a model, numbered 1, 2, 3 … by the store, safely under concurrent creation. */

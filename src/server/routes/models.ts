@@ -5,18 +5,24 @@ import {
   createModelVersionSchema,
   listModelsSchema,
   listModelVersionsSchema,
+  listRegistryEventsSchema,
   parseInput,
   updateModelSchema,
   updateModelVersionSchema,
 } from '../../core/schemas.js';
 import type { RouteSpec } from '../route-spec.js';
-import { modelResponse, modelVersionResponse, pageOf } from '../response-schemas.js';
+import { actorOf } from '../auth.js';
+import { modelResponse, modelVersionResponse, pageOf, registryEventResponse } from '../response-schemas.js';
 
 const idOrName = { kind: 'idOrName', description: 'numeric id, or the model name' } as const;
 const versionId = { kind: 'id', description: 'model version id' } as const;
 
 const alias = { kind: 'text', description: 'alias name' } as const;
-const aliasBodySchema = z.strictObject({ version: z.number().int().positive() });
+const aliasBodySchema = z.strictObject({
+  version: z.number().int().positive(),
+  /** Who moves the alias (the token's name replaces it when the server has tokens). */
+  actor: z.string().max(250).nullish(),
+});
 
 export const modelRoutes: RouteSpec[] = [
   {
@@ -31,8 +37,10 @@ export const modelRoutes: RouteSpec[] = [
     status: 200,
     response: modelResponse,
     // The body is read here (the store takes a plain version number), so it is validated here: `null` was a 500.
-    handler: ({ db, params, body }) =>
-      db.setModelAlias(params.idOrName!, params.alias as string, parseInput(aliasBodySchema, body, 'body').version),
+    handler: ({ db, params, body, request }) => {
+      const { version, actor } = parseInput(aliasBodySchema, body, 'body');
+      return db.setModelAlias(params.idOrName!, params.alias as string, version, { actor: actorOf(request, actor) });
+    },
   },
   {
     method: 'DELETE',
@@ -43,7 +51,30 @@ export const modelRoutes: RouteSpec[] = [
     params: { idOrName, alias },
     status: 200,
     response: modelResponse,
-    handler: ({ db, params }) => db.deleteModelAlias(params.idOrName!, params.alias as string),
+    handler: ({ db, params, request }) => db.deleteModelAlias(params.idOrName!, params.alias as string, { actor: actorOf(request, undefined) }),
+  },
+  {
+    method: 'GET',
+    url: '/api/v1/models/:idOrName/aliases/:alias',
+    operationId: 'getModelVersionByAlias',
+    summary: 'The version an alias points at',
+    tag: 'models',
+    params: { idOrName, alias },
+    status: 200,
+    response: modelVersionResponse,
+    handler: ({ db, params }) => db.getModelVersionByAlias(params.idOrName!, params.alias as string),
+  },
+  {
+    method: 'GET',
+    url: '/api/v1/models/:idOrName/events',
+    operationId: 'getRegistryEvents',
+    summary: "The model's registry history, newest first: stage changes and alias moves, with who (the token's name) and when",
+    tag: 'models',
+    params: { idOrName },
+    query: listRegistryEventsSchema,
+    status: 200,
+    response: pageOf(registryEventResponse),
+    handler: ({ db, params, query }) => db.getRegistryEvents(params.idOrName!, query),
   },
   {
     method: 'POST',
@@ -159,7 +190,8 @@ export const modelRoutes: RouteSpec[] = [
     bodyRequired: true,
     status: 200,
     response: modelVersionResponse,
-    handler: ({ db, params, body }) => db.updateModelVersion(params.id as number, body as never),
+    handler: ({ db, params, body, request }) =>
+      db.updateModelVersion(params.id as number, { ...(body as object), actor: actorOf(request, (body as { actor?: unknown } | null)?.actor) } as never),
   },
   {
     method: 'DELETE',

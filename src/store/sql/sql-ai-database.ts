@@ -16,6 +16,7 @@ import * as latestMetrics from './latest-metrics.js';
 import * as metrics from './metrics.js';
 import * as models from './models.js';
 import * as predictions from './predictions.js';
+import * as registryEvents from './registry-events.js';
 import * as runs from './runs.js';
 import * as runSearch from './run-search.js';
 import * as statistics from './statistics.js';
@@ -67,10 +68,14 @@ export class SqlAiDatabase implements AiDatabase {
   updateModel: Rest<typeof models.updateModel> = async (idOrName, patch) =>
     models.updateModel(this.#ctx, checkIdOrName(idOrName), patch);
   deleteModel: Rest<typeof models.deleteModel> = async (idOrName) => models.deleteModel(this.#ctx, checkIdOrName(idOrName));
-  setModelAlias: Rest<typeof models.setModelAlias> = async (idOrName, alias, version) =>
-    models.setModelAlias(this.#ctx, checkIdOrName(idOrName, 'modelId'), alias, version);
-  deleteModelAlias: Rest<typeof models.deleteModelAlias> = async (idOrName, alias) =>
-    models.deleteModelAlias(this.#ctx, checkIdOrName(idOrName, 'modelId'), alias);
+  setModelAlias: Rest<typeof models.setModelAlias> = async (idOrName, alias, version, options) =>
+    models.setModelAlias(this.#ctx, checkIdOrName(idOrName, 'modelId'), alias, version, options);
+  deleteModelAlias: Rest<typeof models.deleteModelAlias> = async (idOrName, alias, options) =>
+    models.deleteModelAlias(this.#ctx, checkIdOrName(idOrName, 'modelId'), alias, options);
+  getModelVersionByAlias: Rest<typeof models.getModelVersionByAlias> = async (idOrName, alias) =>
+    models.getModelVersionByAlias(this.#ctx, checkIdOrName(idOrName, 'modelId'), alias);
+  getRegistryEvents: Rest<typeof registryEvents.getRegistryEvents> = async (idOrName, query) =>
+    registryEvents.getRegistryEvents(this.#ctx, checkIdOrName(idOrName, 'modelId'), query);
 
   createModelVersion: Rest<typeof versions.createModelVersion> = (input) => versions.createModelVersion(this.#ctx, input);
   getModelVersions: Rest<typeof versions.getModelVersions> = async (model, query) =>
