@@ -110,6 +110,11 @@ export const createModelSchema = z.strictObject({
 export const updateModelSchema = createModelSchema.partial().extend({
   /** true soft-deletes the model (hidden from lists and search, restorable); false restores it. */
   deleted: z.boolean().optional(),
+  /**
+   * Optimistic concurrency: the `updatedAt` the caller read. When the entity changed since, the
+   * update is refused with a ConflictError (409) instead of overwriting the other change.
+   */
+  expectedUpdatedAt: timeSchema.optional(),
 });
 
 export const modelVersionStatusSchema = z.enum(MODEL_VERSION_STATUSES);
@@ -142,6 +147,8 @@ export const updateModelVersionSchema = createModelVersionSchema
     keepOthers: z.boolean().optional(),
     /** Who makes the change, for the registry's event log (a server puts its token's name here). */
     actor: z.string().max(LIMITS.nameLength).nullish(),
+    /** Optimistic concurrency: the `updatedAt` the caller read (a ConflictError when it changed since). */
+    expectedUpdatedAt: timeSchema,
   })
   .partial();
 /** Options of an alias change. */
@@ -172,7 +179,16 @@ export const createDatasetSchema = z.strictObject({
   digest: shortText.nullish(),
   metadata: jsonObjectSchema.optional(),
 });
-export const updateDatasetSchema = createDatasetSchema.omit({ name: true, version: true }).partial();
+export const updateDatasetSchema = createDatasetSchema
+  .omit({ name: true, version: true })
+  .partial()
+  .extend({
+    /**
+     * Optimistic concurrency: the `updatedAt` the caller read. When the entity changed since, the
+     * update is refused with a ConflictError (409) instead of overwriting the other change.
+     */
+    expectedUpdatedAt: timeSchema.optional(),
+  });
 
 export const runStatusSchema = z.enum(RUN_STATUSES);
 export const createTrainingRunSchema = z.strictObject({
@@ -210,6 +226,11 @@ export const updateTrainingRunSchema = z.strictObject({
   endedAt: timeSchema.optional(),
   /** true soft-deletes the run (hidden from lists, restorable); false restores it. */
   deleted: z.boolean().optional(),
+  /**
+   * Optimistic concurrency: the `updatedAt` the caller read. When the entity changed since, the
+   * update is refused with a ConflictError (409) instead of overwriting the other change.
+   */
+  expectedUpdatedAt: timeSchema.optional(),
 });
 
 export const hyperparametersSchema = z
@@ -271,6 +292,8 @@ export const updateExperimentSchema = createExperimentSchema
   .extend({
     /** true soft-deletes the experiment (hidden from lists, restorable); false restores it. */
     deleted: z.boolean(),
+    /** Optimistic concurrency: the `updatedAt` the caller read (a ConflictError when it changed since). */
+    expectedUpdatedAt: timeSchema,
   })
   .partial();
 

@@ -175,6 +175,35 @@ export function defineLifecycleAndRegistryContract(target: ContractTarget): void
       expect((await db().getModel(model.id)).updatedAt.getTime()).toBeGreaterThanOrEqual(v3.updatedAt.getTime());
     });
 
+    it('refuses an edit made to an outdated copy with a ConflictError that says why (optimistic concurrency)', async () => {
+      const run = await db().createTrainingRun({ name: 'edited' });
+      const model = await db().createModel({ name: uniqueName('edited') });
+      const version = await db().createModelVersion({ modelId: model.id });
+      const dataset = await db().createDataset({ name: uniqueName('edited'), version: '1' });
+      const experiment = await db().createExperiment({ name: uniqueName('edited') });
+      // A first editor, with the copy it read: accepted.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const renamed = await db().updateTrainingRun(run.id, { name: 'first', expectedUpdatedAt: run.updatedAt });
+      expect(renamed.name).toBe('first');
+      // A second editor still holding the first copy: refused, and nothing changes.
+      const stale = await expectRejection(db().updateTrainingRun(run.id, { notes: 'second', expectedUpdatedAt: run.updatedAt }), ConflictError, {
+        field: 'expectedUpdatedAt',
+      });
+      expect(stale.message).toMatch(/was changed at .*reload/);
+      expect((await db().getTrainingRun(run.id)).notes).toBeNull();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      await db().updateModel(model.id, { description: 'new' });
+      await expectRejection(db().updateModel(model.id, { description: 'old', expectedUpdatedAt: model.updatedAt }), ConflictError);
+      await db().updateModelVersion(version.id, { description: 'new' });
+      await expectRejection(db().updateModelVersion(version.id, { description: 'x', expectedUpdatedAt: version.updatedAt }), ConflictError);
+      await db().updateDataset(dataset.id, { description: 'new' });
+      await expectRejection(db().updateDataset(dataset.id, { description: 'x', expectedUpdatedAt: dataset.updatedAt }), ConflictError);
+      await db().updateExperiment(experiment.id, { description: 'new' });
+      await expectRejection(db().updateExperiment(experiment.id, { description: 'x', expectedUpdatedAt: experiment.updatedAt }), ConflictError);
+      const current = await db().getModel(model.id);
+      expect((await db().updateModel(model.id, { description: 'latest', expectedUpdatedAt: current.updatedAt })).description).toBe('latest');
+    });
+
     it('answers the version an alias points at', async () => {
       const model = await db().createModel({ name: uniqueName('by-alias') });
       await db().createModelVersion({ modelId: model.id });

@@ -15,7 +15,7 @@ import {
   type ListModelsQuery,
   type UpdateModelInput,
 } from '../../core/schemas.js';
-import { chunksFor, decodeCursor, guarded, insertReturningId, toPage, withTransaction, type StoreContext } from './context.js';
+import { assertUnchanged, chunksFor, decodeCursor, guarded, insertReturningId, toPage, withTransaction, type StoreContext } from './context.js';
 import { refreshSearchDocument, removeSearchDocument } from './text-search.js';
 import { toJsonText, toModel, toModelVersion } from './mappers.js';
 import { recordRegistryEvent } from './registry-events.js';
@@ -192,6 +192,7 @@ export async function updateModel(ctx: StoreContext, idOrName: number | string, 
     () =>
       withTransaction(ctx, async (tx) => {
       const id = await resolveModelId(tx, idOrName);
+      await assertUnchanged(tx, 'models', id, data.expectedUpdatedAt, 'model');
       const values: Record<string, unknown> = { updated_at: tx.now() };
       if (data.name !== undefined) values.name = data.name;
       for (const key of ['description', 'framework', 'task', 'architecture'] as const) {

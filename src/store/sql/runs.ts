@@ -13,6 +13,7 @@ import {
 } from '../../core/schemas.js';
 import {
   assertExists,
+  assertUnchanged,
   decodeCursor,
   guarded,
   insertReturningId,
@@ -108,6 +109,7 @@ export async function updateTrainingRun(
   const data = parseInput(updateTrainingRunSchema, patch, 'trainingRun');
   return guarded(ctx, () =>
     withTransaction(ctx, async (tx) => {
+      await assertUnchanged(tx, 'training_runs', id, data.expectedUpdatedAt, 'training run');
       let select = tx.db.selectFrom('training_runs').selectAll().where('id', '=', id);
       if (tx.backend.capabilities.lockingReads) select = select.forUpdate();
       const row = await select.executeTakeFirst();

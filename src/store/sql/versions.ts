@@ -10,7 +10,7 @@ import {
   type ListModelVersionsQuery,
   type UpdateModelVersionInput,
 } from '../../core/schemas.js';
-import { assertExists, guarded, insertReturningId, withTransaction, type StoreContext } from './context.js';
+import { assertExists, assertUnchanged, guarded, insertReturningId, withTransaction, type StoreContext } from './context.js';
 import { toJsonText, toModelVersion } from './mappers.js';
 import { resolveModelId } from './models.js';
 import { recordRegistryEvent } from './registry-events.js';
@@ -109,6 +109,7 @@ export async function updateModelVersion(
     withTransaction(ctx, async (tx) => {
       const owner = await tx.db.selectFrom('model_versions').select('model_id').where('id', '=', id).executeTakeFirst();
       if (owner === undefined) throw new NotFoundError('model version', id);
+      await assertUnchanged(tx, 'model_versions', id, data.expectedUpdatedAt, 'model version');
       // A stage change first takes the model's lock, then reads the version's stage: read before the
       // lock, it could be stale by the time the lock is granted (another promoter archived it).
       if (data.status !== undefined) await lockModelRow(tx, Number(owner.model_id));
