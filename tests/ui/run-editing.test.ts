@@ -1,0 +1,75 @@
+/**
+ * Editing a run from its page in a real browser (Chromium), with a write token: rename, notes, a
+ * tag set and removed, delete and restore; and an edit that lost a race with another client is
+ * explained instead of overwriting it (docs/decisions/1203-editing-and-optimistic-concurrency.md).
+ */
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAiDatabase, type AiDatabase } from '../../src/index.js';
+import { buildDashboard, launchChromium, openPage, screenshot, startDashboardServer } from './support/dashboard-harness.js';
+
+const TOKEN = 'dashboard-write-token-0123456789';
+
+describe('editing a run in the dashboard', () => {
+  let db: AiDatabase;
+  let ui: { dir: string; remove(): void };
+  let server: { url: string; close(): Promise<void> };
+  let browser: Browser;
+
+  beforeAll(async () => {
+    db = await createAiDatabase({ url: 'sqlite::memory:' });
+    ui = await buildDashboard();
+    server = await startDashboardServer(db, ui.dir, { tokens: [{ token: TOKEN, scope: 'write', name: 'editor' }] });
+    browser = await launchChromium();
+  }, 180_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    ui?.remove();
+    await db?.close();
+  });
+
+  it('renames, notes, tags, deletes and restores a run, and explains a conflicting edit', async () => {
+    const run = await db.createTrainingRun({ name: 'resnet-try', tags: { gpu: 'a100' } });
+    await db.updateTrainingRun(run.id, { status: 'completed' });
+    const { page, problems } = await openPage(browser);
+    await page.goto(`${server.url}/runs/${run.id}`);
+    await page.getByLabel('API token').first().fill(TOKEN);
+    await page.getByRole('button', { name: 'Save token' }).first().click();
+    const editor = page.locator('.run-editor');
+    await editor.waitFor();
+
+    await editor.getByLabel('Name').fill('resnet-final');
+    await editor.getByLabel('Notes').fill('best so far');
+    await editor.getByRole('button', { name: 'Save' }).click();
+    await page.locator('h1', { hasText: 'resnet-final' }).waitFor();
+    expect(await db.getTrainingRun(run.id)).toMatchObject({ name: 'resnet-final', notes: 'best so far' });
+
+    await editor.getByLabel('Tag key').fill('team');
+    await editor.getByLabel('Tag value').fill('vision');
+    await editor.getByRole('button', { name: 'Set tag' }).click();
+    await editor.getByRole('button', { name: 'Remove tag team' }).waitFor();
+    await editor.getByRole('button', { name: 'Remove tag gpu' }).click();
+    await expect.poll(async () => (await db.getTrainingRun(run.id)).tags).toEqual({ team: 'vision' });
+
+    await editor.getByRole('button', { name: 'Delete run' }).click();
+    await editor.getByRole('button', { name: 'Restore run' }).waitFor();
+    expect((await db.getTrainingRun(run.id)).deletedAt).not.toBeNull();
+    await editor.getByRole('button', { name: 'Restore run' }).click();
+    await editor.getByRole('button', { name: 'Delete run' }).waitFor();
+    expect((await db.getTrainingRun(run.id)).deletedAt).toBeNull();
+
+    // Someone else edits the run while this page shows it: the next save is refused and explained.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await db.updateTrainingRun(run.id, { notes: 'changed elsewhere' });
+    await editor.getByLabel('Notes').fill('my version');
+    await editor.getByRole('button', { name: 'Save' }).click();
+    await editor.getByRole('alert').getByText('Someone else changed this run after this page loaded').waitFor();
+    await screenshot(page, 'run-edit-conflict.png');
+    expect((await db.getTrainingRun(run.id)).notes).toBe('changed elsewhere');
+    await editor.getByRole('button', { name: 'Reload' }).click();
+    await expect.poll(() => page.locator('.run-editor textarea').inputValue()).toBe('changed elsewhere');
+    // The 401s before the token was entered, and the refused save, are the point of this test.
+    expect(problems.filter((problem) => !problem.includes('401') && !problem.includes('409'))).toEqual([]);
+  }, 120_000);
+});
