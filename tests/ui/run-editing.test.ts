@@ -73,3 +73,62 @@ describe('editing a run in the dashboard', () => {
     expect(problems.filter((problem) => !problem.includes('401') && !problem.includes('409'))).toEqual([]);
   }, 120_000);
 });
+
+describe('changing the registry in the dashboard', () => {
+  let db: AiDatabase;
+  let ui: { dir: string; remove(): void };
+  let server: { url: string; close(): Promise<void> };
+  let browser: Browser;
+
+  beforeAll(async () => {
+    db = await createAiDatabase({ url: 'sqlite::memory:' });
+    ui = await buildDashboard();
+    server = await startDashboardServer(db, ui.dir, { tokens: [{ token: TOKEN, scope: 'write', name: 'release-manager' }] });
+    browser = await launchChromium();
+  }, 180_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    ui?.remove();
+    await db?.close();
+  });
+
+  it('edits the description, promotes (explaining a refused second holder), moves aliases, and shows the history', async () => {
+    const model = await db.createModel({ name: 'segmenter' });
+    const v1 = await db.createModelVersion({ modelId: model.id });
+    await db.createModelVersion({ modelId: model.id });
+    await db.updateModelVersion(v1.id, { status: 'production' });
+    const { page, problems } = await openPage(browser);
+    await page.goto(`${server.url}/models/segmenter`);
+    await page.getByLabel('API token').first().fill(TOKEN);
+    await page.getByRole('button', { name: 'Save token' }).first().click();
+    const editor = page.locator('.registry-editor');
+    await editor.waitFor();
+
+    await editor.getByLabel('Description', { exact: true }).fill('lesion segmentation');
+    await editor.getByRole('button', { name: 'Save description' }).click();
+    await expect.poll(async () => (await db.getModel(model.id)).description).toBe('lesion segmentation');
+
+    // v2 (listed first, newest) to production while v1 holds it: refused and explained.
+    // The selects are named by labels that hold their options' text too: found by order.
+    const selects = editor.locator('select');
+    await selects.nth(0).selectOption({ label: 'v2 (none)' });
+    await selects.nth(1).selectOption('production');
+    await editor.getByRole('button', { name: 'Promote' }).click();
+    await editor.getByRole('alert').getByText('v1 is already in production').waitFor();
+    await screenshot(page, 'registry-promote-refused.png');
+    await editor.getByLabel('archive the others').check();
+    await editor.getByRole('button', { name: 'Promote' }).click();
+    await expect.poll(async () => (await db.getModelVersions(model.id)).map((version) => version.status)).toEqual(['archived', 'production']);
+
+    await editor.getByLabel('Alias', { exact: true }).fill('champion');
+    await selects.nth(2).selectOption({ label: 'v2' });
+    await editor.getByRole('button', { name: 'Set alias' }).click();
+    await expect.poll(async () => (await db.getModel(model.id)).aliases).toEqual({ champion: 2 });
+    await editor.getByText('@champion → v2').first().waitFor();
+    await editor.getByText('v1 production → archived by release-manager').waitFor();
+    await editor.getByRole('button', { name: 'Remove alias champion' }).click();
+    await expect.poll(async () => (await db.getModel(model.id)).aliases).toEqual({});
+    expect(problems.filter((problem) => !problem.includes('401') && !problem.includes('409'))).toEqual([]);
+  }, 120_000);
+});

@@ -2,9 +2,9 @@
  * The dashboard's writes (decision 1203). Each edit of a run sends the `updatedAt` the page showed,
  * so a change someone else made meanwhile comes back as a 409 the page explains.
  */
-import type { TrainingRun } from '../../core/entities.js';
-import { decodeTrainingRun } from '../../core/wire-decoding.js';
-import { sendJson } from './http.js';
+import type { Model, ModelVersion, ModelVersionStatus, RegistryEvent, TrainingRun } from '../../core/entities.js';
+import { decodeModel, decodeModelVersion, decodeRegistryEvent, decodeTrainingRun } from '../../core/wire-decoding.js';
+import { getJson, sendJson } from './http.js';
 
 export interface RunPatch {
   name?: string | null;
@@ -23,4 +23,26 @@ export async function setRunTag(runId: number, key: string, value: string): Prom
 
 export async function deleteRunTag(runId: number, key: string): Promise<void> {
   await sendJson('DELETE', `/runs/${runId}/tags`, undefined, { key });
+}
+
+export async function updateModelDescription(model: Model, description: string | null): Promise<Model> {
+  return decodeModel(await sendJson('PATCH', `/models/${model.id}`, { description, expectedUpdatedAt: model.updatedAt.toISOString() }));
+}
+
+export async function promoteVersion(version: ModelVersion, status: ModelVersionStatus, archiveOthers: boolean): Promise<ModelVersion> {
+  const body = { status, ...(archiveOthers ? { archiveOthers: true } : {}), expectedUpdatedAt: version.updatedAt.toISOString() };
+  return decodeModelVersion(await sendJson('PATCH', `/model-versions/${version.id}`, body));
+}
+
+export async function setAlias(modelId: number, alias: string, version: number): Promise<void> {
+  await sendJson('PUT', `/models/${modelId}/aliases/${encodeURIComponent(alias)}`, { version });
+}
+
+export async function removeAlias(modelId: number, alias: string): Promise<void> {
+  await sendJson('DELETE', `/models/${modelId}/aliases/${encodeURIComponent(alias)}`);
+}
+
+export async function fetchRegistryEvents(modelId: number, signal?: AbortSignal): Promise<RegistryEvent[]> {
+  const page = await getJson<{ items: unknown[] }>(`/models/${modelId}/events`, { limit: 20 }, signal);
+  return page.items.map(decodeRegistryEvent);
 }
