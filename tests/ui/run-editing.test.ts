@@ -132,3 +132,37 @@ describe('changing the registry in the dashboard', () => {
     expect(problems.filter((problem) => !problem.includes('401') && !problem.includes('409'))).toEqual([]);
   }, 120_000);
 });
+
+describe('editing a dataset description in the dashboard', () => {
+  it('saves the description, and explains a conflicting edit', async () => {
+    const db = await createAiDatabase({ url: 'sqlite::memory:' });
+    const ui = await buildDashboard();
+    const server = await startDashboardServer(db, ui.dir, { tokens: [{ token: TOKEN, scope: 'write', name: 'curator' }] });
+    const browser = await launchChromium();
+    try {
+      const dataset = await db.createDataset({ name: 'scans', version: '1' });
+      const { page, problems } = await openPage(browser);
+      await page.goto(`${server.url}/datasets/${dataset.id}`);
+      await page.getByLabel('API token').first().fill(TOKEN);
+      await page.getByRole('button', { name: 'Save token' }).first().click();
+      const editor = page.locator('.description-editor');
+      await editor.waitFor();
+      await editor.locator('textarea').fill('CT scans, 2024');
+      await editor.getByRole('button', { name: 'Save description' }).click();
+      await expect.poll(async () => (await db.getDataset(dataset.id)).description).toBe('CT scans, 2024');
+      await page.getByText('CT scans, 2024').first().waitFor();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      await db.updateDataset(dataset.id, { description: 'changed elsewhere' });
+      await editor.locator('textarea').fill('mine');
+      await editor.getByRole('button', { name: 'Save description' }).click();
+      await editor.getByRole('alert').getByText('Someone else changed this dataset').waitFor();
+      expect((await db.getDataset(dataset.id)).description).toBe('changed elsewhere');
+      expect(problems.filter((problem) => !problem.includes('401') && !problem.includes('409'))).toEqual([]);
+    } finally {
+      await browser.close();
+      await server.close();
+      ui.remove();
+      await db.close();
+    }
+  }, 180_000);
+});

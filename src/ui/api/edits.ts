@@ -2,8 +2,8 @@
  * The dashboard's writes (decision 1203). Each edit of a run sends the `updatedAt` the page showed,
  * so a change someone else made meanwhile comes back as a 409 the page explains.
  */
-import type { Model, ModelVersion, ModelVersionStatus, RegistryEvent, TrainingRun } from '../../core/entities.js';
-import { decodeModel, decodeModelVersion, decodeRegistryEvent, decodeTrainingRun } from '../../core/wire-decoding.js';
+import type { Dataset, Model, ModelVersion, ModelVersionStatus, RegistryEvent, TrainingRun } from '../../core/entities.js';
+import { decodeDataset, decodeModel, decodeModelVersion, decodeRegistryEvent, decodeTrainingRun } from '../../core/wire-decoding.js';
 import { getJson, sendJson } from './http.js';
 
 export interface RunPatch {
@@ -45,4 +45,8 @@ export async function removeAlias(modelId: number, alias: string): Promise<void>
 export async function fetchRegistryEvents(modelId: number, signal?: AbortSignal): Promise<RegistryEvent[]> {
   const page = await getJson<{ items: unknown[] }>(`/models/${modelId}/events`, { limit: 20 }, signal);
   return page.items.map(decodeRegistryEvent);
+}
+
+export async function updateDatasetDescription(dataset: Dataset, description: string | null): Promise<Dataset> {
+  return decodeDataset(await sendJson('PATCH', `/datasets/${dataset.id}`, { description, expectedUpdatedAt: dataset.updatedAt.toISOString() }));
 }
