@@ -30,6 +30,9 @@ export {
   type UpdateModelInput,
   type UpdateModelVersionInput,
   type UpdateTrainingRunInput,
+  type GcOptions,
+  type ListRegistryEventsQuery,
+  type RegistryChangeOptions,
 } from './core/schemas.js';
 export type * from './store/ai-database.js';
 export {
@@ -49,6 +52,8 @@ export {
   type ServerConfig,
   type ConfigFile,
   type ResolvedDatabaseConfig,
+  type RetentionConfig,
+  parseDuration,
 } from './config/config.js';
 export { describeConnection, redactUrl, toConnectionSpec, type ConnectionSpec } from './config/connection.js';
 export { LATEST_SCHEMA_VERSION, migrateToLatest, migrationSql, schemaStatus, type SchemaStatus } from './migrate/migrator.js';
@@ -59,6 +64,7 @@ export {
   type RunLoggerOptions,
   type RunLoggerOverflow,
   type RunLoggerStats,
+  type RunEnding,
 } from './logging/run-logger.js';
 export {
   ARCHIVE_FORMAT_VERSION,
