@@ -185,7 +185,14 @@ export class SqlAiDatabase implements AiDatabase {
 
   /** Reads that show runs first end the lost ones (decision 1200): the answer never shows a dead run running. */
   async #settle(runIds?: number[]): Promise<void> {
-    await guarded(this.#ctx, () => heartbeats.settleLostRuns(this.#ctx, runIds));
+    try {
+      await heartbeats.settleLostRuns(this.#ctx, runIds);
+    } catch (error) {
+      // Inside a transaction a failed statement spoils it (PostgreSQL): say so rather than go on.
+      if (this.#ctx.inTransaction) throw translateError(this.#ctx, error);
+      // A reader without write rights (a read-only database user) still reads; the verdict is
+      // written by the next reader that may write. A broken connection fails the read itself.
+    }
   }
 
   async transaction<T>(fn: (tx: AiDatabase) => Promise<T>): Promise<T> {
