@@ -59,6 +59,17 @@ describe('editing a run in the dashboard', () => {
     await editor.getByRole('button', { name: 'Delete run' }).waitFor();
     expect((await db.getTrainingRun(run.id)).deletedAt).toBeNull();
 
+    // Moved between experiments: into the chosen one, out of the one it was in.
+    const first = await db.createExperiment({ name: 'sweep-1' });
+    const second = await db.createExperiment({ name: 'sweep-2' });
+    await db.addExperimentRun(first.id, run.id);
+    await page.reload();
+    await editor.getByText('In: sweep-1').waitFor();
+    await editor.locator('select').selectOption({ label: 'sweep-2' });
+    await editor.getByRole('button', { name: 'Move', exact: true }).click();
+    await editor.getByText('In: sweep-2').waitFor();
+    expect((await db.getExperimentMemberships([run.id])).map((membership) => membership.experimentId)).toEqual([second.id]);
+
     // Someone else edits the run while this page shows it: the next save is refused and explained.
     await new Promise((resolve) => setTimeout(resolve, 5));
     await db.updateTrainingRun(run.id, { notes: 'changed elsewhere' });

@@ -50,3 +50,15 @@ export async function fetchRegistryEvents(modelId: number, signal?: AbortSignal)
 export async function updateDatasetDescription(dataset: Dataset, description: string | null): Promise<Dataset> {
   return decodeDataset(await sendJson('PATCH', `/datasets/${dataset.id}`, { description, expectedUpdatedAt: dataset.updatedAt.toISOString() }));
 }
+
+/** The ids of the experiments a run belongs to. */
+export async function fetchRunExperimentIds(runId: number, signal?: AbortSignal): Promise<number[]> {
+  const memberships = await getJson<Array<{ experimentId: number | string }>>('/experiment-memberships', { runIds: runId }, signal);
+  return memberships.map((membership) => Number(membership.experimentId));
+}
+
+/** Moves a run into `to`, out of every experiment it was in (an add, then the removals). */
+export async function moveRunToExperiment(runId: number, from: readonly number[], to: number): Promise<void> {
+  await sendJson('PUT', `/experiments/${to}/runs/${runId}`);
+  for (const experimentId of from) if (experimentId !== to) await sendJson('DELETE', `/experiments/${experimentId}/runs/${runId}`);
+}

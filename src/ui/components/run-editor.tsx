@@ -5,7 +5,9 @@
  */
 import { useState, type FormEvent } from 'react';
 import type { TrainingRun } from '../../core/entities.js';
-import { deleteRunTag, setRunTag, updateRun } from '../api/edits.js';
+import { deleteRunTag, fetchRunExperimentIds, moveRunToExperiment, setRunTag, updateRun } from '../api/edits.js';
+import { fetchExperiments } from '../api/endpoints.js';
+import { useApi } from '../hooks/use-api.js';
 import { ApiError } from '../api/http.js';
 import { TokenForm } from './token-form.js';
 
@@ -23,6 +25,11 @@ export function RunEditor({ run, onSaved }: { run: TrainingRun; onSaved: () => v
   const [tagValue, setTagValue] = useState('');
   const [problem, setProblem] = useState<{ text: string; auth: boolean } | undefined>();
   const [busy, setBusy] = useState(false);
+  const [target, setTarget] = useState(0);
+  const experiments = useApi((signal) => fetchExperiments({ limit: 500 }, signal), []);
+  // A move leaves the run's updatedAt alone, so the memberships are read again by count of moves.
+  const [moves, setMoves] = useState(0);
+  const memberOf = useApi((signal) => fetchRunExperimentIds(run.id, signal), [run.id, moves]);
 
   async function attempt(change: () => Promise<unknown>) {
     setBusy(true);
@@ -91,6 +98,45 @@ export function RunEditor({ run, onSaved }: { run: TrainingRun; onSaved: () => v
             </li>
           ))}
         </ul>
+      )}
+      {experiments.data !== undefined && experiments.data.items.length > 0 && memberOf.data !== undefined && (
+        <form
+          aria-label="Move run"
+          onSubmit={(event) => {
+            event.preventDefault();
+            const from = memberOf.data ?? [];
+            if (target !== 0) {
+              void attempt(async () => {
+                await moveRunToExperiment(run.id, from, target);
+                setMoves((count) => count + 1);
+              });
+            }
+          }}
+        >
+          <p className="muted small">
+            In:{' '}
+            {memberOf.data.length === 0
+              ? 'no experiment'
+              : experiments.data.items
+                  .filter((experiment) => memberOf.data!.includes(experiment.id))
+                  .map((experiment) => experiment.name)
+                  .join(', ')}
+          </p>
+          <label>
+            Move to experiment{' '}
+            <select value={target} onChange={(event) => setTarget(Number(event.target.value))} disabled={busy}>
+              <option value={0}>choose…</option>
+              {experiments.data.items.map((experiment) => (
+                <option key={experiment.id} value={experiment.id}>
+                  {experiment.name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button type="submit" disabled={busy || target === 0}>
+            Move
+          </button>
+        </form>
       )}
       <p>
         {run.deletedAt === null ? (
