@@ -51,6 +51,8 @@ describe('editing a run in the dashboard', () => {
     await editor.getByRole('button', { name: 'Remove tag team' }).waitFor();
     await editor.getByRole('button', { name: 'Remove tag gpu' }).click();
     await expect.poll(async () => (await db.getTrainingRun(run.id)).tags).toEqual({ team: 'vision' });
+    // Each save re-reads the run and redraws the editor: wait for that before the next click.
+    await editor.getByRole('button', { name: 'Remove tag gpu' }).waitFor({ state: 'detached' });
 
     await editor.getByRole('button', { name: 'Delete run' }).click();
     await editor.getByRole('button', { name: 'Restore run' }).waitFor();
@@ -119,6 +121,8 @@ describe('changing the registry in the dashboard', () => {
     await editor.getByLabel('Description', { exact: true }).fill('lesion segmentation');
     await editor.getByRole('button', { name: 'Save description' }).click();
     await expect.poll(async () => (await db.getModel(model.id)).description).toBe('lesion segmentation');
+    // Each save re-reads the model and redraws the editor: wait for that before the next step.
+    await page.locator('p', { hasText: 'lesion segmentation' }).first().waitFor();
 
     // v2 (listed first, newest) to production while v1 holds it: refused and explained.
     // The selects are named by labels that hold their options' text too: found by order.
@@ -131,6 +135,7 @@ describe('changing the registry in the dashboard', () => {
     await editor.getByLabel('archive the others').check();
     await editor.getByRole('button', { name: 'Promote' }).click();
     await expect.poll(async () => (await db.getModelVersions(model.id)).map((version) => version.status)).toEqual(['archived', 'production']);
+    await editor.locator('option', { hasText: 'v2 (production)' }).waitFor({ state: 'attached' });
 
     await editor.getByLabel('Alias', { exact: true }).fill('champion');
     await selects.nth(2).selectOption({ label: 'v2' });
