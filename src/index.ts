@@ -36,6 +36,9 @@ export {
   type UpdateModelInput,
   type UpdateModelVersionInput,
   type UpdateTrainingRunInput,
+  type GcOptions,
+  type ListRegistryEventsQuery,
+  type RegistryChangeOptions,
 } from './core/schemas.js';
 export type * from './store/ai-database.js';
 /** What migrateToLatest, migrationSql and the transfer functions take: a backend's SQL dialect and capabilities. */
@@ -74,6 +77,8 @@ export {
   type ServerConfig,
   type ConfigFile,
   type ResolvedDatabaseConfig,
+  type RetentionConfig,
+  parseDuration,
 } from './config/config.js';
 export { describeConnection, redactUrl, toConnectionSpec, type ConnectionSpec } from './config/connection.js';
 export { LATEST_SCHEMA_VERSION, migrateToLatest, migrationSql, schemaStatus, type SchemaStatus } from './migrate/migrator.js';
@@ -84,6 +89,7 @@ export {
   type RunLoggerOptions,
   type RunLoggerOverflow,
   type RunLoggerStats,
+  type RunEnding,
 } from './logging/run-logger.js';
 export {
   ARCHIVE_FORMAT_VERSION,

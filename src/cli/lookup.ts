@@ -29,7 +29,8 @@ export function parseId(text: string, what: string): number {
 export async function findRun(db: AiDatabase, ref: string, output?: Output): Promise<TrainingRun> {
   const key = idOrName(ref);
   if (typeof key === 'number') return db.getTrainingRun(key);
-  const page = await db.listTrainingRuns({ nameContains: key, limit: 1000 });
+  // Deleted runs too: `runs restore NAME` must find one.
+  const page = await db.listTrainingRuns({ nameContains: key, limit: 1000, view: 'all' });
   const matches = page.items.filter((run) => run.name === key);
   if (matches.length === 0) throw new NotFoundError('training run', key);
   if (matches.length > 1) output?.note(`${matches.length} runs are named '${key}'; showing the newest (#${matches[0]!.id}); pass an id for another`);

@@ -18,6 +18,7 @@ import * as datasets from './commands/datasets.js';
 import * as demo from './commands/demo.js';
 import * as doctor from './commands/doctor.js';
 import * as experiments from './commands/experiments.js';
+import * as gc from './commands/gc.js';
 import * as init from './commands/init.js';
 import * as metrics from './commands/metrics.js';
 import * as migrate from './commands/migrate.js';
@@ -53,6 +54,7 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
   experiments,
   predictions,
   artifacts,
+  gc,
   serve,
   copy,
   exportCommand,

@@ -31,6 +31,9 @@ import type {
   Prediction,
   TextSearchHit,
   TrainingRun,
+  GcReport,
+  Page,
+  RegistryEvent,
   WriteResult,
 } from '../core/entities.js';
 import { BackendError, ValidationError } from '../core/errors.js';
@@ -45,6 +48,8 @@ import {
   type MetricWriteOptions,
   type SearchRunsOptions,
   type TextSearchOptions,
+  type ListRegistryEventsQuery,
+  type RegistryChangeOptions,
 } from '../core/schemas.js';
 import type { AiDatabase, ArtifactSource, OpenedArtifact } from '../store/index.js';
 import { HttpTransport } from './http-transport.js';
@@ -71,6 +76,8 @@ import {
   decodePredictionStats,
   decodeStatistics,
   decodeTrainingRun,
+  decodeGcReport,
+  decodeRegistryEvent,
 } from '../core/wire-decoding.js';
 
 /** Options of `createHttpAiDatabase`. */
@@ -177,12 +184,20 @@ class HttpAiDatabase implements AiDatabase {
   async deleteModel(idOrName: number | string): Promise<void> {
     await this.#send(API.deleteModel, { params: { idOrName: checkIdOrName(idOrName) } });
   }
-  async setModelAlias(idOrName: number | string, alias: string, version: number): Promise<Model> {
+  async setModelAlias(idOrName: number | string, alias: string, version: number, options: RegistryChangeOptions = {}): Promise<Model> {
     const params = { idOrName: checkIdOrName(idOrName, 'modelId'), alias };
-    return decodeModel(await this.#send(API.setModelAlias, { params, body: { version } }));
+    const body = options.actor == null ? { version } : { version, actor: options.actor };
+    return decodeModel(await this.#send(API.setModelAlias, { params, body }));
   }
-  async deleteModelAlias(idOrName: number | string, alias: string): Promise<Model> {
+  /** Over HTTP the server records the change as its caller's token (`options.actor` is not sent). */
+  async deleteModelAlias(idOrName: number | string, alias: string, _options?: RegistryChangeOptions): Promise<Model> {
     return decodeModel(await this.#send(API.deleteModelAlias, { params: { idOrName: checkIdOrName(idOrName, 'modelId'), alias } }));
+  }
+  async getModelVersionByAlias(idOrName: number | string, alias: string): Promise<ModelVersion> {
+    return decodeModelVersion(await this.#send(API.getModelVersionByAlias, { params: { idOrName: checkIdOrName(idOrName, 'modelId'), alias } }));
+  }
+  async getRegistryEvents(idOrName: number | string, query?: ListRegistryEventsQuery): Promise<Page<RegistryEvent>> {
+    return decodePage(await this.#send(API.getRegistryEvents, { params: { idOrName: checkIdOrName(idOrName, 'modelId') }, query }), decodeRegistryEvent);
   }
 
   async createModelVersion(input: Parameters<AiDatabase['createModelVersion']>[0]): Promise<ModelVersion> {
@@ -234,6 +249,12 @@ class HttpAiDatabase implements AiDatabase {
   }
   async listTrainingRuns(query?: Parameters<AiDatabase['listTrainingRuns']>[0]) {
     return decodePage(await this.#send(API.listTrainingRuns, { query }), decodeTrainingRun);
+  }
+  async collectGarbage(options?: Parameters<AiDatabase['collectGarbage']>[0]): Promise<GcReport> {
+    return decodeGcReport(await this.#send(API.collectGarbage, { body: options ?? {} }));
+  }
+  async heartbeat(runId: number): Promise<TrainingRun> {
+    return decodeTrainingRun(await this.#send(API.heartbeat, { params: { id: checkId(runId, 'runId') } }));
   }
   async deleteTrainingRun(id: number): Promise<void> {
     await this.#send(API.deleteTrainingRun, { params: { id: checkId(id) } });

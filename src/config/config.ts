@@ -64,6 +64,11 @@ export const databaseConfigSchema = z.strictObject({
   migrate: z.boolean().optional(),
   /** Bearer token for the `http` backend. */
   token: optionalString,
+  /**
+   * How long a running run may stay silent before it counts as lost (and ends `failed`), in
+   * milliseconds; default 5 minutes. A run may ask for its own window when it is created.
+   */
+  heartbeatTimeoutMs: z.number().int().min(1).max(30 * 24 * 3_600_000).optional(),
 });
 export type DatabaseConfig = z.output<typeof databaseConfigSchema>;
 
@@ -128,11 +133,42 @@ export const artifactsConfigSchema = z.strictObject({
   uploadConcurrency: z.number().int().min(1).max(64).optional(),
 });
 export type ArtifactsConfig = z.output<typeof artifactsConfigSchema>;
+const DURATION_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/**
+ * A duration such as `90d`, `12h`, `30m`, `45s` or `1w` (a bare number is milliseconds), in
+ * milliseconds. @throws Error naming the accepted forms
+ */
+export function parseDuration(text: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$/.exec(text);
+  if (match === null) throw new Error(`'${text}' is not a duration (examples: 90d, 12h, 30m, 45s, 1w)`);
+  return Math.round(Number(match[1]) * DURATION_UNITS[match[2] ?? 'ms']!);
+}
+
+const durationSchema = z.union([z.number().int().min(0), z.string()]).transform((value, context) => {
+  if (typeof value === 'number') return value;
+  try {
+    return parseDuration(value);
+  } catch (error) {
+    context.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
+});
+
+/** The `retention:` section: how long deleted entities and predictions are kept (`aimdb gc`). */
+export const retentionConfigSchema = z.strictObject({
+  /** Soft-deleted runs, experiments, models and versions (default 30d). */
+  deleted: durationSchema.optional(),
+  /** Predictions (default: kept for ever). */
+  predictions: durationSchema.optional(),
+});
+export type RetentionConfig = z.output<typeof retentionConfigSchema>;
 
 export const configFileSchema = z.strictObject({
   database: databaseConfigSchema.optional(),
   server: serverConfigSchema.optional(),
   artifacts: artifactsConfigSchema.optional(),
+  retention: retentionConfigSchema.optional(),
 });
 export type ConfigFile = z.output<typeof configFileSchema>;
 
@@ -213,6 +249,8 @@ export interface ResolvedDatabaseConfig {
   server?: ServerConfig;
   /** The artifacts section of the config file, when one was read. */
   artifacts?: ArtifactsConfig;
+  /** The retention section of the config file, when one was read. */
+  retention?: RetentionConfig;
 }
 
 /**
@@ -234,6 +272,7 @@ export async function resolveDatabaseConfig(
       configPath,
       server: file.server,
       ...(file.artifacts === undefined ? {} : { artifacts: file.artifacts }),
+      retention: file.retention,
       reason: options.configPath !== undefined ? `config file given explicitly` : `config file named by AIMDB_CONFIG`,
     };
   }
@@ -247,6 +286,7 @@ export async function resolveDatabaseConfig(
         configPath: candidate,
         server: file.server,
         ...(file.artifacts === undefined ? {} : { artifacts: file.artifacts }),
+        retention: file.retention,
         reason: `found ./${name} (checked first: AIMDB_CONFIG, then ${DEFAULT_CONFIG_FILES.join(', ')})`,
       };
     }

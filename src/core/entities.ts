@@ -36,6 +36,8 @@ export interface Model {
   latestVersion: number;
   /** Named pointers at versions (`champion` → 3); an alias names one version of this model at a time. */
   aliases: Record<string, number>;
+  /** When it was soft-deleted (hidden from lists, restorable until `aimdb gc` purges it); null while active. */
+  deletedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -54,6 +56,8 @@ export interface ModelVersion {
   status: ModelVersionStatus;
   trainingRunId: number | null;
   datasetId: number | null;
+  /** When it was soft-deleted (hidden from lists, restorable until `aimdb gc` purges it); null while active. */
+  deletedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -92,6 +96,10 @@ export interface TrainingRun {
   durationMs: number | null;
   /** When the run was soft-deleted (hidden from lists, restorable); null while it is active. */
   deletedAt: Date | null;
+  /** The last sign of life of the run (heartbeat, metric or parameter write); null when never seen. */
+  heartbeatAt: Date | null;
+  /** How long a running run may stay silent before it ends `failed` as lost; null: never judged. */
+  heartbeatTimeoutMs: number | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -344,3 +352,42 @@ export interface HealthReport {
 
 export const BACKEND_NAMES = ['sqlite', 'postgresql', 'mysql'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
+
+/** One change in a model's registry: a version's stage, or an alias moved, set or removed. */
+export interface RegistryEvent {
+  id: number;
+  modelId: number;
+  /** The version changed (for an alias: the version it points at now, or pointed at when removed). */
+  version: number | null;
+  kind: 'stage' | 'alias';
+  /** The alias, for an alias event. */
+  alias: string | null;
+  /** A stage, or a version number as text for an alias; null when there was none. */
+  from: string | null;
+  to: string | null;
+  /** Who: the token's name when the change came through a server with tokens; else what the caller said, or null. */
+  actor: string | null;
+  at: Date;
+}
+
+/** What `collectGarbage` purged (or, with `dryRun`, would purge). */
+export interface GcReport {
+  dryRun: boolean;
+  /** Entities soft-deleted before this moment are purged. */
+  deletedBefore: Date;
+  /** Predictions made before this moment are purged (null: no prediction retention). */
+  predictionsBefore: Date | null;
+  runs: number;
+  experiments: number;
+  models: number;
+  /** Versions purged on their own or with their model. */
+  modelVersions: number;
+  /** Metric points of the purged runs. */
+  metricPoints: number;
+  /** Predictions of purged versions and predictions past their retention. */
+  predictions: number;
+  /** Transactions committed (0 for a dry run). */
+  batches: number;
+  /** False when `maxBatches` stopped the call before everything was purged. */
+  complete: boolean;
+}

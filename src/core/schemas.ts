@@ -107,7 +107,15 @@ export const createModelSchema = z.strictObject({
   tags: tagsSchema.optional(),
   metadata: jsonObjectSchema.optional(),
 });
-export const updateModelSchema = createModelSchema.partial();
+export const updateModelSchema = createModelSchema.partial().extend({
+  /** true soft-deletes the model (hidden from lists and search, restorable); false restores it. */
+  deleted: z.boolean().optional(),
+  /**
+   * Optimistic concurrency: the `updatedAt` the caller read. When the entity changed since, the
+   * update is refused with a ConflictError (409) instead of overwriting the other change.
+   */
+  expectedUpdatedAt: timeSchema.optional(),
+});
 
 export const modelVersionStatusSchema = z.enum(MODEL_VERSION_STATUSES);
 export const createModelVersionSchema = z.strictObject({
@@ -130,8 +138,25 @@ export const updateModelVersionSchema = createModelVersionSchema
      * moves to 'archived' in the same transaction, so one version holds the stage.
      */
     archiveOthers: z.boolean().optional(),
+    /** true soft-deletes the version (hidden from lists, restorable); false restores it. */
+    deleted: z.boolean().optional(),
+    /**
+     * With `status` 'staging' or 'production' while another version holds it: keep both. Without this
+     * or `archiveOthers`, that is a ConflictError, so a stage never gets a second holder by accident.
+     */
+    keepOthers: z.boolean().optional(),
+    /** Who makes the change, for the registry's event log (a server puts its token's name here). */
+    actor: z.string().max(LIMITS.nameLength).nullish(),
+    /** Optimistic concurrency: the `updatedAt` the caller read (a ConflictError when it changed since). */
+    expectedUpdatedAt: timeSchema,
   })
   .partial();
+/** Options of an alias change. */
+export const registryChangeOptionsSchema = z.strictObject({
+  /** Who makes the change, for the registry's event log. */
+  actor: z.string().max(LIMITS.nameLength).nullish(),
+});
+export type RegistryChangeOptions = z.input<typeof registryChangeOptionsSchema>;
 /** An alias: a name for one version of a model (MLflow's rule: not `latest`, not `v<digits>`). */
 export const aliasSchema = z
   .string()
@@ -154,7 +179,16 @@ export const createDatasetSchema = z.strictObject({
   digest: shortText.nullish(),
   metadata: jsonObjectSchema.optional(),
 });
-export const updateDatasetSchema = createDatasetSchema.omit({ name: true, version: true }).partial();
+export const updateDatasetSchema = createDatasetSchema
+  .omit({ name: true, version: true })
+  .partial()
+  .extend({
+    /**
+     * Optimistic concurrency: the `updatedAt` the caller read. When the entity changed since, the
+     * update is refused with a ConflictError (409) instead of overwriting the other change.
+     */
+    expectedUpdatedAt: timeSchema.optional(),
+  });
 
 export const runStatusSchema = z.enum(RUN_STATUSES);
 export const createTrainingRunSchema = z.strictObject({
@@ -171,6 +205,11 @@ export const createTrainingRunSchema = z.strictObject({
   experimentId: id.optional(),
   /** When the run started (default: now, for a run created 'running'). */
   startedAt: timeSchema.optional(),
+  /**
+   * How long the run may stay silent (no heartbeat, metric or parameter) before it counts as lost
+   * and ends `failed`; default the store's `heartbeatTimeoutMs`. null: never judged (imports).
+   */
+  heartbeatTimeoutMs: z.number().int().min(1).max(30 * 24 * 3_600_000).nullish(),
 });
 export const updateTrainingRunSchema = z.strictObject({
   name: name.nullish(),
@@ -187,6 +226,11 @@ export const updateTrainingRunSchema = z.strictObject({
   endedAt: timeSchema.optional(),
   /** true soft-deletes the run (hidden from lists, restorable); false restores it. */
   deleted: z.boolean().optional(),
+  /**
+   * Optimistic concurrency: the `updatedAt` the caller read. When the entity changed since, the
+   * update is refused with a ConflictError (409) instead of overwriting the other change.
+   */
+  expectedUpdatedAt: timeSchema.optional(),
 });
 
 /** One dataset a run used, in a role such as `train` or `eval` (MLflow's `mlflow.data.context`). */
@@ -262,6 +306,8 @@ export const updateExperimentSchema = createExperimentSchema
   .extend({
     /** true soft-deletes the experiment (hidden from lists, restorable); false restores it. */
     deleted: z.boolean(),
+    /** Optimistic concurrency: the `updatedAt` the caller read (a ConflictError when it changed since). */
+    expectedUpdatedAt: timeSchema,
   })
   .partial();
 
@@ -296,8 +342,15 @@ export const listModelsSchema = z.strictObject({
   task: shortText.optional(),
   /** Case-insensitive substring of the name. */
   nameContains: shortText.optional(),
+  /** Soft-deleted models are left out unless asked for. */
+  view: lifecycleView.optional(),
 });
-export const listModelVersionsSchema = z.strictObject({ ...pageSchema, status: modelVersionStatusSchema.optional() });
+export const listModelVersionsSchema = z.strictObject({
+  ...pageSchema,
+  status: modelVersionStatusSchema.optional(),
+  /** Soft-deleted versions are left out unless asked for. */
+  view: lifecycleView.optional(),
+});
 /** Versions across models: a page, newest first, filtered by model, status, producing run or dataset. */
 export const listAllModelVersionsSchema = z.strictObject({
   ...pageSchema,
@@ -305,7 +358,11 @@ export const listAllModelVersionsSchema = z.strictObject({
   status: z.union([modelVersionStatusSchema, z.array(modelVersionStatusSchema).min(1)]).optional(),
   trainingRunId: id.optional(),
   datasetId: id.optional(),
+  /** Soft-deleted versions are left out unless asked for. */
+  view: lifecycleView.optional(),
 });
+export const listRegistryEventsSchema = z.strictObject({ ...pageSchema });
+export type ListRegistryEventsQuery = z.input<typeof listRegistryEventsSchema>;
 export const listDatasetsSchema = z.strictObject({ ...pageSchema, name: name.optional(), nameContains: shortText.optional() });
 export const listTrainingRunsSchema = z.strictObject({
   ...pageSchema,
@@ -566,6 +623,22 @@ export type CreateModelVersionInput = z.input<typeof createModelVersionSchema>;
 export type UpdateModelVersionInput = z.input<typeof updateModelVersionSchema>;
 export type CreateDatasetInput = z.input<typeof createDatasetSchema>;
 export type UpdateDatasetInput = z.input<typeof updateDatasetSchema>;
+const retentionMs = z.number().int().min(0).max(100 * 365 * 24 * 3_600_000);
+/** Options of `collectGarbage` (`aimdb gc`). */
+export const gcOptionsSchema = z.strictObject({
+  /** Purge what was soft-deleted at least this long ago (default 30 days). */
+  olderThanMs: retentionMs.optional(),
+  /** Also purge predictions at least this old (default: keep them). */
+  predictionsOlderThanMs: retentionMs.nullish(),
+  /** Count only; change nothing. */
+  dryRun: z.boolean().optional(),
+  /** Rows one committed batch deletes at most (default 5,000). */
+  batchRows: z.number().int().min(1).max(100_000).optional(),
+  /** Stop after this many batches (the next call goes on where this one stopped). */
+  maxBatches: z.number().int().min(1).optional(),
+});
+export type GcOptions = z.input<typeof gcOptionsSchema>;
+
 export type CreateTrainingRunInput = z.input<typeof createTrainingRunSchema>;
 export type UpdateTrainingRunInput = z.input<typeof updateTrainingRunSchema>;
 export type RunInputSpec = z.input<typeof runInputSchema>;

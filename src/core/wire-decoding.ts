@@ -7,6 +7,8 @@
 import type {
   Dataset,
   Experiment,
+  GcReport,
+  RegistryEvent,
   ExperimentMembership,
   RunInput,
   ExperimentRun,
@@ -64,12 +66,24 @@ const timestamps = <T extends { createdAt: string; updatedAt: string }>(wire: T)
 
 export function decodeModel(input: unknown): Model {
   const wire = input as Wire<Model>;
-  return { ...wire, latestVersion: decodeNumber(wire.latestVersion), id: decodeNumber(wire.id), ...timestamps(wire) } as Model;
+  return {
+    ...wire,
+    latestVersion: decodeNumber(wire.latestVersion),
+    id: decodeNumber(wire.id),
+    deletedAt: decodeOptionalDate(wire.deletedAt),
+    ...timestamps(wire),
+  } as Model;
 }
 
 export function decodeModelVersion(input: unknown): ModelVersion {
   const wire = input as Wire<ModelVersion>;
-  return { ...wire, id: decodeNumber(wire.id), version: decodeNumber(wire.version), ...timestamps(wire) } as ModelVersion;
+  return {
+    ...wire,
+    id: decodeNumber(wire.id),
+    version: decodeNumber(wire.version),
+    deletedAt: decodeOptionalDate(wire.deletedAt),
+    ...timestamps(wire),
+  } as ModelVersion;
 }
 
 export function decodeDataset(input: unknown): Dataset {
@@ -85,6 +99,8 @@ export function decodeTrainingRun(input: unknown): TrainingRun {
     startedAt: decodeOptionalDate(wire.startedAt),
     endedAt: decodeOptionalDate(wire.endedAt),
     deletedAt: decodeOptionalDate(wire.deletedAt),
+    heartbeatAt: decodeOptionalDate(wire.heartbeatAt),
+    heartbeatTimeoutMs: decodeOptionalNumber(wire.heartbeatTimeoutMs as number | string | null),
     ...timestamps(wire),
   } as TrainingRun;
 }
@@ -253,4 +269,14 @@ export function decodePage<T>(input: unknown, decodeItem: (item: unknown) => T):
 /** A JSON array answer with each item decoded. */
 export function decodeArray<T>(input: unknown, decodeItem: (item: unknown) => T): T[] {
   return (input as unknown[]).map(decodeItem);
+}
+
+export function decodeGcReport(input: unknown): GcReport {
+  const wire = input as Wire<GcReport>;
+  return { ...wire, deletedBefore: decodeDate(wire.deletedBefore), predictionsBefore: decodeOptionalDate(wire.predictionsBefore) } as GcReport;
+}
+
+export function decodeRegistryEvent(input: unknown): RegistryEvent {
+  const wire = input as Wire<RegistryEvent>;
+  return { ...wire, id: decodeNumber(wire.id), modelId: decodeNumber(wire.modelId), at: decodeDate(wire.at) } as RegistryEvent;
 }

@@ -96,7 +96,14 @@ export async function openSqlDatabase(options: AiDatabaseOptions): Promise<SqlAi
   const backend = createBackend(spec);
   const log = echoLogger(echo);
   const db = new Kysely<Tables>(log === undefined ? { dialect: backend.dialect } : { dialect: backend.dialect, log });
-  const ctx: StoreContext = { db, backend, inTransaction: false, now: now ?? Date.now, blobs };
+  const ctx: StoreContext = {
+    db,
+    backend,
+    inTransaction: false,
+    now: now ?? Date.now,
+    blobs,
+    ...(config.heartbeatTimeoutMs === undefined ? {} : { heartbeatTimeoutMs: config.heartbeatTimeoutMs }),
+  };
   try {
     await sql`select 1`.execute(db);
     if (options.migrate === false) {

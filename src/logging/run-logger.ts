@@ -62,7 +62,22 @@ export interface RunLoggerOptions {
   exitHooks?: boolean;
   /** Called when a delivery attempt fails (the points stay queued and are retried) and when `close()` leaves points behind. */
   onError?: (error: unknown) => void;
+  /**
+   * How often the logger sends the run's heartbeat, in milliseconds (delivered batches count as
+   * heartbeats too), so a run that logs rarely is not taken for lost. Default 60,000; 0 turns it off.
+   */
+  heartbeatIntervalMs?: number;
+  /**
+   * With the exit hooks: end the run `killed` on SIGINT/SIGTERM and `failed` (with the error) on an
+   * uncaught exception, after delivering its points. Default true.
+   */
+  endRunOnExit?: boolean;
+  /** End the run `completed` on a `close()` without an ending of its own (and at a clean exit). Default false. */
+  completeOnClose?: boolean;
 }
+
+/** How `close()` ends the run, after delivering its points. */
+export type RunEnding = { status: 'completed' } | { status: 'killed' } | { status: 'failed'; error?: unknown };
 
 /** What the run logger counts, for progress bars, health checks and tests. */
 export interface RunLoggerStats {
@@ -116,7 +131,7 @@ export interface RunLogger {
    * goes to the spill file, named in the result. Rejects only when the database refused the points
    * (not for unavailability). The logger refuses points afterwards.
    */
-  close(): Promise<RunLoggerCloseResult>;
+  close(ending?: RunEnding): Promise<RunLoggerCloseResult>;
   stats(): RunLoggerStats;
 }
 
@@ -161,6 +176,9 @@ export function createRunLogger(db: AiDatabase, runId: number, options: RunLogge
   const flushIntervalMs = nonNegativeInteger(options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS, 'flushIntervalMs');
   const maxPending = positiveInteger(options.maxPending ?? flushEvery * 10, 'maxPending', Number.MAX_SAFE_INTEGER);
   const closeTimeoutMs = nonNegativeInteger(options.closeTimeoutMs ?? 30_000, 'closeTimeoutMs');
+  const heartbeatIntervalMs = nonNegativeInteger(options.heartbeatIntervalMs ?? 60_000, 'heartbeatIntervalMs');
+  const endRunOnExit = options.endRunOnExit ?? true;
+  const completeOnClose = options.completeOnClose ?? false;
   const retryDelayMs = positiveInteger(options.retryDelayMs ?? 200, 'retryDelayMs', 3_600_000);
   const maxRetryDelayMs = positiveInteger(options.maxRetryDelayMs ?? 5_000, 'maxRetryDelayMs', 3_600_000);
   const attemptTimeoutMs = positiveInteger(options.attemptTimeoutMs ?? 60_000, 'attemptTimeoutMs', 3_600_000);
@@ -458,6 +476,28 @@ export function createRunLogger(db: AiDatabase, runId: number, options: RunLogge
   // The timer must not keep a finished program alive; the exit hook closes the logger.
   timer?.unref();
 
+  // Heartbeats between batches: a run that logs once an hour is alive all the same.
+  let heartbeatBusy = false;
+  let heartbeatErrorReported = false;
+  const heartbeatTimer =
+    heartbeatIntervalMs > 0
+      ? setInterval(() => {
+          if (heartbeatBusy || closed) return;
+          heartbeatBusy = true;
+          db.heartbeat(runId)
+            .then((run) => {
+              // Ended elsewhere (or found lost): nothing left to keep alive.
+              if (run.status !== 'running' && run.status !== 'queued') clearInterval(heartbeatTimer);
+            })
+            .catch((error: unknown) => {
+              if (!heartbeatErrorReported) options.onError?.(error);
+              heartbeatErrorReported = true;
+            })
+            .finally(() => (heartbeatBusy = false));
+        }, heartbeatIntervalMs)
+      : undefined;
+  heartbeatTimer?.unref();
+
   /** Back-pressure for `block` (and for `spill` when the file cannot be used). */
   async function waitForRoom(): Promise<void> {
     while (inMemory >= maxPending) {
@@ -527,58 +567,13 @@ export function createRunLogger(db: AiDatabase, runId: number, options: RunLogge
         if (error !== undefined) throw error;
       }
     },
-    async close() {
-      if (timer !== undefined) clearInterval(timer);
-      unregister(logger);
-      closed = true;
-      seal();
-      const deadline = Date.now() + closeTimeoutMs;
-      let refusal: unknown;
-      while (queue.length > 0 && Date.now() < deadline) {
-        const error = await withTimeout(deliverHead(), deadline - Date.now());
-        if (error === TIMED_OUT) break;
-        if (error === undefined) continue;
-        if (!isUnavailable(error)) {
-          refusal = error;
-          break;
-        }
-        const wait = Math.min(retryDelay(), deadline - Date.now());
-        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    async close(ending) {
+      const end = ending ?? (completeOnClose ? ({ status: 'completed' } as const) : undefined);
+      try {
+        return await closeQueue();
+      } finally {
+        if (end !== undefined) await endRun(end);
       }
-      if (refusal !== undefined) {
-        finished = true;
-        await spilling;
-        await spill?.close();
-        releaseSpill();
-        throw refusal;
-      }
-      if (queue.length === 0) {
-        finished = true;
-        await spilling;
-        // Whatever the file held has been delivered.
-        await spill?.remove();
-        releaseSpill();
-        return { delivered: true, undelivered: 0 };
-      }
-      // Out of time: everything still queued goes to the spill file for the next logger of this run.
-      await spillQueued();
-      finished = true;
-      await spilling;
-      const undelivered = pendingCount();
-      const kept = !spillBroken && queue.every((batch) => batch.spilled !== undefined);
-      await spill?.close();
-      releaseSpill();
-      const result: RunLoggerCloseResult = { delivered: false, undelivered };
-      if (kept) result.spillFile = spillPath;
-      options.onError?.(
-        new BackendError(
-          kept
-            ? `run logger: ${undelivered} points of run ${runId} were not delivered within ${closeTimeoutMs} ms; ` +
-                `they are kept in ${spillPath} and delivered by the next run logger of run ${runId} with this spill folder`
-            : `run logger: ${undelivered} points of run ${runId} were not delivered within ${closeTimeoutMs} ms and could not be written to ${spillPath}`,
-        ),
-      );
-      return result;
     },
     stats: () => ({
       ...stats,
@@ -589,8 +584,80 @@ export function createRunLogger(db: AiDatabase, runId: number, options: RunLogge
       msSinceLastSuccess: Date.now() - lastSuccessAt,
     }),
   };
-  if (options.exitHooks !== false) register(logger);
+
+  /** Sets the run's final status; a run that already ended (say, lost) is reported, not an error. */
+  async function endRun(ending: RunEnding): Promise<void> {
+    const patch: { status: RunEnding['status']; error?: string } = { status: ending.status };
+    if (ending.status === 'failed' && ending.error !== undefined) patch.error = describeFailure(ending.error);
+    try {
+      await db.updateTrainingRun(runId, patch);
+    } catch (error) {
+      options.onError?.(error);
+    }
+  }
+
+  async function closeQueue(): Promise<RunLoggerCloseResult> {
+    if (timer !== undefined) clearInterval(timer);
+    if (heartbeatTimer !== undefined) clearInterval(heartbeatTimer);
+    unregister(logger);
+    closed = true;
+    seal();
+    const deadline = Date.now() + closeTimeoutMs;
+    let refusal: unknown;
+    while (queue.length > 0 && Date.now() < deadline) {
+      const error = await withTimeout(deliverHead(), deadline - Date.now());
+      if (error === TIMED_OUT) break;
+      if (error === undefined) continue;
+      if (!isUnavailable(error)) {
+        refusal = error;
+        break;
+      }
+      const wait = Math.min(retryDelay(), deadline - Date.now());
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+    if (refusal !== undefined) {
+      finished = true;
+      await spilling;
+      await spill?.close();
+      releaseSpill();
+      throw refusal;
+    }
+    if (queue.length === 0) {
+      finished = true;
+      await spilling;
+      // Whatever the file held has been delivered.
+      await spill?.remove();
+      releaseSpill();
+      return { delivered: true, undelivered: 0 };
+    }
+    // Out of time: everything still queued goes to the spill file for the next logger of this run.
+    await spillQueued();
+    finished = true;
+    await spilling;
+    const undelivered = pendingCount();
+    const kept = !spillBroken && queue.every((batch) => batch.spilled !== undefined);
+    await spill?.close();
+    releaseSpill();
+    const result: RunLoggerCloseResult = { delivered: false, undelivered };
+    if (kept) result.spillFile = spillPath;
+    options.onError?.(
+      new BackendError(
+        kept
+          ? `run logger: ${undelivered} points of run ${runId} were not delivered within ${closeTimeoutMs} ms; ` +
+              `they are kept in ${spillPath} and delivered by the next run logger of run ${runId} with this spill folder`
+          : `run logger: ${undelivered} points of run ${runId} were not delivered within ${closeTimeoutMs} ms and could not be written to ${spillPath}`,
+      ),
+    );
+    return result;
+  }
+  if (options.exitHooks !== false) register(logger, endRunOnExit);
   return logger;
+}
+
+/** The error text a failed run keeps: the stack when there is one, within the store's limit. */
+function describeFailure(error: unknown): string {
+  const text = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
+  return text.length > LIMITS.textLength ? text.slice(0, LIMITS.textLength) : text;
 }
 
 /** A promise that can be resolved from outside and then replaced by a fresh one. */
@@ -638,12 +705,16 @@ function nonNegativeInteger(value: number, field: string): number {
   return value;
 }
 
-// Exit hooks, shared by every open logger of the process.
-const openLoggers = new Set<RunLogger>();
+// Exit hooks, shared by every open logger of the process; the value says whether it ends its run.
+const openLoggers = new Map<RunLogger, boolean>();
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+/** How long a crashing process waits for its loggers before it exits anyway. */
+const CRASH_CLOSE_MS = 10_000;
 
-async function closeAll(): Promise<void> {
-  await Promise.allSettled([...openLoggers].map((logger) => logger.close()));
+async function closeAll(ending?: RunEnding): Promise<void> {
+  await Promise.allSettled(
+    [...openLoggers].map(([logger, endsRun]) => (endsRun && ending !== undefined ? logger.close(ending) : logger.close())),
+  );
 }
 
 function onBeforeExit(): void {
@@ -653,7 +724,7 @@ function onBeforeExit(): void {
 
 function onSignal(signal: NodeJS.Signals): void {
   const othersListen = process.listenerCount(signal) > 1;
-  void closeAll().finally(() => {
+  void closeAll({ status: 'killed' }).finally(() => {
     if (othersListen) return;
     // We were the only listener, so without us the signal would have ended the process: do that now.
     removeHooks();
@@ -661,12 +732,26 @@ function onSignal(signal: NodeJS.Signals): void {
   });
 }
 
-function register(logger: RunLogger): void {
+/**
+ * Only installed while nobody else handles uncaught exceptions: it does what Node would (print the
+ * error, exit 1) after the loggers delivered their points and marked their runs failed.
+ */
+function onUncaughtException(error: unknown): void {
+  removeHooks();
+  process.exitCode = 1;
+  console.error(error);
+  const exit = () => process.exit(1);
+  setTimeout(exit, CRASH_CLOSE_MS).unref();
+  void closeAll({ status: 'failed', error }).finally(exit);
+}
+
+function register(logger: RunLogger, endsRun: boolean): void {
   if (openLoggers.size === 0) {
     process.on('beforeExit', onBeforeExit);
     for (const signal of SIGNALS) process.on(signal, onSignal);
+    if (process.listenerCount('uncaughtException') === 0) process.on('uncaughtException', onUncaughtException);
   }
-  openLoggers.add(logger);
+  openLoggers.set(logger, endsRun);
 }
 
 function unregister(logger: RunLogger): void {
@@ -675,5 +760,6 @@ function unregister(logger: RunLogger): void {
 
 function removeHooks(): void {
   process.off('beforeExit', onBeforeExit);
+  process.off('uncaughtException', onUncaughtException);
   for (const signal of SIGNALS) process.off(signal, onSignal);
 }

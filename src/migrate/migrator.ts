@@ -13,6 +13,7 @@ import * as lifecycleAliasesStepValues from './migrations/0004-lifecycle-aliases
 import * as artifacts from './migrations/0005-artifacts.js';
 import * as metricBatchReceipts from './migrations/0006-metric-batch-receipts.js';
 import * as predictionRollups from './migrations/0007-prediction-rollups.js';
+import * as lifecycle from './migrations/0008-lifecycle.js';
 import * as runInputs from './migrations/0010-run-inputs.js';
 
 interface MigrationModule {
@@ -29,6 +30,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, MigrationModule]> = [
   ['0005-artifacts', artifacts],
   ['0006-metric-batch-receipts', metricBatchReceipts],
   ['0007-prediction-rollups', predictionRollups],
+  ['0008-lifecycle', lifecycle],
   ['0010-run-inputs', runInputs],
 ];
 

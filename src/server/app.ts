@@ -17,7 +17,7 @@ import { SchemaOutdatedError, ValidationError } from '../core/errors.js';
 import { parseInput } from '../core/schemas.js';
 import type { ServerConfig } from '../config/config.js';
 import type { AiDatabase } from '../store/index.js';
-import { createTokenCheck } from './auth.js';
+import { createTokenCheck, rememberCaller } from './auth.js';
 import { docsContentSecurityPolicy, registerBrowserSafety } from './browser-safety.js';
 import { createErrorHandler, toWireError } from './error-handler.js';
 import { buildOpenApiDocument, toJsonSchema } from './openapi.js';
@@ -128,6 +128,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     const routeConfig = request.routeOptions.config as { requiresToken?: boolean };
     if (checkToken !== undefined && routeConfig.requiresToken === true) {
       const caller = checkToken(request);
+      rememberCaller(request, caller);
       // Both, so the 'request completed' line (written through reply.log) names the caller too.
       request.log = request.log.child({ token: caller.name });
       reply.log = request.log;

@@ -26,6 +26,21 @@ export interface Caller {
   scope: 'read' | 'write';
 }
 
+const callers = new WeakMap<FastifyRequest, Caller>();
+/** Remembers who sent the request (set once its token was checked). */
+export function rememberCaller(request: FastifyRequest, caller: Caller): void {
+  callers.set(request, caller);
+}
+/**
+ * Who a change is recorded as (the registry's event log): the token's name when tokens are
+ * configured; without them, what the client said (nobody is authenticated to say otherwise).
+ */
+export function actorOf(request: FastifyRequest, claimed: unknown): string | null {
+  const caller = callers.get(request);
+  if (caller !== undefined) return caller.name;
+  return typeof claimed === 'string' && claimed !== '' ? claimed : null;
+}
+
 /** Whether the request only reads: a GET or HEAD, or a route marked `readsOnly` (a query sent as a POST body). */
 function onlyReads(request: FastifyRequest): boolean {
   if (READ_METHODS.has(request.method)) return true;

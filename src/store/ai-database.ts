@@ -14,6 +14,8 @@ import type {
 import type {
   Dataset,
   Experiment,
+  GcReport,
+  RegistryEvent,
   ExperimentMembership,
   ExperimentRun,
   HealthReport,
@@ -41,6 +43,9 @@ import type {
   CreateModelInput,
   CreateModelVersionInput,
   CreateTrainingRunInput,
+  GcOptions,
+  ListRegistryEventsQuery,
+  RegistryChangeOptions,
   ListDatasetsQuery,
   ListExperimentsQuery,
   ListModelsQuery,
@@ -87,9 +92,16 @@ export interface ModelStore {
    * Points `alias` at a version of the model (moving it if it pointed elsewhere); returns the model
    * with its aliases. @throws NotFoundError when the model or version does not exist.
    */
-  setModelAlias(modelIdOrName: number | string, alias: string, version: number): Promise<Model>;
+  setModelAlias(modelIdOrName: number | string, alias: string, version: number, options?: RegistryChangeOptions): Promise<Model>;
   /** Removes an alias; @throws NotFoundError when the model has no such alias. */
-  deleteModelAlias(modelIdOrName: number | string, alias: string): Promise<Model>;
+  deleteModelAlias(modelIdOrName: number | string, alias: string, options?: RegistryChangeOptions): Promise<Model>;
+  /** The version an alias points at. @throws NotFoundError (field `alias`) when there is no such alias. */
+  getModelVersionByAlias(modelIdOrName: number | string, alias: string): Promise<ModelVersion>;
+  /**
+   * The model's registry history, newest first: every stage change (with those archived by
+   * `archiveOthers`) and every alias set, moved or removed, with who and when.
+   */
+  getRegistryEvents(modelIdOrName: number | string, query?: ListRegistryEventsQuery): Promise<Page<RegistryEvent>>;
 }
 
 /** Versions of a model, numbered 1, 2, 3 … by the store, safely under concurrent creation. */
@@ -150,6 +162,13 @@ export interface TrainingRunStore {
   logRunInputs(runId: number, inputs: RunInputSpec[]): Promise<void>;
   /** The inputs of these runs (up to 10,000 ids), by run id, then in the order they were logged. */
   getRunInputs(runIds: number[]): Promise<RunInput[]>;
+  /**
+   * A sign of life of a running run, for code that logs rarely (metric and parameter writes count
+   * too). A running run silent for longer than its `heartbeatTimeoutMs` is lost: the next read of it
+   * ends it `failed` with the error `heartbeat lost at …`. Answers the run; one that already ended
+   * (perhaps as lost) is answered unchanged. @throws NotFoundError
+   */
+  heartbeat(runId: number): Promise<TrainingRun>;
 }
 
 /** Hyperparameters: immutable once logged, values keep their JSON type. */
@@ -296,6 +315,18 @@ export interface ArtifactStore {
   deleteModelVersionArtifact(versionId: number, path: string): Promise<void>;
 }
 
+/** Purging what was deleted long enough ago, and old predictions. */
+export interface RetentionStore {
+  /**
+   * Purges runs, experiments, models and versions soft-deleted more than `olderThanMs` ago (default
+   * 30 days) with everything that is theirs (metrics, rollups, summaries, predictions, aliases), and
+   * predictions older than `predictionsOlderThanMs` when given. Works in small committed batches:
+   * writers wait at most one batch, a restore during the purge wins, and an interrupted call is
+   * finished by the next. `dryRun` counts instead.
+   */
+  collectGarbage(options?: GcOptions): Promise<GcReport>;
+}
+
 export interface StatisticsStore {
   /** Counts per entity, runs by status, and the newest activity. */
   getStatistics(): Promise<Statistics>;
@@ -315,6 +346,7 @@ export interface AiDatabase
     PredictionStore,
     TextSearchStore,
     ArtifactStore,
+    RetentionStore,
     StatisticsStore {
   /**
    * Runs `fn` with an AiDatabase whose calls all share one transaction: committed when `fn`

@@ -48,7 +48,8 @@ const SPECS: Specs = {
   models: {
     columns: [
       int('id'), text('name'), textOrNull('description'), textOrNull('framework'), textOrNull('task'),
-      textOrNull('architecture'), json('tags'), json('metadata'), int('latest_version'), int('created_at'), int('updated_at'),
+      textOrNull('architecture'), json('tags'), json('metadata'), int('latest_version'), intOrNull('deleted_at'),
+      int('created_at'), int('updated_at'),
     ],
     key: ['id'],
     generatedId: true,
@@ -68,7 +69,8 @@ const SPECS: Specs = {
     columns: [
       int('id'), textOrNull('name'), intOrNull('model_id'), intOrNull('model_version_id'), intOrNull('dataset_id'),
       text('status'), json('config'), json('tags'), textOrNull('notes'), textOrNull('error'), intOrNull('started_at'),
-      intOrNull('ended_at'), intOrNull('duration_ms'), intOrNull('deleted_at'), int('created_at'), int('updated_at'),
+      intOrNull('ended_at'), intOrNull('duration_ms'), intOrNull('deleted_at'), intOrNull('heartbeat_at'),
+      intOrNull('heartbeat_timeout_ms'), intOrNull('lost_after'), int('created_at'), int('updated_at'),
     ],
     key: ['id'],
     generatedId: true,
@@ -79,7 +81,7 @@ const SPECS: Specs = {
     columns: [
       int('id'), int('model_id'), int('version'), textOrNull('description'), textOrNull('checkpoint_uri'),
       intOrNull('size_bytes'), textOrNull('sha256'), json('config'), text('status'), intOrNull('training_run_id'),
-      intOrNull('dataset_id'), int('created_at'), int('updated_at'), jsonOrNull('tags'),
+      intOrNull('dataset_id'), int('created_at'), int('updated_at'), jsonOrNull('tags'), intOrNull('deleted_at'),
     ],
     key: ['id'],
     generatedId: true,
@@ -191,6 +193,15 @@ const SPECS: Specs = {
     key: ['model_version_id', 'path'],
     generatedId: false,
     since: { column: 'created_at' },
+  },
+  registry_events: {
+    columns: [
+      int('id'), int('model_id'), intOrNull('version'), text('kind'), textOrNull('subject'), textOrNull('from_value'),
+      textOrNull('to_value'), textOrNull('actor'), int('at'),
+    ],
+    key: ['id'],
+    generatedId: true,
+    since: { column: 'at' },
   },
 };
 

@@ -14,6 +14,8 @@ import { defineHyperparametersBulkContract } from './hyperparameters-bulk.contra
 import { defineLifecycleAndRegistryContract } from './lifecycle-and-registry.contract.js';
 import { defineLookupsContract } from './lookups.contract.js';
 import { defineHealthContract } from './health.contract.js';
+import { defineHeartbeatsContract } from './heartbeats.contract.js';
+import { defineRetentionContract } from './retention.contract.js';
 import { defineInputLimitsContract } from './input-limits.contract.js';
 import { defineModelsContract } from './models.contract.js';
 import { definePredictionsContract } from './predictions.contract.js';
@@ -41,6 +43,8 @@ const CONTRACTS: Array<(target: ContractTarget) => void> = [
   defineHyperparametersBulkContract,
   defineExperimentsContract,
   defineLifecycleAndRegistryContract,
+  defineHeartbeatsContract,
+  defineRetentionContract,
   definePredictionsContract,
   defineLookupsContract,
   definePredictionStatsContract,

@@ -5,7 +5,7 @@
  * holder, and several values logged at one metric step (decision 0901).
  */
 import { describe, expect, it } from 'vitest';
-import { IllegalTransitionError, NotFoundError, ValidationError } from '../../src/index.js';
+import { ConflictError, IllegalTransitionError, NotFoundError, ValidationError } from '../../src/index.js';
 import { useDatabase } from '../support/fixtures.js';
 import type { ContractTarget } from './suite.js';
 import { expectDate, expectRejection, uniqueName } from './expectations.js';
@@ -49,6 +49,55 @@ export function defineLifecycleAndRegistryContract(target: ContractTarget): void
       expect((await db().updateExperiment(experiment.id, { deleted: false })).deletedAt).toBeNull();
       expect(await names()).toContain(name);
       expect((await db().updateExperiment(experiment.id, { artifactLocation: null })).artifactLocation).toBeNull();
+    });
+
+    it('soft-deletes and restores models and versions, hidden from lists and search meanwhile', async () => {
+      const name = uniqueName('softmodel');
+      const model = await db().createModel({ name, description: 'zebrafish segmenter' });
+      const v1 = await db().createModelVersion({ modelId: model.id });
+      const v2 = await db().createModelVersion({ modelId: model.id });
+      expect(model.deletedAt).toBeNull();
+      const hits = async () => (await db().searchText('zebrafish')).filter((hit) => hit.entity === 'model').map((hit) => hit.id);
+      expect(await hits()).toContain(model.id);
+      const deleted = await db().updateModel(name, { deleted: true });
+      expectDate(deleted.deletedAt);
+      const names = async (view?: 'active' | 'deleted' | 'all') =>
+        (await db().listModels({ limit: 10_000, ...(view === undefined ? {} : { view }) })).items.map((item) => item.name);
+      expect(await names()).not.toContain(name);
+      expect(await names('deleted')).toContain(name);
+      expect(await names('all')).toContain(name);
+      expect(await hits()).not.toContain(model.id);
+      expect((await db().updateModel(model.id, { deleted: true })).deletedAt).toEqual(deleted.deletedAt);
+      expect((await db().getModel(name)).deletedAt).toEqual(deleted.deletedAt);
+      expect((await db().updateModel(model.id, { deleted: false })).deletedAt).toBeNull();
+      expect(await names()).toContain(name);
+      expect(await hits()).toContain(model.id);
+
+      const gone = await db().updateModelVersion(v1.id, { deleted: true });
+      expectDate(gone.deletedAt);
+      const versions = async (view?: 'active' | 'deleted' | 'all') =>
+        (await db().getModelVersions(model.id, view === undefined ? {} : { view })).map((version) => version.version);
+      expect(await versions()).toEqual([2]);
+      expect(await versions('deleted')).toEqual([1]);
+      expect(await versions('all')).toEqual([1, 2]);
+      expect((await db().getModelVersion(v1.id)).deletedAt).toEqual(gone.deletedAt);
+      expect((await db().updateModelVersion(v1.id, { deleted: false })).deletedAt).toBeNull();
+      expect(await versions()).toEqual([1, 2]);
+      expect(v2.deletedAt).toBeNull();
+    });
+
+    it('hides soft-deleted runs and experiments from text search until restored', async () => {
+      const run = await db().createTrainingRun({ name: 'quokka-run' });
+      const experiment = await db().createExperiment({ name: uniqueName('quokka') });
+      const hits = async () => (await db().searchText('quokka')).map((hit) => `${hit.entity}:${hit.id}`);
+      expect(await hits()).toEqual(expect.arrayContaining([`run:${run.id}`, `experiment:${experiment.id}`]));
+      await db().updateTrainingRun(run.id, { deleted: true });
+      await db().updateExperiment(experiment.id, { deleted: true });
+      expect(await hits()).not.toContain(`run:${run.id}`);
+      expect(await hits()).not.toContain(`experiment:${experiment.id}`);
+      await db().updateTrainingRun(run.id, { deleted: false });
+      await db().updateExperiment(experiment.id, { deleted: false });
+      expect(await hits()).toEqual(expect.arrayContaining([`run:${run.id}`, `experiment:${experiment.id}`]));
     });
 
     it('takes start and end times from the caller and keeps the duration consistent', async () => {
@@ -105,19 +154,120 @@ export function defineLifecycleAndRegistryContract(target: ContractTarget): void
       expect(v2.version).toBe(2);
     });
 
-    it('archives the previous holder of a stage when asked, and only then', async () => {
+    it('archives the previous holder of a stage when asked, keeps it when asked, and refuses otherwise', async () => {
       const model = await db().createModel({ name: uniqueName('staged') });
       const versions = [];
       for (let index = 0; index < 3; index++) versions.push(await db().createModelVersion({ modelId: model.id }));
       const [v1, v2, v3] = versions as [(typeof versions)[0], (typeof versions)[0], (typeof versions)[0]];
       await db().updateModelVersion(v1.id, { status: 'production' });
-      await db().updateModelVersion(v2.id, { status: 'production' });
+      // A second production version only when the caller says so.
+      await expectRejection(db().updateModelVersion(v2.id, { status: 'production' }), ConflictError, { field: 'status' });
+      expect((await db().getModelVersion(v2.id)).status).toBe('none');
+      await db().updateModelVersion(v2.id, { status: 'production', keepOthers: true });
       expect((await db().getModelVersion(v1.id)).status).toBe('production');
       await db().updateModelVersion(v3.id, { status: 'production', archiveOthers: true });
       const statuses = (await db().getModelVersions(model.id)).map((version) => version.status);
       expect(statuses).toEqual(['archived', 'archived', 'production']);
+      // Staying put, and stages nobody holds alone, need nothing.
+      await db().updateModelVersion(v3.id, { status: 'production' });
+      await db().updateModelVersion(v1.id, { status: 'none' });
       // A stage change is news about the model.
       expect((await db().getModel(model.id)).updatedAt.getTime()).toBeGreaterThanOrEqual(v3.updatedAt.getTime());
+    });
+
+    it('refuses an edit made to an outdated copy with a ConflictError that says why (optimistic concurrency)', async () => {
+      const run = await db().createTrainingRun({ name: 'edited' });
+      const model = await db().createModel({ name: uniqueName('edited') });
+      const version = await db().createModelVersion({ modelId: model.id });
+      const dataset = await db().createDataset({ name: uniqueName('edited'), version: '1' });
+      const experiment = await db().createExperiment({ name: uniqueName('edited') });
+      // A first editor, with the copy it read: accepted.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const renamed = await db().updateTrainingRun(run.id, { name: 'first', expectedUpdatedAt: run.updatedAt });
+      expect(renamed.name).toBe('first');
+      // A second editor still holding the first copy: refused, and nothing changes.
+      const stale = await expectRejection(db().updateTrainingRun(run.id, { notes: 'second', expectedUpdatedAt: run.updatedAt }), ConflictError, {
+        field: 'expectedUpdatedAt',
+      });
+      expect(stale.message).toMatch(/was changed at .*reload/);
+      expect((await db().getTrainingRun(run.id)).notes).toBeNull();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      await db().updateModel(model.id, { description: 'new' });
+      await expectRejection(db().updateModel(model.id, { description: 'old', expectedUpdatedAt: model.updatedAt }), ConflictError);
+      await db().updateModelVersion(version.id, { description: 'new' });
+      await expectRejection(db().updateModelVersion(version.id, { description: 'x', expectedUpdatedAt: version.updatedAt }), ConflictError);
+      await db().updateDataset(dataset.id, { description: 'new' });
+      await expectRejection(db().updateDataset(dataset.id, { description: 'x', expectedUpdatedAt: dataset.updatedAt }), ConflictError);
+      await db().updateExperiment(experiment.id, { description: 'new' });
+      await expectRejection(db().updateExperiment(experiment.id, { description: 'x', expectedUpdatedAt: experiment.updatedAt }), ConflictError);
+      const current = await db().getModel(model.id);
+      expect((await db().updateModel(model.id, { description: 'latest', expectedUpdatedAt: current.updatedAt })).description).toBe('latest');
+    });
+
+    it('answers the version an alias points at', async () => {
+      const model = await db().createModel({ name: uniqueName('by-alias') });
+      await db().createModelVersion({ modelId: model.id });
+      const v2 = await db().createModelVersion({ modelId: model.id });
+      await db().setModelAlias(model.name, 'champion', 2);
+      expect(await db().getModelVersionByAlias(model.name, 'champion')).toEqual(v2);
+      expect((await db().getModelVersionByAlias(model.id, 'champion')).id).toBe(v2.id);
+      await expectRejection(db().getModelVersionByAlias(model.id, 'nobody'), NotFoundError, { field: 'alias' });
+      await expectRejection(db().getModelVersionByAlias(model.id, 'latest'), ValidationError, { field: 'alias' });
+    });
+
+    it('logs every stage change and alias move of a model, newest first, with who did it', async () => {
+      const model = await db().createModel({ name: uniqueName('logged') });
+      const v1 = await db().createModelVersion({ modelId: model.id });
+      const v2 = await db().createModelVersion({ modelId: model.id });
+      await db().updateModelVersion(v1.id, { status: 'production', actor: 'ci' });
+      await db().setModelAlias(model.id, 'champion', 1);
+      await db().setModelAlias(model.id, 'champion', 1); // not a move
+      await db().updateModelVersion(v2.id, { status: 'production', archiveOthers: true });
+      await db().setModelAlias(model.id, 'champion', 2);
+      await db().deleteModelAlias(model.id, 'champion');
+      await db().updateModelVersion(v2.id, { description: 'not a registry event' });
+      const page = await db().getRegistryEvents(model.name);
+      const summary = page.items.map(({ kind, version, alias, from, to }) => ({ kind, version, alias, from, to }));
+      expect(summary).toEqual([
+        { kind: 'alias', version: 2, alias: 'champion', from: '2', to: null },
+        { kind: 'alias', version: 2, alias: 'champion', from: '1', to: '2' },
+        { kind: 'stage', version: 1, alias: null, from: 'production', to: 'archived' },
+        { kind: 'stage', version: 2, alias: null, from: 'none', to: 'production' },
+        { kind: 'alias', version: 1, alias: 'champion', from: null, to: '1' },
+        { kind: 'stage', version: 1, alias: null, from: 'none', to: 'production' },
+      ]);
+      expect(page.items.every((event) => event.modelId === model.id && event.at instanceof Date)).toBe(true);
+      // Over HTTP without tokens the server records what the client says; the library records it as given.
+      expect(page.items.at(-1)!.actor).toBe('ci');
+      const first = await db().getRegistryEvents(model.id, { limit: 4 });
+      expect(first.items).toHaveLength(4);
+      const rest = await db().getRegistryEvents(model.id, { limit: 4, cursor: first.nextCursor });
+      expect([...first.items, ...rest.items].map((event) => event.id)).toEqual(page.items.map((event) => event.id));
+    });
+
+    it('never leaves two versions in production under 20 concurrent promoters', async () => {
+      const model = await db().createModel({ name: uniqueName('raced') });
+      const versions = [];
+      for (let index = 0; index < 20; index++) versions.push(await db().createModelVersion({ modelId: model.id }));
+      // Without archiveOthers: exactly one wins, the others are told why.
+      const outcomes = await Promise.allSettled(versions.map((version) => db().updateModelVersion(version.id, { status: 'production' })));
+      expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
+      for (const outcome of outcomes) {
+        if (outcome.status === 'rejected') expect(outcome.reason).toBeInstanceOf(ConflictError);
+      }
+      const production = async () => (await db().getModelVersions(model.id, { status: 'production' })).map((version) => version.version);
+      expect(await production()).toHaveLength(1);
+      // With archiveOthers: every promotion succeeds, and one version holds production at the end.
+      const archiving = await Promise.allSettled(
+        versions.map((version) => db().updateModelVersion(version.id, { status: 'production', archiveOthers: true })),
+      );
+      expect(archiving.filter((outcome) => outcome.status === 'rejected')).toEqual([]);
+      expect(await production()).toHaveLength(1);
+      const events = await db().getRegistryEvents(model.id, { limit: 1000 });
+      // Every change but the winner's own last one archived the previous holder: the log adds up.
+      const toProduction = events.items.filter((event) => event.to === 'production').length;
+      const toArchived = events.items.filter((event) => event.to === 'archived').length;
+      expect(toProduction - toArchived).toBe(1);
     });
 
     it("keeps every distinct value of a step with sameStep 'keep', the latest timestamp winning", async () => {

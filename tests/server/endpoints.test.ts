@@ -94,6 +94,14 @@ describe.each(testBackends())('REST endpoints on $name', (backend) => {
     expect(aliased.body.aliases).toEqual({ champion: 1 });
     expect((await api('PUT', `/api/v1/models/resnet/aliases/champion`, { body: { version: 2 } })).body.aliases).toEqual({ champion: 2 });
     expect((await api('PUT', `/api/v1/models/${id}/aliases/champion`, { body: { version: 99 } })).status).toBe(404);
+    const byAlias = await api('GET', `/api/v1/models/resnet/aliases/champion`);
+    expect(byAlias.status).toBe(200);
+    expect(byAlias.body).toMatchObject({ version: 2, modelId: id });
+    expect((await api('GET', `/api/v1/models/resnet/aliases/nobody`)).status).toBe(404);
+    const events = await api('GET', `/api/v1/models/${id}/events?limit=2`);
+    expect(events.status).toBe(200);
+    expect(events.body.items).toHaveLength(2);
+    expect(events.body.items[0]).toMatchObject({ kind: 'alias', alias: 'champion', from: '1', to: '2', actor: null });
     const unaliased = await api('DELETE', `/api/v1/models/${id}/aliases/champion`);
     expect(unaliased.status).toBe(200);
     expect(unaliased.body.aliases).toEqual({});
@@ -153,6 +161,15 @@ describe.each(testBackends())('REST endpoints on $name', (backend) => {
     expect(bulkBad.status).toBe(422);
     expect(bulkBad.body.error.field).toBe('query.runIds.1');
 
+    const beat = await api('POST', `/api/v1/runs/${run.body.id}/heartbeat`);
+    expect(beat.status).toBe(200);
+    expect(beat.body).toMatchObject({ status: 'running', heartbeatTimeoutMs: 300_000 });
+    expect(typeof beat.body.heartbeatAt).toBe('string');
+    expect((await api('POST', '/api/v1/runs/987654/heartbeat')).status).toBe(404);
+    const gc = await api('POST', '/api/v1/gc', { body: { dryRun: true, predictionsOlderThanMs: 86_400_000 } });
+    expect(gc.status).toBe(200);
+    expect(gc.body).toMatchObject({ dryRun: true, runs: 0, batches: 0, complete: true });
+    expect((await api('POST', '/api/v1/gc', { body: { olderThanMs: -1 } })).status).toBe(422);
     const done = await api('PATCH', `/api/v1/runs/${run.body.id}`, { body: { status: 'completed' } });
     expect(done.body.status).toBe('completed');
     expect(done.body.endedAt).toMatch(ISO);

@@ -19,6 +19,8 @@ const run = (id: number, overrides: Partial<TrainingRun> = {}): TrainingRun => (
   notes: null,
   error: null,
   deletedAt: null,
+  heartbeatAt: null,
+  heartbeatTimeoutMs: null,
   startedAt: new Date(id * 1000),
   endedAt: null,
   durationMs: id * 100,

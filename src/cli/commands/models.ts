@@ -5,6 +5,7 @@ import { databaseCommand } from '../database-options.js';
 import { addPageOptions, pageQuery, printPage, type PageOptions } from '../listing.js';
 import { idOrName } from '../lookup.js';
 import { formatJson } from '../output.js';
+import { registerModelEvents } from './edits.js';
 
 interface ListOptions extends PageOptions {
   framework?: string;
@@ -13,7 +14,8 @@ interface ListOptions extends PageOptions {
 }
 
 export function register(program: Command, context: CliContext): void {
-  const models = program.command('models').description('list and inspect models');
+  const models = program.command('models').description('list and inspect models, and their registry history');
+  registerModelEvents(models, context);
 
   addPageOptions(
     databaseCommand(models, 'list')

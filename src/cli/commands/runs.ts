@@ -9,6 +9,7 @@ import { choiceList, databaseCommand } from '../database-options.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { addPageOptions, pageQuery, printPage, type PageOptions } from '../listing.js';
 import { findRun, idOrName } from '../lookup.js';
+import { registerRunEdits } from './edits.js';
 import { formatDuration, formatJson, formatNumber, sparkline, type Output } from '../output.js';
 
 interface SearchOptions extends PageOptions {
@@ -78,7 +79,8 @@ export async function loadRunDetails(db: AiDatabase, run: TrainingRun) {
 }
 
 export function register(program: Command, context: CliContext): void {
-  const runs = program.command('runs').description('list and inspect training runs');
+  const runs = program.command('runs').description('list, inspect and edit training runs');
+  registerRunEdits(runs, context);
 
   addPageOptions(
     databaseCommand(runs, 'list')

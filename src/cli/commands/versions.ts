@@ -7,6 +7,7 @@ import { databaseCommand, parsePositiveInt } from '../database-options.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { findModelVersion, idOrName } from '../lookup.js';
 import { formatJson } from '../output.js';
+import { registerVersionEdits } from './edits.js';
 
 function parseStatus(value: string): ModelVersionStatus {
   if (!(MODEL_VERSION_STATUSES as readonly string[]).includes(value)) {
@@ -16,7 +17,8 @@ function parseStatus(value: string): ModelVersionStatus {
 }
 
 export function register(program: Command, context: CliContext): void {
-  const versions = program.command('versions').description('list and inspect model versions');
+  const versions = program.command('versions').description('list, inspect, promote and alias model versions');
+  registerVersionEdits(versions, context);
 
   databaseCommand(versions, 'list')
     .description("a model's versions, oldest first (every model's when none is named)")

@@ -25,6 +25,7 @@ import {
   type PredictionStats,
   type PredictionStatsBucket,
   type PredictionStatsSeries,
+  type RegistryEvent,
   type Statistics,
   type TrainingRun,
 } from '../entities.js';
@@ -55,6 +56,7 @@ export const modelResponse = entity<Model>()({
   metadata: jsonObjectSchema,
   latestVersion: count,
   aliases: z.record(z.string(), z.number().int().positive()),
+  deletedAt: nullableTime,
   createdAt: time,
   updatedAt: time,
 });
@@ -72,6 +74,7 @@ export const modelVersionResponse = entity<ModelVersion>()({
   status: z.enum(MODEL_VERSION_STATUSES),
   trainingRunId: nullableId,
   datasetId: nullableId,
+  deletedAt: nullableTime,
   createdAt: time,
   updatedAt: time,
 });
@@ -107,6 +110,8 @@ const trainingRunShape = {
   endedAt: nullableTime,
   durationMs: z.number().nullable(),
   deletedAt: nullableTime,
+  heartbeatAt: nullableTime,
+  heartbeatTimeoutMs: z.number().nullable(),
   createdAt: time,
   updatedAt: time,
 };
@@ -301,4 +306,31 @@ export const textSearchHitResponse = z.object({
   name: z.string(),
   score: z.number(),
   snippet: z.string(),
+});
+
+export const registryEventResponse = entity<RegistryEvent>()({
+  id,
+  modelId: id,
+  version: z.number().int().nullable(),
+  kind: z.enum(['stage', 'alias']),
+  alias: text,
+  from: text,
+  to: text,
+  actor: text,
+  at: time,
+});
+
+/** What a purge (`collectGarbage`) removed, or would remove with dryRun. */
+export const gcReportResponse = z.object({
+  dryRun: z.boolean(),
+  deletedBefore: time,
+  predictionsBefore: time.nullable(),
+  runs: z.number().int().min(0),
+  experiments: z.number().int().min(0),
+  models: z.number().int().min(0),
+  modelVersions: z.number().int().min(0),
+  metricPoints: z.number().int().min(0),
+  predictions: z.number().int().min(0),
+  batches: z.number().int().min(0),
+  complete: z.boolean(),
 });

@@ -20,6 +20,8 @@ import {
   listDatasetsSchema,
   listExperimentsSchema,
   listModelVersionsSchema,
+  listRegistryEventsSchema,
+  gcOptionsSchema,
   listModelsSchema,
   listPredictionsSchema,
   listTrainingRunsSchema,
@@ -60,6 +62,8 @@ import {
   modelVersionResponse,
   pageOf,
   predictionResponse,
+  registryEventResponse,
+  gcReportResponse,
   runHyperparameterResponse,
   predictionStatsResponse,
   runInputResponse,
@@ -87,7 +91,11 @@ const experimentId = { kind: 'id', description: 'experiment id' } as const;
 export const groundTruthBody = z.strictObject({ value: jsonValueSchema.nullable() });
 
 /** The body of setModelAlias: the store takes a plain version number, so the server validates this. */
-export const aliasBodySchema = z.strictObject({ version: z.number().int().positive() });
+export const aliasBodySchema = z.strictObject({
+  version: z.number().int().positive(),
+  /** Who moves the alias (the token's name replaces it when the server has tokens). */
+  actor: z.string().max(250).nullish(),
+});
 
 /** The runs of a bulk metric read: the store's own limit, which a URL cannot carry (decision 0215). */
 const runIdList = z.array(idSchema).max(10_000);
@@ -157,6 +165,20 @@ export const API = api({
     status: 200,
     response: statisticsResponse,
   },
+  collectGarbage: {
+    method: 'POST',
+    url: '/api/v1/gc',
+    summary:
+      'Purge what was soft-deleted more than olderThanMs ago (default 30 days) with its metrics and predictions, and predictions ' +
+      'older than predictionsOlderThanMs, in small committed batches; dryRun counts instead',
+    tag: 'system',
+    body: gcOptionsSchema,
+    bodyName: 'options',
+    // A purge run twice purges what the first left: the effect of running it once.
+    retrySafe: true,
+    status: 200,
+    response: gcReportResponse,
+  },
   searchText: {
     method: 'GET',
     url: '/api/v1/search',
@@ -189,6 +211,25 @@ export const API = api({
     params: { idOrName: modelIdOrName, alias },
     status: 200,
     response: modelResponse,
+  },
+  getModelVersionByAlias: {
+    method: 'GET',
+    url: '/api/v1/models/:idOrName/aliases/:alias',
+    summary: 'The version an alias points at',
+    tag: 'models',
+    params: { idOrName: modelIdOrName, alias },
+    status: 200,
+    response: modelVersionResponse,
+  },
+  getRegistryEvents: {
+    method: 'GET',
+    url: '/api/v1/models/:idOrName/events',
+    summary: "The model's registry history, newest first: stage changes and alias moves, with who (the token's name) and when",
+    tag: 'models',
+    params: { idOrName: modelIdOrName },
+    query: listRegistryEventsSchema,
+    status: 200,
+    response: pageOf(registryEventResponse),
   },
   createModel: {
     method: 'POST',
@@ -491,6 +532,18 @@ export const API = api({
     readsOnly: true,
     status: 200,
     response: z.array(runInputResponse),
+  },
+  heartbeat: {
+    method: 'POST',
+    url: '/api/v1/runs/:id/heartbeat',
+    summary:
+      'A sign of life of a running run (metric and parameter writes count too); a run silent for longer than its ' +
+      'heartbeatTimeoutMs ends failed with the error "heartbeat lost at …". Answers the run as it now is.',
+    tag: 'runs',
+    params: { id: runId },
+    retrySafe: true,
+    status: 200,
+    response: trainingRunResponse,
   },
   getHyperparameters: {
     method: 'GET',

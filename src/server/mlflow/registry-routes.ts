@@ -3,6 +3,7 @@
  * versions are versions (numbered by the store), stages are version statuses, aliases are the
  * contract's model aliases. Searches read the registry and filter it here (entity-filter.ts).
  */
+import { actorOf } from '../auth.js';
 import type { Model, ModelVersion, ModelVersionStatus } from '../../core/entities.js';
 import { ConflictError, NotFoundError } from '../../core/errors.js';
 import type { AiDatabase } from '../../store/index.js';
@@ -172,18 +173,18 @@ const deleteRegisteredModelTag: MlflowHandler = async ({ db, request }) => {
   return {};
 };
 
-const setAlias: MlflowHandler = async ({ db, request }) => {
+const setAlias: MlflowHandler = async ({ db, request, route }) => {
   request.check({ name: { type: 'string', required: true }, alias: { type: 'string', required: true }, version: { type: 'string', required: true } });
   const model = await modelByName(db, request.string('name')!);
   const version = await versionOf(db, model, request.string('version'));
-  await db.setModelAlias(model.id, request.string('alias')!, version.version);
+  await db.setModelAlias(model.id, request.string('alias')!, version.version, { actor: actorOf(route.request, undefined) });
   return {};
 };
 
-const deleteAlias: MlflowHandler = async ({ db, request }) => {
+const deleteAlias: MlflowHandler = async ({ db, request, route }) => {
   request.check({ name: { type: 'string', required: true }, alias: { type: 'string', required: true } });
   const model = await modelByName(db, request.string('name')!);
-  await db.deleteModelAlias(model.id, request.string('alias')!);
+  await db.deleteModelAlias(model.id, request.string('alias')!, { actor: actorOf(route.request, undefined) });
   return {};
 };
 
@@ -283,11 +284,18 @@ const updateModelVersion: MlflowHandler = async ({ db, request }) => {
   return { model_version: toMlflowVersion(model, await db.updateModelVersion(version.id, { description })) };
 };
 
-const transitionStage: MlflowHandler = async ({ db, request }) => {
+const transitionStage: MlflowHandler = async ({ db, request, route }) => {
   const { model, version } = await requestedVersion(db, request);
   request.check({ stage: { type: 'string', required: true }, archive_existing_versions: { type: 'bool' } });
   const status = versionStatusOf(request.string('stage')!);
-  const updated = await db.updateModelVersion(version.id, { status, archiveOthers: request.bool('archive_existing_versions') === true });
+  // MLflow lets a stage have several holders unless asked to archive them: keepOthers says so.
+  const archiveOthers = request.bool('archive_existing_versions') === true;
+  const updated = await db.updateModelVersion(version.id, {
+    status,
+    archiveOthers,
+    keepOthers: !archiveOthers,
+    actor: actorOf(route.request, undefined),
+  });
   return { model_version: toMlflowVersion(model, updated) };
 };
 

@@ -4,6 +4,7 @@ import { MLFLOW_ROUTES } from '../mlflow/routes.js';
 import { artifactRoutes } from './artifacts.js';
 import { datasetRoutes } from './datasets.js';
 import { experimentRoutes } from './experiments.js';
+import { lifecycleRoutes } from './lifecycle.js';
 import { modelRoutes } from './models.js';
 import { predictionRoutes } from './predictions.js';
 import { runRoutes } from './runs.js';
@@ -19,6 +20,7 @@ export const API_ROUTES: readonly RouteSpec[] = [
   ...predictionRoutes,
   ...tagRoutes,
   ...artifactRoutes,
+  ...lifecycleRoutes,
   // MLflow's tracking and registry API (src/server/mlflow), left out of the OpenAPI document.
   ...MLFLOW_ROUTES,
 ];

@@ -34,6 +34,7 @@ export const runRoutes = [
   serve(API.getTrainingRun, ({ db, params }) => db.getTrainingRun(params.id)),
   serve(API.updateTrainingRun, ({ db, params, body }) => db.updateTrainingRun(params.id, body)),
   serve(API.deleteTrainingRun, ({ db, params }) => db.deleteTrainingRun(params.id)),
+  serve(API.heartbeat, ({ db, params }) => db.heartbeat(params.id)),
   serve(API.logHyperparameters, async ({ db, params, body, config }) => {
     checkBatchSize(body, 'hyperparameters', config.maxBatchSize);
     // The schema takes any values and checks each is JSON; the store runs that check.

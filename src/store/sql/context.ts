@@ -23,6 +23,34 @@ export interface StoreContext {
   readonly now: () => number;
   /** The artifact blob store, opened on first use (absent: artifacts are refused). */
   readonly blobs?: () => Promise<BlobStore>;
+  /** The silence after which a running run counts as lost, for runs created without their own. */
+  readonly heartbeatTimeoutMs?: number;
+}
+
+/**
+ * Optimistic concurrency (decision 1203): locks the row and refuses the update when its
+ * `updated_at` is not the one the caller read.
+ */
+export async function assertUnchanged(
+  tx: StoreContext,
+  table: 'training_runs' | 'models' | 'model_versions' | 'datasets' | 'experiments',
+  id: number,
+  expected: Date | undefined,
+  entity: string,
+): Promise<void> {
+  if (expected === undefined) return;
+  let select = tx.db.selectFrom(table as 'models').select('updated_at').where('id', '=', id);
+  if (tx.backend.capabilities.lockingReads) select = select.forUpdate();
+  const row = await select.executeTakeFirst();
+  if (row === undefined) throw new NotFoundError(entity, id);
+  const actual = Number(row.updated_at);
+  if (actual !== expected.getTime()) {
+    throw new ConflictError(
+      `${entity} #${id} was changed at ${new Date(actual).toISOString()}, after the version you edited ` +
+        `(${expected.toISOString()}); reload it and apply your change again`,
+      { field: 'expectedUpdatedAt' },
+    );
+  }
 }
 
 /** Runs `fn` in a transaction, or in the caller's when one is open. */

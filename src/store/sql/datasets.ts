@@ -11,7 +11,7 @@ import {
   type ListDatasetsQuery,
   type UpdateDatasetInput,
 } from '../../core/schemas.js';
-import { decodeCursor, guarded, insertReturningId, toPage, withTransaction, type StoreContext } from './context.js';
+import { assertUnchanged, decodeCursor, guarded, insertReturningId, toPage, withTransaction, type StoreContext } from './context.js';
 import { refreshSearchDocument, removeSearchDocument } from './text-search.js';
 import { toDataset, toJsonText } from './mappers.js';
 
@@ -79,6 +79,7 @@ export async function updateDataset(ctx: StoreContext, id: number, patch: Update
   const data = parseInput(updateDatasetSchema, patch, 'dataset');
   return guarded(ctx, () =>
       withTransaction(ctx, async (tx) => {
+    await assertUnchanged(tx, 'datasets', id, data.expectedUpdatedAt, 'dataset');
     const values: Record<string, unknown> = { updated_at: tx.now() };
     if (data.description !== undefined) values.description = data.description;
     if (data.sourceUri !== undefined) values.source_uri = data.sourceUri;

@@ -12,7 +12,7 @@ import {
   type ListExperimentsQuery,
   type UpdateExperimentInput,
 } from '../../core/schemas.js';
-import { assertExists, chunksFor, decodeCursor, guarded, insertReturningId, toPage, withTransaction, type StoreContext } from './context.js';
+import { assertExists, assertUnchanged, chunksFor, decodeCursor, guarded, insertReturningId, toPage, withTransaction, type StoreContext } from './context.js';
 import { refreshSearchDocument, removeSearchDocument } from './text-search.js';
 import { toExperiment, toJsonText, toTrainingRun } from './mappers.js';
 
@@ -84,6 +84,7 @@ export async function updateExperiment(
     () =>
       withTransaction(ctx, async (tx) => {
       const id = await resolveExperimentId(tx, idOrName);
+      await assertUnchanged(tx, 'experiments', id, data.expectedUpdatedAt, 'experiment');
       const now = tx.now();
       const values: Record<string, unknown> = { updated_at: now };
       for (const key of ['name', 'description', 'hypothesis', 'status'] as const) {

@@ -7,6 +7,7 @@ import { hyperparametersBulkQuerySchema, hyperparametersSchema, parseInput, type
 import { assertExists, chunksFor, guarded, withTransaction, type StoreContext } from './context.js';
 import { fromJsonText, toJsonText } from './mappers.js';
 import { runIdChunks, runIdIn } from './run-id-filter.js';
+import { refreshHeartbeat } from './heartbeats.js';
 
 export async function logHyperparameters(
   ctx: StoreContext,
@@ -22,9 +23,14 @@ export async function logHyperparameters(
       withTransaction(ctx, async (tx) => {
         // Locking the run row serialises concurrent writers of one run's hyperparameters (two
         // servers re-logging the same value must both succeed, not race into a unique violation).
-        let runRow = tx.db.selectFrom('training_runs').select('id').where('id', '=', runId);
+        let runRow = tx.db
+          .selectFrom('training_runs')
+          .select(['id', 'status', 'heartbeat_at', 'heartbeat_timeout_ms'])
+          .where('id', '=', runId);
         if (tx.backend.capabilities.lockingReads) runRow = runRow.forUpdate();
-        if ((await runRow.executeTakeFirst()) === undefined) throw new NotFoundError('training run', runId, { field: 'runId' });
+        const run = await runRow.executeTakeFirst();
+        if (run === undefined) throw new NotFoundError('training run', runId, { field: 'runId' });
+        await refreshHeartbeat(tx, runId, run);
         const existing = new Map<string, JsonValue>();
         for (const chunk of chunksFor(tx, names, 1)) {
           const rows = await tx.db

@@ -83,6 +83,7 @@ export function toModel(row: Selectable<ModelsTable>): Model {
     metadata: fromJsonText<JsonObject>(row.metadata),
     latestVersion: num(row.latest_version),
     aliases: {},
+    deletedAt: dateOrNull(row.deleted_at),
     createdAt: new Date(num(row.created_at)),
     updatedAt: new Date(num(row.updated_at)),
   };
@@ -103,6 +104,7 @@ export function toModelVersion(row: Selectable<ModelVersionsTable>): ModelVersio
     status: row.status as ModelVersionStatus,
     trainingRunId: numOrNull(row.training_run_id),
     datasetId: numOrNull(row.dataset_id),
+    deletedAt: dateOrNull(row.deleted_at),
     createdAt: new Date(num(row.created_at)),
     updatedAt: new Date(num(row.updated_at)),
   };
@@ -142,6 +144,8 @@ export function toTrainingRun(row: Selectable<TrainingRunsTable>): TrainingRun {
     endedAt: dateOrNull(row.ended_at),
     durationMs: numOrNull(row.duration_ms),
     deletedAt: dateOrNull(row.deleted_at),
+    heartbeatAt: dateOrNull(row.heartbeat_at),
+    heartbeatTimeoutMs: numOrNull(row.heartbeat_timeout_ms),
     createdAt: new Date(num(row.created_at)),
     updatedAt: new Date(num(row.updated_at)),
   };

@@ -30,6 +30,7 @@ import { decodeDouble, encodeDouble, toMetricSummary, toSeriesPoint } from './ma
 import { validateMetricBatch } from '../../core/metric-validation.js';
 import { bucketsFromRollups, rollupsServe } from './metric-rollups/read.js';
 import { updateRollups, type SeriesWrite } from './metric-rollups/write.js';
+import { refreshHeartbeat } from './heartbeats.js';
 import type { MetricSummariesTable, MetricsTable } from './tables.js';
 
 type MetricRow = MetricsTable;
@@ -74,10 +75,16 @@ const summaryValues = (row: SummaryRow): unknown[] => [
 ];
 
 /** Locks the run row (serialising writers of one run's metrics) and fails if it does not exist. */
+/** Locks the run's row for the batch, and counts the batch as the run's sign of life. */
 async function lockRun(ctx: StoreContext, runId: number): Promise<void> {
-  let select = ctx.db.selectFrom('training_runs').select('id').where('id', '=', runId);
+  let select = ctx.db
+    .selectFrom('training_runs')
+    .select(['id', 'status', 'heartbeat_at', 'heartbeat_timeout_ms'])
+    .where('id', '=', runId);
   if (ctx.backend.capabilities.lockingReads) select = select.forUpdate();
-  if ((await select.executeTakeFirst()) === undefined) throw new NotFoundError('training run', runId, { field: 'runId' });
+  const row = await select.executeTakeFirst();
+  if (row === undefined) throw new NotFoundError('training run', runId, { field: 'runId' });
+  await refreshHeartbeat(ctx, runId, row);
 }
 
 async function loadSummaries(ctx: StoreContext, runId: number, names: string[]): Promise<Map<string, SummaryRow>> {

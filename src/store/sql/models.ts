@@ -1,5 +1,5 @@
 /** Models: create, read by id or name, list, update, delete. */
-import type { Model, Page } from '../../core/entities.js';
+import type { Model, ModelVersion, Page } from '../../core/entities.js';
 import { NotFoundError } from '../../core/errors.js';
 import {
   LIMITS,
@@ -8,14 +8,17 @@ import {
   idSchema,
   listModelsSchema,
   parseInput,
+  registryChangeOptionsSchema,
   updateModelSchema,
+  type RegistryChangeOptions,
   type CreateModelInput,
   type ListModelsQuery,
   type UpdateModelInput,
 } from '../../core/schemas.js';
-import { chunksFor, decodeCursor, guarded, insertReturningId, toPage, withTransaction, type StoreContext } from './context.js';
+import { assertUnchanged, chunksFor, decodeCursor, guarded, insertReturningId, toPage, withTransaction, type StoreContext } from './context.js';
 import { refreshSearchDocument, removeSearchDocument } from './text-search.js';
-import { toJsonText, toModel } from './mappers.js';
+import { toJsonText, toModel, toModelVersion } from './mappers.js';
+import { recordRegistryEvent } from './registry-events.js';
 
 export async function createModel(ctx: StoreContext, input: CreateModelInput): Promise<Model> {
   const data = parseInput(createModelSchema, input, 'model');
@@ -77,12 +80,19 @@ async function withAliases(ctx: StoreContext, models: Model[]): Promise<Model[]>
   return models;
 }
 
-export async function setModelAlias(ctx: StoreContext, idOrName: number | string, alias: string, version: number): Promise<Model> {
+export async function setModelAlias(
+  ctx: StoreContext,
+  idOrName: number | string,
+  alias: string,
+  version: number,
+  options: RegistryChangeOptions = {},
+): Promise<Model> {
   const name = parseInput(aliasSchema, alias, 'alias');
   parseInput(idSchema, version, 'version');
+  const { actor } = parseInput(registryChangeOptionsSchema, options, 'options');
   return guarded(ctx, () =>
     withTransaction(ctx, async (tx) => {
-      const modelId = await resolveModelId(tx, idOrName);
+      const modelId = await lockModel(tx, idOrName);
       const exists = await tx.db
         .selectFrom('model_versions')
         .select('id')
@@ -90,6 +100,11 @@ export async function setModelAlias(ctx: StoreContext, idOrName: number | string
         .where('version', '=', version)
         .executeTakeFirst();
       if (exists === undefined) throw new NotFoundError('model version', `${String(idOrName)} v${version}`, { field: 'version' });
+      const previous = await tx.db.selectFrom('model_aliases').select('version').where('model_id', '=', modelId).where('alias', '=', name).executeTakeFirst();
+      const from = previous === undefined ? null : String(Number(previous.version));
+      if (from !== String(version)) {
+        await recordRegistryEvent(tx, { modelId, version, kind: 'alias', subject: name, from, to: String(version), actor });
+      }
       await tx.backend
         .upsert(tx.db.insertInto('model_aliases').values({ model_id: modelId, alias: name, version }), ['model_id', 'alias'], ['version'])
         .execute();
@@ -99,18 +114,57 @@ export async function setModelAlias(ctx: StoreContext, idOrName: number | string
   );
 }
 
-export async function deleteModelAlias(ctx: StoreContext, idOrName: number | string, alias: string): Promise<Model> {
+export async function deleteModelAlias(
+  ctx: StoreContext,
+  idOrName: number | string,
+  alias: string,
+  options: RegistryChangeOptions = {},
+): Promise<Model> {
   // Checked like a new alias: a name no alias can have (a NUL byte, say) is refused before any SQL.
   parseInput(aliasSchema, alias, 'alias');
+  const { actor } = parseInput(registryChangeOptionsSchema, options, 'options');
   return guarded(ctx, () =>
     withTransaction(ctx, async (tx) => {
-      const modelId = await resolveModelId(tx, idOrName);
+      const modelId = await lockModel(tx, idOrName);
+      const previous = await tx.db.selectFrom('model_aliases').select('version').where('model_id', '=', modelId).where('alias', '=', alias).executeTakeFirst();
+      if (previous !== undefined) {
+        const from = String(Number(previous.version));
+        await recordRegistryEvent(tx, { modelId, version: Number(previous.version), kind: 'alias', subject: alias, from, to: null, actor });
+      }
       const result = await tx.db.deleteFrom('model_aliases').where('model_id', '=', modelId).where('alias', '=', alias).executeTakeFirst();
       if (Number(result.numDeletedRows) === 0) throw new NotFoundError('model alias', `${String(idOrName)}@${alias}`, { field: 'alias' });
       await tx.db.updateTable('models').set({ updated_at: tx.now() }).where('id', '=', modelId).execute();
       return getModel(tx, modelId);
     }),
   );
+}
+
+/** Resolves the model and locks its row: alias moves and stage changes of one model queue up. */
+async function lockModel(tx: StoreContext, idOrName: number | string): Promise<number> {
+  const modelId = await resolveModelId(tx, idOrName);
+  let lock = tx.db.selectFrom('models').select('id').where('id', '=', modelId);
+  if (tx.backend.capabilities.lockingReads) lock = lock.forUpdate();
+  await lock.executeTakeFirst();
+  return modelId;
+}
+
+/** The version an alias points at. @throws NotFoundError (field `alias`) when the model has no such alias. */
+export async function getModelVersionByAlias(ctx: StoreContext, idOrName: number | string, alias: string): Promise<ModelVersion> {
+  parseInput(aliasSchema, alias, 'alias');
+  return guarded(ctx, async () => {
+    const modelId = await resolveModelId(ctx, idOrName);
+    const row = await ctx.db
+      .selectFrom('model_aliases')
+      .innerJoin('model_versions', (join) =>
+        join.onRef('model_versions.model_id', '=', 'model_aliases.model_id').onRef('model_versions.version', '=', 'model_aliases.version'),
+      )
+      .selectAll('model_versions')
+      .where('model_aliases.model_id', '=', modelId)
+      .where('model_aliases.alias', '=', alias)
+      .executeTakeFirst();
+    if (row === undefined) throw new NotFoundError('model alias', `${String(idOrName)}@${alias}`, { field: 'alias' });
+    return toModelVersion(row);
+  });
 }
 
 export async function listModels(ctx: StoreContext, query: ListModelsQuery = {}): Promise<Page<Model>> {
@@ -123,6 +177,9 @@ export async function listModels(ctx: StoreContext, query: ListModelsQuery = {})
     if (filter.framework !== undefined) select = select.where('framework', '=', filter.framework);
     if (filter.task !== undefined) select = select.where('task', '=', filter.task);
     if (filter.nameContains !== undefined) select = select.where(ctx.backend.containsInsensitive('name', filter.nameContains));
+    const view = filter.view ?? 'active';
+    if (view === 'active') select = select.where('deleted_at', 'is', null);
+    if (view === 'deleted') select = select.where('deleted_at', 'is not', null);
     const page = toPage(await select.execute(), limit, toModel);
     return { ...page, items: await withAliases(ctx, page.items) };
   });
@@ -135,6 +192,7 @@ export async function updateModel(ctx: StoreContext, idOrName: number | string, 
     () =>
       withTransaction(ctx, async (tx) => {
       const id = await resolveModelId(tx, idOrName);
+      await assertUnchanged(tx, 'models', id, data.expectedUpdatedAt, 'model');
       const values: Record<string, unknown> = { updated_at: tx.now() };
       if (data.name !== undefined) values.name = data.name;
       for (const key of ['description', 'framework', 'task', 'architecture'] as const) {
@@ -142,6 +200,11 @@ export async function updateModel(ctx: StoreContext, idOrName: number | string, 
       }
       if (data.tags !== undefined) values.tags = toJsonText(data.tags);
       if (data.metadata !== undefined) values.metadata = toJsonText(data.metadata);
+      if (data.deleted === true) {
+        // Keeps the first deletion time when deleted again.
+        await tx.db.updateTable('models').set({ deleted_at: tx.now() }).where('id', '=', id).where('deleted_at', 'is', null).execute();
+      }
+      if (data.deleted === false) values.deleted_at = null;
       await tx.db.updateTable('models').set(values).where('id', '=', id).execute();
       await refreshSearchDocument(tx, 'model', id);
       return getModel(tx, id);

@@ -13,6 +13,7 @@ import {
 } from '../../core/schemas.js';
 import {
   assertExists,
+  assertUnchanged,
   decodeCursor,
   guarded,
   insertReturningId,
@@ -22,6 +23,7 @@ import {
 } from './context.js';
 import { toJsonText, toTrainingRun } from './mappers.js';
 import { refreshSearchDocument, removeSearchDocument } from './text-search.js';
+import { heartbeatOnStatus, heartbeatStart, heartbeatTimeout } from './heartbeats.js';
 
 /** Where each status may go next; staying put is always allowed. */
 const NEXT_STATUSES: Readonly<Record<RunStatus, readonly RunStatus[]>> = {
@@ -62,6 +64,7 @@ export async function createTrainingRun(ctx: StoreContext, input: CreateTraining
       if (data.experimentId !== undefined) await assertExists(tx, 'experiments', data.experimentId, 'experiment', 'experimentId');
       const now = tx.now();
       const status = data.status ?? 'running';
+      const timeoutMs = data.heartbeatTimeoutMs === undefined ? heartbeatTimeout(tx) : data.heartbeatTimeoutMs;
       const id = await insertReturningId(tx, 'training_runs', {
         name: data.name ?? null,
         model_id: data.modelId ?? null,
@@ -76,6 +79,8 @@ export async function createTrainingRun(ctx: StoreContext, input: CreateTraining
         ended_at: null,
         duration_ms: null,
         deleted_at: null,
+        heartbeat_timeout_ms: timeoutMs,
+        ...(status === 'running' ? heartbeatStart(timeoutMs, now) : { heartbeat_at: null, lost_after: null }),
         created_at: now,
         updated_at: now,
       });
@@ -104,6 +109,7 @@ export async function updateTrainingRun(
   const data = parseInput(updateTrainingRunSchema, patch, 'trainingRun');
   return guarded(ctx, () =>
     withTransaction(ctx, async (tx) => {
+      await assertUnchanged(tx, 'training_runs', id, data.expectedUpdatedAt, 'training run');
       let select = tx.db.selectFrom('training_runs').selectAll().where('id', '=', id);
       if (tx.backend.capabilities.lockingReads) select = select.forUpdate();
       const row = await select.executeTakeFirst();
@@ -118,6 +124,7 @@ export async function updateTrainingRun(
       if (data.status !== undefined && data.status !== current.status) {
         checkTransition(id, current.status, data.status);
         values.status = data.status;
+        Object.assign(values, heartbeatOnStatus(data.status, row.heartbeat_timeout_ms === null ? null : Number(row.heartbeat_timeout_ms), now));
         if (data.status === 'running') startedAt ??= now;
         if (TERMINAL_RUN_STATUSES.includes(data.status)) endedAt = now;
       }
@@ -128,6 +135,13 @@ export async function updateTrainingRun(
           });
         }
         endedAt = data.endedAt.getTime();
+      }
+      if ((data.endedAt !== undefined || data.startedAt !== undefined) && startedAt !== null && endedAt !== null && endedAt < startedAt) {
+        const field = data.endedAt === undefined ? 'trainingRun.startedAt' : 'trainingRun.endedAt';
+        throw new ValidationError(
+          `${field}: the run would end (${new Date(endedAt).toISOString()}) before it started (${new Date(startedAt).toISOString()})`,
+          { field },
+        );
       }
       if (startedAt !== (current.startedAt?.getTime() ?? null)) values.started_at = startedAt;
       if (endedAt !== (current.endedAt?.getTime() ?? null)) {
@@ -152,7 +166,9 @@ export async function updateTrainingRun(
       if (data.config !== undefined) values.config = toJsonText(data.config);
       if (data.tags !== undefined) values.tags = toJsonText(data.tags);
       await tx.db.updateTable('training_runs').set(values).where('id', '=', id).execute();
-      if (data.name !== undefined || data.notes !== undefined || data.tags !== undefined) await refreshSearchDocument(tx, 'run', id);
+      if (data.name !== undefined || data.notes !== undefined || data.tags !== undefined || data.deleted !== undefined) {
+        await refreshSearchDocument(tx, 'run', id);
+      }
       return getTrainingRun(tx, id);
     }),
   );

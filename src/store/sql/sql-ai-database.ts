@@ -9,12 +9,15 @@ import { guarded, translateError, type StoreContext } from './context.js';
 import * as artifacts from './artifacts.js';
 import * as datasets from './datasets.js';
 import * as experiments from './experiments.js';
+import * as garbage from './garbage-collection.js';
+import * as heartbeats from './heartbeats.js';
 import * as hyperparameters from './hyperparameters.js';
 import * as latestMetrics from './latest-metrics.js';
 import * as metrics from './metrics.js';
 import * as models from './models.js';
 import * as predictions from './predictions.js';
 import * as predictionRollups from './prediction-rollups.js';
+import * as registryEvents from './registry-events.js';
 import * as runs from './runs.js';
 import * as runInputs from './run-inputs.js';
 import * as runSearch from './run-search.js';
@@ -80,10 +83,14 @@ export class SqlAiDatabase implements AiDatabase {
   updateModel: Rest<typeof models.updateModel> = async (idOrName, patch) =>
     models.updateModel(this.#ctx, checkIdOrName(idOrName), patch);
   deleteModel: Rest<typeof models.deleteModel> = async (idOrName) => models.deleteModel(this.#ctx, checkIdOrName(idOrName));
-  setModelAlias: Rest<typeof models.setModelAlias> = async (idOrName, alias, version) =>
-    models.setModelAlias(this.#ctx, checkIdOrName(idOrName, 'modelId'), alias, version);
-  deleteModelAlias: Rest<typeof models.deleteModelAlias> = async (idOrName, alias) =>
-    models.deleteModelAlias(this.#ctx, checkIdOrName(idOrName, 'modelId'), alias);
+  setModelAlias: Rest<typeof models.setModelAlias> = async (idOrName, alias, version, options) =>
+    models.setModelAlias(this.#ctx, checkIdOrName(idOrName, 'modelId'), alias, version, options);
+  deleteModelAlias: Rest<typeof models.deleteModelAlias> = async (idOrName, alias, options) =>
+    models.deleteModelAlias(this.#ctx, checkIdOrName(idOrName, 'modelId'), alias, options);
+  getModelVersionByAlias: Rest<typeof models.getModelVersionByAlias> = async (idOrName, alias) =>
+    models.getModelVersionByAlias(this.#ctx, checkIdOrName(idOrName, 'modelId'), alias);
+  getRegistryEvents: Rest<typeof registryEvents.getRegistryEvents> = async (idOrName, query) =>
+    registryEvents.getRegistryEvents(this.#ctx, checkIdOrName(idOrName, 'modelId'), query);
 
   createModelVersion: Rest<typeof versions.createModelVersion> = (input) => versions.createModelVersion(this.#ctx, input);
   getModelVersions: Rest<typeof versions.getModelVersions> = async (model, query) =>
@@ -105,10 +112,20 @@ export class SqlAiDatabase implements AiDatabase {
 
   createTrainingRun: Rest<typeof runs.createTrainingRun> = (input) => runs.createTrainingRun(this.#ctx, input);
   updateTrainingRun: Rest<typeof runs.updateTrainingRun> = async (id, patch) => runs.updateTrainingRun(this.#ctx, checkId(id), patch);
-  getTrainingRun: Rest<typeof runs.getTrainingRun> = async (id) => runs.getTrainingRun(this.#ctx, checkId(id));
-  listTrainingRuns: Rest<typeof runs.listTrainingRuns> = (query) => runs.listTrainingRuns(this.#ctx, query);
+  getTrainingRun: Rest<typeof runs.getTrainingRun> = async (id) => {
+    await this.#settle([checkId(id)]);
+    return runs.getTrainingRun(this.#ctx, id);
+  };
+  listTrainingRuns: Rest<typeof runs.listTrainingRuns> = async (query) => {
+    await this.#settle();
+    return runs.listTrainingRuns(this.#ctx, query);
+  };
+  heartbeat: Rest<typeof heartbeats.heartbeat> = async (runId) => heartbeats.heartbeat(this.#ctx, checkId(runId, 'runId'));
   deleteTrainingRun: Rest<typeof runs.deleteTrainingRun> = async (id) => runs.deleteTrainingRun(this.#ctx, checkId(id));
-  searchRuns: Rest<typeof runSearch.searchRuns> = (query, options) => runSearch.searchRuns(this.#ctx, query, options);
+  searchRuns: Rest<typeof runSearch.searchRuns> = async (query, options) => {
+    await this.#settle();
+    return runSearch.searchRuns(this.#ctx, query, options);
+  };
   searchText: Rest<typeof textSearch.searchText> = (words, options) => textSearch.searchText(this.#ctx, words, options);
   setTrainingRunTag = async (id: number, key: string, value: string) => tags.setTag(this.#ctx, 'training run', checkId(id), key, value);
   deleteTrainingRunTag = async (id: number, key: string) => tags.deleteTag(this.#ctx, 'training run', checkId(id), key);
@@ -166,8 +183,11 @@ export class SqlAiDatabase implements AiDatabase {
     experiments.addExperimentRun(this.#ctx, experimentId, runId);
   removeExperimentRun: Rest<typeof experiments.removeExperimentRun> = async (experimentId, runId) =>
     experiments.removeExperimentRun(this.#ctx, checkId(experimentId, 'experimentId'), checkId(runId, 'runId'));
-  getExperimentRuns: Rest<typeof experiments.getExperimentRuns> = async (experimentId) =>
-    experiments.getExperimentRuns(this.#ctx, checkId(experimentId, 'experimentId'));
+  getExperimentRuns: Rest<typeof experiments.getExperimentRuns> = async (experimentId) => {
+    const id = checkId(experimentId, 'experimentId');
+    await this.#settle();
+    return experiments.getExperimentRuns(this.#ctx, id);
+  };
   getExperimentMemberships: Rest<typeof experiments.getExperimentMemberships> = async (runIds) =>
     experiments.getExperimentMemberships(
       this.#ctx,
@@ -188,7 +208,24 @@ export class SqlAiDatabase implements AiDatabase {
     predictions.recordGroundTruthByKey(this.#ctx, version, key, value);
   recordGroundTruths: Rest<typeof predictions.recordGroundTruths> = (items) => predictions.recordGroundTruths(this.#ctx, items);
 
-  getStatistics: Rest<typeof statistics.getStatistics> = () => statistics.getStatistics(this.#ctx);
+  collectGarbage: Rest<typeof garbage.collectGarbage> = (options) => garbage.collectGarbage(this.#ctx, options);
+
+  getStatistics: Rest<typeof statistics.getStatistics> = async () => {
+    await this.#settle();
+    return statistics.getStatistics(this.#ctx);
+  };
+
+  /** Reads that show runs first end the lost ones (decision 1200): the answer never shows a dead run running. */
+  async #settle(runIds?: number[]): Promise<void> {
+    try {
+      await heartbeats.settleLostRuns(this.#ctx, runIds);
+    } catch (error) {
+      // Inside a transaction a failed statement spoils it (PostgreSQL): say so rather than go on.
+      if (this.#ctx.inTransaction) throw translateError(this.#ctx, error);
+      // A reader without write rights (a read-only database user) still reads; the verdict is
+      // written by the next reader that may write. A broken connection fails the read itself.
+    }
+  }
 
   logArtifact: AiDatabase['logArtifact'] = async (runId, path, source, options) =>
     artifacts.logArtifact(this.#ctx, { kind: 'run', id: checkId(runId, 'runId') }, path, source, options);

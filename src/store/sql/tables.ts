@@ -19,6 +19,8 @@ export interface ModelsTable {
   tags: JsonColumn;
   metadata: JsonColumn;
   latest_version: Numeric;
+  /** Migration 0008: soft deletion (hidden from lists, restorable until gc purges it). */
+  deleted_at: number | null;
   created_at: Numeric;
   updated_at: Numeric;
 }
@@ -37,8 +39,26 @@ export interface ModelVersionsTable {
   status: string;
   training_run_id: number | null;
   dataset_id: number | null;
+  /** Migration 0008: soft deletion. */
+  deleted_at: number | null;
   created_at: Numeric;
   updated_at: Numeric;
+}
+
+/** One stage change or alias move of a model's versions (migration 0008). */
+export interface RegistryEventsTable {
+  id: Generated<number>;
+  model_id: number;
+  version: number | null;
+  /** `stage` or `alias`. */
+  kind: string;
+  /** The alias moved (null for a stage change). */
+  subject: string | null;
+  from_value: string | null;
+  to_value: string | null;
+  /** Who: the token's name when the change came through the server, else null. */
+  actor: string | null;
+  at: Numeric;
 }
 
 export interface ModelAliasesTable {
@@ -79,6 +99,10 @@ export interface TrainingRunsTable {
   ended_at: number | null;
   duration_ms: number | null;
   deleted_at: number | null;
+  /** Migration 0008: the last sign of life, the window it was given, and heartbeat + window. */
+  heartbeat_at: number | null;
+  heartbeat_timeout_ms: number | null;
+  lost_after: number | null;
   created_at: Numeric;
   updated_at: Numeric;
 }
@@ -259,6 +283,7 @@ export interface Tables {
   metric_summaries: MetricSummariesTable;
   metric_rollups: MetricRollupsTable;
   metric_batch_receipts: MetricBatchReceiptsTable;
+  registry_events: RegistryEventsTable;
   experiments: ExperimentsTable;
   experiment_runs: ExperimentRunsTable;
   run_inputs: RunInputsTable;
@@ -286,4 +311,5 @@ export const TABLE_NAMES = [
   'search_documents',
   'run_artifacts',
   'model_version_artifacts',
+  'registry_events',
 ] as const satisfies readonly (keyof Tables)[];

@@ -34,7 +34,8 @@ export async function refreshSearchDocument(ctx: StoreContext, entity: TextSearc
   const db = ctx.db as unknown as Kysely<any>;
   const source = SOURCES[entity];
   const row = await db.selectFrom(source.table).selectAll().where('id', '=', id).executeTakeFirst();
-  if (row === undefined) {
+  // A soft-deleted entity is out of search until it is restored.
+  if (row === undefined || row.deleted_at != null) {
     await removeSearchDocument(ctx, entity, id);
     return;
   }

@@ -1,6 +1,6 @@
 /** Model versions, numbered per model without gaps or duplicates under concurrent creation. */
 import type { ModelVersion, Page } from '../../core/entities.js';
-import { NotFoundError } from '../../core/errors.js';
+import { ConflictError, NotFoundError } from '../../core/errors.js';
 import {
   LIMITS,
   createModelVersionSchema,
@@ -13,9 +13,10 @@ import {
   type ListModelVersionsQuery,
   type UpdateModelVersionInput,
 } from '../../core/schemas.js';
-import { assertExists, decodeCursor, guarded, insertReturningId, toPage, withTransaction, type StoreContext } from './context.js';
+import { assertExists, assertUnchanged, decodeCursor, guarded, insertReturningId, toPage, withTransaction, type StoreContext } from './context.js';
 import { toJsonText, toModelVersion } from './mappers.js';
 import { resolveModelId } from './models.js';
+import { recordRegistryEvent } from './registry-events.js';
 
 export async function createModelVersion(ctx: StoreContext, input: CreateModelVersionInput): Promise<ModelVersion> {
   const data = parseInput(createModelVersionSchema, input, 'modelVersion');
@@ -93,6 +94,9 @@ export async function getModelVersions(
     const modelId = await resolveModelId(ctx, modelIdOrName);
     let select = ctx.db.selectFrom('model_versions').selectAll().where('model_id', '=', modelId).orderBy('version', 'asc');
     if (filter.status !== undefined) select = select.where('status', '=', filter.status);
+    const view = filter.view ?? 'active';
+    if (view === 'active') select = select.where('deleted_at', 'is', null);
+    if (view === 'deleted') select = select.where('deleted_at', 'is not', null);
     if (filter.limit !== undefined) select = select.limit(filter.limit);
     return (await select.execute()).map(toModelVersion);
   });
@@ -122,8 +126,18 @@ export async function updateModelVersion(
   const data = parseInput(updateModelVersionSchema, patch, 'modelVersion');
   return guarded(ctx, () =>
     withTransaction(ctx, async (tx) => {
-      const current = await tx.db.selectFrom('model_versions').select(['model_id', 'status']).where('id', '=', id).executeTakeFirst();
+      const owner = await tx.db.selectFrom('model_versions').select('model_id').where('id', '=', id).executeTakeFirst();
+      if (owner === undefined) throw new NotFoundError('model version', id);
+      await assertUnchanged(tx, 'model_versions', id, data.expectedUpdatedAt, 'model version');
+      // A stage change first takes the model's lock, then reads the version's stage: read before the
+      // lock, it could be stale by the time the lock is granted (another promoter archived it).
+      if (data.status !== undefined) await lockModelRow(tx, Number(owner.model_id));
+      let read = tx.db.selectFrom('model_versions').select(['model_id', 'status', 'version']).where('id', '=', id);
+      if (tx.backend.capabilities.lockingReads) read = read.forUpdate();
+      const current = await read.executeTakeFirst();
       if (current === undefined) throw new NotFoundError('model version', id);
+      const stageChange = data.status !== undefined && data.status !== current.status;
+      if (stageChange) await checkStage(tx, Number(current.model_id), id, data.status!, data);
       if (data.trainingRunId != null) await assertExists(tx, 'training_runs', data.trainingRunId, 'training run', 'trainingRunId');
       if (data.datasetId != null) await assertExists(tx, 'datasets', data.datasetId, 'dataset', 'datasetId');
       const values: Record<string, unknown> = { updated_at: tx.now() };
@@ -136,22 +150,73 @@ export async function updateModelVersion(
       if (data.status !== undefined) values.status = data.status;
       if (data.trainingRunId !== undefined) values.training_run_id = data.trainingRunId;
       if (data.datasetId !== undefined) values.dataset_id = data.datasetId;
+      if (data.deleted === true) {
+        // Keeps the first deletion time when deleted again.
+        await tx.db.updateTable('model_versions').set({ deleted_at: tx.now() }).where('id', '=', id).where('deleted_at', 'is', null).execute();
+      }
+      if (data.deleted === false) values.deleted_at = null;
       await tx.db.updateTable('model_versions').set(values).where('id', '=', id).execute();
-      if (data.status !== undefined && data.status !== current.status) {
+      if (stageChange) {
+        const modelId = Number(current.model_id);
+        await recordRegistryEvent(tx, { modelId, version: Number(current.version), kind: 'stage', from: current.status, to: data.status!, actor: data.actor });
         if (data.archiveOthers === true && (data.status === 'staging' || data.status === 'production')) {
-          await tx.db
-            .updateTable('model_versions')
-            .set({ status: 'archived', updated_at: values.updated_at as number })
-            .where('model_id', '=', current.model_id)
+          let select = tx.db
+            .selectFrom('model_versions')
+            .select(['id', 'version'])
+            .where('model_id', '=', modelId)
             .where('status', '=', data.status)
-            .where('id', '!=', id)
-            .execute();
+            .where('id', '!=', id);
+          if (tx.backend.capabilities.lockingReads) select = select.forUpdate();
+          const holders = await select.execute();
+          for (const holder of holders) {
+            await tx.db.updateTable('model_versions').set({ status: 'archived', updated_at: values.updated_at as number }).where('id', '=', holder.id).execute();
+            await recordRegistryEvent(tx, { modelId, version: Number(holder.version), kind: 'stage', from: data.status!, to: 'archived', actor: data.actor });
+          }
         }
         // A version's promotion is news about its model (MLflow's registry says so too).
         await tx.db.updateTable('models').set({ updated_at: values.updated_at as number }).where('id', '=', current.model_id).execute();
       }
       return getModelVersion(tx, id);
     }),
+  );
+}
+
+/** Serialises the stage changes of one model: its row stays locked until the transaction ends. */
+async function lockModelRow(tx: StoreContext, modelId: number): Promise<void> {
+  let lock = tx.db.selectFrom('models').select('id').where('id', '=', modelId);
+  if (tx.backend.capabilities.lockingReads) lock = lock.forUpdate();
+  await lock.executeTakeFirst();
+}
+
+/**
+ * Refuses (under the model's lock) a second holder of staging or production unless the caller archives the others or keeps them.
+ */
+async function checkStage(
+  tx: StoreContext,
+  modelId: number,
+  id: number,
+  status: string,
+  data: { archiveOthers?: boolean | undefined; keepOthers?: boolean | undefined },
+): Promise<void> {
+  if (status !== 'staging' && status !== 'production') return;
+  if (data.archiveOthers === true || data.keepOthers === true) return;
+  // A locking read: under MySQL's repeatable read a plain SELECT would answer from the snapshot
+  // taken before the model's lock was granted, missing a promotion committed meanwhile.
+  let select = tx.db
+    .selectFrom('model_versions')
+    .select('version')
+    .where('model_id', '=', modelId)
+    .where('status', '=', status)
+    .where('id', '!=', id)
+    .orderBy('version');
+  if (tx.backend.capabilities.lockingReads) select = select.forUpdate();
+  const holders = await select.execute();
+  if (holders.length === 0) return;
+  const versions = holders.map((holder) => `v${Number(holder.version)}`).join(', ');
+  throw new ConflictError(
+    `${versions} ${holders.length === 1 ? 'is' : 'are'} already in ${status}; pass archiveOthers to archive ${holders.length === 1 ? 'it' : 'them'} ` +
+      `in the same change, or keepOthers to have several versions in ${status}`,
+    { field: 'status' },
   );
 }
 

@@ -9,6 +9,7 @@ import { RunSummaryTable } from '../components/run-summary-table.js';
 import { useApi } from '../hooks/use-api.js';
 import { formatCount, formatDateTime, shortDigest } from '../lib/format.js';
 import { splitEntries } from '../lib/splits.js';
+import { DatasetDescriptionEditor } from '../components/description-editor.js';
 
 const RUNS_SHOWN = 50;
 
@@ -53,6 +54,7 @@ export function DatasetDetailPage({ datasetId }: { datasetId: number }) {
         {dataset.name} <span className="muted">@ {dataset.version}</span>
       </h1>
       {dataset.description !== null && <p>{dataset.description}</p>}
+      <DatasetDescriptionEditor key={dataset.updatedAt.getTime()} dataset={dataset} onSaved={loaded.reload} />
       <div className="grid-2">
         <div className="panel">
           <h2>Dataset</h2>

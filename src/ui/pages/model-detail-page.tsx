@@ -14,6 +14,7 @@ import { Loading } from '../components/loading.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { useApi } from '../hooks/use-api.js';
 import { formatBytes, formatDateTime, shortDigest } from '../lib/format.js';
+import { RegistryEditor } from '../components/registry-editor.js';
 
 async function lineageOf(versions: ModelVersion[], signal: AbortSignal) {
   const runIds = [...new Set(versions.map((v) => v.trainingRunId).filter((id): id is number => id !== null))];
@@ -161,6 +162,7 @@ export function ModelDetailPage({ idOrName }: { idOrName: string }) {
           </table>
         </div>
       )}
+      <RegistryEditor key={model.updatedAt.getTime()} model={model} versions={versions} onSaved={loaded.reload} />
       {versions[0] !== undefined && (
         <p>
           <Link to={hrefWith('/predictions', { modelVersion: versions[0].id })}>Predictions of v{versions[0].version}</Link>

@@ -14,6 +14,7 @@ import { EmptyState } from '../components/empty-state.js';
 import { ErrorBox } from '../components/error-box.js';
 import { hasKeys, JsonBlock } from '../components/json-block.js';
 import { Loading } from '../components/loading.js';
+import { RunEditor } from '../components/run-editor.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { useApi, useInterval } from '../hooks/use-api.js';
 import { FINISHED_RUN_STATUSES, LIVE_REFRESH_MS } from '../lib/statuses.js';
@@ -112,6 +113,8 @@ export function RunDetailPage({ runId, query }: { runId: number; query: URLSearc
           </ul>
         </div>
       )}
+      {/* Remounted on each change, so the form starts from what was saved. */}
+      <RunEditor key={r.updatedAt.getTime()} run={r} onSaved={() => setTick((value) => value + 1)} />
       <div className="grid-2">
         <div className="panel">
           <h2>Hyperparameters</h2>
