@@ -195,9 +195,10 @@ export async function runDemoScenario(db: AiDatabase, report: DemoReporter): Pro
     metricsAt: vaeMetricsAt,
   });
   // The versions now point at the run and dataset that produced them, as a registry would after training.
+  // On a database the demo filled before, the new version takes over staging from the previous one.
   const versions = [
-    await db.updateModelVersion(vitVersion.id, { trainingRunId: vitRun.id, datasetId: drawings.id, status: 'staging' }),
-    await db.updateModelVersion(vaeVersion.id, { trainingRunId: vaeRun.id, datasetId: voxels.id, status: 'staging' }),
+    await db.updateModelVersion(vitVersion.id, { trainingRunId: vitRun.id, datasetId: drawings.id, status: 'staging', archiveOthers: true }),
+    await db.updateModelVersion(vaeVersion.id, { trainingRunId: vaeRun.id, datasetId: voxels.id, status: 'staging', archiveOthers: true }),
   ];
 
   report.section('5. Predictions');

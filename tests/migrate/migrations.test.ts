@@ -18,6 +18,9 @@ import {
 import { createBackend } from '../../src/store/index.js';
 import { migrateDown, migrateToLatest, MIGRATION_TABLE } from '../../src/migrate/migrator.js';
 import type { Backend } from '../../src/store/backends/backend.js';
+import * as artifactsMigration from '../../src/migrate/migrations/0005-artifacts.js';
+import * as predictionRollupsMigration from '../../src/migrate/migrations/0007-prediction-rollups.js';
+import * as lifecycleMigration from '../../src/migrate/migrations/0008-lifecycle.js';
 import { testBackends, type ProvisionedDatabase } from '../support/backends.js';
 
 /** Every migration, oldest first. */
@@ -137,6 +140,28 @@ describe.each(testBackends())('$name: migrations', (testBackend) => {
     await expect(createAiDatabase({ url: provisioned.url, migrate: false })).rejects.toBeInstanceOf(SchemaOutdatedError);
     const db = await open(provisioned.url);
     expect((await db.createModel({ name: 'again' })).id).toBeGreaterThan(0);
+  });
+
+  it('applies migrations numbered below ones already applied, as for a database from between merges (decision 0133)', async () => {
+    if (testBackend.name === 'sqlite-memory') return;
+    const { provisioned, backend, raw } = await emptyDatabase();
+    await migrateToLatest(raw, backend);
+    const late = [
+      ['0008-lifecycle', lifecycleMigration],
+      ['0007-prediction-rollups', predictionRollupsMigration],
+      ['0005-artifacts', artifactsMigration],
+    ] as const;
+    for (const [name, migration] of late) {
+      await migration.down(raw, backend);
+      await raw.deleteFrom(MIGRATION_TABLE).where('name', '=', name).execute();
+    }
+    expect((await schemaStatus(raw)).pending).toEqual(['0005-artifacts', '0007-prediction-rollups', '0008-lifecycle']);
+    expect(await tableNames(raw)).not.toContain('registry_events');
+    const db = await open(provisioned.url);
+    expect((await schemaStatus(raw)).pending).toEqual([]);
+    expect(await tableNames(raw)).toEqual(expect.arrayContaining(['run_artifacts', 'prediction_rollups', 'registry_events', 'run_inputs']));
+    const run = await db.createTrainingRun({ name: 'after the late migrations' });
+    expect((await db.heartbeat(run.id)).id).toBe(run.id);
   });
 
   it('fills in metric rollups for metrics stored under schema 0001, equal to the ones kept on write', async () => {

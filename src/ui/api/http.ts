@@ -83,14 +83,6 @@ export function getJson<T>(path: string, query: Record<string, QueryValue> = {},
   return callJson<T>(apiUrl(path, query), { method: 'GET' }, signal);
 }
 
-/** Sends a change (PUT, PATCH, DELETE) with an optional JSON body; the answer is undefined for a 204. */
-export function sendJson<T>(method: 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown, query: Record<string, QueryValue> = {}): Promise<T> {
-  return callJson<T>(
-    apiUrl(path, query),
-    body === undefined ? { method } : { method, body: JSON.stringify(body), contentType: 'application/json' },
-  );
-}
-
 async function callJson<T>(url: string, call: { method: string; body?: string; contentType?: string }, signal?: AbortSignal): Promise<T> {
   const request = apiRequest(url, getToken(), signal);
   request.init.method = call.method;
