@@ -182,12 +182,17 @@ async function purgeRun(ctx: StoreContext, report: GcReport, runId: number, isDo
   if (purged) report.runs += 1;
 }
 
-async function purgeRuns(ctx: StoreContext, report: GcReport, cutoff: number, batch: number): Promise<void> {
-  const isDoomed = (deletedAt: number | null) => deletedAt !== null && deletedAt < cutoff;
+/** Calls `purge` for every row of `table` deleted before `cutoff`, in id order, a round of ids at a time. */
+async function forEachDeletedBefore(
+  ctx: StoreContext,
+  table: 'training_runs' | 'model_versions',
+  cutoff: number,
+  purge: (id: number) => Promise<void>,
+): Promise<void> {
   let after = 0;
   for (;;) {
     const rows = await ctx.db
-      .selectFrom('training_runs')
+      .selectFrom(table as 'training_runs')
       .select('id')
       .where('deleted_at', '<', cutoff)
       .where('id', '>', after)
@@ -195,9 +200,14 @@ async function purgeRuns(ctx: StoreContext, report: GcReport, cutoff: number, ba
       .limit(ENTITIES_PER_ROUND)
       .execute();
     if (rows.length === 0) return;
-    for (const row of rows) await purgeRun(ctx, report, Number(row.id), isDoomed, batch);
+    for (const row of rows) await purge(Number(row.id));
     after = Number(rows.at(-1)!.id);
   }
+}
+
+async function purgeRuns(ctx: StoreContext, report: GcReport, cutoff: number, batch: number): Promise<void> {
+  const isDoomed = (deletedAt: number | null) => deletedAt !== null && deletedAt < cutoff;
+  await forEachDeletedBefore(ctx, 'training_runs', cutoff, (id) => purgeRun(ctx, report, id, isDoomed, batch));
 }
 
 async function purgeExperiments(ctx: StoreContext, report: GcReport, cutoff: number): Promise<void> {
@@ -267,20 +277,7 @@ async function deletePredictionChunk(
 
 async function purgeVersions(ctx: StoreContext, report: GcReport, cutoff: number, batch: number): Promise<void> {
   const isDoomed = (deletedAt: number | null) => deletedAt !== null && deletedAt < cutoff;
-  let after = 0;
-  for (;;) {
-    const rows = await ctx.db
-      .selectFrom('model_versions')
-      .select('id')
-      .where('deleted_at', '<', cutoff)
-      .where('id', '>', after)
-      .orderBy('id')
-      .limit(ENTITIES_PER_ROUND)
-      .execute();
-    if (rows.length === 0) return;
-    for (const row of rows) await purgeVersion(ctx, report, Number(row.id), isDoomed, batch);
-    after = Number(rows.at(-1)!.id);
-  }
+  await forEachDeletedBefore(ctx, 'model_versions', cutoff, (id) => purgeVersion(ctx, report, id, isDoomed, batch));
 }
 
 async function purgeModels(ctx: StoreContext, report: GcReport, cutoff: number, batch: number): Promise<void> {
