@@ -20,7 +20,7 @@ import {
   type LogArtifactOptions,
   type OpenArtifactOptions,
 } from '../core/artifacts.js';
-import { BLOB_CHUNK_BYTES, VerifyingStream } from '../core/artifact-streams.js';
+import { BLOB_CHUNK_BYTES, VerifyingStream, holdSourceErrors } from '../core/artifact-streams.js';
 import type {
   Dataset,
   Experiment,
@@ -456,6 +456,7 @@ class HttpAiDatabase implements AiDatabase {
   }
 
   async #logArtifact(base: string, path: string, source: ArtifactSource, options: LogArtifactOptions = {}): Promise<ArtifactInfo> {
+    holdSourceErrors(source);
     if (this.#closed) throw new BackendError('this AiDatabase was closed');
     const segments = artifactSegments(path);
     const contentType = options.contentType === undefined ? guessContentType(path) : checkContentType(options.contentType);

@@ -1,6 +1,6 @@
 /** Streams shared by every artifact surface (store, server, HTTP client): hashing and verifying as bytes flow. */
 import { createHash } from 'node:crypto';
-import { Transform, type TransformCallback } from 'node:stream';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { IntegrityError } from './errors.js';
 
 /** Chunk size for reading and writing artifacts: large chunks keep per-chunk overhead off the hot path. */
@@ -63,4 +63,13 @@ export class VerifyingStream extends Transform {
     }
     callback();
   }
+}
+
+/**
+ * Keeps a caller's stream from crashing the process when it fails before aimdb starts reading it
+ * (while the owner is looked up, say): an 'error' event nobody listens to is an uncaught exception.
+ * The upload still fails with that error: it reads the stream and finds it destroyed with it.
+ */
+export function holdSourceErrors(source: unknown): void {
+  if (source instanceof Readable) source.on('error', () => undefined);
 }

@@ -188,6 +188,16 @@ export function defineArtifactsContract(target: ContractTarget): void {
         expect((await owner.list(db(), id)).files).toEqual([]);
       });
 
+      it('refuses a source stream that fails before it is read, without crashing the process', async () => {
+        const id = await owner.create(db());
+        const source = new PassThrough();
+        const logging = owner.log(db(), id, 'early.bin', source);
+        // Destroyed while the upload still looks up its owner: an 'error' nobody listened to would be uncaught.
+        source.destroy(new Error('gone at once'));
+        await expect(logging).rejects.toThrow();
+        await expectRejection(owner.info(db(), id, 'early.bin'), NotFoundError);
+      });
+
       it('ends two concurrent uploads to one path with one whole winner', async () => {
         const id = await owner.create(db());
         const first = pattern(200_000, 11);

@@ -24,7 +24,7 @@ import {
 } from '../../core/artifacts.js';
 import { BackendError, IntegrityError, NotFoundError, ValidationError } from '../../core/errors.js';
 import type { ArtifactSource, OpenedArtifact } from '../ai-database.js';
-import { VerifyingStream } from '../../core/artifact-streams.js';
+import { VerifyingStream, holdSourceErrors } from '../../core/artifact-streams.js';
 import type { BlobStore } from '../artifacts/blob-store.js';
 import { assertExists, guarded, translateError, type StoreContext } from './context.js';
 
@@ -99,6 +99,7 @@ export async function logArtifact(
   source: ArtifactSource,
   options: LogArtifactOptions = {},
 ): Promise<ArtifactInfo> {
+  holdSourceErrors(source);
   const path = checkArtifactPath(artifactPath);
   const contentType = options.contentType === undefined ? guessContentType(path) : checkContentType(options.contentType);
   const declared = options.sha256 === undefined ? undefined : checkSha256(options.sha256);
