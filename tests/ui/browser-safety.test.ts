@@ -114,6 +114,17 @@ describe('dashboard under the server CSP', () => {
   });
 });
 
+/** How many dashboard roots a frame shows; a frame that is gone or was detached shows none. */
+async function dashboardRootsIn(frame: Frame | null): Promise<number> {
+  if (frame === null || frame.isDetached()) return 0;
+  try {
+    return await frame.locator('#root').count();
+  } catch (error) {
+    if (frame.isDetached()) return 0;
+    throw error;
+  }
+}
+
 describe('another origin', () => {
   it('cannot frame the dashboard; an origin named in frameAncestors can', async () => {
     const embeddable = await startDashboardServer(db, ui.dir, { frameAncestors: [attacker.url] });
@@ -126,13 +137,16 @@ describe('another origin', () => {
         const watched = await watchedPage();
         await watched.page.goto(`${attacker.url}/`);
         await watched.page.waitForLoadState('load');
-        const frame = watched.page.frame({ name: 'victim' })!;
         if (framed) {
+          const frame = watched.page.frame({ name: 'victim' })!;
           await eventually(() => heading(frame).textContent()).toBe('Overview');
           expect(watched.problems).toEqual([]);
         } else {
           await eventually(() => watched.problems.some((problem) => /frame-ancestors|Refused to (display|frame)/.test(problem))).toBe(true);
-          expect(await frame.locator('#root').count()).toBe(0);
+          // Chromium puts its own error page into the refused frame or drops the frame (which one, and
+          // when, varies with load: a frame looked up before the refusal was sometimes gone). Either way
+          // the dashboard must not be what the frame shows.
+          expect(await dashboardRootsIn(watched.page.frame({ name: 'victim' }))).toBe(0);
           await screenshot(watched.page, 'framed-by-other-origin.png');
         }
       }
