@@ -30,6 +30,7 @@ import {
 import {
   ARTIFACT_DIR,
   buildDashboard,
+  closeWatched,
   launchChromium,
   openPage,
   overflowsHorizontally,
@@ -73,8 +74,7 @@ afterAll(async () => {
 let recorded: string[] = [];
 async function closePage(): Promise<void> {
   if (current === undefined) return;
-  recorded = current.problems;
-  await current.page.context().close();
+  recorded = await closeWatched(current);
   current = undefined;
 }
 

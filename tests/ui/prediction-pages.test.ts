@@ -14,6 +14,7 @@ import { formatMetric } from '../../src/ui/lib/format.js';
 import {
   ARTIFACT_DIR,
   buildDashboard,
+  closeWatched,
   launchChromium,
   openPage,
   pixelsOfColor,
@@ -87,15 +88,9 @@ afterAll(async () => {
   ui?.remove();
 });
 
-let recorded: string[] = [];
 afterEach(async () => {
-  if (current !== undefined) {
-    recorded = current.problems;
-    await current.page.context().close();
-    current = undefined;
-  }
-  const problems = recorded;
-  recorded = [];
+  const problems = await closeWatched(current);
+  current = undefined;
   expect(problems).toEqual([]);
 });
 

@@ -86,6 +86,16 @@ export async function openPage(
   return { page, problems };
 }
 
+/**
+ * Closes a watched page's browser context (before its server stops) and answers what it recorded:
+ * every console error, page error and failed request, which a test expects to be none.
+ */
+export async function closeWatched(watched: WatchedPage | undefined): Promise<string[]> {
+  if (watched === undefined) return [];
+  await watched.page.context().close();
+  return watched.problems;
+}
+
 export async function screenshot(page: Page, name: string): Promise<string> {
   const file = path.join(ARTIFACT_DIR, name);
   await page.screenshot({ path: file, fullPage: true });
