@@ -246,21 +246,27 @@ describe.each(testBackends())('$name: migrations', (testBackend) => {
     expect(left.map((row) => Number(row.model_version_id))).toEqual([a.id]);
   });
 
-  it('fills in typed hyperparameter columns and version tags for data stored under schema 0002', async () => {
+  it('fills in typed hyperparameter columns, version tags and search documents for data stored under schema 0002', async () => {
     if (testBackend.name === 'sqlite-memory') return;
     const { provisioned, backend, raw } = await emptyDatabase();
     const db = await open(provisioned.url);
-    const model = await db.createModel({ name: 'backfilled' });
+    const model = await db.createModel({ name: 'backfilled', description: 'Vision Transformer for CAD', tags: { team: 'Vision' } });
     const version = await db.createModelVersion({ modelId: model.id });
+    await db.createExperiment({ name: 'sweep-a', description: 'Learning-rate sweep' });
+    await db.createDataset({ name: 'cad-10k', version: '1.0', description: 'Drawings' });
     const runs: Array<{ id: number }> = [];
     for (let index = 0; index < 3; index++) {
-      const run = await db.createTrainingRun({ name: `r${index}` });
+      const run = await db.createTrainingRun({ name: `r${index}`, notes: `Baseline number ${index}`, tags: { seed: `S${index}` } });
       await db.logHyperparameters(run.id, { lr: [0.1, '0.0001', 'adam'][index]!, nested: { depth: index }, flag: index === 0 });
       runs.push(run);
     }
     const typed = () =>
       raw.selectFrom('hyperparameters').select(['run_id', 'name', 'value_number', 'value_text']).orderBy('run_id').orderBy('name').execute();
     const writtenByTheStore = await typed();
+    const documents = () =>
+      raw.selectFrom('search_documents').select(['entity', 'entity_id', 'title', 'body']).orderBy('entity').orderBy('entity_id').execute();
+    const documentsByTheStore = await documents();
+    expect(documentsByTheStore).toHaveLength(6);
     expect(writtenByTheStore.find((row) => Number(row.run_id) === runs[1]!.id && row.name === 'lr')).toMatchObject({ value_number: 0.0001, value_text: '0.0001' });
 
     // Down to schema 0002, past whatever came after 0003.
@@ -272,6 +278,10 @@ describe.each(testBackends())('$name: migrations', (testBackend) => {
     await raw.updateTable('hyperparameters').set({ value_number: null }).where('value', '=', '"0.0001"').execute();
     await migrateToLatest(raw, backend);
     expect(await typed()).toEqual(writtenByTheStore);
+    // The migration's frozen fill writes what the store writes on every change.
+    expect(await documents()).toEqual(documentsByTheStore);
+    expect((await db.searchText('baseline vision')).length).toBe(0);
+    expect((await db.searchText('s1 baseline')).map((hit) => hit.id)).toEqual([runs[1]!.id]);
     expect((await db.getModelVersion(version.id)).tags).toEqual({});
     await db.setModelVersionTag(version.id, 'stage', 'prod');
     expect((await db.searchRuns('params.lr < 0.01', { orderBy: 'params.lr' })).items.map((run) => run.id)).toEqual([runs[1]!.id]);

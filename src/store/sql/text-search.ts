@@ -48,22 +48,6 @@ export async function removeSearchDocument(ctx: StoreContext, entity: TextSearch
   await (ctx.db as unknown as Kysely<any>).deleteFrom('search_documents').where('entity', '=', entity).where('entity_id', '=', id).execute();
 }
 
-/** Writes the documents of every existing row (the migration that introduces search). */
-export async function fillSearchDocuments(db: Kysely<any>, now: number): Promise<void> {
-  for (const entity of Object.keys(SOURCES) as TextSearchEntity[]) {
-    let after = 0;
-    for (;;) {
-      const rows = await db.selectFrom(SOURCES[entity].table).selectAll().where('id', '>', after).orderBy('id').limit(500).execute();
-      if (rows.length === 0) break;
-      await db
-        .insertInto('search_documents')
-        .values(rows.map((row) => ({ entity, entity_id: Number(row.id), ...documentOf(entity, row), updated_at: now })))
-        .execute();
-      after = Number(rows[rows.length - 1]!.id);
-    }
-  }
-}
-
 function wordsOf(text: string, field: string): string[] {
   const words = searchWords(text);
   if (words.length === 0) throw new ValidationError(`${field}: give at least one word of letters or digits`, { field });
