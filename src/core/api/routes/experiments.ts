@@ -1,0 +1,92 @@
+/** The route table's group: experiments and their member runs */
+import { z } from 'zod';
+import { LIMITS, createExperimentSchema, idSchema, listExperimentsSchema, updateExperimentSchema } from '../../schemas.js';
+import { experimentMembershipResponse, experimentResponse, experimentRunResponse, pageOf } from '../responses.js';
+import { experimentId, experimentIdOrName, routeGroup, runId } from './common.js';
+
+export const experimentRoutes = routeGroup({
+  getExperimentMemberships: {
+    method: 'GET',
+    url: '/api/v1/experiment-memberships',
+    summary: 'The experiments each of these runs belongs to (runIds takes repeated keys or a comma-separated list)',
+    tag: 'experiments',
+    query: z.strictObject({ runIds: z.array(idSchema).max(LIMITS.listLimit) }),
+    validateQuery: true,
+    status: 200,
+    response: z.array(experimentMembershipResponse),
+  },
+  createExperiment: {
+    method: 'POST',
+    url: '/api/v1/experiments',
+    summary: 'Create an experiment',
+    tag: 'experiments',
+    body: createExperimentSchema,
+    bodyRequired: true,
+    bodyName: 'experiment',
+    status: 201,
+    response: experimentResponse,
+  },
+  listExperiments: {
+    method: 'GET',
+    url: '/api/v1/experiments',
+    summary: 'List experiments, newest first',
+    tag: 'experiments',
+    query: listExperimentsSchema,
+    status: 200,
+    response: pageOf(experimentResponse),
+  },
+  getExperiment: {
+    method: 'GET',
+    url: '/api/v1/experiments/:idOrName',
+    summary: 'Get an experiment by id or name',
+    tag: 'experiments',
+    params: { idOrName: experimentIdOrName },
+    status: 200,
+    response: experimentResponse,
+  },
+  updateExperiment: {
+    method: 'PATCH',
+    url: '/api/v1/experiments/:idOrName',
+    summary: 'Update an experiment',
+    tag: 'experiments',
+    params: { idOrName: experimentIdOrName },
+    body: updateExperimentSchema,
+    bodyRequired: true,
+    bodyName: 'experiment',
+    status: 200,
+    response: experimentResponse,
+  },
+  deleteExperiment: {
+    method: 'DELETE',
+    url: '/api/v1/experiments/:idOrName',
+    summary: 'Delete an experiment (its runs stay)',
+    tag: 'experiments',
+    params: { idOrName: experimentIdOrName },
+    status: 204,
+  },
+  getExperimentRuns: {
+    method: 'GET',
+    url: '/api/v1/experiments/:id/runs',
+    summary: "An experiment's runs, in the order they were added",
+    tag: 'experiments',
+    params: { id: experimentId },
+    status: 200,
+    response: z.array(experimentRunResponse),
+  },
+  addExperimentRun: {
+    method: 'PUT',
+    url: '/api/v1/experiments/:id/runs/:runId',
+    summary: 'Add a run to an experiment (idempotent)',
+    tag: 'experiments',
+    params: { id: experimentId, runId },
+    status: 204,
+  },
+  removeExperimentRun: {
+    method: 'DELETE',
+    url: '/api/v1/experiments/:id/runs/:runId',
+    summary: 'Remove a run from an experiment',
+    tag: 'experiments',
+    params: { id: experimentId, runId },
+    status: 204,
+  },
+});
