@@ -77,6 +77,35 @@ export function defineHeartbeatsContract(target: ContractTarget): void {
       expect(found.items.map((item) => item.id)).not.toContain(kept.id);
     });
 
+    it('ends many lost runs in one read, each with its own last sign of life, and leaves live ones running', async () => {
+      clock = T0;
+      const runs = [];
+      for (let index = 0; index < 24; index++) {
+        clock = T0 + index * 1_000;
+        runs.push(await db().createTrainingRun({ name: `batch-lost-${index}`, heartbeatTimeoutMs: (1 + (index % 3)) * MINUTE }));
+      }
+      // Every other run showed a sign of life later, at a time of its own.
+      for (let index = 0; index < runs.length; index += 2) {
+        clock = T0 + 30_000 + index * 1_000;
+        await db().heartbeat(runs[index]!.id);
+      }
+      clock = T0 + 40_000;
+      const alive = await db().createTrainingRun({ name: 'batch-alive', heartbeatTimeoutMs: 60 * MINUTE });
+      clock = T0 + 10 * MINUTE;
+      const listed = (await db().listTrainingRuns({ limit: 1000 })).items;
+      for (const [index, run] of runs.entries()) {
+        const lastSign = index % 2 === 0 ? T0 + 30_000 + index * 1_000 : T0 + index * 1_000;
+        const read = listed.find((item) => item.id === run.id);
+        expect(read, run.name).toMatchObject({
+          status: 'failed',
+          error: `heartbeat lost at ${new Date(lastSign).toISOString()} (no sign of life for ${1 + (index % 3)} min)`,
+          durationMs: lastSign - (T0 + index * 1_000),
+        });
+        expect(read!.endedAt).toEqual(new Date(lastSign));
+      }
+      expect(listed.find((item) => item.id === alive.id)?.status).toBe('running');
+    });
+
     it('ends a run normally when it reports before anyone reads it as lost', async () => {
       clock = T0;
       const run = await db().createTrainingRun({ heartbeatTimeoutMs: MINUTE });
