@@ -13,6 +13,7 @@ import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { restParamOf, routerPathOf } from '../core/api/route.js';
 import { SchemaOutdatedError, ValidationError } from '../core/errors.js';
 import { parseInput } from '../core/schemas.js';
 import type { ServerConfig } from '../config/config.js';
@@ -201,15 +202,17 @@ function registerRoute(app: FastifyInstance, route: RouteSpec, db: AiDatabase, c
     return;
   }
   const shapes = route.query === undefined ? undefined : queryShapes(toJsonSchema(route.query) as never);
+  // The router calls a rest parameter (`:path*`) `*`.
+  const restParam = restParamOf(route);
   app.route({
     method: route.method,
-    url: route.url,
+    url: routerPathOf(route),
     config: { requiresToken: true, readsOnly: route.readsOnly === true },
     handler: async (request, reply) => {
       const rawParams = request.params as Record<string, string>;
       const params: Record<string, number | string> = {};
       for (const [name, param] of Object.entries(route.params ?? {})) {
-        params[name] = readPathParam(name, param.kind, rawParams[name] ?? '');
+        params[name] = readPathParam(name, param.kind, rawParams[name === restParam ? '*' : name] ?? '');
       }
       const rawQuery = (request.query ?? {}) as Record<string, unknown>;
       let query: Record<string, unknown> = {};
@@ -238,7 +241,7 @@ function registerRoute(app: FastifyInstance, route: RouteSpec, db: AiDatabase, c
 function registerProtocolRoute(app: FastifyInstance, route: RouteSpec, db: AiDatabase, config: EffectiveServerConfig): void {
   app.route({
     method: route.method,
-    url: route.url,
+    url: routerPathOf(route),
     config: { requiresToken: true, readsOnly: route.readsOnly === true, protocol: route.protocol },
     handler: async (request, reply) => {
       const result = await route.handler({

@@ -45,6 +45,7 @@ import {
   updateModelVersionSchema,
   updateTrainingRunSchema,
 } from '../schemas.js';
+import { ARTIFACT_ROUTES } from './artifact-routes.js';
 import { metricBatchBodySchema } from './metric-columns.js';
 import {
   datasetResponse,
@@ -838,6 +839,9 @@ export const API = api({
   deleteModelTag: deleteTag('/api/v1/models/:idOrName', modelTagParams, 'models', 'model'),
   setModelVersionTag: setTag('/api/v1/model-versions/:id', versionTagParams, 'models', 'model version'),
   deleteModelVersionTag: deleteTag('/api/v1/model-versions/:id', versionTagParams, 'models', 'model version'),
+
+  // Artifacts of runs and model versions (src/core/api/artifact-routes.ts).
+  ...ARTIFACT_ROUTES,
 });
 
 /** Every route of the table, in its order. */
