@@ -22,7 +22,7 @@ import { createTokenCheck, rememberCaller } from './auth.js';
 import { docsContentSecurityPolicy, registerBrowserSafety } from './browser-safety.js';
 import { createErrorHandler, toWireError } from './error-handler.js';
 import { buildOpenApiDocument, toJsonSchema } from './openapi.js';
-import { protocolOptions, serializeRequest, servesDashboardPage } from './protocol-edges.js';
+import { protocolOptions, registerRequestTimeout, serializeRequest, servesDashboardPage } from './protocol-edges.js';
 import { coerceQuery, queryShapes, readPathParam, type RouteProtocol, type RouteSpec } from './route-spec.js';
 import { API_ROUTES } from './routes/index.js';
 import { resolveServerConfig, type EffectiveServerConfig } from './server-config.js';
@@ -94,6 +94,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.setErrorHandler(createErrorHandler(config.bodyLimitBytes));
   // First, so the Host and Origin checks and the security headers cover every route registered after.
   await registerBrowserSafety(app, config);
+  registerRequestTimeout(app, config);
 
   // A request still in flight when the server starts closing is answered with `connection: close`.
   // Otherwise its keep-alive connection turns idle only after Fastify closed the idle ones, and
@@ -207,7 +208,7 @@ function registerRoute(app: FastifyInstance, route: RouteSpec, db: AiDatabase, c
   app.route({
     method: route.method,
     url: routerPathOf(route),
-    config: { requiresToken: true, readsOnly: route.readsOnly === true },
+    config: { requiresToken: true, readsOnly: route.readsOnly === true, rawBody: route.rawBody !== undefined },
     handler: async (request, reply) => {
       const rawParams = request.params as Record<string, string>;
       const params: Record<string, number | string> = {};
@@ -242,7 +243,7 @@ function registerProtocolRoute(app: FastifyInstance, route: RouteSpec, db: AiDat
   app.route({
     method: route.method,
     url: routerPathOf(route),
-    config: { requiresToken: true, readsOnly: route.readsOnly === true, protocol: route.protocol },
+    config: { requiresToken: true, readsOnly: route.readsOnly === true, rawBody: route.rawBody !== undefined, protocol: route.protocol },
     handler: async (request, reply) => {
       const result = await route.handler({
         db,
