@@ -1,14 +1,13 @@
 /**
  * Artifact throughput: one file uploaded and downloaded through aimdb, each next to the same bytes
  * moved without aimdb in the same run. Local folder: against a streamed file copy (1 MiB chunks,
- * what any file copy in Node does). Over HTTP: the same against aimdb's server and client in this
- * process. S3 (a moto server on loopback): against `@aws-sdk/lib-storage` and `GetObject` used
+ * what any file copy in Node does). Over HTTP: the same, the client in this process and the server
+ * compiled in a child process (bench/server-child.ts), whose peak RSS is reported too. S3 (a moto server on loopback): against `@aws-sdk/lib-storage` and `GetObject` used
  * directly with the same part size. aimdb hashes every byte both ways; the process's peak RSS growth
  * is recorded for each.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -17,11 +16,10 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { createHttpAiDatabase } from '../../src/client/http-client.js';
 import { createAiDatabase, type AiDatabase, type ArtifactsConfig } from '../../src/index.js';
-import { buildApp } from '../../src/server/app.js';
-import { openSqlDatabase } from '../../src/database/open.js';
 import { startMoto } from '../../tests/support/moto.js';
 import type { BenchContext } from '../context.js';
 import { log, timeMs, type ScenarioResult } from '../measure.js';
+import { peakRssMb, startServerProcess, stopServerProcess } from './http.js';
 
 const CHUNK = 1024 * 1024;
 const PART = 16 * 1024 * 1024;
@@ -112,23 +110,35 @@ export async function artifactScenarios(ctx: BenchContext, skipped: string[]): P
       await local.close();
     }
 
-    // Over HTTP, server and client in this process, the local folder behind the server.
-    const serverDb = await openSqlDatabase({ url: ctx.database.url, artifacts: { url: path.join(folder, 'http-store') } });
-    const app = await buildApp({ db: serverDb, logger: false, uiDir: false });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const client = createHttpAiDatabase({ url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` });
+    // Over HTTP to `aimdb serve` in a process of its own (as deployed: the server's hashing and
+    // disk writes run beside the client's, not on the client's thread), the local folder behind it.
+    const server = await startServerProcess(ctx.database.url, path.join(folder, 'http-store'));
+    const client = createHttpAiDatabase({ url: server.url });
     try {
       const run = (await client.createTrainingRun({ name: 'bench-artifacts-http' })).id;
+      // Untimed: the server's and client's code warm, as in a serving process.
+      await client.logArtifact(run, 'bench/warm-up.bin', Buffer.alloc(CHUNK, 1));
+      const idle = peakRssMb(server.child.pid!);
       const rawUp = await measured(() => streamCopy(source, path.join(folder, 'raw-copy-3.bin')));
       const up = await measured(() => client.logArtifact(run, 'bench/file.bin', source));
-      results.push(result(ctx, 'artifacts-http-upload', 'artifact upload over HTTP', bytes, up, rawUp, 'stream copy'));
+      const upResult = result(ctx, 'artifacts-http-upload', 'artifact upload over HTTP', bytes, up, rawUp, 'stream copy');
+      const afterUpload = peakRssMb(server.child.pid!);
       const rawDown = await measured(() => streamCopy(path.join(folder, 'raw-copy-3.bin'), path.join(folder, 'raw-copy-4.bin')));
       const down = await measured(() => download(client, run, path.join(folder, 'down.bin')));
-      results.push(result(ctx, 'artifacts-http-download', 'artifact download (verified) over HTTP', bytes, down, rawDown, 'stream copy'));
+      const downResult = result(ctx, 'artifacts-http-download', 'artifact download (verified) over HTTP', bytes, down, rawDown, 'stream copy');
+      const afterDownload = peakRssMb(server.child.pid!);
+      for (const [item, peak] of [
+        [upResult, afterUpload],
+        [downResult, afterDownload],
+      ] as const) {
+        item.note += `; server peak RSS ${peak.toFixed(0)} MB (idle ${idle.toFixed(0)} MB)`;
+        item.details = { ...item.details, serverPeakRssMb: Math.round(peak), serverIdleRssMb: Math.round(idle) };
+      }
+      log(`  server peak RSS: ${idle.toFixed(0)} MB idle, ${afterUpload.toFixed(0)} MB after the upload, ${afterDownload.toFixed(0)} MB after the download`);
+      results.push(upResult, downResult);
     } finally {
       await client.close();
-      await app.close();
-      await serverDb.close();
+      await stopServerProcess(server.child);
       for (const name of ['down.bin', 'raw-copy.bin', 'raw-copy-3.bin', 'raw-copy-4.bin']) await rm(path.join(folder, name), { force: true });
     }
 

@@ -64,12 +64,15 @@ function compileServer(): string {
  */
 const SERVER_HEAP_FLAGS = ['--max-old-space-size=1024'];
 
-/** Starts the compiled server on `databaseUrl` in a child process; resolves with its base URL. */
-export async function startServerProcess(databaseUrl: string): Promise<{ child: ChildProcess; url: string }> {
+/**
+ * Starts the compiled server on `databaseUrl` (and, when given, the artifact store `artifactsUrl`)
+ * in a child process; resolves with its base URL.
+ */
+export async function startServerProcess(databaseUrl: string, artifactsUrl?: string): Promise<{ child: ChildProcess; url: string }> {
   // Extra node flags for the server alone (e.g. `--cpu-prof`, `--trace-gc`, or another heap size,
   // the last one winning), which NODE_OPTIONS cannot carry.
   const nodeFlags = (process.env.AIMDB_BENCH_SERVER_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
-  const child = spawn(process.execPath, [...SERVER_HEAP_FLAGS, ...nodeFlags, compileServer(), databaseUrl], {
+  const child = spawn(process.execPath, [...SERVER_HEAP_FLAGS, ...nodeFlags, compileServer(), databaseUrl, ...(artifactsUrl === undefined ? [] : [artifactsUrl])], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout! });

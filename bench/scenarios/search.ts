@@ -47,7 +47,7 @@ export async function search(ctx: BenchContext): Promise<ScenarioResult[]> {
     await ctx.db.transaction(async (tx) => {
       for (let run = start; run < Math.min(count, start + 250); run++) {
         const notes = [WORDS[run % WORDS.length], WORDS[(run * 3) % WORDS.length], WORDS[(run * 7 + 1) % WORDS.length]].join(' ');
-        const { id } = await tx.createTrainingRun({ name: `search-${run}`, notes, status: 'completed' });
+        const { id } = await tx.createTrainingRun({ name: `search-${run}`, notes, status: 'running', heartbeatTimeoutMs: null });
         await tx.logHyperparameters(id, Object.fromEntries(Array.from({ length: PARAMETERS }, (_, index) => [hp(index), value(run, index)])));
         await tx.logMetrics(id, Array.from({ length: METRICS }, (_, index) => ({ name: metric(index), value: value(run, index + 50), step: 0 })));
       }

@@ -105,8 +105,22 @@ type SendRequest<R extends ApiRoute> = (R['params'] extends Record<string, unkno
   finiteNumbersChecked?: boolean;
 };
 
-/** An artifact path as URL segments, each encoded (its `/` separators stay separators). */
-const artifactSegments = (path: string) => checkArtifactPath(path).split('/').map(encodeURIComponent).join('/');
+/** The artifact routes of one owner kind, so runs and model versions share every call. */
+const RUN_ARTIFACTS = {
+  log: API.logArtifact,
+  list: API.listArtifacts,
+  info: API.getArtifactInfo,
+  open: API.openArtifact,
+  remove: API.deleteArtifact,
+};
+const VERSION_ARTIFACTS = {
+  log: API.logModelVersionArtifact,
+  list: API.listModelVersionArtifacts,
+  info: API.getModelVersionArtifactInfo,
+  open: API.openModelVersionArtifact,
+  remove: API.deleteModelVersionArtifact,
+};
+type OwnerRoutes = typeof RUN_ARTIFACTS | typeof VERSION_ARTIFACTS;
 
 function decodeArtifactInfo(value: unknown): ArtifactInfo {
   const row = value as ArtifactInfo;
@@ -446,46 +460,35 @@ class HttpAiDatabase implements AiDatabase {
     );
   }
 
-  /**
-   * A JSON call of an artifact route by its path. Artifact routes are generated per owner kind on the
-   * server (src/server/routes/artifacts.ts) and not yet in the API table, so their paths are built here.
-   */
-  async #artifactCall(method: 'GET' | 'DELETE', path: string, query?: Record<string, unknown>): Promise<unknown> {
-    if (this.#closed) throw new BackendError('this AiDatabase was closed');
-    return this.#transport.send({ method, path: `/api/v1${path}`, query, idempotent: true });
-  }
-
-  async #logArtifact(base: string, path: string, source: ArtifactSource, options: LogArtifactOptions = {}): Promise<ArtifactInfo> {
+  async #logArtifact(routes: OwnerRoutes, id: number, path: string, source: ArtifactSource, options: LogArtifactOptions = {}): Promise<ArtifactInfo> {
     holdSourceErrors(source);
     if (this.#closed) throw new BackendError('this AiDatabase was closed');
-    const segments = artifactSegments(path);
+    const url = pathOf(routes.log, { id, path: checkArtifactPath(path) });
     const contentType = options.contentType === undefined ? guessContentType(path) : checkContentType(options.contentType);
     const query = options.sha256 === undefined ? {} : { sha256: checkSha256(options.sha256) };
     const body = await artifactSourceStream(source);
-    return decodeArtifactInfo(await this.#transport.upload(`${base}/artifacts/${segments}`, query, contentType, body));
+    return decodeArtifactInfo(await this.#transport.upload(url, query, contentType, body));
   }
 
-  async #listArtifacts(base: string, options: ListArtifactsOptions = {}): Promise<ArtifactListing> {
+  async #listArtifacts(routes: OwnerRoutes, id: number, options: ListArtifactsOptions = {}): Promise<ArtifactListing> {
     const prefix = checkArtifactPrefix(options.prefix);
-    const answer = (await this.#artifactCall('GET', `${base}/artifacts`, {
-      ...(prefix === '' ? {} : { prefix }),
-      ...(options.recursive === undefined ? {} : { recursive: options.recursive }),
-    })) as ArtifactListing;
+    const query = { ...(prefix === '' ? {} : { prefix }), ...(options.recursive === undefined ? {} : { recursive: options.recursive }) };
+    const answer = (await this.#send(routes.list, { params: { id }, query })) as ArtifactListing;
     return { files: answer.files.map(decodeArtifactInfo), folders: answer.folders };
   }
 
-  async #artifactInfo(base: string, path: string): Promise<ArtifactInfo> {
-    return decodeArtifactInfo(await this.#artifactCall('GET', `${base}/artifact-info/${artifactSegments(path)}`));
+  async #artifactInfo(routes: OwnerRoutes, id: number, path: string): Promise<ArtifactInfo> {
+    return decodeArtifactInfo(await this.#send(routes.info, { params: { id, path: checkArtifactPath(path) } }));
   }
 
-  async #openArtifact(base: string, path: string, options: OpenArtifactOptions = {}): Promise<OpenedArtifact> {
+  async #openArtifact(routes: OwnerRoutes, id: number, path: string, options: OpenArtifactOptions = {}): Promise<OpenedArtifact> {
     if (this.#closed) throw new BackendError('this AiDatabase was closed');
-    const segments = artifactSegments(path);
+    const url = pathOf(routes.open, { id, path: checkArtifactPath(path) });
     const range = checkByteRange(options.range);
     const headers: Record<string, string> = range === undefined ? {} : { range: `bytes=${range.start}-${range.end ?? ''}` };
     let answer;
     try {
-      answer = await this.#transport.download(`${base}/artifacts/${segments}`, headers);
+      answer = await this.#transport.download(url, headers);
     } catch (error) {
       // The server answers an unsatisfiable range 416; the library's own check says the same.
       if (error instanceof ValidationError && error.field === 'range') {
@@ -498,40 +501,43 @@ class HttpAiDatabase implements AiDatabase {
     const total = contentRange === undefined ? Number(answer.headers['content-length']) : Number(contentRange.split('/')[1]);
     // The exact metadata (millisecond time) comes from the info route; the bytes are checked against
     // the hash the download itself announced.
-    const info = await this.#artifactInfo(base, path);
+    const info = await this.#artifactInfo(routes, id, path);
+    let shown: { start: number; end: number } | undefined;
     if (answer.status === 206 && contentRange !== undefined) {
       const [start, end] = contentRange.replace(/^bytes /, '').split('/')[0]!.split('-').map(Number) as [number, number];
-      return { info, stream: answer.body, range: { start, end } };
+      // A range that covers the whole file is checked like a whole read (decision 1010).
+      if (start !== 0 || end !== total - 1) return { info, stream: answer.body, range: { start, end } };
+      shown = { start, end };
     }
     // The client checks the bytes itself too: a server cut off mid-answer (it found the stored
     // bytes corrupted) or a proxy that altered them fails the stream instead of ending it.
     const verifying = new VerifyingStream(sha256, total, `artifact '${path}'`);
     answer.body.once('aborted', () => verifying.destroy(new BackendError(`the server stopped sending artifact '${path}' before its end`)));
     answer.body.once('error', (error) => verifying.destroy(error));
-    return { info, stream: answer.body.pipe(verifying) };
+    return { info, stream: answer.body.pipe(verifying), ...(shown === undefined ? {} : { range: shown }) };
   }
 
-  async #deleteArtifact(base: string, path: string): Promise<void> {
-    await this.#artifactCall('DELETE', `${base}/artifacts/${artifactSegments(path)}`);
+  async #deleteArtifact(routes: OwnerRoutes, id: number, path: string): Promise<void> {
+    await this.#send(routes.remove, { params: { id, path: checkArtifactPath(path) } });
   }
 
   logArtifact: AiDatabase['logArtifact'] = async (runId, path, source, options) =>
-    this.#logArtifact(`/runs/${checkId(runId, 'runId')}`, path, source, options);
-  listArtifacts: AiDatabase['listArtifacts'] = async (runId, options) => this.#listArtifacts(`/runs/${checkId(runId, 'runId')}`, options);
-  getArtifactInfo: AiDatabase['getArtifactInfo'] = async (runId, path) => this.#artifactInfo(`/runs/${checkId(runId, 'runId')}`, path);
+    this.#logArtifact(RUN_ARTIFACTS, checkId(runId, 'runId'), path, source, options);
+  listArtifacts: AiDatabase['listArtifacts'] = async (runId, options) => this.#listArtifacts(RUN_ARTIFACTS, checkId(runId, 'runId'), options);
+  getArtifactInfo: AiDatabase['getArtifactInfo'] = async (runId, path) => this.#artifactInfo(RUN_ARTIFACTS, checkId(runId, 'runId'), path);
   openArtifact: AiDatabase['openArtifact'] = async (runId, path, options) =>
-    this.#openArtifact(`/runs/${checkId(runId, 'runId')}`, path, options);
-  deleteArtifact: AiDatabase['deleteArtifact'] = async (runId, path) => this.#deleteArtifact(`/runs/${checkId(runId, 'runId')}`, path);
+    this.#openArtifact(RUN_ARTIFACTS, checkId(runId, 'runId'), path, options);
+  deleteArtifact: AiDatabase['deleteArtifact'] = async (runId, path) => this.#deleteArtifact(RUN_ARTIFACTS, checkId(runId, 'runId'), path);
   logModelVersionArtifact: AiDatabase['logModelVersionArtifact'] = async (versionId, path, source, options) =>
-    this.#logArtifact(`/model-versions/${checkId(versionId, 'versionId')}`, path, source, options);
+    this.#logArtifact(VERSION_ARTIFACTS, checkId(versionId, 'versionId'), path, source, options);
   listModelVersionArtifacts: AiDatabase['listModelVersionArtifacts'] = async (versionId, options) =>
-    this.#listArtifacts(`/model-versions/${checkId(versionId, 'versionId')}`, options);
+    this.#listArtifacts(VERSION_ARTIFACTS, checkId(versionId, 'versionId'), options);
   getModelVersionArtifactInfo: AiDatabase['getModelVersionArtifactInfo'] = async (versionId, path) =>
-    this.#artifactInfo(`/model-versions/${checkId(versionId, 'versionId')}`, path);
+    this.#artifactInfo(VERSION_ARTIFACTS, checkId(versionId, 'versionId'), path);
   openModelVersionArtifact: AiDatabase['openModelVersionArtifact'] = async (versionId, path, options) =>
-    this.#openArtifact(`/model-versions/${checkId(versionId, 'versionId')}`, path, options);
+    this.#openArtifact(VERSION_ARTIFACTS, checkId(versionId, 'versionId'), path, options);
   deleteModelVersionArtifact: AiDatabase['deleteModelVersionArtifact'] = async (versionId, path) =>
-    this.#deleteArtifact(`/model-versions/${checkId(versionId, 'versionId')}`, path);
+    this.#deleteArtifact(VERSION_ARTIFACTS, checkId(versionId, 'versionId'), path);
 
   async health(): Promise<HealthReport> {
     return (await this.#send(API.health, {})) as HealthReport;

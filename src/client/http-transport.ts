@@ -210,11 +210,12 @@ export class HttpTransport {
   }
 
   /**
-   * Sends a body of bytes as a stream (an artifact upload) and returns the parsed JSON answer. Never
+   * Sends a body of bytes as a stream (an artifact upload; `path` from the server's root, encoded)
+   * and returns the parsed JSON answer. Never
    * retried: the stream is read once.
    */
   async upload(path: string, query: Record<string, unknown>, contentType: string, body: Readable): Promise<unknown> {
-    const url = `${this.#baseUrl}${path}${toQueryString(query)}`;
+    const url = `${this.#root}${path}${toQueryString(query)}`;
     const headers = { ...this.#headers, 'content-type': contentType };
     const { status, text } = await new Promise<Exchange>((resolve, reject) => {
       const request = this.#request(url, { method: 'PUT', headers, agent: this.#agent }, (response) => {
@@ -243,11 +244,12 @@ export class HttpTransport {
   }
 
   /**
-   * A GET whose answer is bytes: resolves once the headers arrived, with the body as a stream
+   * A GET whose answer is bytes (`path` from the server's root, encoded): resolves once the headers
+   * arrived, with the body as a stream
    * (JSON errors are read and thrown as typed errors instead).
    */
   async download(path: string, headers: Record<string, string>): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Readable }> {
-    const url = `${this.#baseUrl}${path}`;
+    const url = `${this.#root}${path}`;
     for (let attempt = 0; ; attempt++) {
       try {
         const response = await new Promise<http.IncomingMessage>((resolve, reject) => {

@@ -13,6 +13,7 @@ import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { restParamOf, routerPathOf } from '../core/api/route.js';
 import { SchemaOutdatedError, ValidationError } from '../core/errors.js';
 import { parseInput } from '../core/schemas.js';
 import type { ServerConfig } from '../config/config.js';
@@ -21,7 +22,7 @@ import { createTokenCheck, rememberCaller } from './auth.js';
 import { docsContentSecurityPolicy, registerBrowserSafety } from './browser-safety.js';
 import { createErrorHandler, toWireError } from './error-handler.js';
 import { buildOpenApiDocument, toJsonSchema } from './openapi.js';
-import { protocolOptions, serializeRequest, servesDashboardPage } from './protocol-edges.js';
+import { protocolOptions, registerRequestTimeout, serializeRequest, servesDashboardPage } from './protocol-edges.js';
 import { coerceQuery, queryShapes, readPathParam, type RouteProtocol, type RouteSpec } from './route-spec.js';
 import { API_ROUTES } from './routes/index.js';
 import { resolveServerConfig, type EffectiveServerConfig } from './server-config.js';
@@ -93,6 +94,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.setErrorHandler(createErrorHandler(config.bodyLimitBytes));
   // First, so the Host and Origin checks and the security headers cover every route registered after.
   await registerBrowserSafety(app, config);
+  registerRequestTimeout(app, config);
 
   // A request still in flight when the server starts closing is answered with `connection: close`.
   // Otherwise its keep-alive connection turns idle only after Fastify closed the idle ones, and
@@ -201,15 +203,17 @@ function registerRoute(app: FastifyInstance, route: RouteSpec, db: AiDatabase, c
     return;
   }
   const shapes = route.query === undefined ? undefined : queryShapes(toJsonSchema(route.query) as never);
+  // The router calls a rest parameter (`:path*`) `*`.
+  const restParam = restParamOf(route);
   app.route({
     method: route.method,
-    url: route.url,
-    config: { requiresToken: true, readsOnly: route.readsOnly === true },
+    url: routerPathOf(route),
+    config: { requiresToken: true, readsOnly: route.readsOnly === true, rawBody: route.rawBody !== undefined },
     handler: async (request, reply) => {
       const rawParams = request.params as Record<string, string>;
       const params: Record<string, number | string> = {};
       for (const [name, param] of Object.entries(route.params ?? {})) {
-        params[name] = readPathParam(name, param.kind, rawParams[name] ?? '');
+        params[name] = readPathParam(name, param.kind, rawParams[name === restParam ? '*' : name] ?? '');
       }
       const rawQuery = (request.query ?? {}) as Record<string, unknown>;
       let query: Record<string, unknown> = {};
@@ -238,8 +242,8 @@ function registerRoute(app: FastifyInstance, route: RouteSpec, db: AiDatabase, c
 function registerProtocolRoute(app: FastifyInstance, route: RouteSpec, db: AiDatabase, config: EffectiveServerConfig): void {
   app.route({
     method: route.method,
-    url: route.url,
-    config: { requiresToken: true, readsOnly: route.readsOnly === true, protocol: route.protocol },
+    url: routerPathOf(route),
+    config: { requiresToken: true, readsOnly: route.readsOnly === true, rawBody: route.rawBody !== undefined, protocol: route.protocol },
     handler: async (request, reply) => {
       const result = await route.handler({
         db,

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { HTTP_STATUS_BY_CODE } from '../core/errors.js';
 import type { RouteSpec } from './route-spec.js';
 import { errorResponse } from '../core/api/responses.js';
+import { openApiPathOf } from '../core/api/route.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -64,9 +65,6 @@ function hoistDefinitions(schema: JsonSchema, prefix: string, components: Record
   return rewrite(rest) as JsonSchema;
 }
 
-/** `:id` becomes `{id}`; a trailing wildcard (an artifact path with its slashes) becomes `{path}`. */
-const toOpenApiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}').replace(/\/\*$/, '/{path}');
-const openApiParamName = (name: string) => (name === '*' ? 'path' : name);
 
 const ERROR_STATUSES = [...new Set(Object.values(HTTP_STATUS_BY_CODE))].sort();
 const ERROR_DESCRIPTIONS: Record<number, string> = {
@@ -105,7 +103,7 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], info: OpenApi
     const parameters: unknown[] = [];
     for (const [name, param] of Object.entries(route.params ?? {})) {
       parameters.push({
-        name: openApiParamName(name),
+        name,
         in: 'path',
         required: true,
         description: param.description,
@@ -174,7 +172,7 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], info: OpenApi
       };
     }
     if (withAuth) operation.security = [{ bearer: [] }];
-    const path = toOpenApiPath(route.url);
+    const path = openApiPathOf(route);
     paths[path] ??= {};
     paths[path][route.method.toLowerCase()] = operation;
   }

@@ -21,11 +21,13 @@ export function protocolOptions(
   config: EffectiveServerConfig,
 ): Pick<FastifyHttpOptions<Server>, 'requestTimeout' | 'connectionTimeout' | 'http' | 'frameworkErrors' | 'clientErrorHandler'> {
   return {
-    requestTimeout: config.requestTimeoutMs,
+    // Node's whole-request timeout applies to every request of a server alike, uploads of any size
+    // included; aimdb keeps it itself instead (registerRequestTimeout), for every route but uploads.
+    requestTimeout: 0,
     connectionTimeout: config.connectionTimeoutMs,
     http: {
       headersTimeout: config.headersTimeoutMs,
-      requestTimeout: config.requestTimeoutMs,
+      requestTimeout: 0,
       maxHeaderSize: MAX_HEADER_BYTES,
       // Node checks the two timeouts on this interval (30 s by default), so a short timeout needs a short interval.
       connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(config.headersTimeoutMs / 2))),
@@ -36,6 +38,33 @@ export function protocolOptions(
       answerClientError(error as unknown as ClientError, socket, this.log);
     },
   };
+}
+
+/**
+ * `server.requestTimeoutMs`: a request whose body has not fully arrived that long after its headers
+ * is answered 408 (in the error shape) and its connection closed, as Node's own requestTimeout would.
+ * Routes that take a raw body (artifact uploads, decision 1012) are exempt: a multi-gigabyte upload
+ * may take longer than any sensible whole-request bound, and a stalled one is still cut off by the
+ * connection's idle timeout (`server.connectionTimeoutMs`), as a stalled header is by headersTimeout.
+ */
+export function registerRequestTimeout(app: FastifyInstance, config: EffectiveServerConfig): void {
+  app.addHook('onRequest', (request, reply, done) => {
+    const incoming = request.raw;
+    if (incoming.complete || (request.routeOptions.config as { rawBody?: boolean } | undefined)?.rawBody === true) {
+      done();
+      return;
+    }
+    const timer = setTimeout(() => {
+      if (incoming.complete || reply.sent || incoming.socket.destroyed) return;
+      const error: ClientError = Object.assign(new Error('the request was not received in time'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' });
+      answerClientError(error, incoming.socket, app.log);
+    }, config.requestTimeoutMs);
+    const clear = () => clearTimeout(timer);
+    incoming.once('end', clear);
+    incoming.once('close', clear);
+    reply.raw.once('finish', clear);
+    done();
+  });
 }
 
 interface ClientError extends Error {

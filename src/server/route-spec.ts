@@ -3,6 +3,7 @@
  * validates with the same core schemas the declaration names, so a rule is written once and checked
  * once. Query-string conversion lives here too.
  */
+import type { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { ApiRoute, BodyOf, ParamsOf, QueryOf } from '../core/api/route.js';
@@ -50,7 +51,8 @@ export interface RouteSpec extends ApiRoute {
 export interface HandlerContext<R extends ApiRoute> extends Omit<RouteContext, 'params' | 'query' | 'body'> {
   params: ParamsOf<R>;
   query: R['validateQuery'] extends true ? (R['query'] extends z.ZodType ? z.output<R['query']> : never) : QueryOf<R>;
-  body: BodyOf<R>;
+  /** A `rawBody` route's body is the request stream itself, unread. */
+  body: R['rawBody'] extends object ? Readable : BodyOf<R>;
 }
 
 /** Attaches the handler to a declared route. */

@@ -84,5 +84,13 @@ describe('artifacts over HTTP', () => {
       for await (const chunk of opened.stream) void chunk;
     })();
     await expect(reading).rejects.toThrow();
+    // A Range read that covers the whole file is verified too (decision 1010), by the server and the client.
+    const covering = await db.openArtifact(run, 'model.bin', { range: { start: 0 } });
+    expect(covering.range).toEqual({ start: 0, end: bytes.length - 1 });
+    await expect(
+      (async () => {
+        for await (const chunk of covering.stream) void chunk;
+      })(),
+    ).rejects.toThrow();
   });
 });

@@ -96,7 +96,7 @@ export function defineHeartbeatsContract(target: ContractTarget): void {
       for (const [index, run] of runs.entries()) {
         const lastSign = index % 2 === 0 ? T0 + 30_000 + index * 1_000 : T0 + index * 1_000;
         const read = listed.find((item) => item.id === run.id);
-        expect(read, run.name).toMatchObject({
+        expect(read, `run ${index}`).toMatchObject({
           status: 'failed',
           error: `heartbeat lost at ${new Date(lastSign).toISOString()} (no sign of life for ${1 + (index % 3)} min)`,
           durationMs: lastSign - (T0 + index * 1_000),

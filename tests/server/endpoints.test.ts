@@ -16,8 +16,8 @@ const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const routePatterns = API_ROUTES.filter((route) => route.protocol === undefined).map((route) => ({
   key: `${route.method} ${route.url}`,
   method: route.method,
-  // `/*` is an artifact path: one or more segments.
-  pattern: new RegExp(`^${route.url.replace(/:[A-Za-z]+/g, '[^/]+').replace(/\/\*$/, '/.+')}$`),
+  // `:path*` is an artifact path: one or more segments.
+  pattern: new RegExp(`^${route.url.replace(/:[A-Za-z]+\*$/, '.+').replace(/:[A-Za-z]+/g, '[^/]+')}$`),
 }));
 
 describe.each(testBackends())('REST endpoints on $name', (backend) => {

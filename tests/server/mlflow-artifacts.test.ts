@@ -55,4 +55,15 @@ describe('MLflow artifact proxy', () => {
       files: [{ path: 'notes.txt', is_dir: false, file_size: 2 }],
     });
   });
+
+  it("answers proxied multipart uploads as MLflow's own server does without them, so its client falls back to one PUT", async () => {
+    for (const step of ['create', 'complete', 'abort']) {
+      for (const path of [`/api/2.0/mlflow-artifacts/mpu/${step}/0/1/artifacts/model`, `/ajax-api/2.0/mlflow-artifacts/mpu/${step}`]) {
+        const answer = await call(server.url, 'POST', path, { body: { path: '/tmp/big.bin', num_parts: 3 } });
+        expect(answer.status, path).toBe(501);
+        // MLflow's client compares the message's start with _UnsupportedMultipartUploadException.MESSAGE.
+        expect(answer.body).toEqual({ error_code: 'NOT_IMPLEMENTED', message: 'Multipart upload is not supported for the current artifact repository' });
+      }
+    }
+  });
 });

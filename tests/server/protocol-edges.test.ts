@@ -161,6 +161,28 @@ describe.each(testBackends({ sqliteFile: false }))('protocol edges on $name', (b
     expect((await call(server.url, 'GET', '/api/v1/models')).body.items).toEqual([]);
   });
 
+  it('lets an upload run longer than the whole-request timeout while its bytes keep coming', async () => {
+    const run = (await call(server.url, 'POST', '/api/v1/runs', { body: { name: 'slow-upload' } })).body;
+    const parts = Array.from({ length: 12 }, (_, index) => `part ${String(index).padStart(2, '0')}\n`);
+    const chunks = [
+      `PUT /api/v1/runs/${run.id}/artifacts/slow.txt HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\n` +
+        `Content-Length: ${parts.join('').length}\r\nConnection: close\r\n\r\n`,
+      ...parts,
+    ];
+    // 12 gaps of 200 ms: 2.4 s in all, three times requestTimeoutMs, each gap within connectionTimeoutMs.
+    const answer = parseRaw((await rawExchange(server.url, chunks, { gapMs: 200 })).text);
+    expect(answer.status).toBe(201);
+    expect(JSON.parse(answer.body)).toMatchObject({ path: 'slow.txt', size: parts.join('').length });
+    // A stalled upload is still cut off, by the connection's idle timeout, storing nothing.
+    const stalled = await rawExchange(
+      server.url,
+      [`PUT /api/v1/runs/${run.id}/artifacts/stalled.txt HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n`, 'only a part'],
+      { gapMs: 10 },
+    );
+    expect(stalled.closed).toBe(true);
+    expect((await call(server.url, 'GET', `/api/v1/runs/${run.id}/artifacts`)).body.files.map((file: { path: string }) => file.path)).toEqual(['slow.txt']);
+  });
+
   it('closes a connection on which nothing is sent', async () => {
     const answer = await rawExchange(server.url, [], { waitMs: 10_000 });
     expect(answer.closed).toBe(true);

@@ -165,6 +165,14 @@ describe.each(STORAGES)('artifact storage: $name', (storage) => {
     await storage.corrupt(info.sha256, flipped);
     const opened = await db.openArtifact(run, 'weights.bin');
     await expect(readAll(opened.stream)).rejects.toBeInstanceOf(IntegrityError);
+    // A range that covers the whole file is verified like a whole read (decision 1010)…
+    const covering = await db.openArtifact(run, 'weights.bin', { range: { start: 0 } });
+    expect(covering.range).toEqual({ start: 0, end: bytes.length - 1 });
+    await expect(readAll(covering.stream)).rejects.toBeInstanceOf(IntegrityError);
+    const coveringBeyond = await db.openArtifact(run, 'weights.bin', { range: { start: 0, end: bytes.length + 100 } });
+    await expect(readAll(coveringBeyond.stream)).rejects.toBeInstanceOf(IntegrityError);
+    // …a part of it cannot be checked against the whole file's hash (only the blob's size is).
+    expect((await readAll((await db.openArtifact(run, 'weights.bin', { range: { start: 1, end: 2000 } })).stream)).length).toBe(2000);
     await storage.corrupt(info.sha256, bytes.subarray(10));
     await expect(db.openArtifact(run, 'weights.bin')).rejects.toBeInstanceOf(IntegrityError);
     // Restored bytes read fine again.

@@ -9,8 +9,12 @@ import { ValidationError } from '../errors.js';
 
 export type RouteMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-/** How a path parameter is read: a positive integer id, an id or a name, or any text. */
-export type PathParamKind = 'id' | 'idOrName' | 'text';
+/**
+ * How a path parameter is read: a positive integer id, an id or a name, any text in one segment, or
+ * `rest`: the rest of the path, `/` separators included (an artifact path such as
+ * `model/weights.pt`). A `rest` parameter is written `:name*` and ends the URL.
+ */
+export type PathParamKind = 'id' | 'idOrName' | 'text' | 'rest';
 
 export interface PathParam {
   kind: PathParamKind;
@@ -20,7 +24,10 @@ export interface PathParam {
 /** One route of aimdb's REST API (src/core/api/routes.ts holds them all). */
 export interface ApiRoute {
   method: RouteMethod;
-  /** Path with `:name` parameters, e.g. `/api/v1/models/:idOrName`. */
+  /**
+   * Path with `:name` parameters, e.g. `/api/v1/models/:idOrName`; a last `:name*` takes the rest of
+   * the path (a `rest` parameter), e.g. `/api/v1/runs/:id/artifacts/:path*`.
+   */
   url: string;
   /** The AiDatabase method the route calls; also the OpenAPI operationId. */
   operationId: string;
@@ -92,23 +99,42 @@ export function isRetrySafe(declared: ApiRoute): boolean {
   return declared.retrySafe ?? (declared.method !== 'POST' && declared.method !== 'PATCH' ? true : declared.readsOnly === true);
 }
 
+/** `:name` (one segment) or, at the end, `:name*` (the rest of the path). */
+const PATH_PARAM = /:([A-Za-z]+)(\*?)/g;
+
 /**
  * The path of a route with its parameters filled in: ids as digits, names URL-encoded (a `/` in a
- * metric name stays inside its segment).
+ * metric name stays inside its segment); a `rest` parameter one encoded segment per `/`-separated
+ * part, so its separators stay separators.
  */
 export function pathOf<R extends ApiRoute>(declared: R, params: ParamsOf<R>): string {
-  return declared.url.replace(/:([A-Za-z]+)/g, (_match, name: string) => {
+  return declared.url.replace(PATH_PARAM, (_match, name: string, rest: string) => {
     const value = (params as Record<string, number | string | undefined>)[name];
-    if (value === undefined) throw new ValidationError(`${name}: required`, { field: name });
-    return encodeURIComponent(String(value));
+    if (value === undefined || (rest !== '' && value === '')) throw new ValidationError(`${name}: required`, { field: name });
+    return rest === '' ? encodeURIComponent(String(value)) : String(value).split('/').map(encodeURIComponent).join('/');
   });
+}
+
+/** The name of a route's `rest` parameter (`:path*`), if it has one. */
+export function restParamOf(declared: ApiRoute): string | undefined {
+  return /:([A-Za-z]+)\*$/.exec(declared.url)?.[1];
+}
+
+/** The route's path in the router's syntax (find-my-way): a `rest` parameter becomes the wildcard `*`. */
+export function routerPathOf(declared: ApiRoute): string {
+  return declared.url.replace(/:[A-Za-z]+\*$/, '*');
+}
+
+/** The route's path in OpenAPI's syntax: `:id` becomes `{id}`, `:path*` becomes `{path}`. */
+export function openApiPathOf(declared: Pick<ApiRoute, 'url'>): string {
+  return declared.url.replace(PATH_PARAM, (_match, name: string) => `{${name}}`);
 }
 
 const DIGITS = /^[0-9]+$/;
 
 /** Converts one path parameter as the server receives it; a malformed id is a 422 naming the parameter. */
 export function readPathParam(name: string, kind: PathParamKind, raw: string): number | string {
-  if (kind === 'text') return raw;
+  if (kind === 'text' || kind === 'rest') return raw;
   if (DIGITS.test(raw)) {
     const value = Number(raw);
     if (Number.isSafeInteger(value) && value > 0) return value;

@@ -13,6 +13,7 @@ import { runRoutes } from './routes/runs.js';
 import { experimentRoutes } from './routes/experiments.js';
 import { predictionRoutes } from './routes/predictions.js';
 import { tagRoutes } from './routes/tags.js';
+import { ARTIFACT_ROUTES } from './routes/artifacts.js';
 
 export { aliasBodySchema, groundTruthBody, hyperparametersQuery, latestMetricsQuery, metricSummariesQuery, runInputsQuery } from './routes/common.js';
 
@@ -29,6 +30,7 @@ export const API = api({
   ...experimentRoutes,
   ...predictionRoutes,
   ...tagRoutes,
+  ...ARTIFACT_ROUTES,
 });
 
 /** Every route of the table, in its order. */

@@ -147,6 +147,17 @@ function route(protocol: RouteProtocol, method: RouteSpec['method'], url: string
   };
 }
 
+/**
+ * What MLflow's own server answers about proxied multipart uploads when its artifact repository has
+ * none (a local folder): the client (MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD) recognises this exact
+ * message and falls back to one streamed PUT, which aimdb stores streaming anyway (decision 1012).
+ */
+export const MULTIPART_UNSUPPORTED = 'Multipart upload is not supported for the current artifact repository';
+
+async function multipartUnsupported(): Promise<never> {
+  throw new MlflowError('NOT_IMPLEMENTED', MULTIPART_UNSUPPORTED);
+}
+
 /** The proxy's routes, answering errors in MLflow's shape through `protocol`. */
 export function mlflowArtifactRoutes(protocol: RouteProtocol): RouteSpec[] {
   return PREFIXES.flatMap((prefix) => [
@@ -154,5 +165,9 @@ export function mlflowArtifactRoutes(protocol: RouteProtocol): RouteSpec[] {
     route(protocol, 'GET', `${prefix}/*`, download, { rawResponse: { description: 'the file bytes' } }),
     route(protocol, 'GET', prefix, list),
     route(protocol, 'DELETE', `${prefix}/*`, remove),
+    ...['create', 'complete', 'abort'].flatMap((step) => {
+      const base = prefix.replace(/\/artifacts$/, `/mpu/${step}`);
+      return [route(protocol, 'POST', base, multipartUnsupported), route(protocol, 'POST', `${base}/*`, multipartUnsupported)];
+    }),
   ]);
 }

@@ -1,37 +1,15 @@
 /**
  * Artifacts of runs and model versions over HTTP: uploads stream from the request into the blob
  * store, downloads stream back with `ETag` = the SHA-256, `Range` reads and the stored content type.
- * The artifact path is the rest of the URL (`…/artifacts/model/weights.pt`), one encoded segment per
- * folder.
+ * The routes are declared in src/core/api/routes/artifacts.ts; the artifact path is their `rest`
+ * parameter (`…/artifacts/model/weights.pt`, one encoded segment per folder).
  */
 import type { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
-import { ARTIFACT_LIMITS, guessContentType, type ByteRange } from '../../core/artifacts.js';
-import { ValidationError } from '../../core/errors.js';
+import { API } from '../../core/api/routes.js';
+import { guessContentType, type ByteRange } from '../../core/artifacts.js';
 import type { AiDatabase } from '../../store/index.js';
-import type { RouteSpec } from '../route-spec.js';
-
-const artifactInfoResponse = z.object({
-  path: z.string(),
-  size: z.number().int().min(0),
-  sha256: z.string().describe('lower-case hexadecimal SHA-256 of the bytes'),
-  contentType: z.string(),
-  createdAt: z.number().int().describe('epoch milliseconds'),
-});
-const artifactListingResponse = z.object({
-  files: z.array(artifactInfoResponse),
-  folders: z.array(z.string()).describe('folders directly below the listed one, ending in /'),
-});
-
-const putQuery = z.strictObject({
-  sha256: z.string().optional().describe('the SHA-256 the bytes must have; a mismatch stores nothing (422 integrity_failed)'),
-  contentType: z.string().optional().describe('stored content type (default: the request content type, else guessed from the path)'),
-});
-const listQuery = z.strictObject({
-  prefix: z.string().max(ARTIFACT_LIMITS.pathLength + 1).optional().describe('a folder or path prefix'),
-  recursive: z.boolean().optional().describe('every file below the folder, not one level'),
-});
+import { serve, type RouteSpec } from '../route-spec.js';
 
 /** The calls of one owner kind, so runs and model versions share every route shape. */
 interface OwnerCalls {
@@ -129,102 +107,42 @@ async function download(calls: OwnerCalls, id: number, path: string, request: Fa
   return opened.stream;
 }
 
-function readArtifactPath(params: Record<string, number | string>): string {
-  const path = params['*'];
-  if (typeof path !== 'string' || path === '') throw new ValidationError('path: the URL must name an artifact after /artifacts/', { field: 'path' });
-  return path;
-}
-
-function ownerRoutes(base: string, tag: string, owner: string, callsOf: (db: AiDatabase) => OwnerCalls, names: {
-  log: string;
-  list: string;
-  info: string;
-  open: string;
-  remove: string;
-}): RouteSpec[] {
-  const params = { id: { kind: 'id', description: `${owner} id` }, '*': { kind: 'text', description: 'artifact path, e.g. model/weights.pt' } } as const;
-  const idOnly = { id: { kind: 'id', description: `${owner} id` } } as const;
+/** The routes of one owner kind (runs or model versions), with the store calls they make. */
+function ownerRoutes(
+  routes: {
+    log: typeof API.logArtifact | typeof API.logModelVersionArtifact;
+    list: typeof API.listArtifacts | typeof API.listModelVersionArtifacts;
+    info: typeof API.getArtifactInfo | typeof API.getModelVersionArtifactInfo;
+    open: typeof API.openArtifact | typeof API.openModelVersionArtifact;
+    remove: typeof API.deleteArtifact | typeof API.deleteModelVersionArtifact;
+  },
+  callsOf: (db: AiDatabase) => OwnerCalls,
+): RouteSpec[] {
   return [
-    {
-      method: 'PUT',
-      url: `${base}/:id/artifacts/*`,
-      operationId: names.log,
-      summary: `Upload an artifact of a ${owner} (streamed; replaces the path whole)`,
-      tag,
-      params,
-      query: putQuery,
-      validateQuery: true,
-      rawBody: { description: 'the file bytes, any content type' },
-      status: 201,
-      response: artifactInfoResponse,
-      handler: ({ db, params: values, query, body, request }) => {
-        const path = readArtifactPath(values);
-        const contentType = uploadContentType(query.contentType, request.headers['content-type'], path);
-        const sha256 = typeof query.sha256 === 'string' ? query.sha256 : undefined;
-        return callsOf(db).log(values.id as number, path, body as Readable, { contentType, ...(sha256 === undefined ? {} : { sha256 }) });
-      },
-    },
-    {
-      method: 'GET',
-      url: `${base}/:id/artifacts`,
-      operationId: names.list,
-      summary: `List a ${owner}'s artifacts like a folder`,
-      tag,
-      params: idOnly,
-      query: listQuery,
-      validateQuery: true,
-      status: 200,
-      response: artifactListingResponse,
-      handler: ({ db, params: values, query }) => callsOf(db).list(values.id as number, query),
-    },
-    {
-      method: 'GET',
-      url: `${base}/:id/artifact-info/*`,
-      operationId: names.info,
-      summary: `Size, SHA-256, content type and time of one artifact of a ${owner}`,
-      tag,
-      params,
-      status: 200,
-      response: artifactInfoResponse,
-      handler: ({ db, params: values }) => callsOf(db).info(values.id as number, readArtifactPath(values)),
-    },
-    {
-      method: 'GET',
-      url: `${base}/:id/artifacts/*`,
-      operationId: names.open,
-      summary: `Download an artifact of a ${owner} (Range reads; ETag is the SHA-256)`,
-      tag,
-      params,
-      status: 200,
-      rawResponse: { description: 'the bytes (206 with Content-Range for a range); a whole file is verified against its SHA-256 as it streams' },
-      handler: ({ db, params: values, request, reply }) => download(callsOf(db), values.id as number, readArtifactPath(values), request, reply),
-    },
-    {
-      method: 'DELETE',
-      url: `${base}/:id/artifacts/*`,
-      operationId: names.remove,
-      summary: `Delete an artifact of a ${owner} (its bytes go at the next artifact gc when unshared)`,
-      tag,
-      params,
-      status: 204,
-      handler: ({ db, params: values }) => callsOf(db).remove(values.id as number, readArtifactPath(values)),
-    },
+    serve(routes.log, ({ db, params, query, body, request }) => {
+      const contentType = uploadContentType(query.contentType, request.headers['content-type'], params.path);
+      return callsOf(db).log(params.id, params.path, body, { contentType, ...(query.sha256 === undefined ? {} : { sha256: query.sha256 }) });
+    }),
+    serve(routes.list, ({ db, params, query }) => callsOf(db).list(params.id, query)),
+    serve(routes.info, ({ db, params }) => callsOf(db).info(params.id, params.path)),
+    serve(routes.open, ({ db, params, request, reply }) => download(callsOf(db), params.id, params.path, request, reply)),
+    serve(routes.remove, ({ db, params }) => callsOf(db).remove(params.id, params.path)),
   ];
 }
 
 export const artifactRoutes: RouteSpec[] = [
-  ...ownerRoutes('/api/v1/runs', 'artifacts', 'training run', runCalls, {
-    log: 'logArtifact',
-    list: 'listArtifacts',
-    info: 'getArtifactInfo',
-    open: 'openArtifact',
-    remove: 'deleteArtifact',
-  }),
-  ...ownerRoutes('/api/v1/model-versions', 'artifacts', 'model version', versionCalls, {
-    log: 'logModelVersionArtifact',
-    list: 'listModelVersionArtifacts',
-    info: 'getModelVersionArtifactInfo',
-    open: 'openModelVersionArtifact',
-    remove: 'deleteModelVersionArtifact',
-  }),
+  ...ownerRoutes(
+    { log: API.logArtifact, list: API.listArtifacts, info: API.getArtifactInfo, open: API.openArtifact, remove: API.deleteArtifact },
+    runCalls,
+  ),
+  ...ownerRoutes(
+    {
+      log: API.logModelVersionArtifact,
+      list: API.listModelVersionArtifacts,
+      info: API.getModelVersionArtifactInfo,
+      open: API.openModelVersionArtifact,
+      remove: API.deleteModelVersionArtifact,
+    },
+    versionCalls,
+  ),
 ];

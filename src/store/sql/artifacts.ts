@@ -207,8 +207,10 @@ export async function openArtifact(
     throw new ValidationError(`range.start: ${range.start} is beyond the artifact's ${info.size} bytes`, { field: 'range.start' });
   }
   const end = range === undefined ? undefined : Math.min(range.end ?? info.size - 1, info.size - 1);
+  // A range that covers the whole file is read, and verified, as the whole file (decision 1010).
+  const whole = range === undefined || (range.start === 0 && end! >= info.size - 1);
   const blobs = await blobsOf(ctx);
-  const read = await blobs.read(info.sha256, range === undefined ? undefined : { start: range.start, end: Math.max(end!, range.start) });
+  const read = await blobs.read(info.sha256, whole ? undefined : { start: range!.start, end: Math.max(end!, range!.start) });
   const what = `artifact '${path}' of ${spec.entity} #${owner.id}`;
   if (read === undefined) {
     throw new IntegrityError(`${what}: its blob ${info.sha256} is missing from the artifact store (${blobs.description})`);
@@ -217,13 +219,13 @@ export async function openArtifact(
     read.stream.destroy();
     throw new IntegrityError(`${what}: the stored blob has ${read.totalSize} bytes, the artifact ${info.size}; the blob store holds corrupted data`);
   }
-  if (range !== undefined) {
-    // A part cannot be checked against the whole file's hash; its size was checked above.
-    return { info, stream: read.stream, range: { start: range.start, end: end! } };
+  if (!whole) {
+    // A part cannot be checked against the whole file's hash; its blob's size was checked above.
+    return { info, stream: read.stream, range: { start: range!.start, end: end! } };
   }
   const verifying = new VerifyingStream(info.sha256, info.size, what);
   read.stream.once('error', (error) => verifying.destroy(error));
-  return { info, stream: read.stream.pipe(verifying) };
+  return { info, stream: read.stream.pipe(verifying), ...(range === undefined ? {} : { range: { start: 0, end: end! } }) };
 }
 
 export async function deleteArtifact(ctx: StoreContext, owner: ArtifactOwner, artifactPath: string): Promise<void> {

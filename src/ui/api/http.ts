@@ -67,20 +67,17 @@ export type RouteCall<R extends ApiRoute> = (R['params'] extends Record<string, 
   body?: unknown;
 };
 
+/** The URL of one call of a declared route: its path with the parameters filled in, and the query. */
+export function routeUrl<R extends ApiRoute>(declared: R, call: Omit<RouteCall<R>, 'body'>): string {
+  return apiUrl(pathOf(declared, (call.params ?? {}) as ParamsOf<R>), call.query);
+}
+
 /** Calls a route of the REST API and reads its JSON answer (decoding is the caller's). */
 export function callRoute<R extends ApiRoute>(declared: R, call: RouteCall<R>, signal?: AbortSignal): Promise<unknown> {
-  const url = apiUrl(pathOf(declared, (call.params ?? {}) as ParamsOf<R>), call.query);
+  const url = routeUrl(declared, call);
   return call.body === undefined
     ? callJson<unknown>(url, { method: declared.method }, signal)
     : callJson<unknown>(url, { method: declared.method, body: JSON.stringify(call.body), contentType: 'application/json' }, signal);
-}
-
-/**
- * A GET of an API path that is not in the route table: the artifact routes, which the server
- * generates per owner kind (src/server/routes/artifacts.ts).
- */
-export function getJson<T>(path: string, query: Record<string, QueryValue> = {}, signal?: AbortSignal): Promise<T> {
-  return callJson<T>(apiUrl(path, query), { method: 'GET' }, signal);
 }
 
 async function callJson<T>(url: string, call: { method: string; body?: string; contentType?: string }, signal?: AbortSignal): Promise<T> {

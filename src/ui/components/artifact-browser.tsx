@@ -4,8 +4,9 @@
  * would carry none) and handed to the browser as object URLs.
  */
 import { useEffect, useState } from 'react';
-import type { ArtifactInfo, ArtifactListing } from '../../core/artifacts.js';
-import { ApiError, apiRequest, apiUrl, getJson } from '../api/http.js';
+import { API } from '../../core/api/routes.js';
+import type { ArtifactInfo, ArtifactListing, ArtifactOwner } from '../../core/artifacts.js';
+import { ApiError, apiRequest, callRoute, routeUrl } from '../api/http.js';
 import { getToken } from '../api/token-store.js';
 import { useApi } from '../hooks/use-api.js';
 import { formatBytes, formatDateTime } from '../lib/format.js';
@@ -18,7 +19,11 @@ const TEXT_PREVIEW_BYTES = 256 * 1024;
 /** Largest image previewed. */
 const IMAGE_PREVIEW_BYTES = 10 * 1024 * 1024;
 
-const segments = (path: string) => path.split('/').map(encodeURIComponent).join('/');
+/** The routes the browser calls, per owner kind. */
+const ROUTES = {
+  run: { list: API.listArtifacts, open: API.openArtifact },
+  modelVersion: { list: API.listModelVersionArtifacts, open: API.openModelVersionArtifact },
+} as const;
 
 type PreviewKind = 'text' | 'json' | 'csv' | 'image';
 
@@ -31,8 +36,8 @@ export function previewKind(info: ArtifactInfo): PreviewKind | undefined {
   return undefined;
 }
 
-async function fetchBytes(base: string, path: string, range?: number): Promise<Blob> {
-  const request = apiRequest(apiUrl(`${base}/artifacts/${segments(path)}`), getToken());
+async function fetchBytes(owner: ArtifactOwner, path: string, range?: number): Promise<Blob> {
+  const request = apiRequest(routeUrl(ROUTES[owner.kind].open, { params: { id: owner.id, path } }), getToken());
   if (range !== undefined) (request.init.headers as Record<string, string>).range = `bytes=0-${range - 1}`;
   const response = await fetch(request.url, request.init);
   if (!response.ok) {
@@ -42,7 +47,7 @@ async function fetchBytes(base: string, path: string, range?: number): Promise<B
   return response.blob();
 }
 
-function Preview({ base, info }: { base: string; info: ArtifactInfo }) {
+function Preview({ owner, info }: { owner: ArtifactOwner; info: ArtifactInfo }) {
   const kind = previewKind(info);
   const [state, setState] = useState<{ text?: string; url?: string; error?: Error }>({});
   useEffect(() => {
@@ -54,7 +59,7 @@ function Preview({ base, info }: { base: string; info: ArtifactInfo }) {
         if (kind === 'image') {
           // A data: URL, not a blob: one: the dashboard's Content-Security-Policy allows images
           // from 'self' and data: only.
-          const blob = await fetchBytes(base, info.path);
+          const blob = await fetchBytes(owner, info.path);
           const dataUrl = await new Promise<string>((resolve, reject) => {
             const reader = new FileReader();
             reader.onload = () => resolve(String(reader.result));
@@ -64,7 +69,7 @@ function Preview({ base, info }: { base: string; info: ArtifactInfo }) {
           if (!cancelled) setState({ url: dataUrl });
           return;
         }
-        const text = await (await fetchBytes(base, info.path, Math.min(info.size, TEXT_PREVIEW_BYTES) || undefined)).text();
+        const text = await (await fetchBytes(owner, info.path, Math.min(info.size, TEXT_PREVIEW_BYTES) || undefined)).text();
         let shown = text;
         if (kind === 'json' && info.size <= TEXT_PREVIEW_BYTES) {
           try {
@@ -81,7 +86,7 @@ function Preview({ base, info }: { base: string; info: ArtifactInfo }) {
     return () => {
       cancelled = true;
     };
-  }, [base, info.path, info.sha256, kind, info.size]);
+  }, [owner.kind, owner.id, info.path, info.sha256, kind, info.size]);
   if (kind === undefined) return <p className="muted small">No preview for {info.contentType}.</p>;
   if (state.error !== undefined) return <ErrorBox error={state.error} />;
   if (kind === 'image') return state.url === undefined ? <Loading what="image" /> : <img className="artifact-image" src={state.url} alt={info.path} />;
@@ -111,17 +116,21 @@ function Preview({ base, info }: { base: string; info: ArtifactInfo }) {
   );
 }
 
-/** `base` is the owner's API path: `/api/v1/runs/12` or `/api/v1/model-versions/7`. */
-export function ArtifactBrowser({ base }: { base: string }) {
+/** The artifacts of one run or model version. */
+export function ArtifactBrowser({ owner }: { owner: ArtifactOwner }) {
   const [folder, setFolder] = useState('');
   const [selected, setSelected] = useState<ArtifactInfo | undefined>(undefined);
   const [downloadError, setDownloadError] = useState<Error | undefined>(undefined);
-  const listing = useApi((signal) => getJson<ArtifactListing>(`${base}/artifacts`, { prefix: folder === '' ? undefined : folder }, signal), [base, folder]);
+  const listing = useApi(
+    async (signal) =>
+      (await callRoute(ROUTES[owner.kind].list, { params: { id: owner.id }, query: { prefix: folder === '' ? undefined : folder } }, signal)) as ArtifactListing,
+    [owner.kind, owner.id, folder],
+  );
 
   async function download(info: ArtifactInfo) {
     setDownloadError(undefined);
     try {
-      const url = URL.createObjectURL(await fetchBytes(base, info.path));
+      const url = URL.createObjectURL(await fetchBytes(owner, info.path));
       const link = document.createElement('a');
       link.href = url;
       link.download = info.path.slice(info.path.lastIndexOf('/') + 1);
@@ -212,7 +221,7 @@ export function ArtifactBrowser({ base }: { base: string }) {
           <p className="muted small">
             {formatBytes(selected.size)} · sha256 <code>{selected.sha256}</code>
           </p>
-          <Preview base={base} info={selected} />
+          <Preview owner={owner} info={selected} />
         </div>
       )}
     </div>

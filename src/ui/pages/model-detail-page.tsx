@@ -189,7 +189,7 @@ function VersionArtifacts({ versions }: { versions: ModelVersion[] }) {
           ))}
         </select>
       </h2>
-      <ArtifactBrowser key={version.id} base={`/api/v1/model-versions/${version.id}`} />
+      <ArtifactBrowser key={version.id} owner={{ kind: 'modelVersion', id: version.id }} />
     </>
   );
 }

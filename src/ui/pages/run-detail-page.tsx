@@ -145,7 +145,7 @@ export function RunDetailPage({ runId, query }: { runId: number; query: URLSearc
         )}
       </div>
       <h2>Artifacts</h2>
-      <ArtifactBrowser base={`/api/v1/runs/${r.id}`} />
+      <ArtifactBrowser owner={{ kind: 'run', id: r.id }} />
       <h2>Metrics</h2>
       {summaries.error !== undefined && <ErrorBox error={summaries.error} onRetry={summaries.reload} />}
       {summaries.data === undefined ? (
