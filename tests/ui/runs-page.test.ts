@@ -305,4 +305,34 @@ describe('runs page in Chromium', () => {
       }
     }
   });
+
+  // Last: it adds runs the tests above do not expect.
+  it('shows the first rows of a sorted view from one small server-sorted search while the whole list loads', async () => {
+    for (let index = 0; index < 30; index++) {
+      const run = await db.createTrainingRun({ name: `extra-${index}` });
+      await db.logHyperparameters(run.id, { lr: 1e-6 * (index + 1), batch_size: 16 });
+    }
+    const page = await open('/runs?size=25&sort=param:lr:asc');
+    const searches: unknown[] = [];
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    // The whole list (a search without orderBy) waits until the first rows have been checked.
+    await page.route('**/api/v1/runs/search', async (route) => {
+      const body = route.request().postDataJSON() as { orderBy?: string };
+      searches.push(body);
+      if (body.orderBy === undefined) await released;
+      await route.continue();
+    });
+    await page.reload();
+    await page.getByText('The first 25 runs · loading the rest…').waitFor();
+    expect(await rows(page).count()).toBe(25);
+    expect(await rows(page).first().locator('td.param-col', { hasText: '1.000e-6' }).count()).toBe(1);
+    expect(await page.getByRole('navigation', { name: 'Runs pages' }).count()).toBe(0);
+    expect(searches[0]).toEqual({ query: '', limit: 25, orderBy: 'params.lr ASC' });
+    release();
+    await page.getByText('40 of 40 runs').waitFor();
+    // The same rows in the same order once the browser sorts the whole list.
+    expect(await rows(page).first().locator('td.param-col', { hasText: '1.000e-6' }).count()).toBe(1);
+    await page.getByRole('navigation', { name: 'Runs pages' }).waitFor();
+  });
 });
