@@ -214,6 +214,12 @@ export function MetricChart({ metric, runs, settings, refreshKey = 0, height = 2
   );
 }
 
+/** Pixels the y axis takes for its tick labels (uPlot adds the title's own space beyond it). */
+export function yAxisSize(values: readonly string[] | null): number {
+  const longest = values === null || values.length === 0 ? 6 : Math.max(...values.map((value) => String(value ?? '').length));
+  return Math.max(48, Math.ceil(longest * 7.2) + 22);
+}
+
 interface BuiltChart {
   options: Omit<uPlot.Options, 'width' | 'height'>;
   data: uPlot.AlignedData;
@@ -308,7 +314,8 @@ function buildChart(loaded: LoadedRun[], metric: string, settings: ChartSettings
         label: metric,
         stroke: AXIS_COLOR,
         grid: { stroke: 'rgba(128,128,128,0.15)' },
-        size: 64,
+        // As wide as the longest tick label (12 px text), so a label such as 0.00075 never runs under the axis title.
+        size: (_plot: uPlot, values: string[] | null) => yAxisSize(values),
         // Log axes have no single increment: each labelled tick gets its own short label.
         values: (_plot: uPlot, splits: number[], _axis: number, _space: number, increment: number) =>
           settings.logScale ? splits.map(formatLogTick) : formatTicks(splits, increment),
