@@ -115,8 +115,9 @@ async function measure(db: Awaited<ReturnType<typeof createAiDatabase>>, longId:
       boot.push(
         `navigation started ${Math.round(timeOrigin - started)} ms after goto, ` +
         await page.evaluate(() => {
-          const api = performance.getEntriesByType('resource').filter((entry) => new URL(entry.name).pathname.startsWith('/api/'));
-          const script = performance.getEntriesByType('resource').find((entry) => entry.name.endsWith('.js'));
+          const resources = performance.getEntriesByType('resource') as PerformanceResourceTiming[];
+          const api = resources.filter((entry) => new URL(entry.name).pathname.startsWith('/api/'));
+          const script = resources.find((entry) => entry.name.endsWith('.js'));
           const first = api[0];
           const rowsAt = (window as unknown as { rowsAt?: number }).rowsAt ?? -1;
           const spans = (window as unknown as { longTaskSpans: string[] }).longTaskSpans.join(' ');

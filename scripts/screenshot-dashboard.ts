@@ -58,7 +58,7 @@ async function main(): Promise<void> {
             await page.setViewportSize({ width, height: Math.min(height, 12_000) });
             await page.waitForLoadState('networkidle');
             await page
-              .waitForFunction(() => ![...document.querySelectorAll('figcaption')].some((caption) => caption.textContent?.includes('loading')), undefined, { timeout: 15_000 })
+              .waitForFunction(() => !Array.from(document.querySelectorAll('figcaption')).some((caption) => caption.textContent?.includes('loading')), undefined, { timeout: 15_000 })
               .catch(() => console.log(`${name}: a chart still loading after 15 s`));
             if ((await page.evaluate(() => document.documentElement.scrollHeight)) === height) break;
           }

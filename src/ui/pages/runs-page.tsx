@@ -92,7 +92,7 @@ export function RunsPage({ query }: { query: URLSearchParams }) {
   // The status boxes filter in the browser, over the whole list; with one ticked, the table waits for it.
   first.current = view.statuses.length === 0 && firstLimit <= FIRST_ANSWER_LIMIT ? { orderBy: serverOrderBy(view.sort), limit: firstLimit } : undefined;
   // One search answers the scope and the query together, 10,000 runs a request (newest first).
-  const runs = useApi(async (signal): Promise<RunsData> => {
+  const runs = useApi(async (signal): Promise<RunsData & { key: string }> => {
     const onProgress = (loaded: TrainingRun[]) => setProgress(loaded.length);
     const typed = view.q.trim() !== '';
     const text = !typed ? clauses.join(' and ') : prefix === '' ? view.q : `${prefix}${view.q})`;
@@ -101,22 +101,23 @@ export function RunsPage({ query }: { query: URLSearchParams }) {
       const page = await searchRunsPage(text, { ...plan, signal });
       if (typed) rememberQuery(view.q);
       // A list that fits the first answer is the whole list.
-      if (page.nextCursor === null) return withValues(page.items, true, signal);
+      if (page.nextCursor === null) return { ...(await withValues(page.items, true, signal)), key: loadKey };
       const data = await withValues(page.items, false, signal);
       if (!signal.aborted) setEarly({ key: loadKey, data });
     }
     // The rest starts only now, so the server answers the first rows before it reads thousands.
     const found = await searchAllRuns(text, { signal, onProgress });
     if (typed) rememberQuery(view.q);
-    return withValues(found, true, signal);
+    return { ...(await withValues(found, true, signal)), key: loadKey };
   }, [scopeKey, view.q]);
   const experiment = useApi(
     async (signal) => (scope.experimentId === undefined ? undefined : fetchExperiment(scope.experimentId, signal)),
     [scope.experimentId],
   );
   const problem = runs.loading ? undefined : problemOf(runs.error, prefix.length);
-  // While a load runs, its first rows (when here) replace the previous answer; else the previous answer stays.
-  const shown = runs.loading && early?.key === loadKey ? early.data : runs.data;
+  // While a new query loads, its first rows (when here) replace the previous answer; else the previous
+  // answer stays (and a reload of the same view keeps its whole list on screen).
+  const shown = runs.loading && early?.key === loadKey && runs.data?.key !== loadKey ? early.data : runs.data;
 
   const title = experiment.data !== undefined ? `Runs of experiment ${experiment.data.name}` : 'Runs';
   return (
@@ -182,9 +183,12 @@ function RunsTable({
   const paramColumns = view.params ?? defaults.current.params;
   const metricColumns = view.metrics ?? defaults.current.metrics;
 
+  // Keyed on the statuses' text: the view is read from the URL on every render, so its arrays are new
+  // each time, and a new `filtered` would sort every run again (10,000 of them) on each keystroke.
+  const statusKey = view.statuses.join(',');
   const filtered = useMemo(
     () => (view.statuses.length === 0 ? runs : runs.filter((run) => view.statuses.includes(run.status))),
-    [runs, view.statuses],
+    [runs, statusKey],
   );
   const sorted = useMemo(
     () => sortRuns(filtered, view.sort.key, view.sort.direction, { latest: latestByRun, hyperparameters }),
