@@ -304,7 +304,8 @@ describe('runs page in Chromium', () => {
         await screenshot(page, `runs-${width}-${colorScheme}.png`);
       }
     }
-  });
+    // Four page loads with charts and plots: on a loaded machine each takes 15–20 s.
+  }, 180_000);
 
   // Last: it adds runs the tests above do not expect.
   it('shows the first rows of a sorted view from one small server-sorted search while the whole list loads', async () => {
