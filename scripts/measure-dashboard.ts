@@ -57,7 +57,10 @@ async function seed(db: Awaited<ReturnType<typeof createAiDatabase>>): Promise<v
 async function measure(db: Awaited<ReturnType<typeof createAiDatabase>>, longId: number, seedSeconds: number, folder: string): Promise<void> {
   const long = { id: longId };
 
-  const ui = await buildDashboard('production');
+  // A profile names functions only in an unminified build.
+  // MEASURE_UI_DIR: a dashboard built elsewhere (another commit's), to compare two builds on one database.
+  const prebuilt = process.env.MEASURE_UI_DIR;
+  const ui = prebuilt !== undefined ? { dir: prebuilt, remove: () => undefined } : await buildDashboard('production', { minify: process.env.MEASURE_PROFILE !== '1' });
   const server = await startDashboardServer(db, ui.dir);
   const browser = await launchChromium();
   const results: Record<string, number | string> = { runs: RUNS, longRunPoints: LONG_POINTS, seedSeconds: Math.round(seedSeconds) };
@@ -65,11 +68,24 @@ async function measure(db: Awaited<ReturnType<typeof createAiDatabase>>, longId:
     const { page, problems } = await openPage(browser, { width: 1400, height: 900 });
     // Main-thread time blocked in tasks over 50 ms, per page load: the client's share of a wait.
     await page.addInitScript(() => {
-      const store = window as unknown as { longTasks: number };
+      const store = window as unknown as { longTasks: number; longTaskSpans: string[] };
       store.longTasks = 0;
+      store.longTaskSpans = [];
       new PerformanceObserver((list) => {
-        for (const entry of list.getEntries()) store.longTasks += entry.duration;
+        for (const entry of list.getEntries()) {
+          store.longTasks += entry.duration;
+          store.longTaskSpans.push(`${Math.round(entry.startTime)}+${Math.round(entry.duration)}`);
+        }
       }).observe({ type: 'longtask', buffered: true });
+      // When the 50th row entered the DOM, by the page's own clock (the test's polling lags under load).
+      const rows = window as unknown as { rowsAt?: number; paintedAt?: number };
+      new MutationObserver((_records, observer) => {
+        if (document.querySelector('table.runs-table tbody tr:nth-child(50)') === null) return;
+        rows.rowsAt = performance.now();
+        observer.disconnect();
+        // The frame after: when the rows can have been painted.
+        requestAnimationFrame(() => setTimeout(() => ((rows as { paintedAt?: number }).paintedAt = performance.now())));
+      }).observe(document, { childList: true, subtree: true });
     });
     process.on('exit', () => {
       if (problems.length > 0) console.error(problems.join('\n'));
@@ -79,6 +95,8 @@ async function measure(db: Awaited<ReturnType<typeof createAiDatabase>>, longId:
     await page.getByText(LISTED).waitFor({ timeout: 120_000 });
 
     const usable: number[] = [];
+    const complete: number[] = [];
+    const boot: string[] = [];
     const longTasks: number[] = [];
     let calls: string[] = [];
     page.on('requestfinished', (request) => {
@@ -91,8 +109,29 @@ async function measure(db: Awaited<ReturnType<typeof createAiDatabase>>, longId:
       await page.goto(`${server.url}/runs`);
       await page.locator('table.runs-table tbody tr').nth(49).waitFor({ timeout: 60_000 });
       usable.push(Date.now() - started);
+      // Where the wait went: the page's own start (HTML, script, first render) until its first API call,
+      // then the answers of the first rows.
+      const timeOrigin = await page.evaluate(() => performance.timeOrigin);
+      boot.push(
+        `navigation started ${Math.round(timeOrigin - started)} ms after goto, ` +
+        await page.evaluate(() => {
+          const resources = performance.getEntriesByType('resource') as PerformanceResourceTiming[];
+          const api = resources.filter((entry) => new URL(entry.name).pathname.startsWith('/api/'));
+          const script = resources.find((entry) => entry.name.endsWith('.js'));
+          const first = api[0];
+          const rowsAt = (window as unknown as { rowsAt?: number }).rowsAt ?? -1;
+          const spans = (window as unknown as { longTaskSpans: string[] }).longTaskSpans.join(' ');
+          return `long tasks ${spans}, script ${Math.round(script?.responseEnd ?? -1)} ms, first API call ${Math.round(first?.startTime ?? -1)} ms, first answers ${Math.round(Math.max(...api.slice(0, 3).map((entry) => entry.responseEnd)))} ms, 50 rows in the DOM ${Math.round(rowsAt)} ms, the frame after ${Math.round((window as unknown as { paintedAt?: number }).paintedAt ?? -1)} ms`;
+        }),
+      );
+      // The whole list (count, other pages, plots) follows the first rows; the next load starts after it,
+      // so one attempt's main-thread work does not delay the next one's navigation.
+      await page.getByText(LISTED).waitFor({ timeout: 60_000 });
+      complete.push(Date.now() - started);
       longTasks.push(Math.round(await page.evaluate(() => (window as unknown as { longTasks: number }).longTasks)));
     }
+    results.runsPageCompleteMsAll = complete.join(', ');
+    results.runsPageBreakdown = boot.join('; ');
     results.runsPageLongTasksMs = longTasks.join(', ');
     if (process.env.MEASURE_PROFILE === '1') {
       // Where the page's main-thread time goes on one load (self time per function, top 20).
@@ -123,20 +162,49 @@ async function measure(db: Awaited<ReturnType<typeof createAiDatabase>>, longId:
 
     const box = page.getByRole('combobox', { name: 'Run query' });
     const queryTimes: number[] = [];
+    const queryCompleteTimes: number[] = [];
+    const queryInPage: number[] = [];
+    const countText = () => page.locator('.run-count').textContent();
     for (const [query, expected] of [
       ['params.lr < 1e-3 and metrics.val_accuracy > 0.9', undefined],
       ["params.optimizer = 'sgd' and params.batch_size >= 64", undefined],
       ["name LIKE 'sweep-0099%'", '10 of 10 runs'],
     ] as const) {
       await box.fill(query);
+      const before = await countText();
+      // The same wait by the page's own clock: from just before Enter until the count line shows the answer.
+      await page.evaluate((previous) => {
+        const store = window as unknown as { queryMs?: number };
+        store.queryMs = undefined;
+        const start = performance.now();
+        const observer = new MutationObserver(() => {
+          const text = document.querySelector('.run-count')?.textContent ?? '';
+          if (text === previous || /searching|loading values/.test(text)) return;
+          store.queryMs = performance.now() - start;
+          observer.disconnect();
+        });
+        observer.observe(document.body, { subtree: true, childList: true, characterData: true });
+      }, before);
       const started = Date.now();
-      const answered = page.waitForResponse((response) => new URL(response.url()).pathname === '/api/v1/runs/search');
       await box.press('Enter');
-      await answered;
-      if (expected !== undefined) await page.getByText(expected).waitFor();
+      // The round trip ends when the table shows the new query's rows (its count line changes).
+      await page.waitForFunction(
+        (previous) => {
+          const text = document.querySelector('.run-count')?.textContent ?? '';
+          return text !== previous && !/searching|loading values/.test(text);
+        },
+        before,
+        { timeout: 60_000 },
+      );
       queryTimes.push(Date.now() - started);
+      queryInPage.push(Math.round(await page.evaluate(() => (window as unknown as { queryMs?: number }).queryMs ?? -1)));
+      if (expected !== undefined) await page.getByText(expected).waitFor();
+      await page.waitForFunction(() => /^[\d,]+ of [\d,]+ runs$/.test(document.querySelector('.run-count')?.textContent ?? ''), undefined, { timeout: 60_000 });
+      queryCompleteTimes.push(Date.now() - started);
     }
+    results.queryCompleteMs = queryCompleteTimes.join(', ');
     results.queryRoundTripMs = queryTimes.join(', ');
+    results.queryRoundTripInPageMs = queryInPage.join(', ');
     const raw: number[] = [];
     for (let attempt = 0; attempt < 5; attempt++) {
       const started = performance.now();

@@ -231,5 +231,6 @@ describe('compare and zoom in Chromium', () => {
         await screenshot(experiments, `experiments-${width}-${colorScheme}.png`);
       }
     }
-  });
+    // Eight page loads: on a loaded machine one round of four takes 15 s or more.
+  }, 180_000);
 });

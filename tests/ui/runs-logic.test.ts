@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { groupSeries, type ChartSeries } from '../../src/ui/charts/series.js';
 import { applySuggestion, completeQuery, quoteName } from '../../src/ui/lib/query-completion.js';
 import { axisPosition, brushedRuns, buildAxis, colorAt, COLOR_STOPS } from '../../src/ui/lib/run-plots.js';
-import { mostLoggedMetrics, readRunsView, runsViewHref, varyingParams } from '../../src/ui/lib/runs-view.js';
+import { groupRuns } from '../../src/ui/lib/run-groups.js';
+import { mostLoggedMetrics, readRunsView, runsViewHref, serverOrderBy, varyingParams } from '../../src/ui/lib/runs-view.js';
 import { RUN_STATUS_LIST } from '../../src/ui/lib/statuses.js';
 
 const vocabulary = { params: ['lr', 'batch size', 'optimizer'], metrics: ['val/acc', 'loss'], tags: ['team'] };
@@ -53,6 +54,8 @@ describe('runs view in the URL', () => {
       page: 2,
       pageSize: 100,
       selected: [4, 9],
+      chart: 'val/acc',
+      group: 'tag:team',
     };
     const href = runsViewHref('/runs', current, view);
     const parsed = new URL(href, 'http://x');
@@ -62,6 +65,15 @@ describe('runs view in the URL', () => {
     // Nonsense in a hand-edited URL falls back to defaults.
     const odd = readRunsView(new URLSearchParams('sort=drop:sideways&page=-3&size=7&sel=1,x,2'), RUN_STATUS_LIST);
     expect([odd.sort, odd.page, odd.pageSize, odd.selected]).toEqual([{ key: 'id', direction: 'desc' }, 0, 50, [1, 2]]);
+    expect(readRunsView(new URLSearchParams('group=lr'), RUN_STATUS_LIST).group).toBe('');
+  });
+
+  it("spells the table's sort as the server's orderBy, quoting names the query language would not read bare", () => {
+    expect(serverOrderBy({ key: 'id', direction: 'desc' })).toBe('id DESC');
+    expect(serverOrderBy({ key: 'startedAt', direction: 'asc' })).toBe('started ASC');
+    expect(serverOrderBy({ key: 'durationMs', direction: 'desc' })).toBe('duration DESC');
+    expect(serverOrderBy({ key: 'param:lr', direction: 'asc' })).toBe('params.lr ASC');
+    expect(serverOrderBy({ key: 'metric:val/acc', direction: 'desc' })).toBe('metrics.`val/acc` DESC');
   });
 
   it('defaults to the hyperparameters that vary and the metrics most runs logged', () => {
@@ -126,5 +138,32 @@ describe('grouped series', () => {
     expect(grouped.max).toEqual([3, 3, 3, 5]);
     expect(grouped.pointCount).toBe(6);
     expect(groupSeries([]).x).toEqual([]);
+  });
+});
+
+describe('grouping runs for charts', () => {
+  const run = (id: number, tags: Record<string, string> = {}) => ({ id, tags }) as never;
+  const params: Record<number, Record<string, unknown>> = { 1: { lr: 0.1 }, 2: { lr: 0.001 }, 3: { lr: 0.01 }, 4: { lr: 0.001 }, 5: {} };
+  const paramOf = (r: { id: number }, name: string) => params[r.id]?.[name] as never;
+
+  it('groups by a hyperparameter in numeric order, runs without it in their own group, each with a colour', () => {
+    const groups = groupRuns('param:lr', [run(1), run(2), run(3), run(4), run(5)], paramOf)!;
+    expect(groups.map((group) => [group.label, group.runIds])).toEqual([
+      ['lr=0.001 (2 runs)', [2, 4]],
+      ['lr=0.01 (1 run)', [3]],
+      ['lr=0.1 (1 run)', [1]],
+      ['lr=(none) (1 run)', [5]],
+    ]);
+    expect(new Set(groups.map((group) => group.color)).size).toBe(4);
+  });
+
+  it('groups by a tag, and not at all without a param: or tag: key', () => {
+    const runs = [run(1, { team: 'vision' }), run(2, { team: 'speech' }), run(3, { team: 'vision' })];
+    expect(groupRuns('tag:team', runs, paramOf)!.map((group) => [group.label, group.runIds])).toEqual([
+      ['tags.team=speech (1 run)', [2]],
+      ['tags.team=vision (2 runs)', [1, 3]],
+    ]);
+    expect(groupRuns('', runs, paramOf)).toBeUndefined();
+    expect(groupRuns('lr', runs, paramOf)).toBeUndefined();
   });
 });

@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAiDatabase, type AiDatabase, type TrainingRun } from '../../src/index.js';
+import { RUN_COLORS } from '../../src/ui/charts/palette.js';
 import { COLOR_STOPS } from '../../src/ui/lib/run-plots.js';
 import {
   ARTIFACT_DIR,
@@ -20,6 +21,7 @@ import {
   pixelsOfColor,
   screenshot,
   startDashboardServer,
+  translucentPixelsOfColor,
   unnamedControls,
   type WatchedPage,
 } from './support/dashboard-harness.js';
@@ -248,6 +250,41 @@ describe('runs page in Chromium', () => {
     await page.getByText('10 of 10 runs').waitFor();
   });
 
+  it("charts the listed runs' metric grouped by a hyperparameter: a mean line and a min–max band per group", async () => {
+    const page = await open('/runs');
+    await page.getByText('10 of 10 runs').waitFor();
+    await page.getByRole('combobox', { name: 'Chart metric' }).selectOption('loss');
+    await page.getByRole('combobox', { name: 'Group by' }).selectOption('param:batch_size');
+    expect(new URL(page.url()).searchParams.get('group')).toBe('param:batch_size');
+    const figure = '.runs-charts figure[data-metric="loss"]';
+    await page.locator(figure).scrollIntoViewIfNeeded();
+    // One legend entry per group (runs 0–4 have batch size 32, runs 5–9 have 64), at the mean of its runs' last loss.
+    await eventually(() => page.locator(`${figure} .chart-legend li`).allTextContents()).toEqual([
+      expect.stringMatching(/^batch_size=32 \(5 runs\): -0\.07/),
+      expect.stringMatching(/^batch_size=64 \(5 runs\): -0\.03/),
+    ]);
+    await screenshot(page, 'runs-chart-grouped.png');
+    for (const color of RUN_COLORS.slice(0, 2)) {
+      // The mean line (opaque, drawn over every band) and the band between the group's lowest and
+      // highest run (a translucent fill; counted where the other group's band does not overlap it).
+      await eventually(() => pixelsOfColor(page, figure, color)).toBeGreaterThan(50);
+      await eventually(() => translucentPixelsOfColor(page, figure, color, 0.22)).toBeGreaterThan(200);
+    }
+
+    // Grouped by a tag; a reload restores metric and grouping from the URL.
+    await page.getByRole('combobox', { name: 'Group by' }).selectOption('tag:team');
+    const again = await open(new URL(page.url()).pathname + new URL(page.url()).search);
+    await again.locator(figure).scrollIntoViewIfNeeded();
+    await eventually(() => again.locator(`${figure} .chart-legend li`).allTextContents()).toEqual([
+      expect.stringContaining('tags.team=speech (5 runs)'),
+      expect.stringContaining('tags.team=vision (5 runs)'),
+    ]);
+    expect(await again.getByRole('combobox', { name: 'Chart metric' }).inputValue()).toBe('loss');
+    // Without grouping, one line per listed run.
+    await again.getByRole('combobox', { name: 'Group by' }).selectOption('');
+    await eventually(() => again.locator(`${figure} .chart-legend li`).count()).toBe(10);
+  });
+
   it('fits 800 px without wrapping names or overflowing, in light and dark themes (screenshots at 1400 and 800 px)', async () => {
     for (const colorScheme of ['light', 'dark'] as const) {
       for (const width of [1400, 800]) {
@@ -267,5 +304,36 @@ describe('runs page in Chromium', () => {
         await screenshot(page, `runs-${width}-${colorScheme}.png`);
       }
     }
+    // Four page loads with charts and plots: on a loaded machine each takes 15–20 s.
+  }, 180_000);
+
+  // Last: it adds runs the tests above do not expect.
+  it('shows the first rows of a sorted view from one small server-sorted search while the whole list loads', async () => {
+    for (let index = 0; index < 30; index++) {
+      const run = await db.createTrainingRun({ name: `extra-${index}` });
+      await db.logHyperparameters(run.id, { lr: 1e-6 * (index + 1), batch_size: 16 });
+    }
+    const page = await open('/runs?size=25&sort=param:lr:asc');
+    const searches: unknown[] = [];
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    // The whole list (a search without orderBy) waits until the first rows have been checked.
+    await page.route('**/api/v1/runs/search', async (route) => {
+      const body = route.request().postDataJSON() as { orderBy?: string };
+      searches.push(body);
+      if (body.orderBy === undefined) await released;
+      await route.continue();
+    });
+    await page.reload();
+    await page.getByText('The first 25 runs · loading the rest…').waitFor();
+    expect(await rows(page).count()).toBe(25);
+    expect(await rows(page).first().locator('td.param-col', { hasText: '1.000e-6' }).count()).toBe(1);
+    expect(await page.getByRole('navigation', { name: 'Runs pages' }).count()).toBe(0);
+    expect(searches[0]).toEqual({ query: '', limit: 25, orderBy: 'params.lr ASC' });
+    release();
+    await page.getByText('40 of 40 runs').waitFor();
+    // The same rows in the same order once the browser sorts the whole list.
+    expect(await rows(page).first().locator('td.param-col', { hasText: '1.000e-6' }).count()).toBe(1);
+    await page.getByRole('navigation', { name: 'Runs pages' }).waitFor();
   });
 });

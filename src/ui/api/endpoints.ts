@@ -131,6 +131,15 @@ export async function searchAllRuns(
   return runs;
 }
 
+/**
+ * One page of a search, sorted by the server (`orderBy` in the query language's sort keys): what a
+ * table needs to show its first rows before every run has loaded.
+ */
+export async function searchRunsPage(query: string, options: { orderBy?: string; limit: number; signal?: AbortSignal }): Promise<Page<TrainingRun>> {
+  const body: Record<string, unknown> = { query, limit: options.limit, ...(options.orderBy === undefined ? {} : { orderBy: options.orderBy }) };
+  return decodePage(await callRoute(API.searchRunsPost, { body }, options.signal), decodeTrainingRun);
+}
+
 /** A per-run list route asked for any number of runs, in URL-sized chunks answered in parallel. */
 async function fetchForRuns<T>(declared: typeof API.getMetricSummaries | typeof API.getLatestMetrics, runIds: number[], decode: (wire: unknown) => T, signal?: AbortSignal): Promise<T[]> {
   const chunks: number[][] = [];

@@ -72,6 +72,8 @@ export interface MetricChartProps {
   actions?: ReactNode;
   /** Draw these groups of the runs (mean line, min–max band) instead of one line per run. */
   groups?: ChartGroup[];
+  /** Buckets read per run at most (default: one per pixel); many runs in one chart need fewer each. */
+  maxBuckets?: number;
 }
 
 /** Groups' series from their members' loaded series; members without this metric are left out. */
@@ -84,7 +86,7 @@ function grouped(loaded: LoadedRun[], groups: ChartGroup[]): LoadedRun[] {
   });
 }
 
-export function MetricChart({ metric, runs, settings, refreshKey = 0, height = 240, actions, groups }: MetricChartProps) {
+export function MetricChart({ metric, runs, settings, refreshKey = 0, height = 240, actions, groups, maxBuckets }: MetricChartProps) {
   const [containerRef, rawWidth] = useElementWidth<HTMLDivElement>();
   const [viewRef, inView] = useInView<HTMLElement>();
   const width = Math.max(0, Math.floor(rawWidth / WIDTH_STEP) * WIDTH_STEP);
@@ -101,8 +103,10 @@ export function MetricChart({ metric, runs, settings, refreshKey = 0, height = 2
   const activeRange = zoomable ? range : null;
   const loaded = useApi(
     async (signal) =>
-      !seen || width <= 0 ? undefined : Promise.all(runs.map((run) => loadSeries(run, metric, settings.xAxis, width, signal, activeRange))),
-    [metric, runKey, settings.xAxis, width, shownRefreshKey.current, seen, activeRange?.minStep, activeRange?.maxStep],
+      !seen || width <= 0
+        ? undefined
+        : Promise.all(runs.map((run) => loadSeries(run, metric, settings.xAxis, Math.min(width, maxBuckets ?? width), signal, activeRange))),
+    [metric, runKey, settings.xAxis, width, maxBuckets, shownRefreshKey.current, seen, activeRange?.minStep, activeRange?.maxStep],
   );
   const onZoom = useRef<(range: StepRange) => void>(() => undefined);
   onZoom.current = (next) => setRange(next);
@@ -210,6 +214,12 @@ export function MetricChart({ metric, runs, settings, refreshKey = 0, height = 2
   );
 }
 
+/** Pixels the y axis takes for its tick labels (uPlot adds the title's own space beyond it). */
+export function yAxisSize(values: readonly string[] | null): number {
+  const longest = values === null || values.length === 0 ? 6 : Math.max(...values.map((value) => String(value ?? '').length));
+  return Math.max(48, Math.ceil(longest * 7.2) + 22);
+}
+
 interface BuiltChart {
   options: Omit<uPlot.Options, 'width' | 'height'>;
   data: uPlot.AlignedData;
@@ -236,28 +246,34 @@ function buildChart(loaded: LoadedRun[], metric: string, settings: ChartSettings
     return { x: entry.series.x, values };
   });
   const aligned = alignOnX(columns);
-  const series: uPlot.Series[] = [{ label: axis }];
-  const data: (number | null)[][] = [];
+  // Every band first, then every line: uPlot draws series in order, and a line drawn before another
+  // run's (or group's) band would be tinted by it.
+  const bandSeries: uPlot.Series[] = [];
+  const bandData: (number | null)[][] = [];
+  const lineSeries: uPlot.Series[] = [];
+  const lineData: (number | null)[][] = [];
   const bands: uPlot.Band[] = [];
   const legend: BuiltChart['legend'] = [];
   loaded.forEach((entry, runIndex) => {
     const [max, min, line, raw] = aligned.values[runIndex]!;
-    const base = series.length;
+    const base = 1 + bandSeries.length;
     // The band's edges are drawn too (thin, half-transparent): a single spike in one bucket stays visible.
     const edge = withAlpha(entry.run.color, 0.5);
-    series.push({ label: `${entry.run.label} max`, stroke: edge, width: 1, points: { show: false }, spanGaps: true });
-    series.push({ label: `${entry.run.label} min`, stroke: edge, width: 1, points: { show: false }, spanGaps: true });
+    bandSeries.push({ label: `${entry.run.label} max`, stroke: edge, width: 1, points: { show: false }, spanGaps: true });
+    bandSeries.push({ label: `${entry.run.label} min`, stroke: edge, width: 1, points: { show: false }, spanGaps: true });
     bands.push({ series: [base, base + 1], fill: withAlpha(entry.run.color, 0.22) });
-    data.push(max!, min!);
+    bandData.push(max!, min!);
     if (smoothing && raw !== undefined) {
-      series.push({ label: `${entry.run.label} raw`, stroke: withAlpha(entry.run.color, 0.35), width: 1, spanGaps: true, points: { show: false } });
-      data.push(raw);
+      lineSeries.push({ label: `${entry.run.label} raw`, stroke: withAlpha(entry.run.color, 0.35), width: 1, spanGaps: true, points: { show: false } });
+      lineData.push(raw);
     }
-    series.push({ label: entry.run.label, stroke: entry.run.color, width: 2, spanGaps: true, points: { show: aligned.x.length < 60 } });
-    data.push(line!);
+    lineSeries.push({ label: entry.run.label, stroke: entry.run.color, width: 2, spanGaps: true, points: { show: aligned.x.length < 60 } });
+    lineData.push(line!);
     const lastValue = [...line!].reverse().find((value) => value !== null) ?? null;
     legend.push({ label: entry.run.label, color: entry.run.color, values: line!, lastValue });
   });
+  const series: uPlot.Series[] = [{ label: axis }, ...bandSeries, ...lineSeries];
+  const data = [...bandData, ...lineData];
   const options: Omit<uPlot.Options, 'width' | 'height'> = {
     series,
     bands,
@@ -298,7 +314,8 @@ function buildChart(loaded: LoadedRun[], metric: string, settings: ChartSettings
         label: metric,
         stroke: AXIS_COLOR,
         grid: { stroke: 'rgba(128,128,128,0.15)' },
-        size: 64,
+        // As wide as the longest tick label (12 px text), so a label such as 0.00075 never runs under the axis title.
+        size: (_plot: uPlot, values: string[] | null) => yAxisSize(values),
         // Log axes have no single increment: each labelled tick gets its own short label.
         values: (_plot: uPlot, splits: number[], _axis: number, _space: number, increment: number) =>
           settings.logScale ? splits.map(formatLogTick) : formatTicks(splits, increment),

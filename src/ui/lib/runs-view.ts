@@ -3,6 +3,7 @@
  * selection, so a view can be shared and a reload (or a new tab) restores it. Pure, unit-tested.
  */
 import type { JsonValue, RunStatus } from '../../core/entities.js';
+import { quoteName } from './query-completion.js';
 import type { SortDirection, SortKey } from './runs-table.js';
 
 export const PAGE_SIZES = [25, 50, 100, 250] as const;
@@ -22,6 +23,10 @@ export interface RunsView {
   page: number;
   pageSize: number;
   selected: number[];
+  /** The metric the runs' chart draws; null: the first metric column. */
+  chart: string | null;
+  /** `param:<name>` or `tag:<key>` to draw the chart as groups; '' for one line per run. */
+  group: string;
 }
 
 /** URL keys of the page's scope, kept as they are when the view changes. */
@@ -63,6 +68,8 @@ export function readRunsView(query: URLSearchParams, statusList: readonly RunSta
       .filter((id) => /^\d+$/.test(id))
       .map(Number)
       .slice(0, MAX_COMPARE),
+    chart: query.get('chart'),
+    group: /^(param|tag):./.test(query.get('group') ?? '') ? query.get('group')! : '',
   };
 }
 
@@ -87,8 +94,28 @@ export function runsViewHref(path: string, current: URLSearchParams, view: RunsV
   if (view.page > 0) params.set('page', String(view.page + 1));
   if (view.pageSize !== DEFAULT_PAGE_SIZE) params.set('size', String(view.pageSize));
   if (view.selected.length > 0) params.set('sel', view.selected.join(','));
+  if (view.chart !== null) params.set('chart', view.chart);
+  if (view.group !== '') params.set('group', view.group);
   const search = params.toString();
   return search === '' ? path : `${path}?${search}`;
+}
+
+/** Sort keys of the table that name a run attribute, as the query language spells them. */
+const ATTRIBUTE_ORDER: Record<string, string> = { id: 'id', name: 'name', status: 'status', startedAt: 'started', durationMs: 'duration' };
+
+/**
+ * The table's sort as the server's `orderBy` (docs/query-language.md): the same order as
+ * `sortRuns` (missing values last in both directions, numbers before text, ties newest first), so
+ * the server can answer the first page of a sorted table before every run has loaded.
+ */
+export function serverOrderBy(sort: RunsView['sort']): string {
+  const key = sort.key;
+  const field = key.startsWith('param:')
+    ? `params.${quoteName(key.slice('param:'.length))}`
+    : key.startsWith('metric:')
+      ? `metrics.${quoteName(key.slice('metric:'.length))}`
+      : ATTRIBUTE_ORDER[key] ?? 'id';
+  return `${field} ${sort.direction === 'asc' ? 'ASC' : 'DESC'}`;
 }
 
 /** Default hyperparameter columns shown at most. */

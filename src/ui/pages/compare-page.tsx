@@ -5,11 +5,10 @@
  * hyperparameters arrive in two bulk reads, not one request per run.
  */
 import { useMemo, useState } from 'react';
-import type { JsonValue, TrainingRun } from '../../core/entities.js';
 import { fetchHyperparametersBulk, fetchMetricSummaries, searchAllRuns } from '../api/endpoints.js';
 import { hrefWith, Link, navigate } from '../app/router.js';
 import { ChartSettingsBar, DEFAULT_CHART_SETTINGS, type ChartSettings } from '../charts/chart-settings.js';
-import type { ChartGroup, ChartRun } from '../charts/metric-chart.js';
+import type { ChartRun } from '../charts/metric-chart.js';
 import { MetricSections } from '../charts/metric-sections.js';
 import { runColor } from '../charts/palette.js';
 import { EmptyState } from '../components/empty-state.js';
@@ -20,6 +19,7 @@ import { useApi } from '../hooks/use-api.js';
 import { parameterRows } from '../lib/differences.js';
 import { compileFilter } from '../lib/metric-sections.js';
 import { formatDuration, formatJsonValue, formatMetric, formatParamCell, fullNumber } from '../lib/format.js';
+import { groupRuns } from '../lib/run-groups.js';
 import { groupByRun, metricNames } from '../lib/runs-table.js';
 import { MAX_COMPARE } from './runs-page.js';
 
@@ -77,7 +77,8 @@ export function ComparePage({ query }: { query: URLSearchParams }) {
   const differing = rows.filter((row) => row.differs).length;
   const tagKeys = [...new Set(runs.flatMap((run) => Object.keys(run.tags)))].sort();
   const groupBy = query.get('group') ?? '';
-  const groups = groupRuns(groupBy, runs, hyperparameters);
+  const paramsById = new Map(runs.map((run, index) => [run.id, hyperparameters[index]]));
+  const groups = groupRuns(groupBy, runs, (run, name) => paramsById.get(run.id)?.[name]);
   const setGroupBy = (value: string) => {
     const next = new URLSearchParams(query);
     if (value === '') next.delete('group');
@@ -247,28 +248,4 @@ export function ComparePage({ query }: { query: URLSearchParams }) {
       )}
     </section>
   );
-}
-
-/**
- * The runs grouped by `param:<name>` or `tag:<key>` (runs without it form their own group), each
- * with a colour; undefined when not grouping.
- */
-function groupRuns(groupBy: string, runs: TrainingRun[], hyperparameters: Record<string, JsonValue>[]): ChartGroup[] | undefined {
-  const match = /^(param|tag):(.+)$/.exec(groupBy);
-  if (match === null) return undefined;
-  const [, kind, name] = match as unknown as [string, 'param' | 'tag', string];
-  const byValue = new Map<string, number[]>();
-  runs.forEach((run, index) => {
-    const value = kind === 'param' ? hyperparameters[index]?.[name] : run.tags[name];
-    const key = value === undefined ? '(none)' : typeof value === 'string' ? value : JSON.stringify(value);
-    byValue.set(key, [...(byValue.get(key) ?? []), run.id]);
-  });
-  const prefix = kind === 'param' ? name : `tags.${name}`;
-  return [...byValue.entries()]
-    .sort(([a], [b]) => {
-      // Numbers in numeric order (0.001 before 0.01 before 0.1), other values as text.
-      const [x, y] = [Number(a), Number(b)];
-      return Number.isFinite(x) && Number.isFinite(y) && a !== '' && b !== '' ? x - y : a.localeCompare(b, 'en', { numeric: true });
-    })
-    .map(([value, runIds], index) => ({ label: `${prefix}=${value} (${runIds.length} run${runIds.length === 1 ? '' : 's'})`, color: runColor(index), runIds }));
 }

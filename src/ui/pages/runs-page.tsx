@@ -7,8 +7,8 @@
  * request per run.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
-import type { JsonValue, TrainingRun } from '../../core/entities.js';
-import { fetchExperiment, fetchHyperparametersBulk, fetchLatestMetrics, searchAllRuns, type RunFilter } from '../api/endpoints.js';
+import type { JsonValue, LatestMetric, RunHyperparameter, TrainingRun } from '../../core/entities.js';
+import { fetchExperiment, fetchHyperparametersBulk, fetchLatestMetrics, searchAllRuns, searchRunsPage, type RunFilter } from '../api/endpoints.js';
 import { ApiError } from '../api/http.js';
 import { Link, navigate } from '../app/router.js';
 import { ColumnChooser } from '../components/column-chooser.js';
@@ -20,7 +20,8 @@ import { QueryBox, rememberQuery, type QueryProblem } from '../components/query-
 import { useApi } from '../hooks/use-api.js';
 import { RUN_STATUS_LIST } from '../lib/statuses.js';
 import { groupByRun, metricNames, sortRuns, type SortKey } from '../lib/runs-table.js';
-import { MAX_COMPARE, PAGE_SIZES, mostLoggedMetrics, readRunsView, runsViewHref, varyingParams, type RunsView } from '../lib/runs-view.js';
+import { MAX_COMPARE, PAGE_SIZES, mostLoggedMetrics, readRunsView, runsViewHref, serverOrderBy, varyingParams, type RunsView } from '../lib/runs-view.js';
+import { RunsCharts } from './runs/runs-charts.js';
 import { RunsGrid } from './runs/runs-grid.js';
 import { RunsPlots } from './runs/runs-plots.js';
 
@@ -49,6 +50,25 @@ function problemOf(error: Error | undefined, offset: number): QueryProblem | und
   return position === undefined ? { message } : { message, position };
 }
 
+/** What the table shows: runs and, for each, its hyperparameters and latest metric values. */
+interface RunsData {
+  runs: TrainingRun[];
+  latest: LatestMetric[];
+  hyperparameters: RunHyperparameter[];
+  /** False while only the first page(s) of a sorted search are here (the rest is loading). */
+  complete: boolean;
+}
+
+/** Runs the first answer covers at most: later pages wait for the whole list. */
+const FIRST_ANSWER_LIMIT = 1000;
+
+/** The bulk reads (decision 0610) for these runs, in parallel. */
+async function withValues(runs: TrainingRun[], complete: boolean, signal: AbortSignal): Promise<RunsData> {
+  const runIds = runs.map((run) => run.id);
+  const [latest, hyperparameters] = await Promise.all([fetchLatestMetrics(runIds, signal), fetchHyperparametersBulk(runIds, undefined, signal)]);
+  return { runs, latest, hyperparameters, complete };
+}
+
 export function RunsPage({ query }: { query: URLSearchParams }) {
   const scope: RunFilter = {
     experimentId: parseId(query.get('experiment')),
@@ -63,20 +83,41 @@ export function RunsPage({ query }: { query: URLSearchParams }) {
   const clauses = scopeClauses(scope);
   const prefix = clauses.length === 0 ? '' : `${clauses.join(' and ')} and (`;
   const [progress, setProgress] = useState(0);
+  // The first rows of the current sort, answered by the server while the whole list loads
+  // (decision 0620): the table is usable after one small search and two small bulk reads.
+  const loadKey = `${scopeKey}\u0000${view.q}`;
+  const [early, setEarly] = useState<{ key: string; data: RunsData } | undefined>(undefined);
+  const firstLimit = (view.page + 1) * view.pageSize;
+  const first = useRef<{ orderBy: string; limit: number } | undefined>(undefined);
+  // The status boxes filter in the browser, over the whole list; with one ticked, the table waits for it.
+  first.current = view.statuses.length === 0 && firstLimit <= FIRST_ANSWER_LIMIT ? { orderBy: serverOrderBy(view.sort), limit: firstLimit } : undefined;
   // One search answers the scope and the query together, 10,000 runs a request (newest first).
-  const runs = useApi(async (signal) => {
+  const runs = useApi(async (signal): Promise<RunsData & { key: string }> => {
     const onProgress = (loaded: TrainingRun[]) => setProgress(loaded.length);
     const typed = view.q.trim() !== '';
     const text = !typed ? clauses.join(' and ') : prefix === '' ? view.q : `${prefix}${view.q})`;
+    const plan = first.current;
+    if (plan !== undefined) {
+      const page = await searchRunsPage(text, { ...plan, signal });
+      if (typed) rememberQuery(view.q);
+      // A list that fits the first answer is the whole list.
+      if (page.nextCursor === null) return { ...(await withValues(page.items, true, signal)), key: loadKey };
+      const data = await withValues(page.items, false, signal);
+      if (!signal.aborted) setEarly({ key: loadKey, data });
+    }
+    // The rest starts only now, so the server answers the first rows before it reads thousands.
     const found = await searchAllRuns(text, { signal, onProgress });
     if (typed) rememberQuery(view.q);
-    return found;
+    return { ...(await withValues(found, true, signal)), key: loadKey };
   }, [scopeKey, view.q]);
   const experiment = useApi(
     async (signal) => (scope.experimentId === undefined ? undefined : fetchExperiment(scope.experimentId, signal)),
     [scope.experimentId],
   );
   const problem = runs.loading ? undefined : problemOf(runs.error, prefix.length);
+  // While a new query loads, its first rows (when here) replace the previous answer; else the previous
+  // answer stays (and a reload of the same view keeps its whole list on screen).
+  const shown = runs.loading && early?.key === loadKey && runs.data?.key !== loadKey ? early.data : runs.data;
 
   const title = experiment.data !== undefined ? `Runs of experiment ${experiment.data.name}` : 'Runs';
   return (
@@ -85,11 +126,11 @@ export function RunsPage({ query }: { query: URLSearchParams }) {
       {experiment.data?.hypothesis && <p className="muted">Hypothesis: {experiment.data.hypothesis}</p>}
       <ScopeNote scope={scope} />
       {runs.error !== undefined && problem === undefined && <ErrorBox error={runs.error} onRetry={runs.reload} />}
-      {runs.data === undefined ? (
+      {shown === undefined ? (
         runs.error === undefined && <Loading what={`runs (${progress.toLocaleString('en-US')} so far)`} />
       ) : (
         // A new scope is a new table: its default columns are chosen again from its runs.
-        <RunsTable key={scopeKey} runs={runs.data} view={view} setView={setView} problem={problem} searching={runs.loading} emptyScope={scopeKey === '{}'} />
+        <RunsTable key={scopeKey} data={shown} view={view} setView={setView} problem={problem} searching={runs.loading} emptyScope={scopeKey === '{}'} />
       )}
     </section>
   );
@@ -109,47 +150,45 @@ function ScopeNote({ scope }: { scope: RunFilter }) {
 }
 
 function RunsTable({
-  runs,
+  data,
   view,
   setView,
   problem,
   searching,
   emptyScope,
 }: {
-  runs: TrainingRun[];
+  data: RunsData;
   view: RunsView;
   setView: (patch: Partial<RunsView>) => void;
   problem: QueryProblem | undefined;
   searching: boolean;
   emptyScope: boolean;
 }) {
-  const runIds = useMemo(() => runs.map((run) => run.id), [runs]);
-  const latestMetrics = useApi((signal) => fetchLatestMetrics(runIds, signal), [runIds]);
-  const hyperparameterRows = useApi((signal) => fetchHyperparametersBulk(runIds, undefined, signal), [runIds]);
-  // The last complete answers stay on screen while the next query's load, so nothing jumps.
-  const latestBySeries = useMemo(() => groupByRun(latestMetrics.data ?? [], (metric) => metric), [latestMetrics.data]);
-  const latestByRun = useMemo(() => groupByRun(latestMetrics.data ?? [], (metric) => metric.value), [latestMetrics.data]);
+  const { runs, complete } = data;
+  const latestBySeries = useMemo(() => groupByRun(data.latest, (metric) => metric), [data.latest]);
+  const latestByRun = useMemo(() => groupByRun(data.latest, (metric) => metric.value), [data.latest]);
   const hyperparameters = useMemo(
-    () => groupByRun<{ runId: number; name: string; value: JsonValue }, JsonValue>(hyperparameterRows.data ?? [], (row) => row.value),
-    [hyperparameterRows.data],
+    () => groupByRun<{ runId: number; name: string; value: JsonValue }, JsonValue>(data.hyperparameters, (row) => row.value),
+    [data.hyperparameters],
   );
   const allMetricNames = useMemo(() => metricNames(latestByRun), [latestByRun]);
   const allParamNames = useMemo(() => metricNames(hyperparameters), [hyperparameters]);
   const tagKeys = useMemo(() => [...new Set(runs.flatMap((run) => Object.keys(run.tags)))].sort(), [runs]);
   const vocabulary = useMemo(() => ({ params: allParamNames, metrics: allMetricNames, tags: tagKeys }), [allParamNames, allMetricNames, tagKeys]);
 
-  // Defaults are chosen once per scope's data and then kept, so columns do not come and go as a query narrows.
+  // Defaults are chosen once per scope, from the first answer (the first rows when the list is long),
+  // and then kept, so columns do not come and go as the rest loads or a query narrows.
   const defaults = useRef<{ params: string[]; metrics: string[] } | null>(null);
-  if (defaults.current === null && hyperparameterRows.data !== undefined && latestMetrics.data !== undefined) {
-    defaults.current = { params: varyingParams(hyperparameters), metrics: mostLoggedMetrics(latestBySeries) };
-  }
-  const paramColumns = view.params ?? defaults.current?.params ?? [];
-  const metricColumns = view.metrics ?? defaults.current?.metrics ?? [];
-  const ready = defaults.current !== null || (view.params !== null && view.metrics !== null);
+  defaults.current ??= { params: varyingParams(hyperparameters), metrics: mostLoggedMetrics(latestBySeries) };
+  const paramColumns = view.params ?? defaults.current.params;
+  const metricColumns = view.metrics ?? defaults.current.metrics;
 
+  // Keyed on the statuses' text: the view is read from the URL on every render, so its arrays are new
+  // each time, and a new `filtered` would sort every run again (10,000 of them) on each keystroke.
+  const statusKey = view.statuses.join(',');
   const filtered = useMemo(
     () => (view.statuses.length === 0 ? runs : runs.filter((run) => view.statuses.includes(run.status))),
-    [runs, view.statuses],
+    [runs, statusKey],
   );
   const sorted = useMemo(
     () => sortRuns(filtered, view.sort.key, view.sort.direction, { latest: latestByRun, hyperparameters }),
@@ -157,11 +196,12 @@ function RunsTable({
   );
   const pageCount = Math.max(1, Math.ceil(sorted.length / view.pageSize));
   const currentPage = Math.min(view.page, pageCount - 1);
-  const visible = sorted.slice(currentPage * view.pageSize, (currentPage + 1) * view.pageSize);
   const [brushed, setBrushed] = useState<ReadonlySet<number> | null>(null);
   useEffect(() => setBrushed(null), [runs]);
-  const shownRows = brushed === null ? visible : sorted.filter((run) => brushed.has(run.id)).slice(currentPage * view.pageSize, (currentPage + 1) * view.pageSize);
-  const shownCount = brushed === null ? sorted.length : sorted.filter((run) => brushed.has(run.id)).length;
+  // The listed runs in table order: sorted, and inside every brush of the plots.
+  const listed = useMemo(() => (brushed === null ? sorted : sorted.filter((run) => brushed.has(run.id))), [sorted, brushed]);
+  const shownRows = listed.slice(currentPage * view.pageSize, (currentPage + 1) * view.pageSize);
+  const shownCount = listed.length;
 
   const toggleSort = (key: SortKey) =>
     setView({ sort: { key, direction: view.sort.key === key && view.sort.direction === 'desc' ? 'asc' : 'desc' }, page: 0 });
@@ -194,10 +234,9 @@ function RunsTable({
       </div>
       <div className="toolbar">
         <span aria-live="polite" className="run-count">
-          {shownCount.toLocaleString('en-US')} of {runs.length.toLocaleString('en-US')} runs
+          {complete ? `${shownCount.toLocaleString('en-US')} of ${runs.length.toLocaleString('en-US')} runs` : `The first ${runs.length.toLocaleString('en-US')} runs`}
           {brushed !== null ? ' (brushed in the plot)' : ''}
-          {searching ? ' · searching…' : ''}
-          {latestMetrics.loading || hyperparameterRows.loading ? ' · loading values…' : ''}
+          {!complete ? ' · loading the rest…' : searching ? ' · searching…' : ''}
         </span>
         <button
           className="primary"
@@ -218,8 +257,6 @@ function RunsTable({
           </select>
         </label>
       </div>
-      {latestMetrics.error !== undefined && <ErrorBox error={latestMetrics.error} onRetry={latestMetrics.reload} />}
-      {hyperparameterRows.error !== undefined && <ErrorBox error={hyperparameterRows.error} onRetry={hyperparameterRows.reload} />}
       {runs.length === 0 ? (
         <EmptyState title={view.q === '' ? (emptyScope ? 'No training runs yet.' : 'No runs match this view.') : 'No runs match the query.'}>
           {/* No children (not `false`) lets the empty state say how to fill the database: aimdb demo. */ view.q !== '' ? <p>Change or clear the query to see more runs.</p> : undefined}
@@ -228,8 +265,6 @@ function RunsTable({
         <EmptyState title="No runs match the filter.">
           <p>Clear the status boxes to see every run.</p>
         </EmptyState>
-      ) : !ready ? (
-        <Loading what="hyperparameters and metric values" />
       ) : (
         <>
           <RunsGrid
@@ -243,13 +278,31 @@ function RunsTable({
             hyperparameters={hyperparameters}
             latest={latestByRun}
           />
-          <Pager
-            page={currentPage}
-            pageCount={Math.max(1, Math.ceil(shownCount / view.pageSize))}
-            onPage={(page) => setView({ page })}
-            label="Runs pages"
-          />
+          {complete && (
+            <Pager
+              page={currentPage}
+              pageCount={Math.max(1, Math.ceil(shownCount / view.pageSize))}
+              onPage={(page) => setView({ page })}
+              label="Runs pages"
+            />
+          )}
+          {complete && (
+            <RunsCharts
+              runs={listed}
+              metricNames={allMetricNames}
+              metric={view.chart !== null && allMetricNames.includes(view.chart) ? view.chart : (metricColumns[0] ?? allMetricNames[0])}
+              groupBy={view.group}
+              paramNames={allParamNames}
+              tagKeys={tagKeys}
+              hyperparameters={hyperparameters}
+              latest={latestBySeries}
+              onChange={(patch) => setView(patch)}
+            />
+          )}
           {/* The filtered runs in load order: sorting the table must not reset the plots' brushes. */}
+          {!complete ? (
+            <p className="muted plots-placeholder">The plots draw once every run of the query has loaded.</p>
+          ) : (
           <RunsPlots
             runs={filtered}
             paramNames={allParamNames}
@@ -260,6 +313,7 @@ function RunsTable({
             latest={latestByRun}
             onBrush={setBrushed}
           />
+          )}
         </>
       )}
     </>

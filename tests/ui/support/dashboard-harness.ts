@@ -19,9 +19,13 @@ export const ARTIFACT_DIR = path.join(REPO_ROOT, 'test-artifacts', 'dashboard');
 
 /**
  * Builds the dashboard into a temporary folder; returns it and a cleanup. `development` (the
- * default) keeps React's warnings; `production` is what `npm run build` ships.
+ * default) keeps React's warnings; `production` is what `npm run build` ships (`minify: false` keeps
+ * function names readable in a profile).
  */
-export async function buildDashboard(mode: 'development' | 'production' = 'development'): Promise<{ dir: string; remove(): void }> {
+export async function buildDashboard(
+  mode: 'development' | 'production' = 'development',
+  options: { minify?: boolean } = {},
+): Promise<{ dir: string; remove(): void }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'aimdb-ui-'));
   // Vite and the React plugin pick React's build and the JSX runtime from NODE_ENV, which vitest
   // sets to 'test'; the build must see the mode it builds, as it does when run from npm.
@@ -31,7 +35,7 @@ export async function buildDashboard(mode: 'development' | 'production' = 'devel
     await build({
       configFile: path.join(REPO_ROOT, 'src/ui/vite.config.ts'),
       mode,
-      build: { outDir: dir, emptyOutDir: true, minify: mode === 'production' },
+      build: { outDir: dir, emptyOutDir: true, minify: options.minify ?? mode === 'production' },
       logLevel: 'error',
     });
   } finally {
@@ -128,6 +132,35 @@ export async function pixelsOfColor(page: Page, scope: string, hex: string): Pro
       return count;
     },
     { scope, hex },
+  );
+}
+
+/**
+ * Pixels of a translucent fill of `hex` (a chart's band: about `alpha` opaque) in the first canvas
+ * under `scope`, where no other drawing covers it.
+ */
+export async function translucentPixelsOfColor(page: Page, scope: string, hex: string, alpha: number): Promise<number> {
+  return page.evaluate(
+    ({ scope: selector, hex: color, alpha: expected }) => {
+      const canvas = document.querySelector(selector)?.querySelector('canvas');
+      if (canvas === null || canvas === undefined) return -1;
+      const copy = document.createElement('canvas');
+      copy.width = canvas.width;
+      copy.height = canvas.height;
+      const context = copy.getContext('2d', { willReadFrequently: true });
+      if (context === null) return -1;
+      context.drawImage(canvas, 0, 0);
+      const { data } = context.getImageData(0, 0, copy.width, copy.height);
+      const target = Number.parseInt(color.slice(1), 16);
+      const [r, g, b] = [(target >> 16) & 255, (target >> 8) & 255, target & 255];
+      let count = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        if (Math.abs(data[i + 3]! - expected * 255) > 20) continue;
+        if (Math.abs(data[i]! - r) < 24 && Math.abs(data[i + 1]! - g) < 24 && Math.abs(data[i + 2]! - b) < 24) count += 1;
+      }
+      return count;
+    },
+    { scope, hex, alpha },
   );
 }
 

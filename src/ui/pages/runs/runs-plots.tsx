@@ -379,7 +379,11 @@ function ScatterPlot({ runIds, x, y, metric, data }: { runIds: number[]; x: Axis
     context.clearRect(0, 0, width, HEIGHT);
     context.strokeStyle = colors.muted;
     context.strokeRect(pad.left, pad.top, plotWidth, plotHeight);
-    const size = runIds.length > 2000 ? 3 : 5;
+    // Few runs get large points with an outline, so the scale's dark end shows on a dark background too.
+    const size = runIds.length > 2000 ? 3 : runIds.length > 200 ? 5 : 8;
+    const outlined = size >= 8;
+    context.strokeStyle = colors.muted;
+    context.lineWidth = 1;
     let drawn = 0;
     for (const runId of runIds) {
       const px = axisPosition(xAxis, sourceValue(runId, x, data));
@@ -388,7 +392,10 @@ function ScatterPlot({ runIds, x, y, metric, data }: { runIds: number[]; x: Axis
       const colorPosition = colorAxis === undefined || metric === undefined ? 0.5 : axisPosition(colorAxis, sourceValue(runId, metric, data));
       context.fillStyle = colorPosition === undefined ? colors.muted : colorAt(colorPosition);
       // Jitter-free: categories sit on their ticks; a little inset keeps the extremes inside the frame.
-      context.fillRect(pad.left + 4 + px * (plotWidth - 8) - size / 2, pad.top + 4 + (1 - py) * (plotHeight - 8) - size / 2, size, size);
+      const left = pad.left + 4 + px * (plotWidth - 8) - size / 2;
+      const top = pad.top + 4 + (1 - py) * (plotHeight - 8) - size / 2;
+      context.fillRect(left, top, size, size);
+      if (outlined) context.strokeRect(left - 0.5, top - 0.5, size + 1, size + 1);
       drawn += 1;
     }
     context.fillStyle = colors.muted;
