@@ -61,6 +61,11 @@ interface Rollup {
   latencySum: number;
   latencyMax: number | null;
   sketch: LatencySketch;
+  /**
+   * Stored sketch texts read into this bucket but not yet into `sketch` (reads only): a read
+   * decodes them one bucket at a time into one reused sketch, instead of building a sketch per bucket.
+   */
+  pendingBins: string[];
   confidenceCount: number;
   confidenceSum: number;
   confidenceBins: number[];
@@ -78,6 +83,7 @@ const emptyRollup = (modelVersionId: number, widthMs: number, periodStart: numbe
   latencySum: 0,
   latencyMax: null,
   sketch: new LatencySketch(),
+  pendingBins: [],
   confidenceCount: 0,
   confidenceSum: 0,
   confidenceBins: new Array<number>(CONFIDENCE_BINS).fill(0),
@@ -165,8 +171,11 @@ function rollupsOf(rows: readonly RolledPrediction[]): Map<string, Rollup> {
   return rollups;
 }
 
-/** Adds a stored rollup row into an in-memory one. */
-function addStored(into: Rollup, row: Record<string, unknown>): void {
+/**
+ * Adds a stored rollup row into an in-memory one; with `deferSketch`, its sketch text is kept in
+ * `pendingBins` for `settleSketch`.
+ */
+function addStored(into: Rollup, row: Record<string, unknown>, deferSketch = false): void {
   into.count += Number(row.count);
   into.errorCount += Number(row.error_count);
   into.latencyCount += Number(row.latency_count);
@@ -176,22 +185,26 @@ function addStored(into: Rollup, row: Record<string, unknown>): void {
     if (into.latencyMax === null || max > into.latencyMax) into.latencyMax = max;
   }
   into.sketch.zero += Number(row.latency_zero);
-  into.sketch.addEncoded(row.latency_bins as string | null);
+  const bins = row.latency_bins as string | null;
+  if (deferSketch) {
+    if (bins !== null && bins !== '') into.pendingBins.push(bins);
+  } else into.sketch.addEncoded(bins);
   into.confidenceCount += Number(row.confidence_count);
   into.confidenceSum += Number(row.confidence_sum);
-  const bins = String(row.confidence_bins ?? '').split(',');
-  for (let index = 0; index < CONFIDENCE_BINS && index < bins.length; index++) into.confidenceBins[index]! += Number(bins[index]);
+  const confidence = String(row.confidence_bins ?? '').split(',');
+  for (let index = 0; index < CONFIDENCE_BINS && index < confidence.length; index++) into.confidenceBins[index]! += Number(confidence[index]);
   into.labelled += Number(row.labelled_count);
   into.correct += Number(row.correct_count);
 }
 
-function addRollup(into: Rollup, other: Rollup): void {
+/** Adds every count of `other` into `into`; the sketch too unless `withSketch` is false. */
+function addRollup(into: Rollup, other: Rollup, withSketch = true): void {
   into.count += other.count;
   into.errorCount += other.errorCount;
   into.latencyCount += other.latencyCount;
   into.latencySum += other.latencySum;
   if (other.latencyMax !== null && (into.latencyMax === null || other.latencyMax > into.latencyMax)) into.latencyMax = other.latencyMax;
-  into.sketch.merge(other.sketch);
+  if (withSketch) into.sketch.merge(other.sketch);
   into.confidenceCount += other.confidenceCount;
   into.confidenceSum += other.confidenceSum;
   for (let index = 0; index < CONFIDENCE_BINS; index++) into.confidenceBins[index]! += other.confidenceBins[index]!;
@@ -335,8 +348,8 @@ function bucketName(width: number): string {
   return `${width / PREDICTION_BUCKETS.minute}m`;
 }
 
-function aggregateOf(rollup: Rollup): PredictionAggregate {
-  const [p50, p95, p99] = rollup.sketch.quantiles([0.5, 0.95, 0.99], rollup.latencyMax);
+function aggregateOf(rollup: Rollup, sketch: LatencySketch = rollup.sketch): PredictionAggregate {
+  const [p50, p95, p99] = sketch.quantiles([0.5, 0.95, 0.99], rollup.latencyMax);
   return {
     count: rollup.count,
     errorCount: rollup.errorCount,
@@ -413,7 +426,7 @@ export async function getPredictionStats(ctx: StoreContext, query: PredictionSta
     const start = periodOf(Number(row.period_start), width);
     let bucket = entry.buckets.get(start);
     if (bucket === undefined) entry.buckets.set(start, (bucket = emptyRollup(0, width, start)));
-    addStored(bucket, row);
+    addStored(bucket, row, true);
   };
   if (versions === undefined) {
     const rows = await ctx.db
@@ -441,12 +454,19 @@ export async function getPredictionStats(ctx: StoreContext, query: PredictionSta
   if (filter.accuracyField !== undefined) await relabel(ctx, filter.accuracyField, versions, since, until, width, seriesOf);
 
   const answer: PredictionStatsSeries[] = [];
+  // One sketch decodes every bucket's stored texts in turn: a sketch per bucket would allocate
+  // (and collect) an array of about a thousand bins for each of hundreds of buckets.
+  const scratch = new LatencySketch();
   for (const [id, entry] of series) {
     const starts = [...entry.buckets.keys()].sort((a, b) => a - b);
     const buckets = starts.map((start) => {
       const bucket = entry.buckets.get(start)!;
-      addRollup(entry.total, bucket);
-      return { start: new Date(start), end: new Date(start + width), ...aggregateOf(bucket) };
+      scratch.clear();
+      scratch.zero = bucket.sketch.zero;
+      for (const text of bucket.pendingBins) scratch.addEncoded(text);
+      addRollup(entry.total, bucket, false);
+      entry.total.sketch.merge(scratch);
+      return { start: new Date(start), end: new Date(start + width), ...aggregateOf(bucket, scratch) };
     });
     answer.push({ modelVersionId: perVersion ? id : null, buckets, total: aggregateOf(entry.total) });
   }
