@@ -32,6 +32,7 @@ import {
   predictionBatchSchema,
   predictionInputSchema,
   predictionStatsQuerySchema,
+  predictionExportQuerySchema,
   groundTruthBatchSchema,
   jsonValueSchema,
   runInputsSchema,
@@ -770,6 +771,18 @@ export const API = api({
     query: listPredictionsSchema,
     status: 200,
     response: pageOf(predictionResponse),
+  },
+  exportPredictions: {
+    method: 'GET',
+    url: '/api/v1/predictions/export',
+    summary:
+      'Stream predictions as CSV (a header, then one line each) or NDJSON (the default): newest first within each of modelVersionIds ' +
+      'in turn, or of everything; since/until take ISO-8601 times or epoch milliseconds',
+    tag: 'predictions',
+    query: predictionExportQuerySchema,
+    validateQuery: true,
+    status: 200,
+    rawResponse: { description: 'text/csv or application/x-ndjson, streamed as the predictions are read' },
   },
   getPrediction: {
     method: 'GET',
