@@ -42,6 +42,7 @@ import {
   LIMITS,
   idSchema,
   parseInput,
+  predictionExportQuerySchema,
   predictionKeySchema,
   type MetricOptions,
   type MetricPointInput,
@@ -52,7 +53,7 @@ import {
   type RegistryChangeOptions,
 } from '../core/schemas.js';
 import type { AiDatabase, ArtifactSource, OpenedArtifact } from '../store/index.js';
-import { HttpTransport } from './http-transport.js';
+import { HttpTransport, toQueryString } from './http-transport.js';
 import { isRetrySafe, pathOf, type ApiRoute, type ParamsOf } from '../core/api/route.js';
 import { API } from '../core/api/routes.js';
 import { encodeMetricPoints, hasOmittedStep, metricColumns } from '../core/api/metric-columns.js';
@@ -432,6 +433,29 @@ class HttpAiDatabase implements AiDatabase {
   }
   async getPredictionStats(query?: Parameters<AiDatabase['getPredictionStats']>[0]) {
     return decodePredictionStats(await this.#send(API.getPredictionStats, { query }));
+  }
+  /** One request; the text arrives as the server reads the predictions. */
+  exportPredictions(query: Parameters<AiDatabase['exportPredictions']>[0] = {}): AsyncIterable<string> {
+    // Checked when called, as the embedded store does.
+    const parsed = parseInput(predictionExportQuerySchema, query, 'query');
+    const path = `${API.exportPredictions.url.replace(/^\/api\/v1/, '')}${toQueryString(parsed)}`;
+    const transport = this.#transport;
+    const closed = () => this.#closed;
+    return (async function* () {
+      if (closed()) throw new BackendError('this AiDatabase was closed');
+      const answer = await transport.download(path, {});
+      const decoder = new TextDecoder('utf-8', { fatal: true });
+      try {
+        for await (const chunk of answer.body) {
+          const text = decoder.decode(chunk as Buffer, { stream: true });
+          if (text !== '') yield text;
+        }
+      } catch (error) {
+        throw new BackendError('the server stopped sending the predictions export before its end', { cause: error });
+      }
+      const rest = decoder.decode();
+      if (rest !== '') yield rest;
+    })();
   }
   async recordGroundTruth(predictionId: number, value: JsonValue | null): Promise<Prediction> {
     return decodePrediction(

@@ -13,6 +13,7 @@ export const DASHBOARD_PAGES = {
   models: '/models',
   datasets: '/datasets',
   predictions: '/predictions',
+  predictionsCompare: '/predictions/compare',
   run: '/runs/:id',
   model: '/models/:id',
   dataset: '/datasets/:id',

@@ -44,27 +44,37 @@ export class LatencySketch {
   #offset = 0;
   #counts = new Float64Array(0);
 
-  /** Makes room for `bin` (grows to at least double, so adding bins in any order stays linear). */
-  #reach(bin: number): void {
+  /**
+   * Makes room for every bin from `low` to `high` (grows to at least double, so adding bins in any
+   * order stays linear; callers that know a whole range ask once, so the array is sized once).
+   */
+  #reach(low: number, high: number): void {
     const length = this.#counts.length;
     if (length === 0) {
-      this.#offset = bin - 32;
-      this.#counts = new Float64Array(128);
+      const size = Math.max(128, high - low + 1);
+      this.#offset = low - Math.min(32, size - (high - low + 1));
+      this.#counts = new Float64Array(size);
       return;
     }
-    if (bin >= this.#offset && bin < this.#offset + length) return;
-    const low = Math.min(this.#offset, bin);
-    const high = Math.max(this.#offset + length - 1, bin);
-    const size = Math.max(high - low + 1, 2 * length);
-    const offset = bin < this.#offset ? high - size + 1 : low;
+    if (low >= this.#offset && high < this.#offset + length) return;
+    const from = Math.min(this.#offset, low);
+    const to = Math.max(this.#offset + length - 1, high);
+    const size = Math.max(to - from + 1, 2 * length);
+    const offset = low < this.#offset ? to - size + 1 : from;
     const grown = new Float64Array(size);
     grown.set(this.#counts, this.#offset - offset);
     this.#counts = grown;
     this.#offset = offset;
   }
 
+  /** Empties the sketch, keeping its array for reuse. */
+  clear(): void {
+    this.zero = 0;
+    this.#counts.fill(0);
+  }
+
   addBin(bin: number, count: number): void {
-    this.#reach(bin);
+    this.#reach(bin, bin);
     this.#counts[bin - this.#offset]! += count;
   }
 
@@ -78,28 +88,36 @@ export class LatencySketch {
   merge(other: LatencySketch): void {
     this.zero += other.zero;
     const counts = other.#counts;
-    for (let index = 0; index < counts.length; index++) if (counts[index] !== 0) this.addBin(other.#offset + index, counts[index]!);
+    let first = 0;
+    let last = counts.length - 1;
+    while (first <= last && counts[first] === 0) first++;
+    while (last >= first && counts[last] === 0) last--;
+    if (first > last) return;
+    this.#reach(other.#offset + first, other.#offset + last);
+    const into = this.#counts;
+    const shift = other.#offset - this.#offset;
+    for (let index = first; index <= last; index++) into[index + shift]! += counts[index]!;
   }
 
-  /** Adds the bins of a stored `bin:count,bin:count` text (any order), read without splitting it into strings. */
+  /**
+   * Adds the bins of a stored `bin:count,bin:count` text (any order), read without splitting it into
+   * strings: one pass finds the lowest and highest bin so the array is sized once, a second adds.
+   */
   addEncoded(text: string | null): void {
-    if (text === null) return;
-    let position = 0;
-    const length = text.length;
-    while (position < length) {
-      let negative = false;
-      if (text.charCodeAt(position) === 45) {
-        negative = true;
-        position++;
-      }
-      let bin = 0;
-      for (let code = text.charCodeAt(position); code >= 48 && code <= 57; code = text.charCodeAt(++position)) bin = bin * 10 + (code - 48);
-      position++; // ':'
-      let count = 0;
-      for (let code = text.charCodeAt(position); code >= 48 && code <= 57; code = text.charCodeAt(++position)) count = count * 10 + (code - 48);
-      position++; // ','
-      this.addBin(negative ? -bin : bin, count);
-    }
+    if (text === null || text.length === 0) return;
+    let low = Number.POSITIVE_INFINITY;
+    let high = Number.NEGATIVE_INFINITY;
+    decodePairs(text, (bin) => {
+      if (bin < low) low = bin;
+      if (bin > high) high = bin;
+    });
+    if (low > high) return;
+    this.#reach(low, high);
+    const counts = this.#counts;
+    const offset = this.#offset;
+    decodePairs(text, (bin, count) => {
+      counts[bin - offset]! += count;
+    });
   }
 
   /** The stored form: `bin:count` pairs of the non-empty bins, ascending, joined by commas (SQL can build it too). */
@@ -134,6 +152,26 @@ export class LatencySketch {
       answers.push(cap(latencyBinValue(this.#offset + index)));
     }
     return answers;
+  }
+}
+
+/** Calls `each` with every pair of a `bin:count,bin:count` text (bins may be negative). */
+function decodePairs(text: string, each: (bin: number, count: number) => void): void {
+  let position = 0;
+  const length = text.length;
+  while (position < length) {
+    let negative = false;
+    if (text.charCodeAt(position) === 45) {
+      negative = true;
+      position++;
+    }
+    let bin = 0;
+    for (let code = text.charCodeAt(position); code >= 48 && code <= 57; code = text.charCodeAt(++position)) bin = bin * 10 + (code - 48);
+    position++; // ':'
+    let count = 0;
+    for (let code = text.charCodeAt(position); code >= 48 && code <= 57; code = text.charCodeAt(++position)) count = count * 10 + (code - 48);
+    position++; // ','
+    each(negative ? -bin : bin, count);
   }
 }
 

@@ -412,6 +412,13 @@ export const listPredictionsSchema = z.strictObject({
   since: timeSchema.optional(),
   until: timeSchema.optional(),
 });
+/** A streamed export of predictions: one version, several (one after the other), or all; a window; CSV or NDJSON. */
+export const predictionExportQuerySchema = z.strictObject({
+  format: z.enum(['csv', 'ndjson']).optional(),
+  modelVersionIds: z.array(id).min(1).max(1000).optional(),
+  since: timeSchema.optional(),
+  until: timeSchema.optional(),
+});
 /** Bucket widths by name; `buckets` instead picks a width from the window (see PREDICTION_BUCKET_WIDTHS). */
 export const PREDICTION_BUCKETS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
 /** Most buckets one statistics call returns. */
@@ -657,6 +664,7 @@ export type SearchRunsOptions = z.input<typeof searchRunsOptionsSchema>;
 export type ListExperimentsQuery = z.input<typeof listExperimentsSchema>;
 export type ListPredictionsQuery = z.input<typeof listPredictionsSchema>;
 export type PredictionStatsQuery = z.input<typeof predictionStatsQuerySchema>;
+export type PredictionExportQuery = z.input<typeof predictionExportQuerySchema>;
 export type GroundTruthInput = z.input<typeof groundTruthInputSchema>;
 export type MetricQuery = z.input<typeof metricQuerySchema>;
 export type MetricBucketQuery = z.input<typeof metricBucketQuerySchema>;

@@ -64,6 +64,7 @@ import type {
   PredictionInput,
   RunInputSpec,
   PredictionStatsQuery,
+  PredictionExportQuery,
   GroundTruthInput,
   SearchRunsOptions,
   TextSearchOptions,
@@ -257,6 +258,12 @@ export interface PredictionStore {
    * the last 24 hours) is widened to whole buckets of the UTC grid and returned.
    */
   getPredictionStats(query?: PredictionStatsQuery): Promise<PredictionStats>;
+  /**
+   * The predictions as CSV (a header, then one line each) or NDJSON (the default), in chunks of text
+   * as they are read: newest first within each version of `modelVersionIds` (one after the other),
+   * or of everything. The query is checked when called; over HTTP the text streams from one request.
+   */
+  exportPredictions(query?: PredictionExportQuery): AsyncIterable<string>;
   /** Records the ground truth of a prediction (null removes it); accuracy aggregates follow atomically. */
   recordGroundTruth(predictionId: number, value: JsonValue | null): Promise<Prediction>;
   /** Records the ground truth of the prediction logged with `key` (its request id, say) in a model version. */

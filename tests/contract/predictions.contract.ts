@@ -81,5 +81,48 @@ export function definePredictionsContract(target: ContractTarget): void {
       const window = await db().getPredictions({ modelVersionId: version.id, since: new Date(base + 3 * 60_000), until: base + 6 * 60_000 });
       expect(window.items.map((prediction) => prediction.input)).toEqual([5, 4, 3]);
     });
+
+    it('exports as NDJSON or CSV: every prediction of the window, newest first per version, versions in the order asked', async () => {
+      const [a, b] = [await newVersion(), await newVersion()];
+      const base = Date.UTC(2025, 6, 1);
+      // More than one page of the export (1,000) for a; b's quirky text needs CSV quoting.
+      await db().logPredictions(
+        Array.from({ length: 1_100 }, (_unused, index) => ({ modelVersionId: a.id, input: { i: index }, output: index % 2, timestamp: base + index * 1_000 })),
+      );
+      await db().logPredictions([
+        { modelVersionId: b.id, input: 'a, "quoted"\nline', output: null, groundTruth: { label: 'x' }, latencyMs: 2.5, confidence: 0.25, timestamp: base + 5_000, key: 'req-1' },
+        { modelVersionId: b.id, input: 'before the window', output: 1, timestamp: base - 1 },
+      ]);
+      const asWire = (items: unknown[]) => JSON.parse(JSON.stringify(items)) as unknown[];
+      const listed = async (modelVersionId: number) => {
+        const all = [];
+        let cursor: string | null = null;
+        do {
+          const page = await db().getPredictions({ modelVersionId, since: new Date(base), limit: 500, ...(cursor === null ? {} : { cursor }) });
+          all.push(...page.items);
+          cursor = page.nextCursor;
+        } while (cursor !== null);
+        return all;
+      };
+      const expected = [...(await listed(b.id)), ...(await listed(a.id))];
+      expect(expected).toHaveLength(1_101);
+
+      let ndjson = '';
+      for await (const text of db().exportPredictions({ modelVersionIds: [b.id, a.id], since: new Date(base) })) ndjson += text;
+      expect(ndjson.endsWith('\n')).toBe(true);
+      expect(ndjson.trimEnd().split('\n').map((line) => JSON.parse(line) as unknown)).toEqual(asWire(expected));
+
+      let csv = '';
+      for await (const text of db().exportPredictions({ format: 'csv', modelVersionIds: [b.id], since: base })) csv += text;
+      const [first] = await listed(b.id);
+      expect(csv).toBe(
+        'id,modelVersionId,timestamp,key,latencyMs,confidence,input,output,groundTruth,metadata\n' +
+          `${first!.id},${b.id},${new Date(base + 5_000).toISOString()},req-1,2.5,0.25,"""a, \\""quoted\\""\\nline""",,"{""label"":""x""}",{}\n`,
+      );
+
+      // The query is checked when the export is asked for, before any text.
+      expect(() => db().exportPredictions({ format: 'xml' as 'csv' })).toThrow(ValidationError);
+      expect(() => db().exportPredictions({ modelVersionIds: [] })).toThrow(ValidationError);
+    });
   });
 }

@@ -339,6 +339,21 @@ describe.each(testBackends())('REST endpoints on $name', (backend) => {
     expect(page.body.items[0].input).toBe(19);
     const window = await api('GET', `/api/v1/predictions?since=2026-01-01T00:00:00.000Z&until=${Date.UTC(2026, 0, 1, 12)}`);
     expect(window.body.items.map((p: { id: number }) => p.id)).toEqual([one.body.id]);
+
+    // The export streams the same predictions as text: CSV with a header, or NDJSON (the default).
+    const csv = await api('GET', `/api/v1/predictions/export?format=csv&modelVersionIds=${version.id}&since=2026-01-02T00:00:00.000Z`);
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    const lines = csv.text.trimEnd().split('\n');
+    expect(lines[0]).toBe('id,modelVersionId,timestamp,key,latencyMs,confidence,input,output,groundTruth,metadata');
+    expect(lines).toHaveLength(21);
+    expect(lines[1]).toMatch(new RegExp(`^\\d+,${version.id},2026-01-02T00:00:19.000Z,,,,19,38,,\\{\\}$`));
+    const ndjson = await api('GET', `/api/v1/predictions/export?modelVersionIds=${version.id}&until=2026-01-02T00:00:00.000Z`);
+    expect(ndjson.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
+    expect(ndjson.text.trimEnd().split('\n').map((line) => JSON.parse(line))).toEqual([one.body]);
+    const refused = await api('GET', '/api/v1/predictions/export?format=xml');
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.field).toBe('query.format');
   });
 
   it('answers prediction statistics and takes ground truth by id, by key and in a batch', async () => {

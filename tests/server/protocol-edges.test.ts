@@ -133,7 +133,7 @@ describe.each(testBackends({ sqliteFile: false }))('protocol edges on $name', (b
   });
 
   it("serves index.html for the dashboard's pages only", async () => {
-    for (const pathname of ['/', '/runs', '/runs/', '/runs/12?tab=metrics', '/models/VisionTransformer-CAD', '/datasets/3', '/compare?runs=1,2', '/experiments', '/predictions']) {
+    for (const pathname of ['/', '/runs', '/runs/', '/runs/12?tab=metrics', '/models/VisionTransformer-CAD', '/datasets/3', '/compare?runs=1,2', '/experiments', '/predictions', '/predictions/compare?versions=1,2']) {
       const answer = await call(server.url, 'GET', pathname);
       expect(answer.status, pathname).toBe(200);
       expect(answer.text, pathname).toContain('aimdb dashboard');

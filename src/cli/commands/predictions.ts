@@ -8,7 +8,8 @@ import { addPageOptions, pageQuery, printPage, type PageOptions } from '../listi
 import { findModelVersion, idOrName, parseId } from '../lookup.js';
 import { formatJson, sparkline, type Output } from '../output.js';
 import type { AiDatabase } from '../../store/index.js';
-import type { Prediction, PredictionStats } from '../../core/entities.js';
+import type { PredictionStats } from '../../core/entities.js';
+import { PREDICTION_EXPORT_COLUMNS } from '../../core/prediction-export.js';
 
 interface StatsOptions {
   model?: string;
@@ -26,20 +27,6 @@ interface ExportOptions {
   since?: string;
   until?: string;
   format: string;
-}
-
-const EXPORT_COLUMNS = ['id', 'modelVersionId', 'timestamp', 'key', 'latencyMs', 'confidence', 'input', 'output', 'groundTruth', 'metadata'] as const;
-
-/** A CSV field: quoted when it holds a comma, quote or line break (RFC 4180). */
-function csvField(value: unknown): string {
-  const text = value === null || value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-function csvLine(prediction: Prediction): string {
-  return `${EXPORT_COLUMNS.map((column) =>
-    csvField(column === 'timestamp' ? prediction.timestamp.toISOString() : column === 'input' || column === 'output' || column === 'groundTruth' || column === 'metadata' ? (prediction[column] === null ? null : JSON.stringify(prediction[column])) : prediction[column]),
-  ).join(',')}\n`;
 }
 
 const milliseconds = (value: number | null): string => (value === null ? '–' : value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toPrecision(2));
@@ -231,22 +218,19 @@ export function register(program: Command, context: CliContext): void {
       const until = options.until === undefined ? undefined : parseTime(options.until, '--until', now);
       await context.withDatabase(command, async (db) => {
         const versions = await versionsOf(db, options);
-        if (options.format === 'csv') await output.write(`${EXPORT_COLUMNS.join(',')}\n`);
-        for (const modelVersionId of versions ?? [undefined]) {
-          let cursor: string | null = null;
-          do {
-            const page = await db.getPredictions({
-              limit: 1_000,
-              ...(cursor === null ? {} : { cursor }),
-              ...(modelVersionId === undefined ? {} : { modelVersionId }),
-              ...(since === undefined ? {} : { since }),
-              ...(until === undefined ? {} : { until }),
-            });
-            let text = '';
-            for (const prediction of page.items) text += options.format === 'csv' ? csvLine(prediction) : `${JSON.stringify(prediction)}\n`;
-            if (text !== '') await output.write(text);
-            cursor = page.nextCursor;
-          } while (cursor !== null);
+        // A model without versions has nothing to export (an empty list would mean every version).
+        if (versions !== undefined && versions.length === 0) {
+          if (options.format === 'csv') await output.write(`${PREDICTION_EXPORT_COLUMNS.join(',')}\n`);
+          return;
+        }
+        // Through a server this is one streamed request; embedded, the store pages through the predictions.
+        for await (const text of db.exportPredictions({
+          format: options.format as 'csv' | 'ndjson',
+          ...(versions === undefined ? {} : { modelVersionIds: versions }),
+          ...(since === undefined ? {} : { since }),
+          ...(until === undefined ? {} : { until }),
+        })) {
+          await output.write(text);
         }
       });
     });

@@ -3,6 +3,8 @@ import { checkBatchSize, unwrapBatchBody } from '../../core/api/batch-body.js';
 import { API } from '../../core/api/routes.js';
 import type { JsonValue } from '../../core/entities.js';
 import { ValidationError } from '../../core/errors.js';
+import { Readable } from 'node:stream';
+import { exportContentType } from '../../core/prediction-export.js';
 import { predictionKeySchema } from '../../core/schemas.js';
 import { serve } from '../route-spec.js';
 
@@ -15,6 +17,20 @@ export const predictionRoutes = [
     return db.logPredictions(predictions as typeof body.predictions);
   }),
   serve(API.getPredictions, ({ db, query }) => db.getPredictions(query)),
+  serve(API.exportPredictions, async ({ db, query, reply }) => {
+    const chunks = db.exportPredictions(query)[Symbol.asyncIterator]();
+    // The first page is read before the answer starts, so a failing read is still an error answer;
+    // a failure after that can only cut the stream, which the client reports as an error.
+    const first = await chunks.next();
+    reply.header('content-type', exportContentType(query.format ?? 'ndjson'));
+    return Readable.from(
+      (async function* () {
+        if (first.done === true) return;
+        yield first.value;
+        for (let next = await chunks.next(); next.done !== true; next = await chunks.next()) yield next.value;
+      })(),
+    );
+  }),
   serve(API.getPrediction, ({ db, params }) => db.getPrediction(params.id)),
   serve(API.getPredictionStats, ({ db, query }) => db.getPredictionStats(query)),
   serve(API.recordGroundTruth, ({ db, params, body }) => db.recordGroundTruth(params.id, groundTruthValue(body))),

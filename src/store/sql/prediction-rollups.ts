@@ -20,32 +20,35 @@ import {
   latencyBin,
 } from '../../core/prediction-sketch.js';
 import { MAX_PREDICTION_STAT_BUCKETS, PREDICTION_BUCKETS, parseInput, predictionStatsQuerySchema, type PredictionStatsQuery } from '../../core/schemas.js';
-import { insertRows } from './bulk-insert.js';
+import { insertRows, type ColumnOf } from './bulk-insert.js';
+import { predictionRollupDialect, type PredictionRollupDialect, type RollupColumn } from './prediction-rollup-dialects.js';
 import { chunksFor, type StoreContext } from './context.js';
 import { fromJsonText } from './mappers.js';
 
 /** The periods every prediction is rolled up into: a minute, an hour and a (UTC) day. */
 export const ROLLUP_WIDTHS = [PREDICTION_BUCKETS.minute, PREDICTION_BUCKETS.hour, PREDICTION_BUCKETS.day] as const;
 
-const ROLLUP_COLUMNS = [
-  'model_version_id',
-  'width_ms',
-  'period_start',
-  'count',
-  'error_count',
-  'latency_count',
-  'latency_sum',
-  'latency_max',
-  'latency_zero',
-  'latency_bins',
-  'confidence_count',
-  'confidence_sum',
-  'confidence_bins',
-  'labelled_count',
-  'correct_count',
-] as const;
-const ROLLUP_KEY = ['model_version_id', 'width_ms', 'period_start'] as const;
-const ROLLUP_UPDATES = ROLLUP_COLUMNS.slice(3);
+/** The columns of a rollup row, in the order of `rowValues`, with how each combines with a stored row. */
+const ROLLUP_SPEC: readonly RollupColumn[] = [
+  { name: 'model_version_id', kind: 'integer', merge: 'key' },
+  { name: 'width_ms', kind: 'integer', merge: 'key' },
+  { name: 'period_start', kind: 'integer', merge: 'key' },
+  { name: 'count', kind: 'integer', merge: 'sum' },
+  { name: 'error_count', kind: 'integer', merge: 'sum' },
+  { name: 'latency_count', kind: 'integer', merge: 'sum' },
+  { name: 'latency_sum', kind: 'double', merge: 'sum' },
+  { name: 'latency_max', kind: 'double', merge: 'max' },
+  { name: 'latency_zero', kind: 'integer', merge: 'sum' },
+  { name: 'latency_bins', kind: 'text', merge: 'sketch' },
+  { name: 'confidence_count', kind: 'integer', merge: 'sum' },
+  { name: 'confidence_sum', kind: 'double', merge: 'sum' },
+  { name: 'confidence_bins', kind: 'text', merge: 'histogram' },
+  { name: 'labelled_count', kind: 'integer', merge: 'sum' },
+  { name: 'correct_count', kind: 'integer', merge: 'sum' },
+];
+const ROLLUP_COLUMNS = ROLLUP_SPEC.map((column) => column.name) as Array<ColumnOf<'prediction_rollups'>>;
+const ROLLUP_KEY = ROLLUP_SPEC.filter((column) => column.merge === 'key').map((column) => column.name);
+const ROLLUP_UPDATES = ROLLUP_SPEC.filter((column) => column.merge !== 'key').map((column) => column.name);
 
 /** A rollup row being built in memory. */
 interface Rollup {
@@ -58,6 +61,11 @@ interface Rollup {
   latencySum: number;
   latencyMax: number | null;
   sketch: LatencySketch;
+  /**
+   * Stored sketch texts read into this bucket but not yet into `sketch` (reads only): a read
+   * decodes them one bucket at a time into one reused sketch, instead of building a sketch per bucket.
+   */
+  pendingBins: string[];
   confidenceCount: number;
   confidenceSum: number;
   confidenceBins: number[];
@@ -75,6 +83,7 @@ const emptyRollup = (modelVersionId: number, widthMs: number, periodStart: numbe
   latencySum: 0,
   latencyMax: null,
   sketch: new LatencySketch(),
+  pendingBins: [],
   confidenceCount: 0,
   confidenceSum: 0,
   confidenceBins: new Array<number>(CONFIDENCE_BINS).fill(0),
@@ -162,8 +171,11 @@ function rollupsOf(rows: readonly RolledPrediction[]): Map<string, Rollup> {
   return rollups;
 }
 
-/** Adds a stored rollup row into an in-memory one. */
-function addStored(into: Rollup, row: Record<string, unknown>): void {
+/**
+ * Adds a stored rollup row into an in-memory one; with `deferSketch`, its sketch text is kept in
+ * `pendingBins` for `settleSketch`.
+ */
+function addStored(into: Rollup, row: Record<string, unknown>, deferSketch = false): void {
   into.count += Number(row.count);
   into.errorCount += Number(row.error_count);
   into.latencyCount += Number(row.latency_count);
@@ -173,22 +185,26 @@ function addStored(into: Rollup, row: Record<string, unknown>): void {
     if (into.latencyMax === null || max > into.latencyMax) into.latencyMax = max;
   }
   into.sketch.zero += Number(row.latency_zero);
-  into.sketch.addEncoded(row.latency_bins as string | null);
+  const bins = row.latency_bins as string | null;
+  if (deferSketch) {
+    if (bins !== null && bins !== '') into.pendingBins.push(bins);
+  } else into.sketch.addEncoded(bins);
   into.confidenceCount += Number(row.confidence_count);
   into.confidenceSum += Number(row.confidence_sum);
-  const bins = String(row.confidence_bins ?? '').split(',');
-  for (let index = 0; index < CONFIDENCE_BINS && index < bins.length; index++) into.confidenceBins[index]! += Number(bins[index]);
+  const confidence = String(row.confidence_bins ?? '').split(',');
+  for (let index = 0; index < CONFIDENCE_BINS && index < confidence.length; index++) into.confidenceBins[index]! += Number(confidence[index]);
   into.labelled += Number(row.labelled_count);
   into.correct += Number(row.correct_count);
 }
 
-function addRollup(into: Rollup, other: Rollup): void {
+/** Adds every count of `other` into `into`; the sketch too unless `withSketch` is false. */
+function addRollup(into: Rollup, other: Rollup, withSketch = true): void {
   into.count += other.count;
   into.errorCount += other.errorCount;
   into.latencyCount += other.latencyCount;
   into.latencySum += other.latencySum;
   if (other.latencyMax !== null && (into.latencyMax === null || other.latencyMax > into.latencyMax)) into.latencyMax = other.latencyMax;
-  into.sketch.merge(other.sketch);
+  if (withSketch) into.sketch.merge(other.sketch);
   into.confidenceCount += other.confidenceCount;
   into.confidenceSum += other.confidenceSum;
   for (let index = 0; index < CONFIDENCE_BINS; index++) into.confidenceBins[index]! += other.confidenceBins[index]!;
@@ -214,8 +230,8 @@ const rowValues = (rollup: Rollup): unknown[] => [
   rollup.correct,
 ];
 
-/** Reads the stored rollups of the given keys (locked for the transaction where the backend locks rows). */
-async function loadStored(ctx: StoreContext, keys: readonly Rollup[]): Promise<Map<string, Record<string, unknown>>> {
+/** Reads the stored rollups of the given keys (locked for the transaction with `lock`). */
+async function loadStored(ctx: StoreContext, keys: readonly Rollup[], lock: boolean): Promise<Map<string, Record<string, unknown>>> {
   const found = new Map<string, Record<string, unknown>>();
   for (const chunk of chunksFor(ctx, [...keys], 3)) {
     const versions = [...new Set(chunk.map((rollup) => rollup.modelVersionId))];
@@ -227,7 +243,7 @@ async function loadStored(ctx: StoreContext, keys: readonly Rollup[]): Promise<M
       .where('model_version_id', 'in', versions)
       .where('width_ms', 'in', [...ROLLUP_WIDTHS])
       .where('period_start', 'in', starts);
-    if (ctx.backend.capabilities.lockingReads) select = select.forUpdate();
+    if (lock) select = select.forUpdate();
     for (const row of await select.execute()) {
       found.set(rollupKey(Number(row.model_version_id), Number(row.width_ms), Number(row.period_start)), row as unknown as Record<string, unknown>);
     }
@@ -236,50 +252,28 @@ async function loadStored(ctx: StoreContext, keys: readonly Rollup[]): Promise<M
 }
 
 /**
- * One statement that creates the missing rows empty, locks every row and returns what it holds (an
- * upsert whose update changes nothing, with RETURNING): PostgreSQL's form of insert-then-select-for-update.
- */
-async function lockAndRead(ctx: StoreContext, keys: readonly Rollup[]): Promise<Map<string, Record<string, unknown>>> {
-  const found = new Map<string, Record<string, unknown>>();
-  for (const chunk of chunksFor(ctx, [...keys], ROLLUP_COLUMNS.length)) {
-    const rows = await ctx.db
-      .insertInto('prediction_rollups')
-      .values(
-        chunk.map((rollup) => {
-          const values = rowValues(emptyRollup(rollup.modelVersionId, rollup.widthMs, rollup.periodStart));
-          return Object.fromEntries(ROLLUP_COLUMNS.map((column, index) => [column, values[index]]));
-        }) as never,
-      )
-      .onConflict((conflict) => conflict.columns([...ROLLUP_KEY]).doUpdateSet({ count: sql`prediction_rollups.count` }))
-      .returningAll()
-      .execute();
-    // A row inserted just now comes back empty, which adds nothing.
-    for (const row of rows) found.set(rollupKey(Number(row.model_version_id), Number(row.width_ms), Number(row.period_start)), row as unknown as Record<string, unknown>);
-  }
-  return found;
-}
-
-/**
  * Adds a batch of newly stored predictions to the rollups; call inside the batch's transaction.
- * Where two servers may write the same period at once (PostgreSQL, MySQL), the rows are first
- * created empty if missing and then read locked, so concurrent batches merge one after the other
- * instead of overwriting each other; SQLite has one writer.
+ * The batch is summed in memory per (version, width, period) first, so a batch of any size touches
+ * a few rows. How those reach the stored rows is the backend's (prediction-rollup-dialects.ts): one
+ * statement merging in SQL, or a read (locked where two servers may write the same period), a
+ * merge here and an upsert.
  */
 export async function addToRollups(ctx: StoreContext, rows: readonly RolledPrediction[]): Promise<void> {
   if (rows.length === 0) return;
+  // Sorted, so concurrent batches lock shared rows in the same order.
   const added = [...rollupsOf(rows).values()].sort(
     (a, b) => a.modelVersionId - b.modelVersionId || a.widthMs - b.widthMs || a.periodStart - b.periodStart,
   );
-  let stored: Map<string, Record<string, unknown>>;
-  if (ctx.backend.capabilities.lockingReads && ctx.backend.capabilities.returning) {
-    stored = await lockAndRead(ctx, added);
-  } else {
-    if (ctx.backend.capabilities.lockingReads) {
-      const empty = added.map((rollup) => rowValues(emptyRollup(rollup.modelVersionId, rollup.widthMs, rollup.periodStart)));
-      await insertRows(ctx, 'prediction_rollups', ROLLUP_COLUMNS, empty, 'keep', (query) => ctx.backend.insertOrKeep(query, ROLLUP_KEY));
-    }
-    stored = await loadStored(ctx, added);
+  const dialect = predictionRollupDialect(ctx.backend);
+  if (dialect.write === 'sql') {
+    await dialect.mergeRows!('prediction_rollups', ROLLUP_SPEC, added.map(rowValues)).execute(ctx.db);
+    return;
   }
+  if (dialect.write === 'lock-then-merge') {
+    const empty = added.map((rollup) => rowValues(emptyRollup(rollup.modelVersionId, rollup.widthMs, rollup.periodStart)));
+    await insertRows(ctx, 'prediction_rollups', ROLLUP_COLUMNS, empty, 'keep', (query) => ctx.backend.insertOrKeep(query, ROLLUP_KEY));
+  }
+  const stored = await loadStored(ctx, added, dialect.write === 'lock-then-merge');
   const merged = added.map((rollup) => {
     const row = stored.get(rollupKey(rollup.modelVersionId, rollup.widthMs, rollup.periodStart));
     if (row !== undefined) addStored(rollup, row);
@@ -354,8 +348,8 @@ function bucketName(width: number): string {
   return `${width / PREDICTION_BUCKETS.minute}m`;
 }
 
-function aggregateOf(rollup: Rollup): PredictionAggregate {
-  const [p50, p95, p99] = rollup.sketch.quantiles([0.5, 0.95, 0.99], rollup.latencyMax);
+function aggregateOf(rollup: Rollup, sketch: LatencySketch = rollup.sketch): PredictionAggregate {
+  const [p50, p95, p99] = sketch.quantiles([0.5, 0.95, 0.99], rollup.latencyMax);
   return {
     count: rollup.count,
     errorCount: rollup.errorCount,
@@ -432,7 +426,7 @@ export async function getPredictionStats(ctx: StoreContext, query: PredictionSta
     const start = periodOf(Number(row.period_start), width);
     let bucket = entry.buckets.get(start);
     if (bucket === undefined) entry.buckets.set(start, (bucket = emptyRollup(0, width, start)));
-    addStored(bucket, row);
+    addStored(bucket, row, true);
   };
   if (versions === undefined) {
     const rows = await ctx.db
@@ -460,12 +454,19 @@ export async function getPredictionStats(ctx: StoreContext, query: PredictionSta
   if (filter.accuracyField !== undefined) await relabel(ctx, filter.accuracyField, versions, since, until, width, seriesOf);
 
   const answer: PredictionStatsSeries[] = [];
+  // One sketch decodes every bucket's stored texts in turn: a sketch per bucket would allocate
+  // (and collect) an array of about a thousand bins for each of hundreds of buckets.
+  const scratch = new LatencySketch();
   for (const [id, entry] of series) {
     const starts = [...entry.buckets.keys()].sort((a, b) => a - b);
     const buckets = starts.map((start) => {
       const bucket = entry.buckets.get(start)!;
-      addRollup(entry.total, bucket);
-      return { start: new Date(start), end: new Date(start + width), ...aggregateOf(bucket) };
+      scratch.clear();
+      scratch.zero = bucket.sketch.zero;
+      for (const text of bucket.pendingBins) scratch.addEncoded(text);
+      addRollup(entry.total, bucket, false);
+      entry.total.sketch.merge(scratch);
+      return { start: new Date(start), end: new Date(start + width), ...aggregateOf(bucket, scratch) };
     });
     answer.push({ modelVersionId: perVersion ? id : null, buckets, total: aggregateOf(entry.total) });
   }
@@ -528,31 +529,6 @@ async function relabel(
   }
 }
 
-/** The SQL of a set-based rollup build that differs between the backends. */
-function fillDialect(backend: Backend) {
-  const name = backend.name;
-  return {
-    integerCeil: (expression: RawBuilder<unknown>) =>
-      name === 'postgresql'
-        ? sql`cast(ceil(${expression}) as bigint)`
-        : name === 'mysql'
-          ? sql`cast(ceil(${expression}) as signed)`
-          : sql`cast(ceil(${expression}) as integer)`,
-    joinComma: (expression: RawBuilder<unknown>, order: RawBuilder<unknown>) =>
-      name === 'postgresql'
-        ? sql`string_agg(${expression}, ',' order by ${order})`
-        : name === 'mysql'
-          ? sql`group_concat(${expression} order by ${order} separator ',')`
-          : sql`group_concat(${expression}, ',' order by ${order})`,
-    isError:
-      name === 'postgresql'
-        ? sql`case when jsonb_typeof(metadata -> 'error') <> 'null' then 1 else 0 end`
-        : name === 'mysql'
-          ? sql`case when json_type(json_extract(metadata, '$.error')) <> 'NULL' then 1 else 0 end`
-          : sql`case when json_type(metadata, '$.error') <> 'null' then 1 else 0 end`,
-  };
-}
-
 /**
  * Builds the rollups of stored predictions in set-based SQL, for predictions that arrived without
  * them (an import of an archive written before schema 0007, or of chosen tables without
@@ -561,19 +537,11 @@ function fillDialect(backend: Backend) {
  * (jsonb on PostgreSQL, text elsewhere), as in migration 0007's backfill.
  */
 export async function fillPredictionRollups(db: Kysely<any>, backend: Backend, options: { missingOnly?: boolean } = {}): Promise<void> {
-  const dialect = fillDialect(backend);
-  if (backend.name === 'mysql') {
-    // One connection for the session setting and the statements that need it.
-    await db.connection().execute(async (connection) => {
-      await sql`set session group_concat_max_len = 16777216`.execute(connection);
-      await fillWidths(connection, dialect, options);
-    });
-    return;
-  }
-  await fillWidths(db, dialect, options);
+  const dialect = predictionRollupDialect(backend);
+  await dialect.withBuildSession(db, (session) => fillWidths(session, dialect, options));
 }
 
-async function fillWidths(db: Kysely<any>, dialect: ReturnType<typeof fillDialect>, options: { missingOnly?: boolean }): Promise<void> {
+async function fillWidths(db: Kysely<any>, dialect: PredictionRollupDialect, options: { missingOnly?: boolean }): Promise<void> {
   if (options.missingOnly !== true) {
     await fillVersions(db, dialect, sql``);
     return;
@@ -590,7 +558,7 @@ async function fillWidths(db: Kysely<any>, dialect: ReturnType<typeof fillDialec
   }
 }
 
-async function fillVersions(db: Kysely<any>, dialect: ReturnType<typeof fillDialect>, missing: RawBuilder<unknown>): Promise<void> {
+async function fillVersions(db: Kysely<any>, dialect: PredictionRollupDialect, missing: RawBuilder<unknown>): Promise<void> {
   for (const width of ROLLUP_WIDTHS) {
     const w = sql.lit(width);
     const period = sql`(predicted_at - ((predicted_at % ${w}) + ${w}) % ${w})`;

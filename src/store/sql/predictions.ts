@@ -24,22 +24,27 @@ import {
   type StoreContext,
   type WriteDescription,
 } from './context.js';
-import { insertRows } from './bulk-insert.js';
+import { appendRows, type ColumnOf } from './bulk-insert.js';
+import type { BulkColumn } from '../backends/backend.js';
 import { storedDouble, toJsonText, toPrediction } from './mappers.js';
 import { encodePredictionBatch } from './prediction-batch-validation.js';
 import { addToRollups, applyLabelChanges, storedIsCorrect, type LabelChange } from './prediction-rollups.js';
 
-const PREDICTION_COLUMNS = [
-  'model_version_id',
-  'input',
-  'output',
-  'ground_truth',
-  'confidence',
-  'latency_ms',
-  'predicted_at',
-  'metadata',
-  'prediction_key',
-] as const;
+/**
+ * The stored columns of a prediction, typed for the backend's bulk append (PostgreSQL sends one
+ * array per column through UNNEST: one statement per batch instead of one per power-of-two chunk).
+ */
+const PREDICTION_COLUMNS: readonly (BulkColumn & { name: ColumnOf<'predictions'> })[] = [
+  { name: 'model_version_id', kind: 'integer' },
+  { name: 'input', kind: 'json' },
+  { name: 'output', kind: 'json' },
+  { name: 'ground_truth', kind: 'json' },
+  { name: 'confidence', kind: 'double' },
+  { name: 'latency_ms', kind: 'double' },
+  { name: 'predicted_at', kind: 'integer' },
+  { name: 'metadata', kind: 'json' },
+  { name: 'prediction_key', kind: 'text' },
+];
 
 function toRow(input: z.output<typeof predictionInputSchema>, now: number) {
   return {
@@ -120,11 +125,11 @@ export async function logPredictions(ctx: StoreContext, inputs: PredictionInput[
           throw new NotFoundError('model version', missing, { field: `predictions.${index}.modelVersionId` });
         }
       }
-      await insertRows(
+      await appendRows(
         tx,
         'predictions',
         PREDICTION_COLUMNS,
-        batch.map((row) => PREDICTION_COLUMNS.map((column) => row[column])),
+        batch.map((row) => PREDICTION_COLUMNS.map((column) => row[column.name as keyof typeof row])),
       );
       await addToRollups(tx, batch);
       return { written: batch.length };

@@ -2,7 +2,8 @@
 import type { Kysely } from 'kysely';
 import type { HealthReport, JsonValue } from '../../core/entities.js';
 import { z } from 'zod';
-import { LIMITS, idSchema, isStorableText, parseInput, type MetricOptions } from '../../core/schemas.js';
+import { LIMITS, idSchema, isStorableText, parseInput, predictionExportQuerySchema, type MetricOptions, type PredictionExportQuery } from '../../core/schemas.js';
+import { predictionExportText } from '../../core/prediction-export.js';
 import { ValidationError } from '../../core/errors.js';
 import type { AiDatabase } from '../ai-database.js';
 import { guarded, translateError, type StoreContext } from './context.js';
@@ -203,6 +204,8 @@ export class SqlAiDatabase implements AiDatabase {
   getPredictions: Rest<typeof predictions.getPredictions> = (query) => predictions.getPredictions(this.#ctx, query);
   getPrediction: Rest<typeof predictions.getPrediction> = async (id) => predictions.getPrediction(this.#ctx, checkId(id));
   getPredictionStats: Rest<typeof predictionRollups.getPredictionStats> = (query) => predictionRollups.getPredictionStats(this.#ctx, query);
+  exportPredictions = (query: PredictionExportQuery = {}): AsyncIterable<string> =>
+    predictionExportText(this, parseInput(predictionExportQuerySchema, query, 'query'));
   recordGroundTruth: Rest<typeof predictions.recordGroundTruth> = (id, value) => predictions.recordGroundTruth(this.#ctx, id, value);
   recordGroundTruthByKey: Rest<typeof predictions.recordGroundTruthByKey> = (version, key, value) =>
     predictions.recordGroundTruthByKey(this.#ctx, version, key, value);

@@ -10,6 +10,7 @@ import { ExperimentsPage } from '../pages/experiments-page.js';
 import { ModelDetailPage } from '../pages/model-detail-page.js';
 import { ModelsPage } from '../pages/models-page.js';
 import { OverviewPage } from '../pages/overview-page.js';
+import { PredictionComparePage } from '../pages/prediction-compare-page.js';
 import { PredictionsPage } from '../pages/predictions-page.js';
 import { RunDetailPage } from '../pages/run-detail-page.js';
 import { RunsPage } from '../pages/runs-page.js';
@@ -37,6 +38,7 @@ function route(location: Location): ReactNode {
   if (path === DASHBOARD_PAGES.models) return <ModelsPage />;
   if (path === DASHBOARD_PAGES.datasets) return <DatasetsPage />;
   if (path === DASHBOARD_PAGES.predictions) return <PredictionsPage query={query} />;
+  if (path === DASHBOARD_PAGES.predictionsCompare) return <PredictionComparePage query={query} />;
   const runId = id(DASHBOARD_PAGES.run);
   if (runId !== null) return <RunDetailPage key={runId} runId={Number(runId)} query={query} />;
   const model = id(DASHBOARD_PAGES.model);

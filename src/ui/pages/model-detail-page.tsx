@@ -166,6 +166,14 @@ export function ModelDetailPage({ idOrName }: { idOrName: string }) {
       {versions[0] !== undefined && (
         <p>
           <Link to={hrefWith('/predictions', { modelVersion: versions[0].id })}>Predictions of v{versions[0].version}</Link>
+          {versions[1] !== undefined && (
+            <>
+              {' · '}
+              <Link to={hrefWith('/predictions/compare', { model: model.id, versions: `${versions[0].id},${versions[1].id}` })}>
+                Compare predictions of v{versions[0].version} and v{versions[1].version}
+              </Link>
+            </>
+          )}
         </p>
       )}
       {versions.length > 0 && <VersionArtifacts versions={versions} />}

@@ -7,7 +7,7 @@ import { useMemo, useState } from 'react';
 import type uPlot from 'uplot';
 import type { Model, ModelVersion, Prediction } from '../../core/entities.js';
 import { fetchModels, fetchModelVersions, fetchPredictionStats, fetchPredictions, fetchStatistics, type PredictionFilter } from '../api/endpoints.js';
-import { hrefWith, navigate } from '../app/router.js';
+import { hrefWith, Link, navigate } from '../app/router.js';
 import { recordScales } from '../charts/record-scales.js';
 import { UPlotChart } from '../charts/uplot-chart.js';
 import { EmptyState } from '../components/empty-state.js';
@@ -144,6 +144,14 @@ export function PredictionsPage({ query }: { query: URLSearchParams }) {
             Clear filters
           </button>
         )}
+        <Link
+          to={hrefWith('/predictions/compare', {
+            model: (versions.data ?? []).find(({ version }) => version.id === filter.modelVersionId)?.model.id,
+            range: query.get('range') ?? undefined,
+          })}
+        >
+          Compare versions
+        </Link>
       </form>
       {first.error !== undefined && <ErrorBox error={first.error} onRetry={first.reload} />}
       {first.data === undefined ? (

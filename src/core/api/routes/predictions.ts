@@ -1,6 +1,6 @@
 /** The route table's group: inference logs */
 import { z } from 'zod';
-import { groundTruthBatchSchema, listPredictionsSchema, predictionBatchSchema, predictionInputSchema, predictionStatsQuerySchema } from '../../schemas.js';
+import { groundTruthBatchSchema, listPredictionsSchema, predictionBatchSchema, predictionInputSchema, predictionExportQuerySchema, predictionStatsQuerySchema } from '../../schemas.js';
 import { pageOf, predictionResponse, predictionStatsResponse, writeResultResponse } from '../responses.js';
 import { groundTruthBody, routeGroup } from './common.js';
 
@@ -34,6 +34,18 @@ export const predictionRoutes = routeGroup({
     query: listPredictionsSchema,
     status: 200,
     response: pageOf(predictionResponse),
+  },
+  exportPredictions: {
+    method: 'GET',
+    url: '/api/v1/predictions/export',
+    summary:
+      'Stream predictions as CSV (a header, then one line each) or NDJSON (the default): newest first within each of modelVersionIds ' +
+      'in turn, or of everything; since/until take ISO-8601 times or epoch milliseconds',
+    tag: 'predictions',
+    query: predictionExportQuerySchema,
+    validateQuery: true,
+    status: 200,
+    rawResponse: { description: 'text/csv or application/x-ndjson, streamed as the predictions are read' },
   },
   getPrediction: {
     method: 'GET',
