@@ -44,11 +44,6 @@ export interface Capabilities {
    * Keyset reads over composite keys pick their form by this.
    */
   readonly rowValueRangeScan: boolean;
-  /**
-   * `bulkInsert` sends one array per column (PostgreSQL's UNNEST), which stores large appends
-   * several times faster than multi-row VALUES; elsewhere cached multi-row statements are faster.
-   */
-  readonly columnarBulkInsert: boolean;
   /** Index names belong to their table, so DROP INDEX names it (`drop index x on t`): MySQL. */
   readonly tableScopedIndexNames: boolean;
 }
@@ -118,10 +113,12 @@ export interface Backend {
    */
   resetIdSequence(db: Kysely<any>, table: string, column: string): Promise<void>;
   /**
-   * Inserts many rows, given as value tuples in `columns` order, the fastest way this backend
-   * offers (PostgreSQL: one array per column through UNNEST; the others: multi-row VALUES).
+   * An INSERT of many rows sent as one array per column (PostgreSQL's UNNEST), where the backend
+   * has such a form: it stores plain appends several times faster than a multi-row VALUES list.
+   * Absent elsewhere, where cached multi-row VALUES statements are the faster form. Only
+   * src/store/sql/bulk-insert.ts, the one bulk-insert path, calls it.
    */
-  bulkInsert(db: Kysely<any>, table: string, columns: readonly BulkColumn[], rows: readonly BulkRow[]): Promise<void>;
+  readonly columnarInsert?: (table: string, columns: readonly BulkColumn[], rows: readonly BulkRow[]) => RawBuilder<unknown>;
 }
 
 /** A column of a bulk insert: its name and how its values are typed. */
@@ -174,21 +171,6 @@ export function statementChunks(rows: readonly BulkRow[], maxRows: number): Bulk
   }
   if (chunk.length > 0) chunks.push(chunk);
   return chunks;
-}
-
-/** Multi-row INSERT … VALUES, chunked under the bound-parameter limit and the byte budget. */
-export async function insertValues(
-  db: Kysely<any>,
-  maxBindParameters: number,
-  table: string,
-  columns: readonly BulkColumn[],
-  rows: readonly BulkRow[],
-): Promise<void> {
-  const maxRows = Math.max(1, Math.floor(maxBindParameters / columns.length));
-  for (const chunk of statementChunks(rows, maxRows)) {
-    const objects = chunk.map((row) => Object.fromEntries(columns.map((column, index) => [column.name, row[index] ?? null])));
-    await db.insertInto(table).values(objects).execute();
-  }
 }
 
 /** `ON CONFLICT (key) DO UPDATE SET col = excluded.col`: the upsert of PostgreSQL and SQLite. */

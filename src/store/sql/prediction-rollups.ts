@@ -276,7 +276,7 @@ export async function addToRollups(ctx: StoreContext, rows: readonly RolledPredi
   } else {
     if (ctx.backend.capabilities.lockingReads) {
       const empty = added.map((rollup) => rowValues(emptyRollup(rollup.modelVersionId, rollup.widthMs, rollup.periodStart)));
-      await insertRows(ctx, 'prediction_rollups', ROLLUP_COLUMNS, empty, 'keep', (query) => ctx.backend.insertOrKeep(query, ROLLUP_KEY));
+      await insertRows(ctx, 'prediction_rollups', ROLLUP_COLUMNS, empty, { key: ROLLUP_KEY });
     }
     stored = await loadStored(ctx, added);
   }
@@ -285,9 +285,7 @@ export async function addToRollups(ctx: StoreContext, rows: readonly RolledPredi
     if (row !== undefined) addStored(rollup, row);
     return rowValues(rollup);
   });
-  await insertRows(ctx, 'prediction_rollups', ROLLUP_COLUMNS, merged, 'upsert', (query) =>
-    ctx.backend.upsert(query, ROLLUP_KEY, ROLLUP_UPDATES),
-  );
+  await insertRows(ctx, 'prediction_rollups', ROLLUP_COLUMNS, merged, { key: ROLLUP_KEY, update: ROLLUP_UPDATES });
 }
 
 /** A change of one prediction's label: its version and time, and the change of labelled and correct counts. */
