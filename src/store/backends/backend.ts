@@ -44,6 +44,11 @@ export interface Capabilities {
    * Keyset reads over composite keys pick their form by this.
    */
   readonly rowValueRangeScan: boolean;
+  /**
+   * INSERT, UPDATE and DELETE inside WITH, so a write and the writes that follow from it run as one
+   * statement, one round trip (PostgreSQL). Elsewhere they are separate statements in a transaction.
+   */
+  readonly dataModifyingCtes: boolean;
   /** Index names belong to their table, so DROP INDEX names it (`drop index x on t`): MySQL. */
   readonly tableScopedIndexNames: boolean;
 }
@@ -68,6 +73,12 @@ export interface Backend {
   withTableOptions<T extends CreateTableBuilder<string, string>>(builder: T): T;
   /** INSERT … that replaces the listed columns when the key already exists. */
   upsert<QB extends InsertQueryBuilder<any, any, any>>(query: QB, key: readonly string[], update: readonly string[]): QB;
+  /**
+   * INSERT … that, when the key already exists, sets each column `merge` returns from the stored row
+   * and the incoming one (`stored(column)`, `incoming(column)`). MySQL assigns left to right, each
+   * assignment seeing the ones before, so `merge` lists a column that others compare against last.
+   */
+  upsertMerge<QB extends InsertQueryBuilder<any, any, any>>(query: QB, table: string, key: readonly string[], merge: MergeSet): QB;
   /** INSERT … that keeps the existing row when the key already exists. */
   insertOrKeep<QB extends InsertQueryBuilder<any, any, any>>(query: QB, key: readonly string[]): QB;
   /** Integer division, truncating. */
@@ -120,6 +131,9 @@ export interface Backend {
    */
   readonly columnarInsert?: (table: string, columns: readonly BulkColumn[], rows: readonly BulkRow[]) => RawBuilder<unknown>;
 }
+
+/** How an upsert combines a stored row with an incoming one, column by column. */
+export type MergeSet = (stored: (column: string) => RawBuilder<unknown>, incoming: (column: string) => RawBuilder<unknown>) => Record<string, RawBuilder<unknown>>;
 
 /** A column of a bulk insert: its name and how its values are typed. */
 export interface BulkColumn {
@@ -178,6 +192,15 @@ export function onConflictUpdate<QB extends InsertQueryBuilder<any, any, any>>(q
   return query.onConflict((conflict) =>
     conflict.columns(key as any).doUpdateSet(Object.fromEntries(update.map((column) => [column, sql.ref(`excluded.${column}`)])) as any),
   ) as QB;
+}
+
+/** `ON CONFLICT (key) DO UPDATE SET col = <merge of table.col and excluded.col>`, for PostgreSQL and SQLite. */
+export function onConflictMerge<QB extends InsertQueryBuilder<any, any, any>>(query: QB, table: string, key: readonly string[], merge: MergeSet): QB {
+  const set = merge(
+    (column) => sql.ref(`${table}.${column}`),
+    (column) => sql.ref(`excluded.${column}`),
+  );
+  return query.onConflict((conflict) => conflict.columns(key as any).doUpdateSet(set as any)) as QB;
 }
 
 /** `ON CONFLICT (key) DO NOTHING`, for PostgreSQL and SQLite. */

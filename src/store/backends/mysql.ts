@@ -13,6 +13,7 @@ export function createMysqlBackend(spec: ServerConnection): Backend {
     capabilities: {
       returning: false,
       lockingReads: true,
+      dataModifyingCtes: false,
       alterAddForeignKey: true,
       transactionalDdl: false,
       maxBindParameters: 65_535,
@@ -52,6 +53,13 @@ export function createMysqlBackend(spec: ServerConnection): Backend {
     upsert: (query, _key, update) =>
       query.onDuplicateKeyUpdate(
         Object.fromEntries(update.map((column) => [column, sql`values(${sql.ref(column)})`])) as any,
+      ) as typeof query,
+    upsertMerge: (query, _table, _key, merge) =>
+      query.onDuplicateKeyUpdate(
+        merge(
+          (column) => sql.ref(column),
+          (column) => sql`values(${sql.ref(column)})`,
+        ) as any,
       ) as typeof query,
     insertOrKeep: (query, key) =>
       // Not INSERT IGNORE: that would also swallow foreign-key and range errors.

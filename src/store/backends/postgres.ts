@@ -7,6 +7,7 @@ import {
   escapeLike,
   likePatternText,
   onConflictKeep,
+  onConflictMerge,
   onConflictUpdate,
   type Backend,
   type BulkColumn,
@@ -26,6 +27,7 @@ export function createPostgresBackend(spec: ServerConnection): Backend {
     capabilities: {
       returning: true,
       lockingReads: true,
+      dataModifyingCtes: true,
       alterAddForeignKey: true,
       transactionalDdl: true,
       maxBindParameters: 65_535,
@@ -70,6 +72,7 @@ export function createPostgresBackend(spec: ServerConnection): Backend {
     idColumn: (column) => column.primaryKey().generatedByDefaultAsIdentity(),
     withTableOptions: (builder) => builder,
     upsert: onConflictUpdate,
+    upsertMerge: onConflictMerge,
     insertOrKeep: onConflictKeep,
     integerDivide: (dividend: Expression<number>, divisor: Expression<number>) =>
       sql<number>`(${dividend}::bigint / ${divisor}::bigint)`,

@@ -2,7 +2,7 @@
 import Database from 'better-sqlite3';
 import { sql, type Expression, type Kysely } from 'kysely';
 import type { SqliteConnection } from '../../config/connection.js';
-import { errorProperty, escapeLike, likePatternText, onConflictKeep, onConflictUpdate, type Backend, type FailureKind } from './backend.js';
+import { errorProperty, escapeLike, likePatternText, onConflictKeep, onConflictMerge, onConflictUpdate, type Backend, type FailureKind } from './backend.js';
 import { ImmediateSqliteDialect } from './sqlite-dialect.js';
 import type { LikePart } from '../../core/query/values.js';
 
@@ -24,6 +24,7 @@ export function createSqliteBackend(spec: SqliteConnection): Backend {
     capabilities: {
       returning: true,
       lockingReads: false,
+      dataModifyingCtes: false,
       alterAddForeignKey: false,
       transactionalDdl: true,
       maxBindParameters: 32_766,
@@ -54,6 +55,7 @@ export function createSqliteBackend(spec: SqliteConnection): Backend {
     idColumn: (column) => column.primaryKey().autoIncrement(),
     withTableOptions: (builder) => builder,
     upsert: onConflictUpdate,
+    upsertMerge: onConflictMerge,
     insertOrKeep: onConflictKeep,
     integerDivide: (dividend: Expression<number>, divisor: Expression<number>) => sql<number>`(cast(${dividend} as integer) / cast(${divisor} as integer))`,
     containsInsensitive: (column, text) =>

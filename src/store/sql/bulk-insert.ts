@@ -13,7 +13,7 @@
  *   keeps the number of compiled shapes per table small whatever batch sizes callers use.
  */
 import { CompiledQuery, type InsertQueryBuilder, type Kysely } from 'kysely';
-import { rowsWithinBudget, statementChunks, type Backend, type BulkColumn, type BulkRow } from '../backends/backend.js';
+import { rowsWithinBudget, statementChunks, type Backend, type BulkColumn, type BulkRow, type MergeSet } from '../backends/backend.js';
 import type { Tables } from './tables.js';
 
 /** What a bulk insert needs: a Kysely handle (pool or transaction) and its backend. A StoreContext is one. */
@@ -23,12 +23,19 @@ export interface BulkTarget {
 }
 
 /**
- * What to do with a row whose `key` exists already: replace the `update` columns, or (no `update`)
- * keep the stored row.
+ * What to do with a row whose `key` exists already: replace the `update` columns, combine stored
+ * and incoming values by a named `merge`, or (neither) keep the stored row.
  */
 export interface OnConflict {
   readonly key: readonly string[];
   readonly update?: readonly string[];
+  readonly merge?: NamedMerge;
+}
+
+/** A merge of stored and incoming rows, named for the statement cache. */
+export interface NamedMerge {
+  readonly name: string;
+  readonly set: MergeSet;
 }
 
 /**
@@ -94,12 +101,7 @@ export async function insertRows<T extends keyof Tables>(
   }
   const names = columns.map(columnName);
   const shape = conflictShape(conflict);
-  const decorate = (query: InsertBuilder): InsertBuilder =>
-    conflict === undefined
-      ? query
-      : conflict.update === undefined
-        ? target.backend.insertOrKeep(query, conflict.key)
-        : target.backend.upsert(query, conflict.key, conflict.update);
+  const decorate = (query: InsertBuilder): InsertBuilder => withConflict(target.backend, table, query, conflict);
   const maxRows = rowsPerStatement(target.backend, names.length);
   const repeatable = repeatableStatement(target, table, names, shape, decorate);
   let offset = 0;
@@ -130,10 +132,20 @@ function columnarForm(backend: Backend, columns: readonly (string | BulkColumn)[
   return (table: string, chunk: readonly BulkRow[]) => insert(table, columns as readonly BulkColumn[], chunk);
 }
 
+/** An INSERT with the clause `conflict` asks for. */
+export function withConflict<QB extends InsertQueryBuilder<any, any, any>>(backend: Backend, table: string, query: QB, conflict: OnConflict | undefined): QB {
+  if (conflict === undefined) return query;
+  if (conflict.merge !== undefined) return backend.upsertMerge(query, table, conflict.key, conflict.merge.set);
+  if (conflict.update !== undefined) return backend.upsert(query, conflict.key, conflict.update);
+  return backend.insertOrKeep(query, conflict.key);
+}
+
 /** The statement cache's name for a conflict clause. */
 function conflictShape(conflict: OnConflict | undefined): string {
   if (conflict === undefined) return 'insert';
-  return conflict.update === undefined ? `keep(${conflict.key.join(',')})` : `upsert(${conflict.key.join(',')}:${conflict.update.join(',')})`;
+  const key = conflict.key.join(',');
+  if (conflict.merge !== undefined) return `merge(${key}:${conflict.merge.name})`;
+  return conflict.update === undefined ? `keep(${key})` : `upsert(${key}:${conflict.update.join(',')})`;
 }
 
 function statementSql(

@@ -31,6 +31,7 @@ import { validateMetricBatch } from '../../core/metric-validation.js';
 import { bucketsFromRollups, rollupsServe } from './metric-rollups/read.js';
 import { updateRollups, type SeriesWrite } from './metric-rollups/write.js';
 import { refreshHeartbeat } from './heartbeats.js';
+import { appendOnePoint } from './metric-single-point.js';
 import type { MetricSummariesTable } from './tables.js';
 
 type SummaryRow = MetricSummariesTable;
@@ -178,6 +179,13 @@ export async function logMetrics(
   const keepSameStep = sameStep === 'keep';
   if (batch.length === 0) return { written: 0 };
   const now = ctx.now();
+  if (batch.length === 1 && batchId === undefined && !keepSameStep) {
+    // One plain point: appended in one statement or one short transaction where it is an append
+    // (metric-single-point.ts); anything else falls through to the general path below.
+    const point = batch[0]!;
+    const row = { ...pointRow(runId, point.name, point.step ?? 0, point.value, point.epoch ?? null, point.loggedAt ?? now), step: point.step ?? null };
+    if (await guarded(ctx, () => appendOnePoint(ctx, row))) return { written: 1 };
+  }
   return guarded(ctx, () =>
     withTransaction(ctx, async (tx) => {
       await lockRun(tx, runId);
