@@ -396,6 +396,28 @@ export function defineMetricsContract(target: ContractTarget): void {
       }
     });
 
+    it('reads back exactly what was logged: doubles to the bit, NaN and ±Infinity, epochs, timestamps out of step order, several series and values', async () => {
+      const run = await db().createTrainingRun();
+      const at = Date.UTC(2026, 0, 1, 0, 0, 0, 1);
+      const values = [0.1, -1e-300, 5e-324, 1.7976931348623157e308, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1 / 3, -2.5, 123456789.123];
+      const points: MetricPointInput[] = values.flatMap((value, index) => [
+        { name: 'val/acc', value, step: index * 3, epoch: index % 2 === 0 ? null : index, timestamp: at + (index % 4) * 1000 - index },
+        { name: 'a loss', value: -value, step: 10 + index, timestamp: at - index * 86_400_000 },
+      ]);
+      await db().logMetrics(run.id, points);
+      await db().logMetrics(run.id, [{ name: 'a loss', value: 7, step: 12, timestamp: at + 5 }], { sameStep: 'keep' });
+      const read = await db().getMetrics(run.id);
+      const expected = [...points.filter((point) => point.name === 'a loss'), ...points.filter((point) => point.name === 'val/acc')];
+      expect(read.map((point) => [point.name, point.step, point.value, point.epoch ?? null, point.timestamp.getTime()])).toEqual(
+        expected.map((point) => {
+          const replaced = point.name === 'a loss' && point.step === 12; // the later value kept by sameStep: 'keep' wins
+          return [point.name, point.step, replaced ? 7 : point.value, point.epoch ?? null, replaced ? at + 5 : point.timestamp];
+        }),
+      );
+      const all = await db().getMetrics(run.id, { name: 'a loss', allValues: true });
+      expect(all.filter((point) => point.step === 12).map((point) => point.value)).toEqual([-values[2]!, 7]);
+    });
+
     it('concurrent single points with omitted steps get distinct steps and an exact summary', async () => {
       const run = await db().createTrainingRun();
       await Promise.all(Array.from({ length: 20 }, (_unused, index) => db().logMetric(run.id, 'loss', index)));

@@ -57,6 +57,7 @@ import {
   metricBucketResponse,
   metricPointResponse,
   metricSeriesBucketsResponse,
+  metricHistoryColumnsResponse,
   metricSummaryResponse,
   modelResponse,
   modelVersionResponse,
@@ -73,6 +74,11 @@ import {
   writeResultResponse,
 } from './responses.js';
 import type { ApiRoute } from './route.js';
+
+/** How GET /runs/:id/metrics answers: `points` (an array of point objects, the default) or `columns` (decision 1300). */
+export const HISTORY_FORMATS = ['points', 'columns'] as const;
+/** The history query: the store's, plus the answer's format (the server takes it off before the store sees the query). */
+const metricHistoryQuerySchema = metricQuerySchema.extend({ format: z.enum(HISTORY_FORMATS).optional() });
 
 /** Declares the table: each key becomes its route's operationId, and literal types are kept for callers. */
 function api<const T extends Record<string, Omit<ApiRoute, 'operationId'>>>(routes: T): { [K in keyof T]: T[K] & { operationId: K } } {
@@ -578,12 +584,14 @@ export const API = api({
   getMetrics: {
     method: 'GET',
     url: '/api/v1/runs/:id/metrics',
-    summary: 'Raw metric points ordered by name then step (names takes repeated keys or a comma-separated list); long histories are streamed',
+    summary:
+      'Raw metric points ordered by name then step (names takes repeated keys or a comma-separated list); long histories are streamed. ' +
+      'format=columns answers in columns (segments of one series: delta-coded steps and times, values as base64 doubles), about a sixth of the bytes',
     tag: 'metrics',
     params: { id: runId },
-    query: metricQuerySchema,
+    query: metricHistoryQuerySchema,
     status: 200,
-    response: z.array(metricPointResponse),
+    response: z.union([z.array(metricPointResponse), metricHistoryColumnsResponse]),
   },
   getMetricBuckets: {
     method: 'GET',
