@@ -337,7 +337,7 @@ class HttpAiDatabase implements AiDatabase {
     })) as WriteResult;
   }
   async getMetrics(runId: number, query?: Parameters<AiDatabase['getMetrics']>[1]) {
-    // Columns: about a sixth of the bytes of one object per point, and exact (decision 1300).
+    // Columns: about an eighth of the bytes of one object per point, and exact (decision 1300).
     return decodeMetricHistoryColumns(await this.#send(API.getMetrics, { params: { id: checkId(runId, 'runId') }, query: { ...query, format: 'columns' } }));
   }
   async getMetricBuckets(runId: number, name: string, query: Parameters<AiDatabase['getMetricBuckets']>[2]) {

@@ -586,7 +586,7 @@ export const API = api({
     url: '/api/v1/runs/:id/metrics',
     summary:
       'Raw metric points ordered by name then step (names takes repeated keys or a comma-separated list); long histories are streamed. ' +
-      'format=columns answers in columns (segments of one series: delta-coded steps and times, values as base64 doubles), about a sixth of the bytes',
+      'format=columns answers in columns (segments of one series: delta-coded steps and times, values as base64 doubles), about an eighth of the bytes',
     tag: 'metrics',
     params: { id: runId },
     query: metricHistoryQuerySchema,
