@@ -300,8 +300,12 @@ export interface WireMetricHistoryColumns {
   segments: WireMetricHistorySegment[];
 }
 
-/** The bytes of a base64 text (atob: in browsers and in Node alike). */
+/** Node's Buffer where there is one: its base64 decoder is native, Node's `atob` is not (and slow). */
+const nodeBuffer = (globalThis as { Buffer?: { from(text: string, encoding: 'base64'): Uint8Array } }).Buffer;
+
+/** The bytes of a base64 text (Buffer in Node, atob in browsers). */
 function base64Bytes(text: string): Uint8Array {
+  if (nodeBuffer !== undefined) return nodeBuffer.from(text, 'base64');
   const binary = atob(text);
   const bytes = new Uint8Array(binary.length);
   for (let index = 0; index < binary.length; index++) bytes[index] = binary.charCodeAt(index);
