@@ -17,6 +17,7 @@ import { httpScenarios } from './scenarios/http.js';
 import { logMetricsBatches, predictions, trainingLoop } from './scenarios/ingest.js';
 import { histories, runsTable } from './scenarios/reads.js';
 import { search } from './scenarios/search.js';
+import { singleCalls } from './scenarios/single-calls.js';
 import { mlflowPeer } from './scenarios/mlflow-peer.js';
 import { predictionStats } from './scenarios/prediction-stats.js';
 
@@ -32,6 +33,7 @@ interface Scenario {
 const SCENARIOS: Scenario[] = [
   { id: 'log-metrics', run: logMetricsBatches },
   { id: 'training-loop', run: trainingLoop },
+  { id: 'single-calls', run: singleCalls },
   { id: 'http', run: httpScenarios },
   { id: 'predictions', run: predictions },
   { id: 'history', run: histories },

@@ -66,7 +66,7 @@ import {
   decodeExperimentRun,
   decodeMetricBucket,
   decodeMetricSeriesBuckets,
-  decodeMetricPoint,
+  decodeMetricHistoryColumns,
   decodeLatestMetric,
   decodeRunHyperparameter,
   decodeMetricSummary,
@@ -352,7 +352,8 @@ class HttpAiDatabase implements AiDatabase {
     })) as WriteResult;
   }
   async getMetrics(runId: number, query?: Parameters<AiDatabase['getMetrics']>[1]) {
-    return decodeArray(await this.#send(API.getMetrics, { params: { id: checkId(runId, 'runId') }, query }), decodeMetricPoint);
+    // Columns: about an eighth of the bytes of one object per point, and exact (decision 1300).
+    return decodeMetricHistoryColumns(await this.#send(API.getMetrics, { params: { id: checkId(runId, 'runId') }, query: { ...query, format: 'columns' } }));
   }
   async getMetricBuckets(runId: number, name: string, query: Parameters<AiDatabase['getMetricBuckets']>[2]) {
     return decodeArray(

@@ -280,3 +280,64 @@ export function decodeRegistryEvent(input: unknown): RegistryEvent {
   const wire = input as Wire<RegistryEvent>;
   return { ...wire, id: decodeNumber(wire.id), modelId: decodeNumber(wire.modelId), at: decodeDate(wire.at) } as RegistryEvent;
 }
+
+/**
+ * A metric history in columns (GET /runs/:id/metrics?format=columns, decision 1300): segments of
+ * consecutive points of one series, in name then step order (a long series may come as several
+ * segments). `step` and `timestamp` hold the first value, then each point's difference from the
+ * one before; `value` is the doubles' IEEE-754 bits, little-endian, in base64 (exact, NaN and
+ * ±Infinity included); `epoch` is null when no point of the segment has one.
+ */
+export interface WireMetricHistorySegment {
+  name: string;
+  step: number[];
+  value: string;
+  epoch: Array<number | null> | null;
+  timestamp: number[];
+}
+export interface WireMetricHistoryColumns {
+  runId: number;
+  segments: WireMetricHistorySegment[];
+}
+
+/** Node's Buffer where there is one: its base64 decoder is native, Node's `atob` is not (and slow). */
+const nodeBuffer = (globalThis as { Buffer?: { from(text: string, encoding: 'base64'): Uint8Array } }).Buffer;
+
+/** The bytes of a base64 text (Buffer in Node, atob in browsers). */
+function base64Bytes(text: string): Uint8Array {
+  if (nodeBuffer !== undefined) return nodeBuffer.from(text, 'base64');
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let index = 0; index < binary.length; index++) bytes[index] = binary.charCodeAt(index);
+  return bytes;
+}
+
+/** The points of a columnar history answer, in the order they were sent. */
+export function decodeMetricHistoryColumns(input: unknown): MetricPoint[] {
+  const wire = input as WireMetricHistoryColumns;
+  const runId = decodeNumber(wire.runId);
+  const points: MetricPoint[] = [];
+  for (const segment of wire.segments) {
+    const count = segment.step.length;
+    const bytes = base64Bytes(segment.value);
+    if (segment.timestamp.length !== count || bytes.length !== count * 8 || (segment.epoch !== null && segment.epoch.length !== count)) {
+      throw new Error(`a history segment of '${segment.name}' has columns of different lengths`);
+    }
+    const values = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    let step = 0;
+    let time = 0;
+    for (let index = 0; index < count; index++) {
+      step += segment.step[index]!;
+      time += segment.timestamp[index]!;
+      points.push({
+        runId,
+        name: segment.name,
+        step,
+        value: values.getFloat64(index * 8, true),
+        epoch: segment.epoch === null ? null : segment.epoch[index]!,
+        timestamp: new Date(time),
+      });
+    }
+  }
+  return points;
+}

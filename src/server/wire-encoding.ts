@@ -4,7 +4,7 @@
  * can hold them, so only those are looked at, and a point is copied only when it needs it.
  */
 import type { LatestMetric, MetricBucket, MetricPoint, MetricSeriesBuckets, MetricSummary } from '../core/entities.js';
-import type { WireMetricSeriesBuckets } from '../core/wire-decoding.js';
+import type { WireMetricHistorySegment, WireMetricSeriesBuckets } from '../core/wire-decoding.js';
 
 type Encoded<T, K extends keyof T> = Omit<T, K> & { [P in K]: number | string };
 
@@ -45,4 +45,41 @@ export function encodeMetricSeriesBuckets(series: MetricSeriesBuckets[]): WireMe
       count: buckets.map((bucket) => bucket.count),
     })),
   };
+}
+
+/**
+ * Points (in name then step order) as columnar history segments, one per run of consecutive points
+ * of a series (decision 1300; decoded by decodeMetricHistoryColumns in core/wire-decoding.ts).
+ */
+export function encodeMetricHistorySegments(points: MetricPoint[]): WireMetricHistorySegment[] {
+  const segments: WireMetricHistorySegment[] = [];
+  let start = 0;
+  while (start < points.length) {
+    const name = points[start]!.name;
+    let end = start + 1;
+    while (end < points.length && points[end]!.name === name) end++;
+    const count = end - start;
+    const step: number[] = new Array(count);
+    const timestamp: number[] = new Array(count);
+    const bytes = Buffer.allocUnsafe(count * 8);
+    let epoch: Array<number | null> | null = null;
+    let previousStep = 0;
+    let previousTime = 0;
+    for (let index = 0; index < count; index++) {
+      const point = points[start + index]!;
+      step[index] = point.step - previousStep;
+      previousStep = point.step;
+      const time = point.timestamp.getTime();
+      timestamp[index] = time - previousTime;
+      previousTime = time;
+      bytes.writeDoubleLE(point.value, index * 8);
+      if (point.epoch !== null) {
+        epoch ??= new Array<number | null>(count).fill(null);
+        epoch[index] = point.epoch;
+      }
+    }
+    segments.push({ name, step, value: bytes.toString('base64'), epoch, timestamp });
+    start = end;
+  }
+  return segments;
 }

@@ -9,6 +9,8 @@ export type { Backend } from './backends/backend.js';
 export { checkSqlitePath, createBackend } from './backends/index.js';
 export { translateError, type StoreContext } from './sql/context.js';
 export { TABLE_NAMES, type Tables } from './sql/tables.js';
+/** The one bulk-insert path (transfers write copied rows through it too). */
+export { insertRows, type BulkTarget, type OnConflict } from './sql/bulk-insert.js';
 /** For bulk loads that wrote metric points without their rollups (an import); see sql/metric-rollups/fill.ts. */
 export { fillMetricRollups } from './sql/metric-rollups/fill.js';
 /** For bulk loads that wrote predictions without their rollups (an import of an older archive). */

@@ -356,6 +356,81 @@ export function defineMetricsContract(target: ContractTarget): void {
       }
     });
 
+    it('single points logged one call at a time keep history, summary and buckets exact (appends, gaps, omitted steps, rewrites)', async () => {
+      const random = seededRandom(20_261_127);
+      const run = await db().createTrainingRun();
+      const series = new Map<number, number>();
+      const valueOf = () => {
+        const roll = random();
+        if (roll < 0.05) return Number.NaN;
+        if (roll < 0.1) return roll < 0.075 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+        return Math.round((random() - 0.5) * 1e6) / 100;
+      };
+      let top = -1;
+      for (let call = 0; call < 260; call++) {
+        const value = valueOf();
+        const roll = random();
+        let step: number | undefined;
+        if (roll < 0.3) step = undefined; // omitted: one past the last
+        else if (roll < 0.45 && top >= 0) step = Math.floor(random() * (top + 1)); // a rewrite or a gap filled
+        else step = top + 1 + Math.floor(random() * 9); // an append, across block edges
+        await db().logMetric(run.id, 'loss', value, step === undefined ? {} : { step });
+        const stored = step ?? top + 1;
+        series.set(stored, value);
+        top = Math.max(top, stored);
+      }
+      const points = await db().getMetrics(run.id, { name: 'loss' });
+      const expected = [...series.entries()].sort(([a], [b]) => a - b);
+      expect(points.map((point) => [point.step, point.value])).toEqual(expected);
+      const finite = expected.map(([, value]) => value).filter(Number.isFinite);
+      const [summary] = await db().getMetricSummaries(run.id);
+      expect(summary).toMatchObject({
+        count: expected.length,
+        lastStep: top,
+        lastValue: series.get(top),
+        min: Math.min(...finite),
+        max: Math.max(...finite),
+      });
+      for (const query of [{ buckets: 3 }, { buckets: 7 }, { buckets: 2, minStep: 100, maxStep: top - 50 }, { buckets: 40 }]) {
+        expectExactBuckets(series, await db().getMetricBuckets(run.id, 'loss', query), query);
+      }
+    });
+
+    it('reads back exactly what was logged: doubles to the bit, NaN and ±Infinity, epochs, timestamps out of step order, several series and values', async () => {
+      const run = await db().createTrainingRun();
+      const at = Date.UTC(2026, 0, 1, 0, 0, 0, 1);
+      const values = [0.1, -1e-300, 5e-324, 1.7976931348623157e308, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1 / 3, -2.5, 123456789.123];
+      const points: MetricPointInput[] = values.flatMap((value, index) => [
+        { name: 'val/acc', value, step: index * 3, epoch: index % 2 === 0 ? null : index, timestamp: at + (index % 4) * 1000 - index },
+        { name: 'a loss', value: -value, step: 10 + index, timestamp: at - index * 86_400_000 },
+      ]);
+      await db().logMetrics(run.id, points);
+      await db().logMetrics(run.id, [{ name: 'a loss', value: 7, step: 12, timestamp: at + 5 }], { sameStep: 'keep' });
+      const read = await db().getMetrics(run.id);
+      const expected = [...points.filter((point) => point.name === 'a loss'), ...points.filter((point) => point.name === 'val/acc')];
+      expect(read.map((point) => [point.name, point.step, point.value, point.epoch ?? null, point.timestamp.getTime()])).toEqual(
+        expected.map((point) => {
+          const replaced = point.name === 'a loss' && point.step === 12; // the later value kept by sameStep: 'keep' wins
+          return [point.name, point.step, replaced ? 7 : point.value, point.epoch ?? null, replaced ? at + 5 : point.timestamp];
+        }),
+      );
+      const all = await db().getMetrics(run.id, { name: 'a loss', allValues: true });
+      expect(all.filter((point) => point.step === 12).map((point) => point.value)).toEqual([-values[2]!, 7]);
+    });
+
+    it('concurrent single points with omitted steps get distinct steps and an exact summary', async () => {
+      const run = await db().createTrainingRun();
+      await Promise.all(Array.from({ length: 20 }, (_unused, index) => db().logMetric(run.id, 'loss', index)));
+      const points = await db().getMetrics(run.id, { name: 'loss' });
+      expect(points.map((point) => point.step)).toEqual(Array.from({ length: 20 }, (_unused, step) => step));
+      expect(points.map((point) => point.value).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_unused, index) => index));
+      expect((await db().getMetricSummaries(run.id))[0]).toMatchObject({ count: 20, min: 0, max: 19, lastStep: 19 });
+      expect(await db().getMetricBuckets(run.id, 'loss', { buckets: 1 })).toEqual([
+        { stepStart: 0, stepEnd: 19, min: 0, max: 19, last: points[19]!.value, lastStep: 19, count: 20 },
+      ]);
+      await expectRejection(db().logMetric(run.id + 1_000_000, 'loss', 1), NotFoundError);
+    });
+
     it('deleting a run takes its downsampled history with it', async () => {
       const run = await db().createTrainingRun();
       await db().logMetrics(run.id, Array.from({ length: 2000 }, (_unused, step) => ({ name: 'loss', step, value: step })));

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MetricPoint } from '../../src/index.js';
 import { metricHistoryAnswer } from '../../src/server/metric-history-stream.js';
 import { encodeMetricPoints } from '../../src/server/wire-encoding.js';
+import { decodeMetricHistoryColumns } from '../../src/core/wire-decoding.js';
 import { testBackends } from '../support/backends.js';
 import { call } from './support/http.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
@@ -52,6 +53,10 @@ describe.each(testBackends())('metric history stream on $name', (backend) => {
     const expected = wire(await server.db.getMetrics(runId, query));
     expect(await readAnswer(await metricHistoryAnswer(server.db, runId, query, 50))).toEqual(expected);
     expect(await readAnswer(await metricHistoryAnswer(server.db, runId, query, 1_000))).toEqual(expected);
+    // The columnar answer, streamed in pages (segments) or whole, decodes to the same points.
+    const points = await server.db.getMetrics(runId, query);
+    expect(decodeMetricHistoryColumns(await readAnswer(await metricHistoryAnswer(server.db, runId, query, 50, 'columns')))).toEqual(points);
+    expect(decodeMetricHistoryColumns(await readAnswer(await metricHistoryAnswer(server.db, runId, query, 1_000, 'columns')))).toEqual(points);
   });
 
   it('streams through the route once a history is longer than a page, with a JSON content type', async () => {
@@ -64,6 +69,29 @@ describe.each(testBackends())('metric history stream on $name', (backend) => {
     expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
     expect(answer.body).toHaveLength(60_000);
     expect(answer.body).toEqual(wire(await server.db.getMetrics(longRun)));
+  });
+
+  it('answers 100,000 points in columns in at most 2 MB, exactly, through the route; the array form stays', async () => {
+    const bigRun = (await server.db.createTrainingRun({ name: 'columns' })).id;
+    const at = Date.UTC(2026, 10, 27, 12);
+    // Realistic values (every bit of a double used), a few non-finite, epochs and timestamps that move.
+    const points = Array.from({ length: 100_000 }, (_, step) => ({
+      name: 'train/loss',
+      value: step % 997 === 5 ? Number.NaN : step % 1009 === 3 ? Number.NEGATIVE_INFINITY : Math.exp(-step / 30_000) * (1 + Math.sin(step) / 7),
+      step,
+      epoch: Math.floor(step / 5_000),
+      timestamp: at + step * 37 + (step % 3),
+    }));
+    for (let start = 0; start < points.length; start += 10_000) await server.db.logMetrics(bigRun, points.slice(start, start + 10_000));
+    const columns = await call(server.url, 'GET', `/api/v1/runs/${bigRun}/metrics?format=columns`);
+    expect(columns.status).toBe(200);
+    expect(columns.text.length).toBeLessThanOrEqual(2_000_000);
+    expect(decodeMetricHistoryColumns(columns.body)).toEqual(await server.db.getMetrics(bigRun));
+    const array = await call(server.url, 'GET', `/api/v1/runs/${bigRun}/metrics?name=train/loss&limit=10`);
+    expect(array.body).toEqual(wire(await server.db.getMetrics(bigRun, { limit: 10 })));
+    const wrong = await call(server.url, 'GET', `/api/v1/runs/${bigRun}/metrics?format=xml`);
+    expect(wrong.status).toBe(422);
+    expect(JSON.stringify(wrong.body)).toContain('format');
   });
 
   it('answers 404 for an unknown run before streaming anything', async () => {

@@ -127,6 +127,22 @@ export const metricPointResponse = entity<MetricPoint>()({
   timestamp: time,
 });
 
+/** GET /runs/:id/metrics?format=columns (decision 1300; decoded by decodeMetricHistoryColumns). */
+export const metricHistoryColumnsResponse = z.object({
+  runId: id,
+  segments: z
+    .array(
+      z.object({
+        name: z.string(),
+        step: z.array(z.number().int()).describe('the first step, then each point\'s difference from the one before'),
+        value: z.string().describe('the values as IEEE-754 doubles, little-endian, in base64 (NaN and ±Infinity included)'),
+        epoch: z.array(count.nullable()).nullable().describe('null when no point of the segment has an epoch'),
+        timestamp: z.array(z.number().int()).describe('the first time (epoch milliseconds), then each point\'s difference from the one before'),
+      }),
+    )
+    .describe('consecutive points of one series each, in name then step order; a long series may come as several segments'),
+});
+
 export const metricSummaryResponse = entity<MetricSummary>()({
   runId: id,
   name: z.string(),

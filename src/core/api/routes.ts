@@ -16,6 +16,7 @@ import { tagRoutes } from './routes/tags.js';
 import { ARTIFACT_ROUTES } from './routes/artifacts.js';
 
 export { aliasBodySchema, groundTruthBody, hyperparametersQuery, latestMetricsQuery, metricSummariesQuery, runInputsQuery } from './routes/common.js';
+export { HISTORY_FORMATS } from './routes/runs.js';
 
 /** Declares the table: each key becomes its route's operationId, and literal types are kept for callers. */
 function api<const T extends Record<string, Omit<ApiRoute, 'operationId'>>>(routes: T): { [K in keyof T]: T[K] & { operationId: K } } {

@@ -2,7 +2,8 @@
 import { checkBatchSize } from '../../core/api/batch-body.js';
 import { readMetricBatchBody } from '../../core/api/metric-columns.js';
 import { unwrapBatchBody } from '../../core/api/batch-body.js';
-import { API, hyperparametersQuery, latestMetricsQuery, metricSummariesQuery, runInputsQuery } from '../../core/api/routes.js';
+import { API, HISTORY_FORMATS, hyperparametersQuery, latestMetricsQuery, metricSummariesQuery, runInputsQuery } from '../../core/api/routes.js';
+import { ValidationError } from '../../core/errors.js';
 import type { JsonValue } from '../../core/entities.js';
 import { parseInput, type SearchRunsOptions } from '../../core/schemas.js';
 import type { AiDatabase } from '../../store/index.js';
@@ -52,7 +53,13 @@ export const runRoutes = [
     const batch = readMetricBatchBody(body, config.maxBatchSize) as { points: Parameters<AiDatabase['logMetrics']>[1]; batchId?: string };
     return db.logMetrics(params.id, batch.points, { ...(batch.batchId === undefined ? {} : { batchId: batch.batchId }), ...query });
   }),
-  serve(API.getMetrics, async ({ db, params, query }) => metricHistoryAnswer(db, params.id, query)),
+  serve(API.getMetrics, async ({ db, params, query }) => {
+    const { format, ...rest } = query;
+    if (format !== undefined && !(HISTORY_FORMATS as readonly unknown[]).includes(format)) {
+      throw new ValidationError(`query.format: must be one of ${HISTORY_FORMATS.join(', ')}`, { field: 'query.format' });
+    }
+    return metricHistoryAnswer(db, params.id, rest, undefined, format);
+  }),
   serve(API.getMetricBuckets, async ({ db, params, query }) =>
     encodeMetricBuckets(await db.getMetricBuckets(params.id, params.name, query)),
   ),

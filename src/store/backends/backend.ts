@@ -45,10 +45,10 @@ export interface Capabilities {
    */
   readonly rowValueRangeScan: boolean;
   /**
-   * `bulkInsert` sends one array per column (PostgreSQL's UNNEST), which stores large appends
-   * several times faster than multi-row VALUES; elsewhere cached multi-row statements are faster.
+   * INSERT, UPDATE and DELETE inside WITH, so a write and the writes that follow from it run as one
+   * statement, one round trip (PostgreSQL). Elsewhere they are separate statements in a transaction.
    */
-  readonly columnarBulkInsert: boolean;
+  readonly dataModifyingCtes: boolean;
   /** Index names belong to their table, so DROP INDEX names it (`drop index x on t`): MySQL. */
   readonly tableScopedIndexNames: boolean;
 }
@@ -73,6 +73,12 @@ export interface Backend {
   withTableOptions<T extends CreateTableBuilder<string, string>>(builder: T): T;
   /** INSERT … that replaces the listed columns when the key already exists. */
   upsert<QB extends InsertQueryBuilder<any, any, any>>(query: QB, key: readonly string[], update: readonly string[]): QB;
+  /**
+   * INSERT … that, when the key already exists, sets each column `merge` returns from the stored row
+   * and the incoming one (`stored(column)`, `incoming(column)`). MySQL assigns left to right, each
+   * assignment seeing the ones before, so `merge` lists a column that others compare against last.
+   */
+  upsertMerge<QB extends InsertQueryBuilder<any, any, any>>(query: QB, table: string, key: readonly string[], merge: MergeSet): QB;
   /** INSERT … that keeps the existing row when the key already exists. */
   insertOrKeep<QB extends InsertQueryBuilder<any, any, any>>(query: QB, key: readonly string[]): QB;
   /** Integer division, truncating. */
@@ -118,11 +124,16 @@ export interface Backend {
    */
   resetIdSequence(db: Kysely<any>, table: string, column: string): Promise<void>;
   /**
-   * Inserts many rows, given as value tuples in `columns` order, the fastest way this backend
-   * offers (PostgreSQL: one array per column through UNNEST; the others: multi-row VALUES).
+   * An INSERT of many rows sent as one array per column (PostgreSQL's UNNEST), where the backend
+   * has such a form: it stores plain appends several times faster than a multi-row VALUES list.
+   * Absent elsewhere, where cached multi-row VALUES statements are the faster form. Only
+   * src/store/sql/bulk-insert.ts, the one bulk-insert path, calls it.
    */
-  bulkInsert(db: Kysely<any>, table: string, columns: readonly BulkColumn[], rows: readonly BulkRow[]): Promise<void>;
+  readonly columnarInsert?: (table: string, columns: readonly BulkColumn[], rows: readonly BulkRow[]) => RawBuilder<unknown>;
 }
+
+/** How an upsert combines a stored row with an incoming one, column by column. */
+export type MergeSet = (stored: (column: string) => RawBuilder<unknown>, incoming: (column: string) => RawBuilder<unknown>) => Record<string, RawBuilder<unknown>>;
 
 /** A column of a bulk insert: its name and how its values are typed. */
 export interface BulkColumn {
@@ -176,26 +187,20 @@ export function statementChunks(rows: readonly BulkRow[], maxRows: number): Bulk
   return chunks;
 }
 
-/** Multi-row INSERT … VALUES, chunked under the bound-parameter limit and the byte budget. */
-export async function insertValues(
-  db: Kysely<any>,
-  maxBindParameters: number,
-  table: string,
-  columns: readonly BulkColumn[],
-  rows: readonly BulkRow[],
-): Promise<void> {
-  const maxRows = Math.max(1, Math.floor(maxBindParameters / columns.length));
-  for (const chunk of statementChunks(rows, maxRows)) {
-    const objects = chunk.map((row) => Object.fromEntries(columns.map((column, index) => [column.name, row[index] ?? null])));
-    await db.insertInto(table).values(objects).execute();
-  }
-}
-
 /** `ON CONFLICT (key) DO UPDATE SET col = excluded.col`: the upsert of PostgreSQL and SQLite. */
 export function onConflictUpdate<QB extends InsertQueryBuilder<any, any, any>>(query: QB, key: readonly string[], update: readonly string[]): QB {
   return query.onConflict((conflict) =>
     conflict.columns(key as any).doUpdateSet(Object.fromEntries(update.map((column) => [column, sql.ref(`excluded.${column}`)])) as any),
   ) as QB;
+}
+
+/** `ON CONFLICT (key) DO UPDATE SET col = <merge of table.col and excluded.col>`, for PostgreSQL and SQLite. */
+export function onConflictMerge<QB extends InsertQueryBuilder<any, any, any>>(query: QB, table: string, key: readonly string[], merge: MergeSet): QB {
+  const set = merge(
+    (column) => sql.ref(`${table}.${column}`),
+    (column) => sql.ref(`excluded.${column}`),
+  );
+  return query.onConflict((conflict) => conflict.columns(key as any).doUpdateSet(set as any)) as QB;
 }
 
 /** `ON CONFLICT (key) DO NOTHING`, for PostgreSQL and SQLite. */

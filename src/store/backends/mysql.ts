@@ -2,7 +2,7 @@
 import { sql, type Expression, type Kysely } from 'kysely';
 import type { ServerConnection } from '../../config/connection.js';
 import { AimdbMysqlDialect } from './mysql-driver.js';
-import { classifySocketError, errorProperty, escapeLike, insertValues, likePatternText, type Backend, type FailureKind } from './backend.js';
+import { classifySocketError, errorProperty, escapeLike, likePatternText, type Backend, type FailureKind } from './backend.js';
 
 /** InnoDB's default innodb_ft_min_token_size. */
 const MIN_TOKEN_LENGTH = 3;
@@ -13,11 +13,11 @@ export function createMysqlBackend(spec: ServerConnection): Backend {
     capabilities: {
       returning: false,
       lockingReads: true,
+      dataModifyingCtes: false,
       alterAddForeignKey: true,
       transactionalDdl: false,
       maxBindParameters: 65_535,
       rowValueRangeScan: false,
-      columnarBulkInsert: false,
       tableScopedIndexNames: true,
     },
     dialect: new AimdbMysqlDialect(async () => {
@@ -53,6 +53,13 @@ export function createMysqlBackend(spec: ServerConnection): Backend {
     upsert: (query, _key, update) =>
       query.onDuplicateKeyUpdate(
         Object.fromEntries(update.map((column) => [column, sql`values(${sql.ref(column)})`])) as any,
+      ) as typeof query,
+    upsertMerge: (query, _table, _key, merge) =>
+      query.onDuplicateKeyUpdate(
+        merge(
+          (column) => sql.ref(column),
+          (column) => sql`values(${sql.ref(column)})`,
+        ) as any,
       ) as typeof query,
     insertOrKeep: (query, key) =>
       // Not INSERT IGNORE: that would also swallow foreign-key and range errors.
@@ -102,9 +109,6 @@ export function createMysqlBackend(spec: ServerConnection): Backend {
       const result = await sql<{ version: string }>`select version() as version`.execute(db);
       const version = result.rows[0]?.version ?? '?';
       return version.toLowerCase().includes('mariadb') ? `MariaDB ${version}` : `MySQL ${version}`;
-    },
-    bulkInsert(db: Kysely<any>, table: string, columns, rows) {
-      return insertValues(db, this.capabilities.maxBindParameters, table, columns, rows);
     },
     // InnoDB usually raises the counter past explicit ids already; setting it makes that certain
     // (an in-place metadata change, no table rebuild).

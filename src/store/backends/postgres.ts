@@ -7,8 +7,8 @@ import {
   escapeLike,
   likePatternText,
   onConflictKeep,
+  onConflictMerge,
   onConflictUpdate,
-  statementChunks,
   type Backend,
   type BulkColumn,
   type FailureKind,
@@ -27,11 +27,11 @@ export function createPostgresBackend(spec: ServerConnection): Backend {
     capabilities: {
       returning: true,
       lockingReads: true,
+      dataModifyingCtes: true,
       alterAddForeignKey: true,
       transactionalDdl: true,
       maxBindParameters: 65_535,
       rowValueRangeScan: true,
-      columnarBulkInsert: true,
       tableScopedIndexNames: false,
     },
     dialect: new PostgresDialect({
@@ -72,6 +72,7 @@ export function createPostgresBackend(spec: ServerConnection): Backend {
     idColumn: (column) => column.primaryKey().generatedByDefaultAsIdentity(),
     withTableOptions: (builder) => builder,
     upsert: onConflictUpdate,
+    upsertMerge: onConflictMerge,
     insertOrKeep: onConflictKeep,
     integerDivide: (dividend: Expression<number>, divisor: Expression<number>) =>
       sql<number>`(${dividend}::bigint / ${divisor}::bigint)`,
@@ -103,13 +104,10 @@ export function createPostgresBackend(spec: ServerConnection): Backend {
       const result = await sql<{ version: string }>`show server_version`.execute(db);
       return `PostgreSQL ${(result.rows[0] as Record<string, string> | undefined)?.server_version ?? '?'}`;
     },
-    // One array per column through UNNEST: a few bound parameters instead of one per value, which
-    // PostgreSQL parses and plans several times faster than a long multi-row VALUES list.
-    bulkInsert: async (db: Kysely<any>, table: string, columns: readonly BulkColumn[], rows) => {
-      for (const chunk of statementChunks(rows, 20_000)) {
-        const arrays = columns.map((column, index) => sql`${chunk.map((row) => row[index] ?? null)}::${sql.raw(ARRAY_TYPES[column.kind])}`);
-        await sql`insert into ${sql.table(table)} (${sql.join(columns.map((column) => sql.ref(column.name)))}) select * from unnest(${sql.join(arrays)})`.execute(db);
-      }
+    // One array per column through UNNEST (the one bulk-insert path, src/store/sql/bulk-insert.ts, chunks the rows).
+    columnarInsert: (table, columns, rows) => {
+      const arrays = columns.map((column, index) => sql`${rows.map((row) => row[index] ?? null)}::${sql.raw(ARRAY_TYPES[column.kind])}`);
+      return sql`insert into ${sql.table(table)} (${sql.join(columns.map((column) => sql.ref(column.name)))}) select * from unnest(${sql.join(arrays)})`;
     },
     // Identity columns do not advance when ids are given explicitly; point the sequence past the maximum.
     resetIdSequence: async (db: Kysely<any>, table: string, column: string) => {

@@ -2,7 +2,7 @@
 import Database from 'better-sqlite3';
 import { sql, type Expression, type Kysely } from 'kysely';
 import type { SqliteConnection } from '../../config/connection.js';
-import { errorProperty, escapeLike, insertValues, likePatternText, onConflictKeep, onConflictUpdate, type Backend, type FailureKind } from './backend.js';
+import { errorProperty, escapeLike, likePatternText, onConflictKeep, onConflictMerge, onConflictUpdate, type Backend, type FailureKind } from './backend.js';
 import { ImmediateSqliteDialect } from './sqlite-dialect.js';
 import type { LikePart } from '../../core/query/values.js';
 
@@ -24,11 +24,11 @@ export function createSqliteBackend(spec: SqliteConnection): Backend {
     capabilities: {
       returning: true,
       lockingReads: false,
+      dataModifyingCtes: false,
       alterAddForeignKey: false,
       transactionalDdl: true,
       maxBindParameters: 32_766,
       rowValueRangeScan: true,
-      columnarBulkInsert: false,
       tableScopedIndexNames: false,
     },
     dialect: new ImmediateSqliteDialect(
@@ -55,6 +55,7 @@ export function createSqliteBackend(spec: SqliteConnection): Backend {
     idColumn: (column) => column.primaryKey().autoIncrement(),
     withTableOptions: (builder) => builder,
     upsert: onConflictUpdate,
+    upsertMerge: onConflictMerge,
     insertOrKeep: onConflictKeep,
     integerDivide: (dividend: Expression<number>, divisor: Expression<number>) => sql<number>`(cast(${dividend} as integer) / cast(${divisor} as integer))`,
     containsInsensitive: (column, text) =>
@@ -96,9 +97,6 @@ export function createSqliteBackend(spec: SqliteConnection): Backend {
     serverVersion: async (db: Kysely<any>) => {
       const result = await sql<{ version: string }>`select sqlite_version() as version`.execute(db);
       return `SQLite ${result.rows[0]?.version ?? '?'}`;
-    },
-    bulkInsert(db: Kysely<any>, table: string, columns, rows) {
-      return insertValues(db, this.capabilities.maxBindParameters, table, columns, rows);
     },
     // AUTOINCREMENT tables keep sqlite_sequence at the highest id ever inserted, explicit ones included.
     resetIdSequence: async () => undefined,

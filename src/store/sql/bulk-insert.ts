@@ -1,17 +1,42 @@
 /**
- * Multi-row INSERTs without per-batch query building. Building and compiling a 10,000-row insert
- * with Kysely costs about as much as the database takes to store it, so each statement shape is
- * compiled once (by Kysely, so the SQL is still the dialect's own) and reused with fresh parameters.
- * Where the dialect's placeholders are all alike (`?`: SQLite, MySQL), a statement of any row count
- * is the one-row statement with its VALUES tuple repeated, so every chunk holds as many rows as
- * allowed (one statement, one round trip, for a 1,000-row batch). Where they are numbered
- * (PostgreSQL's `$n`), chunks hold a power of two of rows, which keeps the number of compiled
- * shapes per table small (at most one per power of two) whatever batch sizes callers use.
+ * The one bulk-insert path of the store (and of transfers): rows given as value arrays in column
+ * order, written in as few statements as the backend allows, with an optional ON CONFLICT / ON
+ * DUPLICATE KEY clause. Two statement forms, chosen here and nowhere else:
+ * - Columnar (the backend's `columnarInsert`, PostgreSQL's UNNEST of one array per column), for
+ *   plain appends of typed columns: a few bound parameters instead of one per value, which
+ *   PostgreSQL parses and plans several times faster than a long VALUES list.
+ * - Multi-row VALUES, compiled once per shape by Kysely (so the SQL stays the dialect's own) and
+ *   reused with fresh parameters. Where the dialect's placeholders are all alike (`?`: SQLite,
+ *   MySQL), a statement of any row count is the one-row statement with its VALUES tuple repeated,
+ *   so every chunk holds as many rows as allowed (one statement, one round trip, for a 1,000-row
+ *   batch). Where they are numbered (PostgreSQL's `$n`), chunks hold a power of two of rows, which
+ *   keeps the number of compiled shapes per table small whatever batch sizes callers use.
  */
-import { CompiledQuery, type InsertQueryBuilder } from 'kysely';
-import { rowsWithinBudget, type Backend, type BulkColumn, type BulkRow } from '../backends/backend.js';
-import type { StoreContext } from './context.js';
+import { CompiledQuery, type InsertQueryBuilder, type Kysely } from 'kysely';
+import { rowsWithinBudget, statementChunks, type Backend, type BulkColumn, type BulkRow, type MergeSet } from '../backends/backend.js';
 import type { Tables } from './tables.js';
+
+/** What a bulk insert needs: a Kysely handle (pool or transaction) and its backend. A StoreContext is one. */
+export interface BulkTarget {
+  readonly db: Kysely<any>;
+  readonly backend: Backend;
+}
+
+/**
+ * What to do with a row whose `key` exists already: replace the `update` columns, combine stored
+ * and incoming values by a named `merge`, or (neither) keep the stored row.
+ */
+export interface OnConflict {
+  readonly key: readonly string[];
+  readonly update?: readonly string[];
+  readonly merge?: NamedMerge;
+}
+
+/** A merge of stored and incoming rows, named for the statement cache. */
+export interface NamedMerge {
+  readonly name: string;
+  readonly set: MergeSet;
+}
 
 /**
  * Rows per statement at most. Larger statements stop paying off well before the parameter limit:
@@ -19,6 +44,8 @@ import type { Tables } from './tables.js';
  * `npm run bench`; see docs/decisions/0500-bulk-metric-writes.md).
  */
 const MAX_ROWS_PER_STATEMENT = 1024;
+/** Rows per columnar statement: its parameters are one array per column, whatever the row count. */
+const MAX_ROWS_PER_COLUMNAR_STATEMENT = 20_000;
 
 type InsertBuilder = InsertQueryBuilder<Tables, keyof Tables, any>;
 
@@ -27,6 +54,9 @@ type InsertBuilder = InsertQueryBuilder<Tables, keyof Tables, any>;
  * check Kysely's `values()` makes on column names is made here, on the column list.
  */
 export type ColumnOf<T extends keyof Tables> = keyof Tables[T] & string;
+
+/** A column by name, or by name and kind (the kind lets plain appends take the columnar form). */
+export type BulkColumnOf<T extends keyof Tables> = ColumnOf<T> | (BulkColumn & { readonly name: ColumnOf<T> });
 
 /** Compiled SQL per backend and statement shape. */
 const statementCache = new WeakMap<Backend, Map<string, string>>();
@@ -52,48 +82,82 @@ export function rowsPerStatement(backend: Backend, columns: number): number {
 
 /**
  * Inserts `rows` (each an array of values in `columns` order) into `table`, in as few statements as
- * the chunking allows. `decorate` adds an ON CONFLICT / ON DUPLICATE KEY clause when needed; `shape`
- * names that variant in the cache.
+ * the chunking allows, applying `conflict` to rows whose key exists.
  */
 export async function insertRows<T extends keyof Tables>(
-  ctx: StoreContext,
+  target: BulkTarget,
   table: T,
-  columns: readonly ColumnOf<T>[],
-  rows: readonly unknown[][],
-  shape = 'insert',
-  decorate: (query: InsertBuilder) => InsertBuilder = (query) => query,
+  columns: readonly BulkColumnOf<T>[],
+  rows: readonly (readonly unknown[])[],
+  conflict?: OnConflict,
 ): Promise<void> {
-  const maxRows = rowsPerStatement(ctx.backend, columns.length);
-  const repeatable = repeatableStatement(ctx, table, columns, shape, decorate);
+  if (rows.length === 0) return;
+  const columnar = conflict === undefined ? columnarForm(target.backend, columns) : undefined;
+  if (columnar !== undefined) {
+    for (const chunk of statementChunks(rows as readonly BulkRow[], MAX_ROWS_PER_COLUMNAR_STATEMENT)) {
+      await columnar(table, chunk).execute(target.db);
+    }
+    return;
+  }
+  const names = columns.map(columnName);
+  const shape = conflictShape(conflict);
+  const decorate = (query: InsertBuilder): InsertBuilder => withConflict(target.backend, table, query, conflict);
+  const maxRows = rowsPerStatement(target.backend, names.length);
+  const repeatable = repeatableStatement(target, table, names, shape, decorate);
   let offset = 0;
   while (offset < rows.length) {
     const fits = rowsWithinBudget(rows, offset, maxRows);
     const count = fits === maxRows || repeatable !== null ? fits : 2 ** Math.floor(Math.log2(fits));
-    const parameters: unknown[] = new Array(count * columns.length);
+    const parameters: unknown[] = new Array(count * names.length);
     let index = 0;
     for (let row = offset; row < offset + count; row++) {
       const values = rows[row]!;
-      for (let column = 0; column < columns.length; column++) parameters[index++] = values[column];
+      for (let column = 0; column < names.length; column++) parameters[index++] = values[column];
     }
     const sqlText =
       repeatable !== null
         ? repeatable.head + repeatable.repeat.repeat(count - 1) + repeatable.tail
-        : statementSql(ctx, table, columns, count, shape, decorate);
-    await ctx.db.executeQuery(CompiledQuery.raw(sqlText, parameters));
+        : statementSql(target, table, names, count, shape, decorate);
+    await target.db.executeQuery(CompiledQuery.raw(sqlText, parameters));
     offset += count;
   }
 }
 
+const columnName = (column: string | BulkColumn): string => (typeof column === 'string' ? column : column.name);
+
+/** The columnar statement builder, when the backend has one and every column's kind is known. */
+function columnarForm(backend: Backend, columns: readonly (string | BulkColumn)[]) {
+  const insert = backend.columnarInsert;
+  if (insert === undefined || columns.some((column) => typeof column === 'string')) return undefined;
+  return (table: string, chunk: readonly BulkRow[]) => insert(table, columns as readonly BulkColumn[], chunk);
+}
+
+/** An INSERT with the clause `conflict` asks for. */
+export function withConflict<QB extends InsertQueryBuilder<any, any, any>>(backend: Backend, table: string, query: QB, conflict: OnConflict | undefined): QB {
+  if (conflict === undefined) return query;
+  if (conflict.merge !== undefined) return backend.upsertMerge(query, table, conflict.key, conflict.merge.set);
+  if (conflict.update !== undefined) return backend.upsert(query, conflict.key, conflict.update);
+  return backend.insertOrKeep(query, conflict.key);
+}
+
+/** The statement cache's name for a conflict clause. */
+function conflictShape(conflict: OnConflict | undefined): string {
+  if (conflict === undefined) return 'insert';
+  const key = conflict.key.join(',');
+  if (conflict.merge !== undefined) return `merge(${key}:${conflict.merge.name})`;
+  return conflict.update === undefined ? `keep(${key})` : `upsert(${key}:${conflict.update.join(',')})`;
+}
+
 function statementSql(
-  ctx: StoreContext,
+  target: BulkTarget,
   table: keyof Tables,
   columns: readonly string[],
   count: number,
   shape: string,
   decorate: (query: InsertBuilder) => InsertBuilder,
 ): string {
-  let cache = statementCache.get(ctx.backend);
-  if (cache === undefined) statementCache.set(ctx.backend, (cache = new Map()));
+  let cache = statementCache.get(target.backend);
+  if (cache === undefined) statementCache.set(target.backend, (cache = new Map()));
   const key = `${table}|${shape}|${columns.join(',')}|${count}`;
   const cached = cache.get(key);
   if (cached !== undefined) return cached;
@@ -103,7 +167,7 @@ function statementSql(
   );
   // Marker numbers stand in for every value, so this statement (never run) is built untyped; the
   // column names were checked by the callers' `ColumnOf` lists.
-  const compiled = decorate(ctx.db.insertInto(table).values(rows as never)).compile();
+  const compiled = decorate(target.db.insertInto(table).values(rows as never)).compile();
   const order = compiled.parameters;
   if (order.length !== count * columns.length || order.some((value, position) => value !== position)) {
     throw new Error(`bulk insert into ${table}: unexpected parameter order in the compiled statement`);
@@ -118,18 +182,18 @@ function statementSql(
  * numbered placeholders, the repeated tuple differs from row to row).
  */
 function repeatableStatement(
-  ctx: StoreContext,
+  target: BulkTarget,
   table: keyof Tables,
   columns: readonly string[],
   shape: string,
   decorate: (query: InsertBuilder) => InsertBuilder,
 ): RepeatableStatement | null {
-  let cache = repeatableCache.get(ctx.backend);
-  if (cache === undefined) repeatableCache.set(ctx.backend, (cache = new Map()));
+  let cache = repeatableCache.get(target.backend);
+  if (cache === undefined) repeatableCache.set(target.backend, (cache = new Map()));
   const key = `${table}|${shape}|${columns.join(',')}`;
   const cached = cache.get(key);
   if (cached !== undefined) return cached;
-  const [one, two, three] = [1, 2, 3].map((count) => statementSql(ctx, table, columns, count, shape, decorate)) as [string, string, string];
+  const [one, two, three] = [1, 2, 3].map((count) => statementSql(target, table, columns, count, shape, decorate)) as [string, string, string];
   let common = 0;
   while (common < one.length && one[common] === two[common]) common++;
   const tail = one.slice(common);
@@ -140,22 +204,4 @@ function repeatableStatement(
   }
   cache.set(key, found);
   return found;
-}
-
-/**
- * Plain appends (no conflict clause): the backend's columnar bulk insert where it is the faster
- * path, cached multi-row statements elsewhere.
- */
-export async function appendRows<T extends keyof Tables>(
-  ctx: StoreContext,
-  table: T,
-  columns: readonly (BulkColumn & { name: ColumnOf<T> })[],
-  rows: readonly BulkRow[],
-): Promise<void> {
-  if (rows.length === 0) return;
-  if (ctx.backend.capabilities.columnarBulkInsert) {
-    await ctx.backend.bulkInsert(ctx.db, table, columns, rows);
-    return;
-  }
-  await insertRows(ctx, table, columns.map((column) => column.name), rows as unknown[][]);
 }

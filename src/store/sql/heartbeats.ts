@@ -14,7 +14,7 @@ import { toTrainingRun } from './mappers.js';
 /** The window of a run created without one, when the store was opened without one. */
 export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 5 * 60_000;
 /** Writes closer together than this refresh the heartbeat once: a busy logger adds no UPDATE per batch. */
-const REFRESH_EVERY_MS = 1_000;
+export const REFRESH_EVERY_MS = 1_000;
 /** At most this many lost runs are settled by one read; the next read settles the rest. */
 const SETTLE_LIMIT = 500;
 

@@ -8,7 +8,6 @@ import type {
   ExperimentStatus,
   JsonObject,
   JsonValue,
-  MetricPoint,
   MetricSummary,
   Model,
   ModelVersion,
@@ -22,7 +21,6 @@ import type { Selectable } from 'kysely';
 import type {
   DatasetsTable,
   ExperimentsTable,
-  MetricsTable,
   MetricSummariesTable,
   ModelsTable,
   ModelVersionsTable,
@@ -148,33 +146,6 @@ export function toTrainingRun(row: Selectable<TrainingRunsTable>): TrainingRun {
     heartbeatTimeoutMs: numOrNull(row.heartbeat_timeout_ms),
     createdAt: new Date(num(row.created_at)),
     updatedAt: new Date(num(row.updated_at)),
-  };
-}
-
-export function toMetricPoint(row: Selectable<MetricsTable>): MetricPoint {
-  return {
-    runId: num(row.run_id),
-    name: row.name,
-    step: num(row.step),
-    value: decodeDouble(row.value, row.value_kind),
-    epoch: numOrNull(row.epoch),
-    timestamp: new Date(num(row.logged_at)),
-  };
-}
-
-/** A point of a series read with its run and name fixed by the query, so they are not selected per row. */
-export function toSeriesPoint(
-  runId: number,
-  name: string,
-  row: Pick<Selectable<MetricsTable>, 'step' | 'value' | 'value_kind' | 'epoch' | 'logged_at'>,
-): MetricPoint {
-  return {
-    runId,
-    name,
-    step: num(row.step),
-    value: decodeDouble(row.value, row.value_kind),
-    epoch: numOrNull(row.epoch),
-    timestamp: new Date(num(row.logged_at)),
   };
 }
 

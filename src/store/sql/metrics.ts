@@ -6,7 +6,6 @@
  * (metric-rollups/) follow the same split and serve downsampled reads of long series.
  */
 import { sql } from 'kysely';
-import type { BulkColumn, BulkRow } from '../backends/backend.js';
 import type { z } from 'zod';
 import type { MetricBucket, MetricPoint, MetricSeriesBuckets, MetricSummary, WriteResult } from '../../core/entities.js';
 import { NotFoundError, ValidationError } from '../../core/errors.js';
@@ -24,29 +23,19 @@ import {
   type MetricWriteOptions,
 } from '../../core/schemas.js';
 import { runIdChunks, runIdIn } from './run-id-filter.js';
-import { appendRows, insertRows, type ColumnOf } from './bulk-insert.js';
+import { insertRows } from './bulk-insert.js';
 import { chunksFor, guarded, withTransaction, type StoreContext } from './context.js';
-import { decodeDouble, encodeDouble, toMetricSummary, toSeriesPoint } from './mappers.js';
+import { decodeDouble, toMetricSummary } from './mappers.js';
+import { POINT_COLUMNS, POINT_KEY, POINT_UPDATES, STEP_VALUE_COLUMNS, pointRow, pointValues, stepValueValues, toSeriesPoint, type MetricRow } from './metric-points.js';
 import { validateMetricBatch } from '../../core/metric-validation.js';
 import { bucketsFromRollups, rollupsServe } from './metric-rollups/read.js';
 import { updateRollups, type SeriesWrite } from './metric-rollups/write.js';
 import { refreshHeartbeat } from './heartbeats.js';
-import type { MetricSummariesTable, MetricsTable } from './tables.js';
+import { appendOnePoint } from './metric-single-point.js';
+import type { MetricSummariesTable } from './tables.js';
 
-type MetricRow = MetricsTable;
 type SummaryRow = MetricSummariesTable;
 
-const METRIC_BULK_COLUMNS: readonly (BulkColumn & { name: ColumnOf<'metrics'> })[] = [
-  { name: 'run_id', kind: 'integer' },
-  { name: 'name', kind: 'text' },
-  { name: 'step', kind: 'integer' },
-  { name: 'value', kind: 'double' },
-  { name: 'value_kind', kind: 'integer' },
-  { name: 'epoch', kind: 'integer' },
-  { name: 'logged_at', kind: 'integer' },
-];
-/** Column order of `metricValues` rows. */
-const METRIC_COLUMNS = METRIC_BULK_COLUMNS.map((column) => column.name);
 const SUMMARY_COLUMNS = [
   'run_id',
   'name',
@@ -58,10 +47,8 @@ const SUMMARY_COLUMNS = [
   'max_value',
   'count',
 ] as const;
+const SUMMARY_KEY = ['run_id', 'name'] as const;
 const SUMMARY_UPDATES = SUMMARY_COLUMNS.slice(2);
-const METRIC_UPDATES = ['value', 'value_kind', 'epoch', 'logged_at'] as const;
-
-const metricValues = (row: MetricRow): unknown[] => [row.run_id, row.name, row.step, row.value, row.value_kind, row.epoch, row.logged_at];
 const summaryValues = (row: SummaryRow): unknown[] => [
   row.run_id,
   row.name,
@@ -192,6 +179,13 @@ export async function logMetrics(
   const keepSameStep = sameStep === 'keep';
   if (batch.length === 0) return { written: 0 };
   const now = ctx.now();
+  if (batch.length === 1 && batchId === undefined && !keepSameStep) {
+    // One plain point: appended in one statement or one short transaction where it is an append
+    // (metric-single-point.ts); anything else falls through to the general path below.
+    const point = batch[0]!;
+    const row = { ...pointRow(runId, point.name, point.step ?? 0, point.value, point.epoch ?? null, point.loggedAt ?? now), step: point.step ?? null };
+    if (await guarded(ctx, () => appendOnePoint(ctx, row))) return { written: 1 };
+  }
   return guarded(ctx, () =>
     withTransaction(ctx, async (tx) => {
       await lockRun(tx, runId);
@@ -225,16 +219,7 @@ export async function logMetrics(
         const list = seriesPoints.get(point.name);
         if (list !== undefined && step <= Number(list[list.length - 1]!.step)) rising = false;
         nextStep.set(point.name, Math.max(next, step + 1));
-        const encoded = encodeDouble(point.value);
-        const row: MetricRow = {
-          run_id: runId,
-          name: point.name,
-          step,
-          value: encoded.value,
-          value_kind: encoded.kind,
-          epoch: point.epoch ?? null,
-          logged_at: point.loggedAt ?? now,
-        };
+        const row = pointRow(runId, point.name, step, point.value, point.epoch ?? null, point.loggedAt ?? now);
         if (list === undefined) seriesPoints.set(point.name, [row]);
         else list.push(row);
       }
@@ -255,13 +240,11 @@ export async function logMetrics(
         const summary = summaries.get(name);
         const isAppend = summary === undefined || rows.every((row) => Number(row.step) > Number(summary.last_step));
         const target = isAppend ? appended : rewritten;
-        for (const row of rows) target.push(metricValues(row));
+        for (const row of rows) target.push(pointValues(row));
         if (!isAppend) rewrittenNames.add(name);
       }
-      await appendRows(tx, 'metrics', METRIC_BULK_COLUMNS, appended as BulkRow[]);
-      await insertRows(tx, 'metrics', METRIC_COLUMNS, rewritten, 'upsert', (query) =>
-        tx.backend.upsert(query, ['run_id', 'name', 'step'], METRIC_UPDATES),
-      );
+      await insertRows(tx, 'metrics', POINT_COLUMNS, appended);
+      await insertRows(tx, 'metrics', POINT_COLUMNS, rewritten, { key: POINT_KEY, update: POINT_UPDATES });
 
       const rollupWrites: SeriesWrite[] = [];
       const newSummaries: unknown[][] = [];
@@ -278,9 +261,7 @@ export async function logMetrics(
           : mergeSummary(runId, name, summaries.get(name), rows);
         newSummaries.push(summaryValues(summary));
       }
-      await insertRows(tx, 'metric_summaries', SUMMARY_COLUMNS, newSummaries, 'upsert', (query) =>
-        tx.backend.upsert(query, ['run_id', 'name'], SUMMARY_UPDATES),
-      );
+      await insertRows(tx, 'metric_summaries', SUMMARY_COLUMNS, newSummaries, { key: SUMMARY_KEY, update: SUMMARY_UPDATES });
       await updateRollups(tx, runId, rollupWrites);
       if (batchId !== undefined) await recordBatchReceipt(tx, runId, batchId, written, now);
       return { written };
@@ -355,13 +336,13 @@ async function keepStepValues(
       for (const candidate of candidates) {
         if (candidate === winner) continue;
         seq += 1;
-        furtherRows.push([runId, name, step, seq, candidate.value, candidate.value_kind, candidate.epoch, candidate.logged_at]);
+        furtherRows.push(stepValueValues(candidate, seq));
       }
       if (winner !== previous) toWrite.push(winner);
     }
     if (toWrite.length > 0) current.set(name, toWrite.sort((a, b) => Number(a.step) - Number(b.step)));
   }
-  await insertRows(tx, 'metric_step_values', ['run_id', 'name', 'step', 'seq', 'value', 'value_kind', 'epoch', 'logged_at'], furtherRows);
+  await insertRows(tx, 'metric_step_values', STEP_VALUE_COLUMNS, furtherRows);
   return { current, further: furtherRows.length };
 }
 

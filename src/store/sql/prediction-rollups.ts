@@ -271,7 +271,7 @@ export async function addToRollups(ctx: StoreContext, rows: readonly RolledPredi
   }
   if (dialect.write === 'lock-then-merge') {
     const empty = added.map((rollup) => rowValues(emptyRollup(rollup.modelVersionId, rollup.widthMs, rollup.periodStart)));
-    await insertRows(ctx, 'prediction_rollups', ROLLUP_COLUMNS, empty, 'keep', (query) => ctx.backend.insertOrKeep(query, ROLLUP_KEY));
+    await insertRows(ctx, 'prediction_rollups', ROLLUP_COLUMNS, empty, { key: ROLLUP_KEY });
   }
   const stored = await loadStored(ctx, added, dialect.write === 'lock-then-merge');
   const merged = added.map((rollup) => {
@@ -279,9 +279,7 @@ export async function addToRollups(ctx: StoreContext, rows: readonly RolledPredi
     if (row !== undefined) addStored(rollup, row);
     return rowValues(rollup);
   });
-  await insertRows(ctx, 'prediction_rollups', ROLLUP_COLUMNS, merged, 'upsert', (query) =>
-    ctx.backend.upsert(query, ROLLUP_KEY, ROLLUP_UPDATES),
-  );
+  await insertRows(ctx, 'prediction_rollups', ROLLUP_COLUMNS, merged, { key: ROLLUP_KEY, update: ROLLUP_UPDATES });
 }
 
 /** A change of one prediction's label: its version and time, and the change of labelled and correct counts. */

@@ -24,7 +24,7 @@ import {
   type StoreContext,
   type WriteDescription,
 } from './context.js';
-import { appendRows, type ColumnOf } from './bulk-insert.js';
+import { insertRows, type ColumnOf } from './bulk-insert.js';
 import type { BulkColumn } from '../backends/backend.js';
 import { storedDouble, toJsonText, toPrediction } from './mappers.js';
 import { encodePredictionBatch } from './prediction-batch-validation.js';
@@ -125,7 +125,7 @@ export async function logPredictions(ctx: StoreContext, inputs: PredictionInput[
           throw new NotFoundError('model version', missing, { field: `predictions.${index}.modelVersionId` });
         }
       }
-      await appendRows(
+      await insertRows(
         tx,
         'predictions',
         PREDICTION_COLUMNS,

@@ -27,7 +27,7 @@ import {
   decodeExperiment,
   decodeLatestMetric,
   decodeMetricBucket,
-  decodeMetricPoint,
+  decodeMetricHistoryColumns,
   decodeMetricSummary,
   decodeModel,
   decodeModelVersion,
@@ -179,7 +179,7 @@ export async function fetchMetricBuckets(
 }
 
 export async function fetchMetricPoints(runId: number, name: string, limit: number, signal?: AbortSignal): Promise<MetricPoint[]> {
-  return decodeArray(await callRoute(API.getMetrics, { params: { id: runId }, query: { name, limit } }, signal), decodeMetricPoint);
+  return decodeMetricHistoryColumns(await callRoute(API.getMetrics, { params: { id: runId }, query: { name, limit, format: 'columns' } }, signal));
 }
 
 export async function fetchExperiments(query: { limit?: number; cursor?: string | null } = {}, signal?: AbortSignal): Promise<Page<Experiment>> {

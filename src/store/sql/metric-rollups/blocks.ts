@@ -7,7 +7,8 @@
  * downsampled reads from them.
  */
 import { type ExpressionBuilder } from 'kysely';
-import type { MetricRollupsTable, MetricsTable } from '../tables.js';
+import type { MetricRollupsTable } from '../tables.js';
+import type { MetricRow } from '../metric-points.js';
 
 /**
  * Steps per block. Part of the stored format: changing it needs a migration that rebuilds
@@ -23,7 +24,7 @@ export const ROLLUP_BLOCK_STEPS = 64;
 export const MIN_BLOCKS_PER_BUCKET = 4;
 
 export type RollupRow = MetricRollupsTable;
-export type MetricRow = MetricsTable;
+export type { MetricRow };
 
 export const ROLLUP_COLUMNS = [
   'run_id',
@@ -38,6 +39,7 @@ export const ROLLUP_COLUMNS = [
   'count',
   'max_logged_at',
 ] as const;
+export const ROLLUP_KEY = ['run_id', 'name', 'block'] as const;
 export const ROLLUP_UPDATES = ROLLUP_COLUMNS.slice(3);
 
 export const rollupValues = (row: RollupRow): unknown[] => [

@@ -2,7 +2,7 @@
 import { sql } from 'kysely';
 import { insertRows } from '../bulk-insert.js';
 import { chunksFor, type StoreContext } from '../context.js';
-import { ROLLUP_BLOCK_STEPS, ROLLUP_COLUMNS, ROLLUP_UPDATES, rollupValues, blockOf, numOrNull, rollupsOfPoints, mergeAppended, toRollupRow, blockAggregates, type RollupRow, type MetricRow } from './blocks.js';
+import { ROLLUP_BLOCK_STEPS, ROLLUP_COLUMNS, ROLLUP_KEY, ROLLUP_UPDATES, rollupValues, blockOf, numOrNull, rollupsOfPoints, mergeAppended, toRollupRow, blockAggregates, type RollupRow, type MetricRow } from './blocks.js';
 
 /** What logMetrics wrote to one series. */
 export interface SeriesWrite {
@@ -43,9 +43,7 @@ export async function updateRollups(ctx: StoreContext, runId: number, writes: re
   }
   if (rewritten.length > 0) result.push(...(await recomputeRollups(ctx, runId, rewritten)));
 
-  await insertRows(ctx, 'metric_rollups', ROLLUP_COLUMNS, result.map(rollupValues), 'upsert', (query) =>
-    ctx.backend.upsert(query, ['run_id', 'name', 'block'], ROLLUP_UPDATES),
-  );
+  await insertRows(ctx, 'metric_rollups', ROLLUP_COLUMNS, result.map(rollupValues), { key: ROLLUP_KEY, update: ROLLUP_UPDATES });
 }
 
 const rollupKey = (name: string, block: number): string => `${block}\u0000${name}`;
