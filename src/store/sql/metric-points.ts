@@ -71,3 +71,17 @@ export function toSeriesPoint(
     timestamp: new Date(Number(row.logged_at)),
   };
 }
+
+/** The columns of a series' summary row (metric_summaries), in the order its writers give values. */
+export const SUMMARY_COLUMNS = [
+  'run_id',
+  'name',
+  'last_value',
+  'last_kind',
+  'last_step',
+  'last_logged_at',
+  'min_value',
+  'max_value',
+  'count',
+] as const;
+export const SUMMARY_KEY = ['run_id', 'name'] as const;

@@ -27,20 +27,8 @@ import { insertRows, withConflict, type NamedMerge } from './bulk-insert.js';
 import { withTransaction, type StoreContext } from './context.js';
 import { REFRESH_EVERY_MS } from './heartbeats.js';
 import { ROLLUP_BLOCK_STEPS, ROLLUP_COLUMNS, ROLLUP_KEY, rollupValues, rollupsOfPoints } from './metric-rollups/blocks.js';
-import { POINT_COLUMNS, POINT_KEY, pointValues, type MetricRow } from './metric-points.js';
+import { POINT_COLUMNS, POINT_KEY, SUMMARY_COLUMNS, SUMMARY_KEY, pointValues, type MetricRow } from './metric-points.js';
 
-const SUMMARY_COLUMNS = [
-  'run_id',
-  'name',
-  'last_value',
-  'last_kind',
-  'last_step',
-  'last_logged_at',
-  'min_value',
-  'max_value',
-  'count',
-] as const;
-const SUMMARY_KEY = ['run_id', 'name'] as const;
 
 /** The smaller of two values where NULL means "none" (finite min/max: NaN and ±Infinity are stored as NULL). */
 const smaller = (a: RawBuilder<unknown>, b: RawBuilder<unknown>) =>

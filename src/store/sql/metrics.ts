@@ -26,7 +26,7 @@ import { runIdChunks, runIdIn } from './run-id-filter.js';
 import { insertRows } from './bulk-insert.js';
 import { chunksFor, guarded, withTransaction, type StoreContext } from './context.js';
 import { decodeDouble, toMetricSummary } from './mappers.js';
-import { POINT_COLUMNS, POINT_KEY, POINT_UPDATES, STEP_VALUE_COLUMNS, pointRow, pointValues, stepValueValues, toSeriesPoint, type MetricRow } from './metric-points.js';
+import { POINT_COLUMNS, POINT_KEY, POINT_UPDATES, STEP_VALUE_COLUMNS, SUMMARY_COLUMNS, SUMMARY_KEY, pointRow, pointValues, stepValueValues, toSeriesPoint, type MetricRow } from './metric-points.js';
 import { validateMetricBatch } from '../../core/metric-validation.js';
 import { bucketsFromRollups, rollupsServe } from './metric-rollups/read.js';
 import { updateRollups, type SeriesWrite } from './metric-rollups/write.js';
@@ -36,18 +36,6 @@ import type { MetricSummariesTable } from './tables.js';
 
 type SummaryRow = MetricSummariesTable;
 
-const SUMMARY_COLUMNS = [
-  'run_id',
-  'name',
-  'last_value',
-  'last_kind',
-  'last_step',
-  'last_logged_at',
-  'min_value',
-  'max_value',
-  'count',
-] as const;
-const SUMMARY_KEY = ['run_id', 'name'] as const;
 const SUMMARY_UPDATES = SUMMARY_COLUMNS.slice(2);
 const summaryValues = (row: SummaryRow): unknown[] => [
   row.run_id,
