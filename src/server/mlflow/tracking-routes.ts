@@ -385,11 +385,14 @@ const historyPoint = (point: MetricPoint) => ({
   step: point.step,
 });
 
-/** The page token of a history: the step to read from and how many of its values were already sent. */
-function readHistoryToken(token: string | undefined): { step: number; skip: number } {
-  if (token === undefined || token === '') return { step: 0, skip: 0 };
+/**
+ * The page token of a history: the step to read from (steps may be negative) and how many of its
+ * values were already sent; the first page starts at the lowest step.
+ */
+function readHistoryToken(token: string | undefined): { step: number | undefined; skip: number } {
+  if (token === undefined || token === '') return { step: undefined, skip: 0 };
   const [step, skip] = Buffer.from(token, 'base64url').toString('utf8').split(':').map(Number);
-  if (!Number.isSafeInteger(step) || !Number.isSafeInteger(skip) || step! < 0 || skip! < 0) throw invalidParameter('Invalid page token');
+  if (!Number.isSafeInteger(step) || !Number.isSafeInteger(skip) || skip! < 0) throw invalidParameter('Invalid page token');
   return { step: step!, skip: skip! };
 }
 
@@ -407,7 +410,9 @@ const getMetricHistory: MlflowHandler = async ({ db, request }) => {
   const size = Math.min(Math.max(maxResults ?? HISTORY_PAGE_DEFAULT, 1), 1_000_000);
   const { step, skip } = readHistoryToken(token);
   // Keyset by step; values of the step a page ended in that were already sent are skipped.
-  const points = (await db.getMetrics(run.id, { name, allValues: true, minStep: step, limit: size + skip + 1 })).slice(skip);
+  const points = (await db.getMetrics(run.id, { name, allValues: true, ...(step === undefined ? {} : { minStep: step }), limit: size + skip + 1 })).slice(
+    skip,
+  );
   const page = points.slice(0, size);
   const answer: Record<string, unknown> = { metrics: page.map(historyPoint) };
   if (points.length > size) {
