@@ -157,6 +157,25 @@ describe.each(testBackends())('MLflow REST API on $name', (backend) => {
     ]);
   });
 
+  it('records logged models in the run tag mlflow.log-model.history, as MLflow does', async () => {
+    const runId = (await authed('POST', `${API}/runs/create`, { experiment_id: '0' })).body.run.info.run_id as string;
+    const model = (path: string) => ({ artifact_path: path, flavors: { python_function: { loader_module: 'mlflow.pyfunc' } }, utc_time_created: '2026-11-27 16:00:00.000000', run_id: runId, model_uuid: path });
+    for (const path of ['model/a', 'model/b']) {
+      const logged = await authed('POST', `${API}/runs/log-model`, { run_id: runId, model_json: JSON.stringify(model(path)) });
+      expect(logged.status).toBe(200);
+      expect(logged.body).toEqual({});
+    }
+    const tags = (await authed('GET', `${API}/runs/get?run_id=${runId}`)).body.run.data.tags as Array<{ key: string; value: string }>;
+    expect(JSON.parse(tags.find((tag) => tag.key === 'mlflow.log-model.history')!.value)).toEqual([model('model/a'), model('model/b')]);
+    const malformed = await authed('POST', `${API}/runs/log-model`, { run_id: runId, model_json: '{not json' });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.message).toContain('is not a valid JSON');
+    const incomplete = await authed('POST', `${API}/runs/log-model`, { run_id: runId, model_json: JSON.stringify({ artifact_path: 'x', run_id: runId }) });
+    expect(incomplete.body).toMatchObject({ error_code: 'INVALID_PARAMETER_VALUE', message: "Model json is missing mandatory fields: {'flavors', 'utc_time_created'}" });
+    const unknownRun = await authed('POST', `${API}/runs/log-model`, { run_id: '987654', model_json: JSON.stringify(model('m')) });
+    expect(unknownRun.status).toBe(404);
+  });
+
   it('breaks search ties as MLflow does: newest start first, then run ids as text', async () => {
     const experimentId = (await authed('POST', `${API}/experiments/create`, { name: 'ties' })).body.experiment_id as string;
     const create = async (startTime: number) =>

@@ -348,6 +348,45 @@ const logBatch: MlflowHandler = async ({ db, request }) => {
   return {};
 };
 
+/** The run tag where MLflow's server keeps the models logged with a run (MLFLOW_LOGGED_MODELS). */
+export const LOGGED_MODELS_TAG = 'mlflow.log-model.history';
+const LOGGED_MODEL_FIELDS = ['artifact_path', 'flavors', 'utc_time_created', 'run_id'] as const;
+
+/**
+ * `runs/log-model`: MLflow's client posts the model's MLmodel as JSON; like MLflow's server, aimdb
+ * appends it to the run's `mlflow.log-model.history` tag (a JSON list), in one transaction.
+ */
+const logModel: MlflowHandler = async ({ db, request }) => {
+  request.check({ run_id: { type: 'string', required: true }, model_json: { type: 'string', required: true } });
+  const text = request.string('model_json')!;
+  let model: unknown;
+  try {
+    model = JSON.parse(text);
+  } catch {
+    model = undefined;
+  }
+  if (model === null || typeof model !== 'object' || Array.isArray(model)) {
+    throw invalidParameter(`Malformed model info. \n ${text} \n is not a valid JSON.`);
+  }
+  const missing = LOGGED_MODEL_FIELDS.filter((field) => !Object.hasOwn(model as object, field));
+  if (missing.length > 0) throw invalidParameter(`Model json is missing mandatory fields: {${missing.map((field) => `'${field}'`).join(', ')}}`);
+  const run = await activeRun(db, request);
+  await db.transaction(async (tx) => {
+    const previous = (await tx.getTrainingRun(run.id)).tags[LOGGED_MODELS_TAG];
+    let history: unknown[] = [];
+    if (previous !== undefined) {
+      try {
+        const parsed: unknown = JSON.parse(previous);
+        if (Array.isArray(parsed)) history = parsed;
+      } catch {
+        // A tag someone else wrote that is not a list: the history starts again, as a list.
+      }
+    }
+    await setRunTags(tx, run.id, { [LOGGED_MODELS_TAG]: JSON.stringify([...history, model]) });
+  });
+  return {};
+};
+
 const logInputs: MlflowHandler = async ({ db, request }) => {
   request.check({ run_id: { type: 'string', required: true } });
   const run = await activeRun(db, request);
@@ -500,6 +539,7 @@ export const TRACKING_ENDPOINTS: ReadonlyArray<readonly [string, string, MlflowH
   ['POST', 'runs/log-parameter', logParam],
   ['POST', 'runs/log-batch', logBatch],
   ['POST', 'runs/log-inputs', logInputs],
+  ['POST', 'runs/log-model', logModel],
   ['POST', 'experiments/search-datasets', ({ db, request }) => searchDatasetSummaries(db, request), true],
   ['POST', 'runs/set-tag', setTag],
   ['POST', 'runs/delete-tag', deleteTag],
