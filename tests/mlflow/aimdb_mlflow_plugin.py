@@ -29,19 +29,24 @@ AIMDB_BIN = os.path.join(REPO, "bin", "aimdb.js")
 
 # node id (without the parameter) -> why it cannot pass against aimdb. Keep docs/mlflow.md in step.
 EXCLUDED = {
-    # TRY "test_rest_tracking.py::test_artifacts": "artifact storage is the artifacts issue's (15); runs' artifacts live under mlflow-artifacts:/, not the file: root the test expects",
-    # TRY "test_rest_tracking.py::test_path_validation": "artifact endpoints (artifacts/list, get-artifact, model-versions/get-artifact) belong to the artifacts issue (15)",
-    # TRY "test_rest_tracking.py::test_log_model": "pyfunc.log_model uploads artifacts: the artifacts issue (15)",
-    # TRY "test_rest_tracking.py::test_create_model_version_with_path_source": "needs a run artifact directory on the local file system; aimdb's run artifacts are mlflow-artifacts:/ URIs",
-    # TRY "test_rest_tracking.py::test_create_model_version_with_file_uri": "needs a run artifact directory on the local file system; aimdb's run artifacts are mlflow-artifacts:/ URIs",
-    "test_rest_tracking.py::test_logging_model_with_local_artifact_uri": "needs scikit-learn (not installed; fails against MLflow's own server here too) and local artifacts",
+    "test_rest_tracking.py::test_artifacts": "expects runs' artifact URIs under the server's local file root (file://); aimdb's are mlflow-artifacts:/ URIs served by its artifact store",
+    "test_rest_tracking.py::test_path_validation": "two of its three requests go to the web UI's /get-artifact and /model-versions/get-artifact at the server root, which aimdb does not serve (artifacts/list answers 'Invalid path' as MLflow does)",
+    "test_rest_tracking.py::test_create_model_version_with_path_source": "registers a version from a run's local artifact directory; aimdb's run artifacts are mlflow-artifacts:/ URIs, not local paths",
+    "test_rest_tracking.py::test_create_model_version_with_file_uri": "registers a version from a run's local artifact directory; aimdb's run artifacts are mlflow-artifacts:/ URIs, not local paths",
+    "test_rest_tracking.py::test_logging_model_with_local_artifact_uri": "needs scikit-learn (not installed; fails against MLflow's own server here too)",
     "test_rest_tracking.py::test_get_metric_history_bulk_calls_optimized_impl_when_expected": "calls MLflow's Flask handler with a mocked SqlAlchemyStore in-process; no server involved",
     "test_rest_tracking.py::test_create_promptlab_run_handler_rejects_invalid_requests": "MLflow web UI's prompt-engineering endpoint (ajax-api only), not part of the tracking API",
     "test_rest_tracking.py::test_create_promptlab_run_handler_returns_expected_results": "MLflow web UI's prompt-engineering endpoint (ajax-api only), not part of the tracking API",
     "test_rest_tracking.py::test_gateway_proxy_handler_rejects_invalid_requests": "MLflow web UI's AI gateway proxy (ajax-api only), not part of the tracking API",
-    # TRY "test_rest_tracking.py::test_upload_artifact_handler_rejects_invalid_requests": "MLflow web UI's upload-artifact endpoint: the artifacts issue (15)",
-    # TRY "test_rest_tracking.py::test_upload_artifact_handler": "MLflow web UI's upload-artifact endpoint: the artifacts issue (15)",
-    # TRY "test_mlflow_artifacts.py": "the mlflow-artifacts proxy is the artifacts issue (15)",
+    "test_rest_tracking.py::test_upload_artifact_handler_rejects_invalid_requests": "MLflow web UI's upload-artifact endpoint (ajax-api only), not served",
+    "test_rest_tracking.py::test_upload_artifact_handler": "MLflow web UI's upload-artifact endpoint (ajax-api only), not served",
+    "test_mlflow_artifacts.py::test_mlflow_artifacts_rest_apis": "uploads to arbitrary paths of the proxy's root and reads them from MLflow's on-disk layout; aimdb's proxy serves run artifacts (<experiment>/<run>/artifacts/...) from a content-addressed store",
+    "test_mlflow_artifacts.py::test_log_artifact": "reads the uploaded files from MLflow's on-disk layout under --artifacts-destination; aimdb's artifact store is content-addressed",
+    "test_mlflow_artifacts.py::test_mlflow_artifacts_example": "needs MLflow's examples/ folder (not vendored; fails against MLflow's own server here too)",
+    "test_mlflow_artifacts.py::test_rest_get_artifact_api_proxied_with_artifacts": "the web UI's /get-artifact at the server root, not served",
+    "test_mlflow_artifacts.py::test_rest_get_model_version_artifact_api_proxied_artifact_root": "the web UI's /model-versions/get-artifact at the server root, and a file placed in MLflow's on-disk layout",
+    "test_mlflow_artifacts.py::test_mime_type_for_download_artifacts_api": "uploads to arbitrary paths of the proxy's root (dir/a.txt), outside any run",
+    "test_mlflow_artifacts.py::test_server_overrides_requested_mime_type": "uploads to arbitrary paths of the proxy's root (dir/b.pkl), outside any run",
 }
 
 
@@ -215,6 +220,7 @@ def _init_aimdb_server(backend_uri, root_artifact_uri, extra_env=None, app=None)
     import mlflow
 
     mlflow.set_tracking_uri(None)
+    _forget_artifact_repositories()
     if extra_env:
         # Settings from the environment need a process of their own.
         server = _Server(extra_env)
@@ -232,6 +238,17 @@ def _init_aimdb_server(backend_uri, root_artifact_uri, extra_env=None, app=None)
         pool.release(server["id"])
 
 
+def _forget_artifact_repositories():
+    """
+    MLflow's client caches each run's artifact repository by run id for the whole process. Its own
+    run ids are UUIDs; aimdb's are integers, and every test's fresh database starts again at run 1,
+    so a cached repository would point at the previous test's (stopped) server.
+    """
+    from mlflow.tracking._tracking_service.client import TrackingServiceClient
+
+    TrackingServiceClient._artifact_repos_cache.clear()
+
+
 class _LaunchedServer:
     """What test_mlflow_artifacts.py's fixture keeps of the server it launched: something to kill()."""
 
@@ -245,6 +262,7 @@ class _LaunchedServer:
 def _launch_aimdb_server(host, port, backend_store_uri, default_artifact_root, artifacts_destination):  # noqa: ARG001
     """test_mlflow_artifacts.py's _launch_server, for aimdb: a fresh server on the port the test chose."""
     pool = _the_pool()
+    _forget_artifact_repositories()
     server = pool.acquire(port)
     return _LaunchedServer(lambda: pool.release(server["id"]))
 
