@@ -2,9 +2,10 @@
 A pytest plugin that runs MLflow 2.10.2's own REST tests against `aimdb serve`.
 
 MLflow's tests start their server through tests/tracking/integration_test_utils.py::_init_server;
-this plugin replaces that function (before the test modules import it) with one that starts aimdb
-on a fresh database of the backend named by AIMDB_MLFLOW_BACKEND (sqlite, postgresql or mysql) and
-yields its URL. The vendored tree is read where it lies (run pytest from it, with
+this plugin replaces that function (before the test modules import it), and test_mlflow_artifacts.py's
+own _launch_server, with ones that take a fresh aimdb server on a fresh database of the backend named
+by AIMDB_MLFLOW_BACKEND (sqlite, postgresql or mysql) from tests/mlflow/server-pool.mjs (one Node
+process for the whole session) and yield its URL. The vendored tree is read where it lies (run pytest from it, with
 PYTHONDONTWRITEBYTECODE=1 and -p no:cacheprovider); scripts/test-mlflow.sh does all of that.
 
 Tests that cannot pass against aimdb by design are skipped with their reason (EXCLUDED below,
