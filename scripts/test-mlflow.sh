@@ -17,7 +17,7 @@ shared="$repo/../shared"
 tools="${AIMDB_MLFLOW_TOOLS:-$shared/tools/mlflow}"
 vendor="${AIMDB_MLFLOW_VENDOR:-$shared/vendor/mlflow-2.10.2}"
 [ -d "$vendor/tests/tracking" ] || { echo "test-mlflow: no MLflow tests at $vendor" >&2; exit 2; }
-[ -f "$repo/dist/cli/main.js" ] || [ -f "$repo/dist/index.js" ] || { echo "test-mlflow: build first (npm run build)" >&2; exit 2; }
+[ -f "$repo/dist/server/serve.js" ] || { echo "test-mlflow: build first (npm run build)" >&2; exit 2; }
 
 backends=()
 while [ $# -gt 0 ] && [[ "$1" =~ ^(sqlite|postgresql|mysql)$ ]]; do backends+=("$1"); shift; done
@@ -33,17 +33,19 @@ trap 'rm -rf "$results"' EXIT
 status=0
 export PYTHONDONTWRITEBYTECODE=1 AIMDB_NODE="$(command -v node)"
 export PYTHONPATH="$repo/tests/mlflow${PYTHONPATH:+:$PYTHONPATH}"
-# The backends run side by side: each test starts its own server, which mostly waits.
+# The backends run side by side, each pytest with one server pool (tests/mlflow/server-pool.mjs):
+# a fresh aimdb server on a fresh database per test, the next one prepared while a test runs.
+started=$(date +%s)
 pids=()
 for backend in "${backends[@]}"; do
   (cd "$vendor" && AIMDB_MLFLOW_BACKEND="$backend" PATH="$tools/bin:$PATH" "$tools/python" -m pytest \
     -p no:cacheprovider -p aimdb_mlflow_plugin -v -rfEs --junitxml="$results/$backend.xml" \
-    "${files[@]}" "$repo/tests/mlflow/test_fluent_end_to_end.py" "$@") >"$results/$backend.log" 2>&1 &
+    "${files[@]}" "$@"; code=$?; echo $(( $(date +%s) - started )) >"$results/$backend.seconds"; exit $code) >"$results/$backend.log" 2>&1 &
   pids+=($!)
 done
 for index in "${!backends[@]}"; do
   wait "${pids[$index]}" || status=1
-  echo "== MLflow REST tests against aimdb on ${backends[$index]}"
+  echo "== MLflow REST tests against aimdb on ${backends[$index]} ($(cat "$results/${backends[$index]}.seconds" 2>/dev/null || echo '?') s)"
   grep -E "^(FAILED|ERROR) " "$results/${backends[$index]}.log" || true
   tail -n 1 "$results/${backends[$index]}.log"
   [ -n "${AIMDB_MLFLOW_KEEP_LOGS:-}" ] && cp "$results/${backends[$index]}.log" "$AIMDB_MLFLOW_KEEP_LOGS/mlflow-${backends[$index]}.log"

@@ -63,7 +63,7 @@ function fastFields(name: unknown, value: unknown, step: unknown, epoch: unknown
   if (typeof name !== 'string' || typeof value !== 'number') return undefined;
   const trimmed = validName(name);
   if (trimmed === undefined) return undefined;
-  if (step !== undefined && !isNonNegativeInteger(step)) return undefined;
+  if (step !== undefined && !Number.isSafeInteger(step)) return undefined;
   if (epoch !== undefined && epoch !== null && !(isNonNegativeInteger(epoch) && epoch <= LIMITS.maxEpoch)) return undefined;
   let loggedAt: number | undefined;
   if (timestamp instanceof Date) {

@@ -48,6 +48,8 @@ const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const nonNegativeInt = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 /** Columns such as a metric's epoch are 32-bit integers on every backend. */
 const nonNegativeInt32 = z.number().int().min(0).max(LIMITS.maxEpoch);
+/** A metric step: any safe integer, negative ones too (MLflow allows them; docs/decisions/0910). */
+const metricStep = z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
 
 /**
  * The path (below the document) of the first object or array nested deeper than LIMITS.jsonDepth,
@@ -262,8 +264,8 @@ const metricValue = metricValueSchema;
 export const metricPointInputSchema = z.strictObject({
   name,
   value: metricValue,
-  /** Omitted: one past the series' highest step (0 for a new series). */
-  step: nonNegativeInt.optional(),
+  /** Omitted: one past the series' highest step, never below 0 (0 for a new series). */
+  step: metricStep.optional(),
   epoch: nonNegativeInt32.nullish(),
   timestamp: timeSchema.optional(),
 });
@@ -386,6 +388,11 @@ export const searchRunsOptionsSchema = z.strictObject({
   cursor: z.string().max(400_000).nullish(),
   /** Soft-deleted runs are left out unless asked for. */
   view: lifecycleView.optional(),
+  /**
+   * How runs equal on every sort key are ordered: 'newest' (the default: highest id first) or
+   * 'idText' (ids compared as text, ascending: MLflow's order, whose run ids are strings).
+   */
+  ties: z.enum(['newest', 'idText']).optional(),
 });
 /** The body of a search over HTTP (POST, for queries too long for a URL). */
 export const searchRunsBodySchema = searchRunsOptionsSchema.extend({ query: z.string().max(20_000).optional() });
@@ -474,8 +481,8 @@ export const exportPredictionsSchema = z.strictObject({
 export const metricQuerySchema = z.strictObject({
   name: name.optional(),
   names: z.array(name).max(1000).optional(),
-  minStep: nonNegativeInt.optional(),
-  maxStep: nonNegativeInt.optional(),
+  minStep: metricStep.optional(),
+  maxStep: metricStep.optional(),
   limit: z.number().int().min(1).max(10_000_000).optional(),
   /**
    * Also the other values logged at a step (see `logMetrics`' `sameStep: 'keep'`), each step's
@@ -494,8 +501,8 @@ export const hyperparametersBulkQuerySchema = z.strictObject({
 });
 export const metricBucketQuerySchema = z.strictObject({
   buckets: z.number().int().min(1).max(LIMITS.downsampleBuckets),
-  minStep: nonNegativeInt.optional(),
-  maxStep: nonNegativeInt.optional(),
+  minStep: metricStep.optional(),
+  maxStep: metricStep.optional(),
 });
 /**
  * Buckets for many series in one read: every (run, name) pair of `runIds` × `names`, or the metrics
@@ -507,8 +514,8 @@ export const metricBucketsBulkQuerySchema = z
     names: z.array(name).min(1).max(LIMITS.bulkSeries).optional(),
     namePrefix: z.string().min(1).max(LIMITS.nameLength).optional(),
     buckets: metricBucketQuerySchema.shape.buckets,
-    minStep: nonNegativeInt.optional(),
-    maxStep: nonNegativeInt.optional(),
+    minStep: metricStep.optional(),
+    maxStep: metricStep.optional(),
   })
   .refine((query) => (query.names === undefined) !== (query.namePrefix === undefined), {
     message: 'give either names or namePrefix, not both and not neither',

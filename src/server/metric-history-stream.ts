@@ -83,7 +83,7 @@ async function* streamPages(
     for (;;) {
       const remaining = limit - sent;
       if (remaining <= 0) break;
-      const minStep = lastStep === undefined ? query.minStep : Math.max(lastStep + 1, query.minStep ?? 0);
+      const minStep = lastStep === undefined ? query.minStep : Math.max(lastStep + 1, query.minStep ?? Number.MIN_SAFE_INTEGER);
       const page = await db.getMetrics(runId, {
         name,
         ...(minStep === undefined ? {} : { minStep }),

@@ -49,7 +49,7 @@ describe.each(testBackends({ sqliteFile: false }))('bulk writes on $name', (back
   it('rejects a bad point anywhere in a large batch with the schema error and writes nothing', async () => {
     const run = await db().createTrainingRun({ name: 'invalid' });
     const points: MetricPointInput[] = Array.from({ length: 3_000 }, (_, step) => ({ name: 'loss', value: step, step }));
-    points[2_500] = { name: 'loss', value: 1, step: -1 };
+    points[2_500] = { name: 'loss', value: 1, step: 0.5 };
     await expect(db().logMetrics(run.id, points)).rejects.toMatchObject({ name: 'ValidationError', field: 'points.2500.step' });
     expect(await db().getMetrics(run.id)).toEqual([]);
   });

@@ -122,4 +122,23 @@ describe.each(testBackends().filter((backend) => isPersistent(backend.name)))('a
     expect(stats.counts).toMatchObject({ models: 3, modelVersions: 2, datasets: 2, trainingRuns: 2, metricPoints: 20, experiments: 1, predictions: 5 });
     expect(stats.runsByStatus.completed).toBe(2);
   });
+
+  it('metrics: a history with negative steps (MLflow allows them) starts at the lowest step', async () => {
+    const db = await createAiDatabase({ url: database.url });
+    let runId: number;
+    try {
+      runId = (await db.createTrainingRun({ name: 'warmup-run' })).id;
+      await db.logMetrics(runId, [-3, -2, -1, 0, 1].map((step) => ({ name: 'warmup', value: step * 10, step })));
+    } finally {
+      await db.close();
+    }
+    const points = jsonOf(await cli('metrics', String(runId), 'warmup', '--json'));
+    expect(points.points.map((point: { step: number; value: number }) => [point.step, point.value])).toEqual([
+      [-3, -30],
+      [-2, -20],
+      [-1, -10],
+      [0, 0],
+      [1, 10],
+    ]);
+  });
 });

@@ -107,7 +107,7 @@ describe.each(testBackends())('HTTP client metric batches over $name', (backend)
   it('rejects what the embedded store rejects, naming the same field, and stores nothing of the batch', async () => {
     const runId = (await client.createTrainingRun()).id;
     const batches: MetricPointInput[][] = [
-      [{ name: 'loss', value: 1, step: 0 }, { name: 'loss', value: 2, step: -3 }],
+      [{ name: 'loss', value: 1, step: 0 }, { name: 'loss', value: 2, step: 2 ** 53 }],
       [{ name: 'loss', value: 1 }, { name: ' ', value: 2 }],
       [{ name: 'loss', value: 1, epoch: 2 ** 31 }],
       [{ name: 'loss', value: 1, step: 1.5 }],

@@ -9,6 +9,7 @@ import { defineDatasetsContract } from './datasets.contract.js';
 import { defineExperimentsContract } from './experiments.contract.js';
 import { defineExactNumbersContract } from './exact-numbers.contract.js';
 import { defineMetricsContract } from './metrics.contract.js';
+import { defineNegativeStepsContract } from './negative-steps.contract.js';
 import { defineLatestMetricsContract } from './latest-metrics.contract.js';
 import { defineHyperparametersBulkContract } from './hyperparameters-bulk.contract.js';
 import { defineLifecycleAndRegistryContract } from './lifecycle-and-registry.contract.js';
@@ -24,6 +25,7 @@ import { defineTrainingRunsContract } from './training-runs.contract.js';
 import { defineSameMillisecondContract } from './same-millisecond.contract.js';
 import { defineTransactionsContract } from './transactions.contract.js';
 import { defineRunSearchContract } from './run-search.contract.js';
+import { defineSearchTiesContract } from './search-ties.contract.js';
 import { defineTagsContract } from './tags.contract.js';
 import { defineRunInputsContract } from './run-inputs.contract.js';
 
@@ -39,6 +41,7 @@ const CONTRACTS: Array<(target: ContractTarget) => void> = [
   defineDatasetsContract,
   defineTrainingRunsContract,
   defineMetricsContract,
+  defineNegativeStepsContract,
   defineLatestMetricsContract,
   defineHyperparametersBulkContract,
   defineExperimentsContract,
@@ -54,6 +57,7 @@ const CONTRACTS: Array<(target: ContractTarget) => void> = [
   defineSameMillisecondContract,
   defineHealthContract,
   defineRunSearchContract,
+  defineSearchTiesContract,
   defineTagsContract,
   defineRunInputsContract,
   defineArtifactsContract,

@@ -464,7 +464,7 @@ export function defineMetricsContract(target: ContractTarget): void {
         { name: 'loss', value: 'high' as unknown as number, step: 3 },
       ];
       await expectRejection(db().logMetrics(run.id, invalid), ValidationError, { field: 'points.3.value' });
-      await expectRejection(db().logMetrics(run.id, [{ name: 'loss', value: 1, step: -1 }]), ValidationError, { field: 'points.0.step' });
+      await expectRejection(db().logMetrics(run.id, [{ name: 'loss', value: 1, step: 2 ** 53 }]), ValidationError, { field: 'points.0.step' });
       await expectRejection(db().logMetrics(run.id, [{ name: '', value: 1 }]), ValidationError, { field: 'points.0.name' });
       await expectRejection(db().logMetric(run.id, 'loss', 1, { step: 1.5 }), ValidationError);
       expect((await db().getMetrics(run.id)).map((point) => point.step)).toEqual([0]);

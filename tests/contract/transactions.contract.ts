@@ -80,7 +80,7 @@ export function defineTransactionsContract(target: ContractTarget): void {
       const run = await db().createTrainingRun();
       const before = await db().getStatistics();
       await expectRejection(
-        db().logMetrics(run.id, [...Array.from({ length: 50 }, (_u, step) => ({ name: 'loss', value: step, step })), { name: 'loss', value: 1, step: -5 }]),
+        db().logMetrics(run.id, [...Array.from({ length: 50 }, (_u, step) => ({ name: 'loss', value: step, step })), { name: 'loss', value: 1, step: 0.5 }]),
         ValidationError,
       );
       await expectRejection(

@@ -138,7 +138,7 @@ describe.each(testBackends())('run logger on $name', (backend) => {
     const bad = logger.log('loss', 'high' as unknown as number);
     await expect(bad).rejects.toBeInstanceOf(ValidationError);
     await expect(bad).rejects.toMatchObject({ field: 'point.value' });
-    await expect(logger.log('loss', 1, { step: -1 })).rejects.toMatchObject({ field: 'point.step' });
+    await expect(logger.log('loss', 1, { step: 0.5 })).rejects.toMatchObject({ field: 'point.step' });
     await expect(logger.log('loss', 1, { stepp: 3 } as never)).rejects.toBeInstanceOf(ValidationError);
     await expect(logger.log(' ', 1)).rejects.toMatchObject({ field: 'point.name' });
     await logger.close();

@@ -2,9 +2,10 @@
 A pytest plugin that runs MLflow 2.10.2's own REST tests against `aimdb serve`.
 
 MLflow's tests start their server through tests/tracking/integration_test_utils.py::_init_server;
-this plugin replaces that function (before the test modules import it) with one that starts aimdb
-on a fresh database of the backend named by AIMDB_MLFLOW_BACKEND (sqlite, postgresql or mysql) and
-yields its URL. The vendored tree is read where it lies (run pytest from it, with
+this plugin replaces that function (before the test modules import it), and test_mlflow_artifacts.py's
+own _launch_server, with ones that take a fresh aimdb server on a fresh database of the backend named
+by AIMDB_MLFLOW_BACKEND (sqlite, postgresql or mysql) from tests/mlflow/server-pool.mjs (one Node
+process for the whole session) and yield its URL. The vendored tree is read where it lies (run pytest from it, with
 PYTHONDONTWRITEBYTECODE=1 and -p no:cacheprovider); scripts/test-mlflow.sh does all of that.
 
 Tests that cannot pass against aimdb by design are skipped with their reason (EXCLUDED below,
@@ -14,6 +15,7 @@ import contextlib
 import os
 import subprocess
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
@@ -28,25 +30,30 @@ AIMDB_BIN = os.path.join(REPO, "bin", "aimdb.js")
 
 # node id (without the parameter) -> why it cannot pass against aimdb. Keep docs/mlflow.md in step.
 EXCLUDED = {
-    "test_rest_tracking.py::test_artifacts": "artifact storage is the artifacts issue's (15); runs' artifacts live under mlflow-artifacts:/, not the file: root the test expects",
-    "test_rest_tracking.py::test_path_validation": "artifact endpoints (artifacts/list, get-artifact, model-versions/get-artifact) belong to the artifacts issue (15)",
-    "test_rest_tracking.py::test_log_model": "pyfunc.log_model uploads artifacts: the artifacts issue (15)",
-    "test_rest_tracking.py::test_create_model_version_with_path_source": "needs a run artifact directory on the local file system; aimdb's run artifacts are mlflow-artifacts:/ URIs",
-    "test_rest_tracking.py::test_create_model_version_with_file_uri": "needs a run artifact directory on the local file system; aimdb's run artifacts are mlflow-artifacts:/ URIs",
-    "test_rest_tracking.py::test_logging_model_with_local_artifact_uri": "needs scikit-learn (not installed; fails against MLflow's own server here too) and local artifacts",
+    "test_rest_tracking.py::test_artifacts": "expects runs' artifact URIs under the server's local file root (file://); aimdb's are mlflow-artifacts:/ URIs served by its artifact store",
+    "test_rest_tracking.py::test_path_validation": "two of its three requests go to the web UI's /get-artifact and /model-versions/get-artifact at the server root, which aimdb does not serve (artifacts/list answers 'Invalid path' as MLflow does)",
+    "test_rest_tracking.py::test_create_model_version_with_path_source": "registers a version from a run's local artifact directory; aimdb's run artifacts are mlflow-artifacts:/ URIs, not local paths",
+    "test_rest_tracking.py::test_create_model_version_with_file_uri": "registers a version from a run's local artifact directory; aimdb's run artifacts are mlflow-artifacts:/ URIs, not local paths",
+    "test_rest_tracking.py::test_logging_model_with_local_artifact_uri": "needs scikit-learn (not installed; fails against MLflow's own server here too)",
     "test_rest_tracking.py::test_get_metric_history_bulk_calls_optimized_impl_when_expected": "calls MLflow's Flask handler with a mocked SqlAlchemyStore in-process; no server involved",
     "test_rest_tracking.py::test_create_promptlab_run_handler_rejects_invalid_requests": "MLflow web UI's prompt-engineering endpoint (ajax-api only), not part of the tracking API",
     "test_rest_tracking.py::test_create_promptlab_run_handler_returns_expected_results": "MLflow web UI's prompt-engineering endpoint (ajax-api only), not part of the tracking API",
     "test_rest_tracking.py::test_gateway_proxy_handler_rejects_invalid_requests": "MLflow web UI's AI gateway proxy (ajax-api only), not part of the tracking API",
-    "test_rest_tracking.py::test_upload_artifact_handler_rejects_invalid_requests": "MLflow web UI's upload-artifact endpoint: the artifacts issue (15)",
-    "test_rest_tracking.py::test_upload_artifact_handler": "MLflow web UI's upload-artifact endpoint: the artifacts issue (15)",
-    "test_mlflow_artifacts.py": "the mlflow-artifacts proxy is the artifacts issue (15)",
+    "test_rest_tracking.py::test_upload_artifact_handler_rejects_invalid_requests": "MLflow web UI's upload-artifact endpoint (ajax-api only), not served",
+    "test_rest_tracking.py::test_upload_artifact_handler": "MLflow web UI's upload-artifact endpoint (ajax-api only), not served",
+    "test_mlflow_artifacts.py::test_mlflow_artifacts_rest_apis": "uploads to arbitrary paths of the proxy's root and reads them from MLflow's on-disk layout; aimdb's proxy serves run artifacts (<experiment>/<run>/artifacts/...) from a content-addressed store",
+    "test_mlflow_artifacts.py::test_log_artifact": "reads the uploaded files from MLflow's on-disk layout under --artifacts-destination; aimdb's artifact store is content-addressed",
+    "test_mlflow_artifacts.py::test_mlflow_artifacts_example": "needs MLflow's examples/ folder (not vendored; fails against MLflow's own server here too)",
+    "test_mlflow_artifacts.py::test_rest_get_artifact_api_proxied_with_artifacts": "the web UI's /get-artifact at the server root, not served",
+    "test_mlflow_artifacts.py::test_rest_get_model_version_artifact_api_proxied_artifact_root": "the web UI's /model-versions/get-artifact at the server root, and a file placed in MLflow's on-disk layout",
+    "test_mlflow_artifacts.py::test_mime_type_for_download_artifacts_api": "uploads to arbitrary paths of the proxy's root (dir/a.txt), outside any run",
+    "test_mlflow_artifacts.py::test_server_overrides_requested_mime_type": "uploads to arbitrary paths of the proxy's root (dir/b.pkl), outside any run",
 }
 
 
 def _exclusion(nodeid):
-    path = nodeid.split("/")[-1]
-    name = path.split("[")[0]
+    # The parameters may hold slashes (`[a.txt-text/plain]`): cut them off before taking the file name.
+    name = nodeid.split("[")[0].split("/")[-1]
     return EXCLUDED.get(name) or EXCLUDED.get(name.split("::")[0])
 
 
@@ -55,6 +62,10 @@ def pytest_collection_modifyitems(config, items):
         reason = _exclusion(item.nodeid)
         if reason is not None:
             item.add_marker(pytest.mark.skip(reason=f"excluded for aimdb: {reason}"))
+        # test_mlflow_artifacts.py launches `mlflow server` through a function of its own.
+        module = getattr(item, "module", None)
+        if module is not None and hasattr(module, "_launch_server") and module.__name__.endswith("test_mlflow_artifacts"):
+            module._launch_server = _launch_aimdb_server
 
 
 def _fresh_database(tmp_dir):
@@ -143,37 +154,118 @@ class _Server:
         self.drop()
 
 
-# Servers started ahead of the tests that will use them: starting one takes a while on a busy
-# machine, and the next one starts while the current test runs. AIMDB_MLFLOW_PREFETCH sets how many.
-_prefetched = []
+class _Pool:
+    """
+    tests/mlflow/server-pool.mjs: one Node process that starts each test's aimdb server (the built
+    package's startServer, what `aimdb serve` runs) on a fresh database, preparing the next ones
+    while a test runs. Much cheaper than a Node process per test.
+    """
+
+    def __init__(self):
+        import json
+
+        backend = os.environ.get("AIMDB_MLFLOW_BACKEND", "sqlite")
+        self.process = subprocess.Popen(
+            [os.environ.get("AIMDB_NODE", "node"), os.path.join(REPO, "tests", "mlflow", "server-pool.mjs"), backend],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=os.getcwd(),
+        )
+        line = self.process.stdout.readline()
+        if not line:
+            code = self.process.wait()
+            raise pytest.UsageError(f"the aimdb server pool for {backend} exited with {code} (its message is above)")
+        self.control = json.loads(line)["control"]
+
+    def _request(self, method, path, timeout=300):
+        request = urllib.request.Request(f"{self.control}{path}", method=method)
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            body = response.read()
+            return __import__("json").loads(body) if body else None
+
+    def acquire(self, port=None):
+        try:
+            return self._request("POST", "/servers" if port is None else f"/servers?port={int(port)}")
+        except urllib.error.HTTPError as error:
+            raise RuntimeError(f"the aimdb server pool could not start a server: {error.read().decode()}") from None
+
+    def release(self, server_id):
+        self._request("DELETE", f"/servers/{server_id}")
+
+    def close(self):
+        if self.process.poll() is None:
+            self.process.stdin.close()
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
 
 
-def _take_server(extra_env):
-    if extra_env:
-        return _Server(extra_env)
-    server = _prefetched.pop(0) if _prefetched else _Server()
-    while len(_prefetched) < int(os.environ.get("AIMDB_MLFLOW_PREFETCH", "1")):
-        _prefetched.append(_Server())
-    return server
+_pool = None
+
+
+def _the_pool():
+    global _pool
+    if _pool is None:
+        _pool = _Pool()
+    return _pool
 
 
 def pytest_unconfigure(config):
-    while _prefetched:
-        _prefetched.pop().stop()
+    if _pool is not None:
+        _pool.close()
 
 
 @contextlib.contextmanager
 def _init_aimdb_server(backend_uri, root_artifact_uri, extra_env=None, app=None):  # noqa: ARG001 - MLflow's signature
-    """Starts `aimdb serve` on a fresh database and yields its URL (MLflow's _init_server, for aimdb)."""
+    """Yields the URL of an aimdb server on a fresh database (MLflow's _init_server, for aimdb)."""
     import mlflow
 
     mlflow.set_tracking_uri(None)
-    server = _take_server(extra_env)
+    _forget_artifact_repositories()
+    if extra_env:
+        # Settings from the environment need a process of their own.
+        server = _Server(extra_env)
+        try:
+            _await_ready(server.url, server.process)
+            yield server.url
+        finally:
+            server.stop()
+        return
+    pool = _the_pool()
+    server = pool.acquire()
     try:
-        _await_ready(server.url, server.process)
-        yield server.url
+        yield server["url"]
     finally:
-        server.stop()
+        pool.release(server["id"])
+
+
+def _forget_artifact_repositories():
+    """
+    MLflow's client caches each run's artifact repository by run id for the whole process. Its own
+    run ids are UUIDs; aimdb's are integers, and every test's fresh database starts again at run 1,
+    so a cached repository would point at the previous test's (stopped) server.
+    """
+    from mlflow.tracking._tracking_service.client import TrackingServiceClient
+
+    TrackingServiceClient._artifact_repos_cache.clear()
+
+
+class _LaunchedServer:
+    """What test_mlflow_artifacts.py's fixture keeps of the server it launched: something to kill()."""
+
+    def __init__(self, release):
+        self._release = release
+
+    def kill(self):
+        self._release()
+
+
+def _launch_aimdb_server(host, port, backend_store_uri, default_artifact_root, artifacts_destination):  # noqa: ARG001
+    """test_mlflow_artifacts.py's _launch_server, for aimdb: a fresh server on the port the test chose."""
+    pool = _the_pool()
+    _forget_artifact_repositories()
+    server = pool.acquire(port)
+    return _LaunchedServer(lambda: pool.release(server["id"]))
 
 
 integration_test_utils._init_server = _init_aimdb_server

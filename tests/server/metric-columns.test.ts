@@ -78,12 +78,12 @@ describe.each(testBackends())('columnar metric batches on $name', (backend) => {
   it('names the point and the field of a bad value, as the array form does, and stores nothing of the batch', async () => {
     const runId = await newRun();
     const columnar = await post(runId, {
-      columns: { name: ['loss', 'loss', 'loss'], value: [1, 2, 3], step: [0, -1, 2] },
+      columns: { name: ['loss', 'loss', 'loss'], value: [1, 2, 3], step: [0, 1.5, 2] },
     });
     const arrayForm = await post(runId, {
       points: [
         { name: 'loss', value: 1, step: 0 },
-        { name: 'loss', value: 2, step: -1 },
+        { name: 'loss', value: 2, step: 1.5 },
         { name: 'loss', value: 3, step: 2 },
       ],
     });

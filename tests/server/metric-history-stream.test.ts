@@ -31,10 +31,11 @@ describe.each(testBackends())('metric history stream on $name', (backend) => {
   beforeAll(async () => {
     server = await startTestServer(backend);
     runId = (await server.db.createTrainingRun({ name: 'long' })).id;
-    // Three series of different lengths, one with a NaN, so pages end inside and between series.
+    // Three series of different lengths, one with a NaN, one mostly at negative steps (MLflow allows
+    // them), so pages end inside and between series.
     const points = [];
     for (let step = 0; step < 230; step++) points.push({ name: 'a/loss', value: step === 7 ? Number.NaN : 1 / (step + 1), step });
-    for (let step = 0; step < 95; step++) points.push({ name: 'b', value: step, step: step * 2 });
+    for (let step = 0; step < 95; step++) points.push({ name: 'b', value: step, step: step * 2 - 101 });
     for (let step = 0; step < 40; step++) points.push({ name: 'c, lr', value: 0.1, step });
     await server.db.logMetrics(runId, points);
   });
@@ -47,6 +48,7 @@ describe.each(testBackends())('metric history stream on $name', (backend) => {
     ['one name', { name: 'b' }],
     ['some names', { names: ['c, lr', 'a/loss'] }],
     ['a step range', { minStep: 30, maxStep: 150 }],
+    ['a negative step range', { minStep: -90, maxStep: 20 }],
     ['a limit inside the second series', { limit: 260 }],
     ['a limit at a page boundary', { limit: 100 }],
   ])('pages of 50 points answer what one read answers: %s', async (_label, query) => {

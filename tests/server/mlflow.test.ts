@@ -122,6 +122,93 @@ describe.each(testBackends())('MLflow REST API on $name', (backend) => {
     expect(metrics).toEqual([{ key: 'acc', value: 'NaN', timestamp: 3, step: 4 }]);
   });
 
+  it('takes negative steps (MLflow allows them) and pages their history from the lowest step', async () => {
+    const runId = (await authed('POST', `${API}/runs/create`, { experiment_id: '0' })).body.run.info.run_id as string;
+    expect((await authed('POST', `${API}/runs/log-metric`, { run_id: runId, key: 'warmup', value: 1, timestamp: 5, step: -2 })).status).toBe(200);
+    const batch = await authed('POST', `${API}/runs/log-batch`, {
+      run_id: runId,
+      metrics: [
+        { key: 'warmup', value: 2, timestamp: 6, step: -130 },
+        { key: 'warmup', value: 3, timestamp: 7, step: 0 },
+        { key: 'warmup', value: 4, timestamp: 8, step: -2 },
+      ],
+    });
+    expect(batch.status).toBe(200);
+    const expected = [
+      { key: 'warmup', value: 2, timestamp: 6, step: -130 },
+      { key: 'warmup', value: 1, timestamp: 5, step: -2 },
+      { key: 'warmup', value: 4, timestamp: 8, step: -2 },
+      { key: 'warmup', value: 3, timestamp: 7, step: 0 },
+    ];
+    expect((await authed('GET', `${API}/metrics/get-history?run_id=${runId}&metric_key=warmup`)).body.metrics).toEqual(expected);
+    const pages: unknown[] = [];
+    let token: string | undefined;
+    for (let round = 0; round < 10 && (round === 0 || token !== undefined); round++) {
+      const page = await authed('GET', `${API}/metrics/get-history?run_id=${runId}&metric_key=warmup&max_results=1${token === undefined ? '' : `&page_token=${token}`}`);
+      pages.push(...(page.body.metrics as unknown[]));
+      token = page.body.next_page_token as string | undefined;
+    }
+    expect(pages).toEqual(expected);
+    // The native API reads the same steps.
+    const native = await authed('GET', `/api/v1/runs/${runId}/metrics?name=warmup&minStep=-200&maxStep=-1`);
+    expect(native.body.map((point: { step: number; value: number }) => [point.step, point.value])).toEqual([
+      [-130, 2],
+      [-2, 4],
+    ]);
+  });
+
+  it('records logged models in the run tag mlflow.log-model.history, as MLflow does', async () => {
+    const runId = (await authed('POST', `${API}/runs/create`, { experiment_id: '0' })).body.run.info.run_id as string;
+    const model = (path: string) => ({ artifact_path: path, flavors: { python_function: { loader_module: 'mlflow.pyfunc' } }, utc_time_created: '2026-11-27 16:00:00.000000', run_id: runId, model_uuid: path });
+    for (const path of ['model/a', 'model/b']) {
+      const logged = await authed('POST', `${API}/runs/log-model`, { run_id: runId, model_json: JSON.stringify(model(path)) });
+      expect(logged.status).toBe(200);
+      expect(logged.body).toEqual({});
+    }
+    const tags = (await authed('GET', `${API}/runs/get?run_id=${runId}`)).body.run.data.tags as Array<{ key: string; value: string }>;
+    expect(JSON.parse(tags.find((tag) => tag.key === 'mlflow.log-model.history')!.value)).toEqual([model('model/a'), model('model/b')]);
+    const malformed = await authed('POST', `${API}/runs/log-model`, { run_id: runId, model_json: '{not json' });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.message).toContain('is not a valid JSON');
+    const incomplete = await authed('POST', `${API}/runs/log-model`, { run_id: runId, model_json: JSON.stringify({ artifact_path: 'x', run_id: runId }) });
+    expect(incomplete.body).toMatchObject({ error_code: 'INVALID_PARAMETER_VALUE', message: "Model json is missing mandatory fields: {'flavors', 'utc_time_created'}" });
+    const unknownRun = await authed('POST', `${API}/runs/log-model`, { run_id: '987654', model_json: JSON.stringify(model('m')) });
+    expect(unknownRun.status).toBe(404);
+  });
+
+  it('breaks search ties as MLflow does: newest start first, then run ids as text', async () => {
+    const experimentId = (await authed('POST', `${API}/experiments/create`, { name: 'ties' })).body.experiment_id as string;
+    const create = async (startTime: number) =>
+      (await authed('POST', `${API}/runs/create`, { experiment_id: experimentId, start_time: startTime })).body.run.info.run_id as string;
+    // Enough runs that their ids cross a power of ten, where text order differs from numeric order.
+    const tied: string[] = [];
+    while (tied.length < 10 || tied.map(String).sort().join() === [...tied].sort((a, b) => Number(a) - Number(b)).join()) {
+      tied.push(await create(1));
+      if (tied.length > 1000) throw new Error('run ids never crossed a power of ten');
+    }
+    const later = await create(2);
+    const expected = [later, ...[...tied].sort()];
+    const pageThrough = async (body: object) => {
+      const seen: string[] = [];
+      let token: string | undefined;
+      for (let round = 0; round === 0 || token !== undefined; round++) {
+        const page = await authed('POST', `${API}/runs/search`, {
+          experiment_ids: [experimentId],
+          max_results: 4,
+          ...body,
+          ...(token === undefined ? {} : { page_token: token }),
+        });
+        seen.push(...(page.body.runs as Array<{ info: { run_id: string } }>).map((run) => run.info.run_id));
+        token = page.body.next_page_token as string | undefined;
+      }
+      return seen;
+    };
+    expect(await pageThrough({})).toEqual(expected);
+    // A key every run lacks ties them all: then the start time, then the id as text.
+    expect(await pageThrough({ order_by: ['metrics.missing DESC'] })).toEqual(expected);
+    expect(await pageThrough({ order_by: ['attributes.start_time ASC'] })).toEqual([...[...tied].sort(), later]);
+  });
+
   it('searches runs with MLflow filters, orders and page tokens, leaving deleted runs out', async () => {
     const experimentId = (await authed('POST', `${API}/experiments/create`, { name: 'searched' })).body.experiment_id as string;
     const ids: string[] = [];

@@ -14,10 +14,11 @@ const SPARKLINE_WIDTH = 60;
 /** A metric's points in step order, a page at a time, at most `limit` of them. */
 async function* historyPages(db: AiDatabase, runId: number, name: string, limit: number | undefined): AsyncGenerator<MetricPoint[]> {
   let remaining = limit ?? Number.POSITIVE_INFINITY;
-  let minStep = 0;
+  // Steps may be negative: the first page starts at the lowest one.
+  let minStep: number | undefined;
   while (remaining > 0) {
     const pageSize = Math.min(HISTORY_PAGE_SIZE, remaining);
-    const page = await db.getMetrics(runId, { name, minStep, limit: pageSize });
+    const page = await db.getMetrics(runId, { name, ...(minStep === undefined ? {} : { minStep }), limit: pageSize });
     if (page.length > 0) yield page;
     remaining -= page.length;
     const lastStep = page.at(-1)?.step;

@@ -42,6 +42,8 @@ const id = z.number().int().positive();
 const nullableId = id.nullable();
 const text = z.string().nullable();
 const count = z.number().int().min(0);
+/** Metric steps may be negative (docs/decisions/0910). */
+const step = z.number().int();
 /** A double; NaN and ±Infinity travel as strings. */
 const metricValue = z.union([z.number(), z.literal(['NaN', 'Infinity', '-Infinity'])]);
 
@@ -121,7 +123,7 @@ export const experimentRunResponse = trainingRunResponse.extend({ addedAt: time 
 export const metricPointResponse = entity<MetricPoint>()({
   runId: id,
   name: z.string(),
-  step: count,
+  step,
   value: metricValue,
   epoch: count.nullable(),
   timestamp: time,
@@ -147,7 +149,7 @@ export const metricSummaryResponse = entity<MetricSummary>()({
   runId: id,
   name: z.string(),
   lastValue: metricValue,
-  lastStep: count,
+  lastStep: step,
   lastTimestamp: time,
   min: z.number().nullable(),
   max: z.number().nullable(),
@@ -158,16 +160,16 @@ export const latestMetricResponse = entity<LatestMetric>()({
   runId: id,
   name: z.string(),
   value: metricValue,
-  step: count,
+  step,
 });
 
 export const metricBucketResponse = entity<MetricBucket>()({
-  stepStart: count,
-  stepEnd: count,
+  stepStart: step,
+  stepEnd: step,
   min: z.number().nullable(),
   max: z.number().nullable(),
   last: metricValue,
-  lastStep: count,
+  lastStep: step,
   count,
 });
 
@@ -176,12 +178,12 @@ export const metricSeriesBucketsResponse = z.object({
     z.object({
       runId: id,
       name: z.string(),
-      stepStart: z.array(count),
-      stepEnd: z.array(count),
+      stepStart: z.array(step),
+      stepEnd: z.array(step),
       min: z.array(z.number().nullable()),
       max: z.array(z.number().nullable()),
       last: z.array(metricValue),
-      lastStep: z.array(count),
+      lastStep: z.array(step),
       count: z.array(count),
     }),
   ),

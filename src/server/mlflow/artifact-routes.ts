@@ -20,15 +20,15 @@ interface RunLocation {
   path: string;
 }
 
-/** MLflow's answer to a path that is not safe (validate_path_is_safe). */
-const invalidPath = (path: string) => new MlflowError('INVALID_PARAMETER_VALUE', `Invalid path: ${path}`);
+/** MLflow's answer to a path that is not safe (mlflow/utils/uri.py validate_path_is_safe): it names no path. */
+const invalidPath = () => new MlflowError('INVALID_PARAMETER_VALUE', 'Invalid path');
 
 /**
  * Reads `<experimentId>/<runId>/artifacts[/<path>]`. Anything else (a bare experiment folder, a path
  * outside a run's artifact root) is not something aimdb stores: undefined.
  */
 export function parseProxiedPath(raw: string): RunLocation | undefined {
-  if (raw.includes('..') || raw.includes('\\') || raw.includes('\0') || raw.startsWith('/')) throw invalidPath(raw);
+  if (raw.includes('..') || raw.includes('\\') || raw.includes('\0') || raw.startsWith('/')) throw invalidPath();
   const parts = raw.split('/').filter((part, index) => part !== '' || index < 3);
   if (parts.length < 3 || parts[2] !== 'artifacts' || !/^[0-9]+$/.test(parts[1] ?? '')) return undefined;
   const runId = Number(parts[1]);
@@ -38,7 +38,7 @@ export function parseProxiedPath(raw: string): RunLocation | undefined {
     try {
       checkArtifactPath(path);
     } catch {
-      throw invalidPath(raw);
+      throw invalidPath();
     }
   }
   return { runId, path };
@@ -126,7 +126,7 @@ export async function listRunArtifacts(db: AiDatabase, runId: number, path: stri
     try {
       checkArtifactPath(path.replace(/\/+$/, ''));
     } catch {
-      throw invalidPath(path);
+      throw invalidPath();
     }
   }
   const files = await listEntries(db, runId, path.replace(/\/+$/, ''), 'root');

@@ -348,6 +348,45 @@ const logBatch: MlflowHandler = async ({ db, request }) => {
   return {};
 };
 
+/** The run tag where MLflow's server keeps the models logged with a run (MLFLOW_LOGGED_MODELS). */
+export const LOGGED_MODELS_TAG = 'mlflow.log-model.history';
+const LOGGED_MODEL_FIELDS = ['artifact_path', 'flavors', 'utc_time_created', 'run_id'] as const;
+
+/**
+ * `runs/log-model`: MLflow's client posts the model's MLmodel as JSON; like MLflow's server, aimdb
+ * appends it to the run's `mlflow.log-model.history` tag (a JSON list), in one transaction.
+ */
+const logModel: MlflowHandler = async ({ db, request }) => {
+  request.check({ run_id: { type: 'string', required: true }, model_json: { type: 'string', required: true } });
+  const text = request.string('model_json')!;
+  let model: unknown;
+  try {
+    model = JSON.parse(text);
+  } catch {
+    model = undefined;
+  }
+  if (model === null || typeof model !== 'object' || Array.isArray(model)) {
+    throw invalidParameter(`Malformed model info. \n ${text} \n is not a valid JSON.`);
+  }
+  const missing = LOGGED_MODEL_FIELDS.filter((field) => !Object.hasOwn(model as object, field));
+  if (missing.length > 0) throw invalidParameter(`Model json is missing mandatory fields: {${missing.map((field) => `'${field}'`).join(', ')}}`);
+  const run = await activeRun(db, request);
+  await db.transaction(async (tx) => {
+    const previous = (await tx.getTrainingRun(run.id)).tags[LOGGED_MODELS_TAG];
+    let history: unknown[] = [];
+    if (previous !== undefined) {
+      try {
+        const parsed: unknown = JSON.parse(previous);
+        if (Array.isArray(parsed)) history = parsed;
+      } catch {
+        // A tag someone else wrote that is not a list: the history starts again, as a list.
+      }
+    }
+    await setRunTags(tx, run.id, { [LOGGED_MODELS_TAG]: JSON.stringify([...history, model]) });
+  });
+  return {};
+};
+
 const logInputs: MlflowHandler = async ({ db, request }) => {
   request.check({ run_id: { type: 'string', required: true } });
   const run = await activeRun(db, request);
@@ -385,11 +424,14 @@ const historyPoint = (point: MetricPoint) => ({
   step: point.step,
 });
 
-/** The page token of a history: the step to read from and how many of its values were already sent. */
-function readHistoryToken(token: string | undefined): { step: number; skip: number } {
-  if (token === undefined || token === '') return { step: 0, skip: 0 };
+/**
+ * The page token of a history: the step to read from (steps may be negative) and how many of its
+ * values were already sent; the first page starts at the lowest step.
+ */
+function readHistoryToken(token: string | undefined): { step: number | undefined; skip: number } {
+  if (token === undefined || token === '') return { step: undefined, skip: 0 };
   const [step, skip] = Buffer.from(token, 'base64url').toString('utf8').split(':').map(Number);
-  if (!Number.isSafeInteger(step) || !Number.isSafeInteger(skip) || step! < 0 || skip! < 0) throw invalidParameter('Invalid page token');
+  if (!Number.isSafeInteger(step) || !Number.isSafeInteger(skip) || skip! < 0) throw invalidParameter('Invalid page token');
   return { step: step!, skip: skip! };
 }
 
@@ -407,7 +449,9 @@ const getMetricHistory: MlflowHandler = async ({ db, request }) => {
   const size = Math.min(Math.max(maxResults ?? HISTORY_PAGE_DEFAULT, 1), 1_000_000);
   const { step, skip } = readHistoryToken(token);
   // Keyset by step; values of the step a page ended in that were already sent are skipped.
-  const points = (await db.getMetrics(run.id, { name, allValues: true, minStep: step, limit: size + skip + 1 })).slice(skip);
+  const points = (await db.getMetrics(run.id, { name, allValues: true, ...(step === undefined ? {} : { minStep: step }), limit: size + skip + 1 })).slice(
+    skip,
+  );
   const page = points.slice(0, size);
   const answer: Record<string, unknown> = { metrics: page.map(historyPoint) };
   if (points.length > size) {
@@ -495,6 +539,7 @@ export const TRACKING_ENDPOINTS: ReadonlyArray<readonly [string, string, MlflowH
   ['POST', 'runs/log-parameter', logParam],
   ['POST', 'runs/log-batch', logBatch],
   ['POST', 'runs/log-inputs', logInputs],
+  ['POST', 'runs/log-model', logModel],
   ['POST', 'experiments/search-datasets', ({ db, request }) => searchDatasetSummaries(db, request), true],
   ['POST', 'runs/set-tag', setTag],
   ['POST', 'runs/delete-tag', deleteTag],

@@ -81,7 +81,10 @@ export interface Backend {
   upsertMerge<QB extends InsertQueryBuilder<any, any, any>>(query: QB, table: string, key: readonly string[], merge: MergeSet): QB;
   /** INSERT … that keeps the existing row when the key already exists. */
   insertOrKeep<QB extends InsertQueryBuilder<any, any, any>>(query: QB, key: readonly string[]): QB;
-  /** Integer division, truncating. */
+  /**
+   * Integer division rounding down (floor) for a positive divisor, so negative metric steps fall in
+   * the right rollup block (SQL's own integer division truncates toward zero).
+   */
   integerDivide(dividend: Expression<number>, divisor: Expression<number>): RawBuilder<number>;
   /** Case-insensitive "contains", the same on every backend. */
   containsInsensitive(column: string, text: string): Expression<SqlBool>;
@@ -99,6 +102,8 @@ export interface Backend {
    * bare parameter after the column, and `0.5` cannot be a BIGINT.
    */
   numberParameter(value: number): RawBuilder<number>;
+  /** An integer expression as its decimal text. */
+  integerText(expression: Expression<number>): RawBuilder<string>;
   /** Text as compared and sorted by code point (PostgreSQL's database collation may be linguistic). */
   orderedText(expression: Expression<unknown>): RawBuilder<string>;
   /**

@@ -64,7 +64,7 @@ export function createMysqlBackend(spec: ServerConnection): Backend {
     insertOrKeep: (query, key) =>
       // Not INSERT IGNORE: that would also swallow foreign-key and range errors.
       query.onDuplicateKeyUpdate({ [key[0]!]: sql.ref(key[0]!) } as any) as typeof query,
-    integerDivide: (dividend: Expression<number>, divisor: Expression<number>) => sql<number>`(${dividend} div ${divisor})`,
+    integerDivide: (dividend: Expression<number>, divisor: Expression<number>) => sql<number>`(${dividend} div ${divisor} - (${dividend} % ${divisor} < 0))`,
     containsInsensitive: (column, text) =>
       sql<boolean>`lower(${sql.ref(column)}) like ${`%${escapeLike(text.toLowerCase())}%`} escape '\\\\'`,
     jsonStringAt: (column, key) =>
@@ -75,6 +75,7 @@ export function createMysqlBackend(spec: ServerConnection): Backend {
         ? sql<boolean>`lower(${expression}) like lower(${likePatternText(parts)}) escape '\\\\'`
         : sql<boolean>`${expression} like ${likePatternText(parts)} escape '\\\\'`,
     numberParameter: (value) => sql<number>`${value}`,
+    integerText: (expression) => sql<string>`cast(${expression} as char)`,
     orderedText: (expression) => sql<string>`${expression}`,
     // InnoDB indexes at most 3072 bytes of a key: 250 four-byte characters of the text and the name.
     textIndexKey: (column) => sql`${sql.ref(column)}(250)`,

@@ -75,7 +75,7 @@ export function createPostgresBackend(spec: ServerConnection): Backend {
     upsertMerge: onConflictMerge,
     insertOrKeep: onConflictKeep,
     integerDivide: (dividend: Expression<number>, divisor: Expression<number>) =>
-      sql<number>`(${dividend}::bigint / ${divisor}::bigint)`,
+      sql<number>`(${dividend}::bigint / ${divisor}::bigint - (${dividend}::bigint % ${divisor}::bigint < 0)::int)`,
     containsInsensitive: (column, text) => sql<boolean>`${sql.ref(column)} ilike ${`%${escapeLike(text)}%`} escape '\\'`,
     jsonStringAt: (column, key) => sql<string | null>`(${column} ->> ${key}::text)`,
     jsonWithKey: (column, key, value) =>
@@ -86,6 +86,7 @@ export function createPostgresBackend(spec: ServerConnection): Backend {
       sql<boolean>`${expression} ${sql.raw(caseInsensitive ? 'ilike' : 'like')} ${likePatternText(parts)} escape '\\'`,
     numberParameter: (value) => sql<number>`cast(${value} as double precision)`,
     // The cast types a bare parameter, which a COLLATE alone cannot.
+    integerText: (expression) => sql<string>`cast(${expression} as text)`,
     orderedText: (expression) => sql<string>`(cast(${expression} as text) collate "C")`,
     textIndexKey: () => undefined,
     // The 'simple' configuration: lower-cased words, no stemming or stop words, as on the others.

@@ -57,7 +57,8 @@ export function createSqliteBackend(spec: SqliteConnection): Backend {
     upsert: onConflictUpdate,
     upsertMerge: onConflictMerge,
     insertOrKeep: onConflictKeep,
-    integerDivide: (dividend: Expression<number>, divisor: Expression<number>) => sql<number>`(cast(${dividend} as integer) / cast(${divisor} as integer))`,
+    integerDivide: (dividend: Expression<number>, divisor: Expression<number>) =>
+      sql<number>`(cast(${dividend} as integer) / cast(${divisor} as integer) - (cast(${dividend} as integer) % cast(${divisor} as integer) < 0))`,
     containsInsensitive: (column, text) =>
       sql<boolean>`${sql.raw(UNICODE_LOWER)}(${sql.ref(column)}) like ${`%${escapeLike(text.toLowerCase())}%`} escape '\\'`,
     // json_each compares the key as a value, so any key works (a path would need quoting rules).
@@ -71,6 +72,7 @@ export function createSqliteBackend(spec: SqliteConnection): Backend {
         : // SQLite's LIKE ignores ASCII case; GLOB is the case-sensitive form.
           sql<boolean>`${expression} glob ${globPattern(parts)}`,
     numberParameter: (value) => sql<number>`${value}`,
+    integerText: (expression) => sql<string>`cast(${expression} as text)`,
     orderedText: (expression) => sql<string>`${expression}`,
     textIndexKey: (column) => sql.ref(column),
     // An FTS5 index over search_documents (external content), kept current by triggers.

@@ -184,11 +184,12 @@ export async function logMetrics(
       const names = [...new Set(batch.map((point) => point.name))];
       const summaries = await loadSummaries(tx, runId, names);
 
-      // Assign omitted steps (one past the highest known) and group points by series.
+      // Assign omitted steps (one past the highest known, never below 0: only a given step is negative)
+      // and group points by series.
       const nextStep = new Map<string, number>();
       for (const name of names) {
         const summary = summaries.get(name);
-        nextStep.set(name, summary === undefined ? 0 : Number(summary.last_step) + 1);
+        nextStep.set(name, summary === undefined ? 0 : Math.max(0, Number(summary.last_step) + 1));
       }
       let seriesPoints = new Map<string, MetricRow[]>();
       // Steps rising within each series (the usual case) cannot repeat a (name, step).
@@ -489,7 +490,7 @@ interface SeriesExtent {
 
 /**
  * A series stored densely at steps 0…lastStep, with no more points than buckets, has one point per
- * bucket: `seriesBuckets` would answer each point as its own bucket (width 1, no rollups), so its
+ * bucket (with negative steps count = lastStep + 1 does not prove that: the caller checks the span): `seriesBuckets` would answer each point as its own bucket (width 1, no rollups), so its
  * points can be read together with other such series in one query.
  */
 function answeredByPoints(extent: SeriesExtent | undefined, filter: BucketFilter): boolean {
@@ -552,6 +553,14 @@ export async function getMetricBucketsBulk(ctx: StoreContext, query: MetricBucke
         for (const name of chunk) byPoints.set(seriesKey(runId, name), []);
         for (const point of points) {
           byPoints.get(seriesKey(runId, point.name))!.push(bucketOfPoint(Number(point.step), decodeDouble(point.value, point.value_kind)));
+        }
+        // A series with negative steps may pass answeredByPoints yet span more steps than buckets:
+        // seriesBuckets then groups its points, so it answers that series.
+        for (const name of chunk) {
+          const buckets = byPoints.get(seriesKey(runId, name))!;
+          if (buckets.length > 0 && buckets[buckets.length - 1]!.stepEnd - buckets[0]!.stepStart + 1 > filter.buckets) {
+            byPoints.delete(seriesKey(runId, name));
+          }
         }
       }
     }

@@ -312,9 +312,13 @@ export async function searchRuns(ctx: StoreContext, query: string, options: Sear
   const compiler = new Compiler(ctx, ctx.now());
   const joins: Sql[] = [];
   const columns = sortKeys.flatMap((key, index) => compiler.sortColumns(key, index, joins));
-  // The run id breaks ties, newest first, so the order is total and pages never overlap.
-  columns.push({ expression: sql`${col('id')}`, descending: true });
-  const signature = signatureOf(query, parsedOptions.orderBy);
+  // The run id breaks ties (newest first, or as text for MLflow), so the order is total and pages never overlap.
+  columns.push(
+    parsedOptions.ties === 'idText'
+      ? { expression: ctx.backend.orderedText(ctx.backend.integerText(col('id') as Expression<number>)), descending: false }
+      : { expression: sql`${col('id')}`, descending: true },
+  );
+  const signature = signatureOf(query, parsedOptions.ties === 'idText' ? [parsedOptions.orderBy, 'idText'] : parsedOptions.orderBy);
   const conditions: Predicate[] = [];
   const view = parsedOptions.view ?? 'active';
   if (view !== 'all') conditions.push(sql`${col('deleted_at')} ${sql.raw(view === 'active' ? 'is null' : 'is not null')}`);

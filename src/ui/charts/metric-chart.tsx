@@ -128,7 +128,7 @@ export function MetricChart({ metric, runs, settings, refreshKey = 0, height = 2
     const lowest = fullExtent.current?.minStep ?? 0;
     const highest = fullExtent.current?.maxStep ?? activeRange.maxStep + shift;
     const minStep = Math.max(lowest, Math.min(activeRange.minStep + shift, highest - span));
-    setRange({ minStep: Math.max(0, minStep), maxStep: Math.max(0, minStep) + span });
+    setRange({ minStep, maxStep: minStep + span });
   };
 
   const notices: string[] = [];

@@ -56,7 +56,7 @@ export const rollupValues = (row: RollupRow): unknown[] => [
   row.max_logged_at,
 ];
 
-/** The block a step falls in (steps are never negative, but floor keeps the numbering right if they were). */
+/** The block a step falls in: floor, so steps -64…-1 are block -1 (as integerDivide numbers them in SQL). */
 export const blockOf = (step: number): number => Math.floor(step / ROLLUP_BLOCK_STEPS);
 
 export const numOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));

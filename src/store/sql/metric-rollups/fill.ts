@@ -10,7 +10,7 @@ import { ROLLUP_BLOCK_STEPS, blockAggregates } from './blocks.js';
  * `missingOnly` to build only the series that have none (an import into a database with data).
  */
 export async function fillMetricRollups(db: Kysely<any>, backend: Backend, options: { missingOnly?: boolean } = {}): Promise<void> {
-  // Steps are never negative, so integer division is floor(step / block size).
+  // floor(step / block size): integerDivide rounds down, so negative steps fall in negative blocks.
   const block = backend.integerDivide(sql.ref('step'), sql.lit(ROLLUP_BLOCK_STEPS));
   const blocks = db
     .selectFrom('metrics')
