@@ -53,7 +53,9 @@ async function tableNames(db: Kysely<any>): Promise<string[]> {
   return (await db.introspection.getTables()).map((table) => table.name).sort();
 }
 
-describe.each(testBackends())('$name: migrations', (testBackend) => {
+// Each test runs every migration up or down at least once: dozens of DDL statements, which MariaDB
+// commits one by one (about a second each on a loaded machine), so the default minute is too short.
+describe.each(testBackends())('$name: migrations', { timeout: 240_000 }, (testBackend) => {
   const cleanups: Array<() => Promise<void>> = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();

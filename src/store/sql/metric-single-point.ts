@@ -126,7 +126,8 @@ export async function appendOnePoint(ctx: StoreContext, point: Omit<MetricRow, '
     const run = found.rows[0];
     if (run === undefined || heartbeatDue(run, values.now as number)) return false;
     const lastStep = run.last_step === null || run.last_step === undefined ? undefined : Number(run.last_step);
-    const step = point.step ?? (lastStep === undefined ? 0 : lastStep + 1);
+    // An omitted step is one past the highest known, never below 0 (as the general path assigns it).
+    const step = point.step ?? (lastStep === undefined ? 0 : Math.max(0, lastStep + 1));
     if (lastStep !== undefined && (step <= lastStep || lastStep >= LAST_SAFE_STEP)) return false;
     const row: MetricRow = { ...point, step };
     // The series' last step may be a snapshot older than the run's lock (MySQL's consistent read):
@@ -175,7 +176,7 @@ function oneStatement(ctx: StoreContext) {
     const db = ctx.db as unknown as Kysely<any>;
     const big = (value: RawBuilder<unknown>) => sql`cast(${value} as bigint)`;
     const lastStep = sql`(select last_step from prev)`;
-    const step = sql`coalesce(${big(p.step!)}, ${lastStep} + 1, 0)`;
+    const step = sql`coalesce(${big(p.step!)}, case when ${lastStep} >= 0 then ${lastStep} + 1 else 0 end, 0)`;
     const due = sql`(status = 'running' and heartbeat_timeout_ms is not null and (heartbeat_at is null or ${big(p.now!)} - heartbeat_at >= ${sql.lit(REFRESH_EVERY_MS)}))`;
     const insertPoint = withConflict(
       ctx.backend,
