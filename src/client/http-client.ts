@@ -439,7 +439,7 @@ class HttpAiDatabase implements AiDatabase {
   exportPredictions(query: Parameters<AiDatabase['exportPredictions']>[0] = {}): AsyncIterable<string> {
     // Checked when called, as the embedded store does.
     const parsed = parseInput(predictionExportQuerySchema, query, 'query');
-    const path = `${API.exportPredictions.url.replace(/^\/api\/v1/, '')}${toQueryString(parsed)}`;
+    const path = `${pathOf(API.exportPredictions, {})}${toQueryString(parsed)}`;
     const transport = this.#transport;
     const closed = () => this.#closed;
     return (async function* () {
