@@ -314,6 +314,9 @@ describe('runs page in Chromium', () => {
       await db.logHyperparameters(run.id, { lr: 1e-6 * (index + 1), batch_size: 16 });
     }
     const page = await open('/runs?size=25&sort=param:lr:asc');
+    // The first load's own searches must be over before requests are recorded: its whole-list
+    // search, still in flight, would otherwise be the first one seen.
+    await page.getByText('40 of 40 runs').waitFor();
     const searches: unknown[] = [];
     let release: () => void = () => undefined;
     const released = new Promise<void>((resolve) => (release = resolve));
