@@ -111,8 +111,21 @@ export async function screenshot(page: Page, name: string): Promise<string> {
  * proof that a series of that colour was drawn (axes and grid are grey).
  */
 export async function pixelsOfColor(page: Page, scope: string, hex: string): Promise<number> {
+  return canvasPixelsOfColor(page, scope, hex, null);
+}
+
+/**
+ * Pixels of a translucent fill of `hex` (a chart's band: about `alpha` opaque) in the first canvas
+ * under `scope`, where no other drawing covers it.
+ */
+export async function translucentPixelsOfColor(page: Page, scope: string, hex: string, alpha: number): Promise<number> {
+  return canvasPixelsOfColor(page, scope, hex, alpha);
+}
+
+/** Pixels near `hex`: opaque ones (alpha null), or ones about `alpha` opaque. -1 when there is no canvas. */
+async function canvasPixelsOfColor(page: Page, scope: string, hex: string, alpha: number | null): Promise<number> {
   return page.evaluate(
-    ({ scope: selector, hex: color }) => {
+    ({ scope: selector, hex: color, alpha: expected }) => {
       const canvas = document.querySelector(selector)?.querySelector('canvas');
       if (canvas === null || canvas === undefined) return -1;
       // Read a copy, so the chart's own canvas is not switched to slow CPU readback (Chromium warns).
@@ -127,36 +140,8 @@ export async function pixelsOfColor(page: Page, scope: string, hex: string): Pro
       const [r, g, b] = [(target >> 16) & 255, (target >> 8) & 255, target & 255];
       let count = 0;
       for (let i = 0; i < data.length; i += 4) {
-        if (data[i + 3]! > 200 && Math.abs(data[i]! - r) < 24 && Math.abs(data[i + 1]! - g) < 24 && Math.abs(data[i + 2]! - b) < 24) count += 1;
-      }
-      return count;
-    },
-    { scope, hex },
-  );
-}
-
-/**
- * Pixels of a translucent fill of `hex` (a chart's band: about `alpha` opaque) in the first canvas
- * under `scope`, where no other drawing covers it.
- */
-export async function translucentPixelsOfColor(page: Page, scope: string, hex: string, alpha: number): Promise<number> {
-  return page.evaluate(
-    ({ scope: selector, hex: color, alpha: expected }) => {
-      const canvas = document.querySelector(selector)?.querySelector('canvas');
-      if (canvas === null || canvas === undefined) return -1;
-      const copy = document.createElement('canvas');
-      copy.width = canvas.width;
-      copy.height = canvas.height;
-      const context = copy.getContext('2d', { willReadFrequently: true });
-      if (context === null) return -1;
-      context.drawImage(canvas, 0, 0);
-      const { data } = context.getImageData(0, 0, copy.width, copy.height);
-      const target = Number.parseInt(color.slice(1), 16);
-      const [r, g, b] = [(target >> 16) & 255, (target >> 8) & 255, target & 255];
-      let count = 0;
-      for (let i = 0; i < data.length; i += 4) {
-        if (Math.abs(data[i + 3]! - expected * 255) > 20) continue;
-        if (Math.abs(data[i]! - r) < 24 && Math.abs(data[i + 1]! - g) < 24 && Math.abs(data[i + 2]! - b) < 24) count += 1;
+        const opacityMatches = expected === null ? data[i + 3]! > 200 : Math.abs(data[i + 3]! - expected * 255) <= 20;
+        if (opacityMatches && Math.abs(data[i]! - r) < 24 && Math.abs(data[i + 1]! - g) < 24 && Math.abs(data[i + 2]! - b) < 24) count += 1;
       }
       return count;
     },
