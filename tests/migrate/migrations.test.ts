@@ -24,7 +24,7 @@ import * as lifecycleMigration from '../../src/migrate/migrations/0008-lifecycle
 import { testBackends, type ProvisionedDatabase } from '../support/backends.js';
 
 /** Every migration, oldest first. */
-const MIGRATION_NAMES = ['0001-initial', '0002-metric-rollups', '0003-query-language', '0004-lifecycle-aliases-step-values', '0005-artifacts', '0006-metric-batch-receipts', '0007-prediction-rollups', '0008-lifecycle', '0010-run-inputs'];
+const MIGRATION_NAMES = ['0001-initial', '0002-metric-rollups', '0003-query-language', '0004-lifecycle-aliases-step-values', '0005-artifacts', '0006-metric-batch-receipts', '0007-prediction-rollups', '0008-lifecycle', '0010-run-inputs', '0013-search-sort-index'];
 
 const TABLES = [
   'models',
