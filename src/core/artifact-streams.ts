@@ -36,11 +36,15 @@ export class HashingStream extends Transform {
 
 /**
  * Passes a whole blob through and fails (instead of ending) when its bytes do not hash to
- * `sha256` or are not `size` bytes long: a reader never takes corrupted bytes for good ones.
+ * `sha256` or are not `size` bytes long: a reader never takes corrupted bytes for good ones. The
+ * last chunk is held back until the hash matched, so a reader of a corrupted blob never receives
+ * all of its bytes: an HTTP reply cut off then is short of its Content-Length (curl reports it,
+ * and the client's keep-alive socket is not reused after the server drops it).
  */
 export class VerifyingStream extends Transform {
   readonly #hash = createHash('sha256');
   #size = 0;
+  #held: Buffer | undefined;
 
   /**
    * `options.observer` sees every chunk; `options.onVerified` runs once the bytes proved good, before
@@ -59,7 +63,9 @@ export class VerifyingStream extends Transform {
     this.#hash.update(chunk);
     this.options.observer?.update(chunk);
     this.#size += chunk.length;
-    callback(null, chunk);
+    const previous = this.#held;
+    this.#held = chunk;
+    callback(null, previous);
   }
 
   override _flush(callback: TransformCallback): void {
@@ -73,11 +79,13 @@ export class VerifyingStream extends Transform {
       );
       return;
     }
+    const last = this.#held;
+    this.#held = undefined;
     const onVerified = this.options.onVerified;
-    if (onVerified === undefined) return callback();
+    if (onVerified === undefined) return callback(null, last);
     onVerified().then(
-      () => callback(),
-      () => callback(),
+      () => callback(null, last),
+      () => callback(null, last),
     );
   }
 }

@@ -93,6 +93,13 @@ describe('artifacts over HTTP', () => {
         for await (const chunk of covering.stream) void chunk;
       })(),
     ).rejects.toThrow();
+    // The server holds the last chunk back until the hash matched: a client that does not verify
+    // (curl, fetch) gets a reply short of its Content-Length, never the whole corrupted file.
+    const raw = await fetch(`${server.url}/api/v1/runs/${run}/artifacts/model.bin`);
+    expect(raw.status).toBe(200);
+    await expect(raw.arrayBuffer()).rejects.toThrow();
+    // And the client's next request (not retried: a POST) does not land on the dropped connection.
+    await expect(db.createTrainingRun({})).resolves.toMatchObject({ id: expect.any(Number) });
   });
 
   it('fails the client read of a part whose stored bytes were corrupted: 422 for the first block, a cut-off reply for a later one', async () => {

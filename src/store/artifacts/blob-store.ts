@@ -5,6 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { ByteRange } from '../../core/artifacts.js';
+import { IntegrityError } from '../../core/errors.js';
 
 
 /** A blob's bytes staged under a temporary name, hashed, not yet visible under its hash. */
@@ -91,3 +92,22 @@ export function blockListKey(sha256: string): string {
 /** Suffix of a trashed block list's name (`trash/<sha256>.<uuid>.blocks`), beside its trashed blob. */
 export const TRASHED_BLOCK_LIST_SUFFIX = '.blocks';
 
+
+/**
+ * A blob's bytes (or a range of them) for an artifact, checked to exist and to have the artifact's
+ * size; either failing is IntegrityError naming `what` (the row promises bytes the store lacks).
+ */
+export async function readArtifactBlob(
+  store: BlobStore,
+  blob: { sha256: string; size: number },
+  range: ByteRange | undefined,
+  what: string,
+): Promise<{ stream: Readable }> {
+  const read = await store.read(blob.sha256, range);
+  if (read === undefined) throw new IntegrityError(`${what}: its blob ${blob.sha256} is missing from the artifact store (${store.description})`);
+  if (read.totalSize !== blob.size) {
+    read.stream.destroy();
+    throw new IntegrityError(`${what}: the stored blob has ${read.totalSize} bytes, the artifact ${blob.size}; the blob store holds corrupted data`);
+  }
+  return read;
+}

@@ -16,7 +16,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { IntegrityError } from '../../core/errors.js';
-import type { BlobStore } from './blob-store.js';
+import { readArtifactBlob, type BlobStore } from './blob-store.js';
 
 /** Bytes per block for new block lists, unless a store is built with another size (tests use small ones). */
 export const DEFAULT_BLOCK_BYTES = 4 * 1024 * 1024;
@@ -112,12 +112,7 @@ export async function readVerifiedRange(
   }
   const readStart = firstBlock * header.blockSize;
   const readEnd = Math.min((lastBlock + 1) * header.blockSize, blob.size) - 1;
-  const read = await store.read(blob.sha256, { start: readStart, end: readEnd });
-  if (read === undefined) throw new IntegrityError(`${what}: its blob ${blob.sha256} is missing from the artifact store (${store.description})`);
-  if (read.totalSize !== blob.size) {
-    read.stream.destroy();
-    throw new IntegrityError(`${what}: the stored blob has ${read.totalSize} bytes, the artifact ${blob.size}; the blob store holds corrupted data`);
-  }
+  const read = await readArtifactBlob(store, blob, { start: readStart, end: readEnd }, what);
   const slices = verifiedSlices(read.stream, { ...header, firstBlock, lastBlock, digests, readStart, readEnd }, range, blob, what);
   // The first block is checked now: a preview of a corrupted file fails with a clean error, not a cut-off stream.
   const first = await slices.next().catch(async (error: unknown) => {
@@ -130,8 +125,11 @@ export async function readVerifiedRange(
     yield* slices;
   }
   const stream = Readable.from(rest(), { objectMode: false, highWaterMark: 1024 * 1024 });
-  // Destroying the stream early (a client went away) closes the generators and with them the blob read.
-  stream.once('close', () => void slices.return(undefined).catch(() => undefined));
+  // Destroying the stream early (a client went away) releases the blob read at once.
+  stream.once('close', () => {
+    read.stream.destroy();
+    void slices.return(undefined).catch(() => undefined);
+  });
   return stream;
 }
 

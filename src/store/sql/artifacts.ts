@@ -20,13 +20,12 @@ import {
   type ArtifactOwner,
   type ListArtifactsOptions,
   type LogArtifactOptions,
-  type ByteRange,
   type OpenArtifactOptions,
 } from '../../core/artifacts.js';
 import { BackendError, IntegrityError, NotFoundError, ValidationError } from '../../core/errors.js';
 import type { ArtifactSource, OpenedArtifact } from '../ai-database.js';
 import { VerifyingStream, holdSourceErrors } from '../../core/artifact-streams.js';
-import type { BlobStore } from '../artifacts/blob-store.js';
+import { readArtifactBlob, type BlobStore } from '../artifacts/blob-store.js';
 import { BlockHasher, readVerifiedRange } from '../artifacts/block-list.js';
 import { assertExists, guarded, translateError, type StoreContext } from './context.js';
 
@@ -219,10 +218,10 @@ export async function openArtifact(
     const verified = await readVerifiedRange(blobs, info, part, what);
     if (verified !== undefined) return { info, stream: verified, range: { start: part.start, end: end! } };
     // A blob stored before block lists: its part is checked against the blob's size only.
-    const read = await checkedRead(blobs, info, part, what);
+    const read = await readArtifactBlob(blobs, info, part, what);
     return { info, stream: read.stream, range: { start: part.start, end: end! } };
   }
-  const [read, listed] = await Promise.all([checkedRead(blobs, info, undefined, what), blobs.hasBlockList(info.sha256).catch(() => true)]);
+  const [read, listed] = await Promise.all([readArtifactBlob(blobs, info, undefined, what), blobs.hasBlockList(info.sha256).catch(() => true)]);
   // A blob stored before block lists gets its list from its first verified whole read.
   const blocks = listed ? undefined : new BlockHasher(blobs.blockSizeBytes);
   const verifying = new VerifyingStream(
@@ -233,19 +232,6 @@ export async function openArtifact(
   );
   read.stream.once('error', (error) => verifying.destroy(error));
   return { info, stream: read.stream.pipe(verifying), ...(range === undefined ? {} : { range: { start: 0, end: end! } }) };
-}
-
-/** A blob's bytes (or a range), checked to exist and to have the artifact's size. */
-async function checkedRead(blobs: BlobStore, info: ArtifactInfo, range: ByteRange | undefined, what: string): Promise<{ stream: Readable }> {
-  const read = await blobs.read(info.sha256, range);
-  if (read === undefined) {
-    throw new IntegrityError(`${what}: its blob ${info.sha256} is missing from the artifact store (${blobs.description})`);
-  }
-  if (read.totalSize !== info.size) {
-    read.stream.destroy();
-    throw new IntegrityError(`${what}: the stored blob has ${read.totalSize} bytes, the artifact ${info.size}; the blob store holds corrupted data`);
-  }
-  return read;
 }
 
 export async function deleteArtifact(ctx: StoreContext, owner: ArtifactOwner, artifactPath: string): Promise<void> {
