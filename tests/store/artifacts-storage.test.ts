@@ -219,9 +219,18 @@ describe.each(STORAGES)('artifact storage: $name', (storage) => {
       return { size, digest: hash.digest('hex') };
     });
     expect(download.result).toEqual({ size: storage.largeBytes, digest: upload.result.sha256 });
+    // A part of nearly all of it, verified block by block (decision 1014): one block held at a time.
+    const part = await peakRssGrowth(async () => {
+      let size = 0;
+      const opened = await db.openArtifact(run, 'big/model.bin', { range: { start: 1, end: storage.largeBytes - 2 } });
+      for await (const chunk of opened.stream) size += (chunk as Buffer).length;
+      return size;
+    });
+    expect(part.result).toBe(storage.largeBytes - 2);
     // Far below the file's size: nothing held it whole.
     expect(upload.growthBytes).toBeLessThan(100 * 1024 * 1024);
     expect(download.growthBytes).toBeLessThan(100 * 1024 * 1024);
+    expect(part.growthBytes).toBeLessThan(100 * 1024 * 1024);
   }, 300_000);
 
   it('collects unreferenced blobs, keeping referenced, young and pending ones, also during uploads', async () => {
