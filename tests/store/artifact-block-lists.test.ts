@@ -275,8 +275,14 @@ describe.each(testBackends())('block-verified range reads on $name', (backend) =
     const provisioned = await backend.provision();
     const folder = await mkdtemp(path.join(tmpdir(), 'aimdb-block-backends-'));
     const db = await createAiDatabase({ url: provisioned.url, artifacts: { url: folder } });
+    const smallBlocks = await createAiDatabase({ url: provisioned.url, artifacts: { url: folder, blockSizeBytes: 64 * 1024 } });
     try {
       const run = (await db.createTrainingRun({})).id;
+      // The configured block size is used for new uploads and recorded in their lists.
+      // (A run of its own: two openings of an in-memory SQLite database are two databases.)
+      const configured = await smallBlocks.logArtifact((await smallBlocks.createTrainingRun({})).id, 'small-blocks.bin', pattern(200_000, 6));
+      expect((await readFile(path.join(folder, blockListKey(configured.sha256)))).readUInt32BE(8)).toBe(64 * 1024);
+      expect((await readFile(path.join(folder, blockListKey(configured.sha256)))).length).toBe(BLOCK_LIST_HEADER_BYTES + 4 * 32);
       // Default 4 MiB blocks: a range in the third block of a 9 MiB file.
       const bytes = pattern(9 * 1024 * 1024, 5);
       const info = await db.logArtifact(run, 'model/weights.bin', bytes);
@@ -293,6 +299,7 @@ describe.each(testBackends())('block-verified range reads on $name', (backend) =
       await rm(path.join(folder, blockListKey(info.sha256)));
       expect((await readAll((await db.openArtifact(run, 'model/weights.bin', { range: { start, end: start + 1000 } })).stream)).length).toBe(1001);
     } finally {
+      await smallBlocks.close();
       await db.close();
       await provisioned.drop();
       await rm(folder, { recursive: true, force: true });
