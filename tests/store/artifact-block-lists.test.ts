@@ -254,6 +254,24 @@ describe.each(STORAGES)('block lists: $name', (storage) => {
     expect((await readRange(run, 'kept.bin', 5, BLOCK + 5)).equals(pattern(2 * BLOCK, 21).subarray(5, BLOCK + 6))).toBe(true);
   });
 
+  it.runIf(storage.name === 'local')('puts a trashed blob and its list back when a collector crashed before deciding', async () => {
+    const run = (await db.createTrainingRun({})).id;
+    const bytes = pattern(3 * BLOCK, 41);
+    const info = await db.logArtifact(run, 'crashed.bin', bytes);
+    const list = (await storage.get(blockListKey(info.sha256)))!;
+    const aside = await storage.store().trash(info.sha256);
+    expect(aside).toBeDefined();
+    expect(await storage.get(blockListKey(info.sha256))).toBeUndefined();
+    // The collector never restores nor purges; a day later sweep finds the trash.
+    const { readdir } = await import('node:fs/promises');
+    const twoDaysAgo = new Date(Date.now() - 2 * 24 * 60 * 60 * 1000);
+    for (const name of await readdir(path.join(localRoot, 'trash'))) await utimes(path.join(localRoot, 'trash', name), twoDaysAgo, twoDaysAgo);
+    await storage.store().sweep(24 * 60 * 60 * 1000);
+    expect((await storage.get(blobKey(info.sha256)))?.equals(bytes)).toBe(true);
+    expect((await storage.get(blockListKey(info.sha256)))?.equals(list)).toBe(true);
+    expect((await readRange(run, 'crashed.bin', BLOCK - 1, BLOCK + 1)).equals(bytes.subarray(BLOCK - 1, BLOCK + 2))).toBe(true);
+  });
+
   it.runIf(storage.name === 'local')('sweeps a block list left without its blob for longer than a day', async () => {
     const orphan = pattern(10, 31);
     const store = storage.store();
