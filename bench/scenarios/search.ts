@@ -76,6 +76,9 @@ export async function search(ctx: BenchContext): Promise<ScenarioResult[]> {
   if (aimdbText !== rawText_) throw new Error(`full-text search returned ${aimdbText} runs, the raw query ${rawText_}`);
   log(`  full text, first 100: raw ${rawTextMs.toFixed(1)} ms, aimdb ${aimdbTextMs.toFixed(1)} ms (${aimdbText} runs)`);
 
+  // Issue 13's absolute limits hold at its sizes; smaller (quick) runs are judged by the ratio only.
+  const filterLimit = count === 10_000 ? 30 : count === 100_000 ? 150 : undefined;
+  const textLimit = count === 100_000 ? 50 : undefined;
   return [
     durationResult({
       backend: ctx.backend,
@@ -85,7 +88,8 @@ export async function search(ctx: BenchContext): Promise<ScenarioResult[]> {
       baseline: rawMs,
       baselineLabel: 'hand-written join',
       target: 0.5,
-      targetText: '≥ 0.5× and ≤ 30 ms at 10,000 runs',
+      targetText: '≥ 0.5×; ≤ 30 ms at 10,000 runs, ≤ 150 ms at 100,000',
+      withinMs: filterLimit,
     }),
     durationResult({
       backend: ctx.backend,
@@ -96,6 +100,7 @@ export async function search(ctx: BenchContext): Promise<ScenarioResult[]> {
       baselineLabel: 'raw full-text query',
       target: 0.5,
       targetText: '≥ 0.5× and ≤ 50 ms at 100,000 runs',
+      withinMs: textLimit,
     }),
   ];
 }
