@@ -3,7 +3,6 @@
  * listed like folders, read in ranges, refused on bad paths or a wrong declared hash (storing
  * nothing), and replaced whole when two uploads race for one path.
  */
-import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,25 +12,7 @@ import { IntegrityError, NotFoundError, ValidationError, type AiDatabase, type A
 import { useDatabase } from '../support/fixtures.js';
 import type { ContractTarget } from './suite.js';
 import { expectRejection, uniqueName } from './expectations.js';
-
-const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
-
-async function readAll(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
-/** Deterministic bytes that are not all alike, so a wrong offset shows. */
-function pattern(size: number, seed = 1): Buffer {
-  const bytes = Buffer.alloc(size);
-  let state = seed;
-  for (let index = 0; index < size; index++) {
-    state = (state * 1103515245 + 12345) & 0x7fffffff;
-    bytes[index] = state & 0xff;
-  }
-  return bytes;
-}
+import { sha256, readAll, pattern } from '../support/bytes.js';
 
 interface Owner {
   label: string;

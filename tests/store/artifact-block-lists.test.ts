@@ -7,11 +7,9 @@
  * whole read, and garbage collection removes lists with their blobs. On every database backend: a
  * corrupted range is caught and the fallback works.
  */
-import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,25 +20,7 @@ import { LocalBlobStore } from '../../src/store/artifacts/local-blob-store.js';
 import { S3BlobStore } from '../../src/store/artifacts/s3-blob-store.js';
 import { testBackends } from '../support/backends.js';
 import { startMoto, type MotoServer } from '../support/moto.js';
-
-const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
-
-async function readAll(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
-/** Deterministic bytes that differ from position to position, so a wrong offset shows. */
-function pattern(size: number, seed = 1): Buffer {
-  const bytes = Buffer.alloc(size);
-  let state = seed;
-  for (let index = 0; index < size; index++) {
-    state = (state * 1103515245 + 12345) & 0x7fffffff;
-    bytes[index] = state >> 16;
-  }
-  return bytes;
-}
+import { sha256, readAll, pattern } from '../support/bytes.js';
 
 const flipped = (bytes: Buffer, at: number) => {
   const copy = Buffer.from(bytes);

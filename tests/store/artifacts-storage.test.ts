@@ -23,14 +23,7 @@ import {
 } from '../../src/index.js';
 import { blobKey } from '../../src/store/artifacts/blob-store.js';
 import { startMoto, type MotoServer } from '../support/moto.js';
-
-const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
-
-async function readAll(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
+import { sha256, readAll } from '../support/bytes.js';
 
 /** `total` bytes in 1 MiB chunks that differ from each other, hashed as they are made. */
 function generated(total: number): { stream: Readable; digest: () => string } {

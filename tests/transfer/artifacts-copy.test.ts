@@ -6,18 +6,12 @@
 import { createHash } from 'node:crypto';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { IntegrityError, copyDatabase, createAiDatabase, type AiDatabase } from '../../src/index.js';
 import { blobKey, blockListKey } from '../../src/store/artifacts/blob-store.js';
 import { testBackends, type ProvisionedDatabase } from '../support/backends.js';
 import { temporaryArtifactsFolder } from '../support/fixtures.js';
-
-async function readAll(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
+import { readAll } from '../support/bytes.js';
 
 // Databases reopened by URL: an in-memory SQLite database cannot be.
 const backends = testBackends().filter((backend) => backend.name !== 'sqlite-memory');
