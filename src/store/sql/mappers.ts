@@ -149,7 +149,8 @@ export function toTrainingRun(row: Selectable<TrainingRunsTable>): TrainingRun {
   };
 }
 
-export function toMetricSummary(row: Selectable<MetricSummariesTable>): MetricSummary {
+/** A summary row with its series' name (read joined to metric_keys). */
+export function toMetricSummary(row: Omit<Selectable<MetricSummariesTable>, 'key_id'> & { name: string }): MetricSummary {
   return {
     runId: num(row.run_id),
     name: row.name,
