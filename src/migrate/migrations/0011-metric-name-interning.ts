@@ -16,8 +16,13 @@ import type { Backend } from '../../store/backends/backend.js';
 const NAME = 'varchar(250)';
 const DOUBLE = 'double precision';
 
-/** Points (by the series summaries' counts) copied per statement, at most about. */
+/** Points (by the series summaries' counts) copied per statement, about. */
 const RANGE_POINTS = 500_000;
+
+/** Tests pass smaller ranges, to run the range boundaries on little data. */
+export interface RangeOptions {
+  readonly rangePoints?: number;
+}
 
 type ColumnAdder = (table: any) => any;
 
@@ -97,7 +102,7 @@ interface RunRange {
  * Contiguous run-id ranges covering every run, each holding about RANGE_POINTS points by the
  * summaries' counts (a series without a summary is still copied: the ranges have no gaps).
  */
-async function runRanges(db: Kysely<any>): Promise<RunRange[]> {
+async function runRanges(db: Kysely<any>, rangePoints: number): Promise<RunRange[]> {
   const perRun = await db
     .selectFrom('metric_summaries')
     .select((eb) => ['run_id', eb.fn.sum('count').as('points')])
@@ -109,7 +114,7 @@ async function runRanges(db: Kysely<any>): Promise<RunRange[]> {
   let points = 0;
   for (const row of perRun) {
     points += Number(row.points);
-    if (points >= RANGE_POINTS) {
+    if (points >= rangePoints) {
       ranges.push({ after, upTo: Number(row.run_id) });
       after = Number(row.run_id);
       points = 0;
@@ -127,8 +132,8 @@ function inRange<Q extends { where(...args: any[]): any }>(query: Q, column: str
 }
 
 /** Copies every range with `copy`, writing a progress line when there is more than one. */
-async function inRanges(db: Kysely<any>, what: string, copy: (range: RunRange) => Promise<void>): Promise<void> {
-  const ranges = await runRanges(db);
+async function inRanges(db: Kysely<any>, what: string, options: RangeOptions, copy: (range: RunRange) => Promise<void>): Promise<void> {
+  const ranges = await runRanges(db, options.rangePoints ?? RANGE_POINTS);
   for (const [index, range] of ranges.entries()) {
     await copy(range);
     if (ranges.length > 1) process.stderr.write(`migration 0011: ${what}: ${index + 1}/${ranges.length} run ranges done\n`);
@@ -149,7 +154,7 @@ async function replaceTable(db: Kysely<any>, table: string, rebuilt: string): Pr
   await db.schema.alterTable(rebuilt).renameTo(table).execute();
 }
 
-export async function up(db: Kysely<any>, backend: Backend): Promise<void> {
+export async function up(db: Kysely<any>, backend: Backend, options: RangeOptions = {}): Promise<void> {
   await backend
     .withTableOptions(db.schema.createTable('metric_keys'))
     .addColumn('id', backend.idType, (c) => backend.idColumn(c))
@@ -161,7 +166,7 @@ export async function up(db: Kysely<any>, backend: Backend): Promise<void> {
   await db.schema.createIndex('metric_keys_name_idx').on('metric_keys').columns(['name']).execute();
 
   for (const table of SERIES_TABLES) await createSeriesTable(db, backend, table, `${table.name}_by_key`, 'key_id', `${table.name}_key_pk`);
-  await inRanges(db, 'interning metric names', async (range) => {
+  await inRanges(db, 'interning metric names', options, async (range) => {
     // Every name of the range's series, from all four tables: points may have been loaded without
     // their summaries (an import of chosen tables), and each table's rows need their key.
     const names = SERIES_TABLES.map((table) => inRange(db.selectFrom(table.name).select(['run_id', 'name']), 'run_id', range))
@@ -182,9 +187,9 @@ export async function up(db: Kysely<any>, backend: Backend): Promise<void> {
   for (const table of SERIES_TABLES) await replaceTable(db, table.name, `${table.name}_by_key`);
 }
 
-export async function down(db: Kysely<any>, backend: Backend): Promise<void> {
+export async function down(db: Kysely<any>, backend: Backend, options: RangeOptions = {}): Promise<void> {
   for (const table of SERIES_TABLES) await createSeriesTable(db, backend, table, `${table.name}_by_name`, 'name', `${table.name}_pk`);
-  await inRanges(db, 'restoring metric names', async (range) => {
+  await inRanges(db, 'restoring metric names', options, async (range) => {
     for (const table of SERIES_TABLES) {
       const rows = inRange(
         db
