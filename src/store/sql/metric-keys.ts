@@ -33,10 +33,15 @@ export async function internKeys(ctx: BulkTarget, runId: number, names: readonly
   const found = await findKeys(ctx, runId, names);
   const missing = names.filter((name) => !found.has(name));
   if (missing.length === 0) return found;
-  // Keep a key another writer stored meanwhile; read them all back (MySQL returns no generated ids of a multi-row insert).
-  await insertRows(ctx, 'metric_keys', ['run_id', 'name'], missing.map((name) => [runId, name]), { key: ['run_id', 'name'] });
-  for (const [name, id] of await findKeys(ctx, runId, missing, { latest: true })) found.set(name, id);
+  for (const [name, id] of await createKeys(ctx, runId, missing)) found.set(name, id);
   return found;
+}
+
+/** Stores keys for names the run had none of when last read, and answers their ids. Call inside the writing transaction. */
+export async function createKeys(ctx: BulkTarget, runId: number, names: readonly string[]): Promise<Map<string, number>> {
+  // Keep a key another writer stored meanwhile; read them all back (MySQL returns no generated ids of a multi-row insert).
+  await insertRows(ctx, 'metric_keys', ['run_id', 'name'], names.map((name) => [runId, name]), { key: ['run_id', 'name'] });
+  return findKeys(ctx, runId, names, { latest: true });
 }
 
 /** A (run, name) pair as one map key. */

@@ -15,10 +15,10 @@
  *   may predate the run's lock) can only make the insert find its step taken, and then the general
  *   path decides.
  *
- * Only a plain append takes this path: a point of a series the run has already (its key exists,
- * decision 1304) whose step is past the series' last (or omitted), with no batch id, no
- * `sameStep: 'keep'`, and no heartbeat due. The key is found in the same statement as the run. Anything else (a rewrite of a
- * stored step, a run that does not exist, a new series, a heartbeat to refresh, a lost race on PostgreSQL) reports
+ * Only a plain append takes this path: a point whose step is past the series' last (or omitted),
+ * with no batch id, no `sameStep: 'keep'`, and no heartbeat due. The series' key (decision 1304) is
+ * found with the run, and made there when the series is new (PostgreSQL: in the same statement). Anything else (a rewrite of a
+ * stored step, a run that does not exist, a heartbeat to refresh, a lost race on PostgreSQL) reports
  * `false` having written nothing, and `logMetrics` takes its general path, which decides and
  * reports exactly as before.
  */
@@ -29,6 +29,7 @@ import { withTransaction, type StoreContext } from './context.js';
 import { REFRESH_EVERY_MS } from './heartbeats.js';
 import { ROLLUP_BLOCK_STEPS, ROLLUP_COLUMNS, ROLLUP_KEY, rollupValues, rollupsOfPoints } from './metric-rollups/blocks.js';
 import { encodeDouble } from './mappers.js';
+import { createKeys } from './metric-keys.js';
 import { POINT_COLUMNS, POINT_KEY, SUMMARY_COLUMNS, SUMMARY_KEY, pointRow, pointValues } from './metric-points.js';
 
 
@@ -139,13 +140,14 @@ export async function appendOnePoint(ctx: StoreContext, point: OnePoint): Promis
       runAndLastStep(tx)(values),
     );
     const run = found.rows[0];
-    // A new series' key is made by the general path (metric-keys.ts).
-    if (run === undefined || run.key_id === null || run.key_id === undefined || heartbeatDue(run, values.now as number)) return false;
+    if (run === undefined || heartbeatDue(run, values.now as number)) return false;
+    // A new series (no key yet, so no last step either): its key made under the run's lock.
+    const keyId = run.key_id === null || run.key_id === undefined ? (await createKeys(tx, point.runId, [point.name])).get(point.name)! : Number(run.key_id);
     const lastStep = run.last_step === null || run.last_step === undefined ? undefined : Number(run.last_step);
     // An omitted step is one past the highest known, never below 0 (as the general path assigns it).
     const step = point.step ?? (lastStep === undefined ? 0 : Math.max(0, lastStep + 1));
     if (lastStep !== undefined && (step <= lastStep || lastStep >= LAST_SAFE_STEP)) return false;
-    const row = pointRow(point.runId, Number(run.key_id), step, point.value, point.epoch, point.loggedAt);
+    const row = pointRow(point.runId, keyId, step, point.value, point.epoch, point.loggedAt);
     // The series' last step may be a snapshot older than the run's lock (MySQL's consistent read):
     // a step taken meanwhile then fails this statement alone (not the transaction, on these
     // backends), nothing is written, and the general path decides.
@@ -191,7 +193,7 @@ function runAndLastStep(ctx: StoreContext) {
   });
 }
 
-/** PostgreSQL's form: the whole append as one statement. `written` is 1 when the point was stored. */
+/** PostgreSQL's form: the whole append, a new series' key included, as one statement. `written` is 1 when the point was stored. */
 function oneStatement(ctx: StoreContext) {
   return prepared(ctx, 'append-one-point', ['runId', 'name', 'step', 'value', 'kind', 'epoch', 'loggedAt', 'now'], (p) => {
     const db = ctx.db as unknown as Kysely<any>;
@@ -252,13 +254,26 @@ function oneStatement(ctx: StoreContext) {
         ),
       { key: ROLLUP_KEY, merge: ROLLUP_MERGE },
     );
+    const name = sql`cast(${p.name} as text)`;
+    // A new series' key, made when the run exists and has none by that name (a concurrent maker wins; then nothing is written here).
+    const newKey = withConflict(
+      ctx.backend,
+      'metric_keys',
+      db
+        .insertInto('metric_keys')
+        .columns(['run_id', 'name'])
+        .expression(db.selectFrom('run').select([big(p.runId!).as('run_id'), name.as('name')]).where(sql<boolean>`not exists (select 1 from found_key)`)),
+      { key: ['run_id', 'name'] },
+    ).returning('id');
     return db
       .with('run', (qb) => qb.selectFrom('training_runs').select(['status', 'heartbeat_at', 'heartbeat_timeout_ms']).where('id', '=', big(p.runId!)).forUpdate())
-      .with('series_key', (qb) => qb.selectFrom('metric_keys').select('id').where('run_id', '=', big(p.runId!)).where('name', '=', sql`cast(${p.name} as text)`))
+      .with('found_key', (qb) => qb.selectFrom('metric_keys').select('id').where('run_id', '=', big(p.runId!)).where('name', '=', name))
+      .with('new_key', () => newKey)
+      .with('series_key', (qb) => qb.selectFrom('found_key').select('id').unionAll(qb.selectFrom('new_key').select('id')))
       .with('prev', (qb) => qb.selectFrom('metric_summaries').select('last_step').where('run_id', '=', big(p.runId!)).where('key_id', '=', sql`(select id from series_key)`))
       .with('point', (qb) =>
         qb
-          // No row when the run or the series' key is missing: the general path makes the key.
+          // No row when the run is missing (or a concurrent writer is making the key).
           .selectFrom(['run', 'series_key'])
           .select([
             big(p.runId!).as('run_id'),
