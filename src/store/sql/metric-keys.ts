@@ -28,15 +28,6 @@ export async function findKeys(ctx: BulkTarget, runId: number, names: readonly s
   return found;
 }
 
-/** The ids of every name of `names`, creating the run's missing keys. Call inside the writing transaction. */
-export async function internKeys(ctx: BulkTarget, runId: number, names: readonly string[]): Promise<Map<string, number>> {
-  const found = await findKeys(ctx, runId, names);
-  const missing = names.filter((name) => !found.has(name));
-  if (missing.length === 0) return found;
-  for (const [name, id] of await createKeys(ctx, runId, missing)) found.set(name, id);
-  return found;
-}
-
 /** Stores keys for names the run had none of when last read, and answers their ids. Call inside the writing transaction. */
 export async function createKeys(ctx: BulkTarget, runId: number, names: readonly string[]): Promise<Map<string, number>> {
   // Keep a key another writer stored meanwhile; read them all back (MySQL returns no generated ids of a multi-row insert).

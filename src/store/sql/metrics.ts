@@ -33,7 +33,7 @@ import { bucketsFromRollups, rollupsServe } from './metric-rollups/read.js';
 import { updateRollups, type SeriesWrite } from './metric-rollups/write.js';
 import { refreshHeartbeat } from './heartbeats.js';
 import { appendOnePoint } from './metric-single-point.js';
-import { findKeys, internKeys, keyIdOf } from './metric-keys.js';
+import { createKeys, findKeys, keyIdOf } from './metric-keys.js';
 import type { MetricSummariesTable } from './tables.js';
 
 type SummaryRow = MetricSummariesTable;
@@ -64,20 +64,29 @@ async function lockRun(ctx: StoreContext, runId: number): Promise<void> {
   await refreshHeartbeat(ctx, runId, row);
 }
 
-/** The summaries of the series `keys` names (name → key id), by name. */
-async function loadSummaries(ctx: StoreContext, runId: number, keys: ReadonlyMap<string, number>): Promise<Map<string, SummaryRow>> {
-  const names = new Map([...keys].map(([name, id]) => [id, name]));
-  const found = new Map<string, SummaryRow>();
-  for (const chunk of chunksFor(ctx, [...names.keys()], 1)) {
+/**
+ * The run's key and summary of each series of `names`, by name, in one query per chunk; the keys of
+ * new series are made (a new series has no summary yet).
+ */
+async function loadSeries(ctx: StoreContext, runId: number, names: string[]): Promise<{ keys: Map<string, number>; summaries: Map<string, SummaryRow> }> {
+  const keys = new Map<string, number>();
+  const summaries = new Map<string, SummaryRow>();
+  for (const chunk of chunksFor(ctx, names, 1)) {
     const rows = await ctx.db
-      .selectFrom('metric_summaries')
-      .selectAll()
-      .where('run_id', '=', runId)
-      .where('key_id', 'in', chunk)
+      .selectFrom('metric_keys as k')
+      .leftJoin('metric_summaries as s', (join) => join.onRef('s.run_id', '=', 'k.run_id').onRef('s.key_id', '=', 'k.id'))
+      .select(['k.id', 'k.name', 's.last_value', 's.last_kind', 's.last_step', 's.last_logged_at', 's.min_value', 's.max_value', 's.count'])
+      .where('k.run_id', '=', runId)
+      .where('k.name', 'in', chunk)
       .execute();
-    for (const row of rows) found.set(names.get(Number(row.key_id))!, row);
+    for (const { id, name, ...summary } of rows) {
+      keys.set(name, Number(id));
+      if (summary.last_step !== null) summaries.set(name, { ...summary, run_id: runId, key_id: Number(id) } as SummaryRow);
+    }
   }
-  return found;
+  const missing = names.filter((name) => !keys.has(name));
+  if (missing.length > 0) for (const [name, id] of await createKeys(ctx, runId, missing)) keys.set(name, id);
+  return { keys, summaries };
 }
 
 function mergeSummary(runId: number, keyId: number, previous: SummaryRow | undefined, points: MetricRow[]): SummaryRow {
@@ -188,8 +197,7 @@ export async function logMetrics(
         if (receipt !== undefined) return receipt;
       }
       const names = [...new Set(batch.map((point) => point.name))];
-      const keys = await internKeys(tx, runId, names);
-      const summaries = await loadSummaries(tx, runId, keys);
+      const { keys, summaries } = await loadSeries(tx, runId, names);
 
       // Assign omitted steps (one past the highest known, never below 0: only a given step is negative)
       // and group points by series.
