@@ -20,10 +20,8 @@ const ORDER = 'metrics.m_00 DESC';
 /** The same question as FILTER/ORDER, written by hand against the tables. */
 const RAW_FILTER = `select r.* from training_runs r
   join hyperparameters h on h.run_id = r.id and h.name = 'hp_03' and h.value_number < 0.5
-  join metric_keys sk on sk.run_id = r.id and sk.name = 'm_02'
-  join metric_summaries s on s.run_id = r.id and s.key_id = sk.id and s.last_value > 0.5
-  left join metric_keys ok on ok.run_id = r.id and ok.name = 'm_00'
-  left join metric_summaries o on o.run_id = r.id and o.key_id = ok.id
+  join metric_summaries s on s.run_id = r.id and s.name = 'm_02' and s.last_value > 0.5
+  left join metric_summaries o on o.run_id = r.id and o.name = 'm_00'
   order by case when o.last_value is null then 1 else 0 end, o.last_value desc, r.id desc limit 100`;
 
 function rawText(backend: BenchContext['backend']): string {

@@ -133,7 +133,6 @@ const SPECS: Specs = {
     key: ['run_id', 'name'],
     generatedId: false,
     since: { column: 'last_logged_at' },
-    metricKey: true,
   },
   metric_rollups: {
     columns: [

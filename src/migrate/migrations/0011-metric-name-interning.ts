@@ -1,7 +1,8 @@
 /**
  * Metric names interned per run (docs/decisions/1303 and 1304): `metric_keys (id, run_id, name)`
- * holds each name of a run once, and `metrics`, `metric_step_values`, `metric_summaries` and
- * `metric_rollups` hold its id (`key_id`) where they held the name. The four tables are rebuilt
+ * holds each name of a run once, and `metrics`, `metric_step_values` and `metric_rollups` hold its
+ * id (`key_id`) where they held the name. `metric_summaries`, one row per series, keeps the name
+ * (search walks an index on it, migration 0013). The three tables are rebuilt
  * (new table, rows copied with the name looked up, old table dropped, new one renamed), because
  * SQLite cannot change a primary key in place.
  *
@@ -59,20 +60,6 @@ const SERIES_TABLES: readonly SeriesTable[] = [
         .addColumn('value_kind', 'smallint', (c: any) => c.notNull())
         .addColumn('epoch', 'integer')
         .addColumn('logged_at', 'bigint', (c: any) => c.notNull()),
-  },
-  {
-    name: 'metric_summaries',
-    columns: ['last_value', 'last_kind', 'last_step', 'last_logged_at', 'min_value', 'max_value', 'count'],
-    keyTail: [],
-    add: (t) =>
-      t
-        .addColumn('last_value', DOUBLE)
-        .addColumn('last_kind', 'smallint', (c: any) => c.notNull())
-        .addColumn('last_step', 'bigint', (c: any) => c.notNull())
-        .addColumn('last_logged_at', 'bigint', (c: any) => c.notNull())
-        .addColumn('min_value', DOUBLE)
-        .addColumn('max_value', DOUBLE)
-        .addColumn('count', 'bigint', (c: any) => c.notNull()),
   },
   {
     name: 'metric_rollups',
@@ -167,8 +154,7 @@ export async function up(db: Kysely<any>, backend: Backend, options: RangeOption
 
   for (const table of SERIES_TABLES) await createSeriesTable(db, backend, table, `${table.name}_by_key`, 'key_id', `${table.name}_key_pk`);
   await inRanges(db, 'interning metric names', options, async (range) => {
-    // Every name of the range's series, from all four tables: points may have been loaded without
-    // their summaries (an import of chosen tables), and each table's rows need their key.
+    // Every name of the range's series, from all three tables: each table's rows need their key.
     const names = SERIES_TABLES.map((table) => inRange(db.selectFrom(table.name).select(['run_id', 'name']), 'run_id', range))
       .reduce((all, next) => all.union(next));
     await db.insertInto('metric_keys').columns(['run_id', 'name']).expression(names).execute();

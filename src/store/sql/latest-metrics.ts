@@ -16,15 +16,13 @@ export async function getLatestMetrics(ctx: StoreContext, runIds: number[], quer
   return guarded(ctx, async () => {
     const latest: LatestMetric[] = [];
     for (const chunk of runIdChunks(ctx, runIds, names?.length)) {
-      // From the keys (run, name order is their unique index's), each summary found by its key.
       const rows = await ctx.db
-        .selectFrom('metric_keys as k')
-        .innerJoin('metric_summaries as s', (join) => join.onRef('s.run_id', '=', 'k.run_id').onRef('s.key_id', '=', 'k.id'))
-        .select(['k.run_id', 'k.name', 's.last_value', 's.last_kind', 's.last_step'])
-        .where((eb) => runIdIn(eb, chunk, 'k.run_id'))
-        .$if(names !== undefined, (select) => select.where('k.name', 'in', names!))
-        .orderBy('k.run_id')
-        .orderBy('k.name')
+        .selectFrom('metric_summaries')
+        .select(['run_id', 'name', 'last_value', 'last_kind', 'last_step'])
+        .where((eb) => runIdIn(eb, chunk))
+        .$if(names !== undefined, (select) => select.where('name', 'in', names!))
+        .orderBy('run_id')
+        .orderBy('name')
         .execute();
       for (const row of rows) {
         latest.push({

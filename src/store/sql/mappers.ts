@@ -149,8 +149,7 @@ export function toTrainingRun(row: Selectable<TrainingRunsTable>): TrainingRun {
   };
 }
 
-/** A summary row with its series' name (read joined to metric_keys). */
-export function toMetricSummary(row: Omit<Selectable<MetricSummariesTable>, 'key_id'> & { name: string }): MetricSummary {
+export function toMetricSummary(row: Selectable<MetricSummariesTable>): MetricSummary {
   return {
     runId: num(row.run_id),
     name: row.name,

@@ -75,7 +75,7 @@ export function toSeriesPoint(
 /** The columns of a series' summary row (metric_summaries), in the order its writers give values. */
 export const SUMMARY_COLUMNS = [
   'run_id',
-  'key_id',
+  'name',
   'last_value',
   'last_kind',
   'last_step',
@@ -84,4 +84,4 @@ export const SUMMARY_COLUMNS = [
   'max_value',
   'count',
 ] as const;
-export const SUMMARY_KEY = ['run_id', 'key_id'] as const;
+export const SUMMARY_KEY = ['run_id', 'name'] as const;

@@ -157,7 +157,7 @@ export async function appendOnePoint(ctx: StoreContext, point: OnePoint): Promis
       if (tx.backend.classifyError(error) === 'unique-violation') return false;
       throw error;
     }
-    const summary = [row.run_id, row.key_id, row.value, row.value_kind, step, row.logged_at, row.value, row.value, 1];
+    const summary = [row.run_id, point.name, row.value, row.value_kind, step, row.logged_at, row.value, row.value, 1];
     await insertRows(tx, 'metric_summaries', SUMMARY_COLUMNS, [summary], { key: SUMMARY_KEY, merge: SUMMARY_MERGE });
     const rollups = [...rollupsOfPoints(row.run_id, row.key_id, [row]).values()].map(rollupValues);
     await insertRows(tx, 'metric_rollups', ROLLUP_COLUMNS, rollups, { key: ROLLUP_KEY, merge: ROLLUP_MERGE });
@@ -183,7 +183,7 @@ function runAndLastStep(ctx: StoreContext) {
       .selectFrom('metric_summaries')
       .select('last_step')
       .where('run_id', '=', p.runId as never)
-      .where('key_id', '=', key);
+      .where('name', '=', p.name as never);
     let select = ctx.db
       .selectFrom('training_runs')
       .select(['status', 'heartbeat_at', 'heartbeat_timeout_ms', key.as('key_id'), lastStep.as('last_step')])
@@ -219,7 +219,7 @@ function oneStatement(ctx: StoreContext) {
         .expression(
           db.selectFrom('inserted').select([
             'run_id',
-            'key_id',
+            sql`cast(${p.name} as text)`.as('name'),
             'value as last_value',
             'value_kind as last_kind',
             'step as last_step',
@@ -270,7 +270,7 @@ function oneStatement(ctx: StoreContext) {
       .with('found_key', (qb) => qb.selectFrom('metric_keys').select('id').where('run_id', '=', big(p.runId!)).where('name', '=', name))
       .with('new_key', () => newKey)
       .with('series_key', (qb) => qb.selectFrom('found_key').select('id').unionAll(qb.selectFrom('new_key').select('id')))
-      .with('prev', (qb) => qb.selectFrom('metric_summaries').select('last_step').where('run_id', '=', big(p.runId!)).where('key_id', '=', sql`(select id from series_key)`))
+      .with('prev', (qb) => qb.selectFrom('metric_summaries').select('last_step').where('run_id', '=', big(p.runId!)).where('name', '=', name))
       .with('point', (qb) =>
         qb
           // No row when the run is missing (or a concurrent writer is making the key).

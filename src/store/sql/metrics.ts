@@ -1,6 +1,6 @@
 /**
  * Metric time series keyed by (run, series key, step), the key standing for the series' name
- * (metric-keys.ts, decision 1304), with a per-(run, key) summary kept in the same
+ * (metric-keys.ts, decision 1304), with a per-(run, name) summary kept in the same
  * transaction as the points. Appends (every step past the series' last) take the fast path: plain
  * inserts and a summary merged in memory. Rewrites of existing steps (a retried batch) upsert and
  * recompute that series' summary, so retries never duplicate or miscount. Block rollups
@@ -41,7 +41,7 @@ type SummaryRow = MetricSummariesTable;
 const SUMMARY_UPDATES = SUMMARY_COLUMNS.slice(2);
 const summaryValues = (row: SummaryRow): unknown[] => [
   row.run_id,
-  row.key_id,
+  row.name,
   row.last_value,
   row.last_kind,
   row.last_step,
@@ -74,14 +74,14 @@ async function loadSeries(ctx: StoreContext, runId: number, names: string[]): Pr
   for (const chunk of chunksFor(ctx, names, 1)) {
     const rows = await ctx.db
       .selectFrom('metric_keys as k')
-      .leftJoin('metric_summaries as s', (join) => join.onRef('s.run_id', '=', 'k.run_id').onRef('s.key_id', '=', 'k.id'))
+      .leftJoin('metric_summaries as s', (join) => join.onRef('s.run_id', '=', 'k.run_id').onRef('s.name', '=', 'k.name'))
       .select(['k.id', 'k.name', 's.last_value', 's.last_kind', 's.last_step', 's.last_logged_at', 's.min_value', 's.max_value', 's.count'])
       .where('k.run_id', '=', runId)
       .where('k.name', 'in', chunk)
       .execute();
     for (const { id, name, ...summary } of rows) {
       keys.set(name, Number(id));
-      if (summary.last_step !== null) summaries.set(name, { ...summary, run_id: runId, key_id: Number(id) } as SummaryRow);
+      if (summary.last_step !== null) summaries.set(name, { ...summary, run_id: runId, name } as SummaryRow);
     }
   }
   const missing = names.filter((name) => !keys.has(name));
@@ -89,7 +89,7 @@ async function loadSeries(ctx: StoreContext, runId: number, names: string[]): Pr
   return { keys, summaries };
 }
 
-function mergeSummary(runId: number, keyId: number, previous: SummaryRow | undefined, points: MetricRow[]): SummaryRow {
+function mergeSummary(runId: number, name: string, previous: SummaryRow | undefined, points: MetricRow[]): SummaryRow {
   let last = points[0]!;
   let min = previous?.min_value ?? null;
   let max = previous?.max_value ?? null;
@@ -102,7 +102,7 @@ function mergeSummary(runId: number, keyId: number, previous: SummaryRow | undef
   }
   return {
     run_id: runId,
-    key_id: keyId,
+    name,
     last_value: last.value,
     last_kind: last.value_kind,
     last_step: Number(last.step),
@@ -113,7 +113,8 @@ function mergeSummary(runId: number, keyId: number, previous: SummaryRow | undef
   };
 }
 
-async function recomputeSummary(ctx: StoreContext, runId: number, keyId: number): Promise<SummaryRow> {
+/** The summary of series `name` (key `keyId`) from its stored points. */
+async function recomputeSummary(ctx: StoreContext, runId: number, name: string, keyId: number): Promise<SummaryRow> {
   const aggregate = await ctx.db
     .selectFrom('metrics')
     .select((eb) => [
@@ -134,7 +135,7 @@ async function recomputeSummary(ctx: StoreContext, runId: number, keyId: number)
     .executeTakeFirstOrThrow();
   return {
     run_id: runId,
-    key_id: keyId,
+    name,
     last_value: last.value === null ? null : Number(last.value),
     last_kind: Number(last.value_kind) as SummaryRow['last_kind'],
     last_step: Number(last.step),
@@ -262,8 +263,8 @@ export async function logMetrics(
           previousLastStep: previousLastStep === undefined ? undefined : Number(previousLastStep),
         });
         const summary = rewrittenNames.has(name)
-          ? await recomputeSummary(tx, runId, keyId)
-          : mergeSummary(runId, keyId, summaries.get(name), rows);
+          ? await recomputeSummary(tx, runId, name, keyId)
+          : mergeSummary(runId, name, summaries.get(name), rows);
         newSummaries.push(summaryValues(summary));
       }
       await insertRows(tx, 'metric_summaries', SUMMARY_COLUMNS, newSummaries, { key: SUMMARY_KEY, update: SUMMARY_UPDATES });
@@ -575,7 +576,7 @@ export async function getMetricBucketsBulk(ctx: StoreContext, query: MetricBucke
     for (const runId of runIds) {
       let summaries = ctx.db
         .selectFrom('metric_keys as k')
-        .innerJoin('metric_summaries as s', (join) => join.onRef('s.run_id', '=', 'k.run_id').onRef('s.key_id', '=', 'k.id'))
+        .innerJoin('metric_summaries as s', (join) => join.onRef('s.run_id', '=', 'k.run_id').onRef('s.name', '=', 'k.name'))
         .select(['k.id', 'k.name', 's.count', 's.last_step'])
         .where('k.run_id', '=', runId)
         .orderBy('k.name');
@@ -649,14 +650,13 @@ export async function getMetricSummaries(ctx: StoreContext, runIds: number | num
   return guarded(ctx, async () => {
     const summaries: MetricSummary[] = [];
     for (const chunk of runIdChunks(ctx, ids)) {
-      // Chunks are in ascending run order, and rows in run then name order within each.
+      // Chunks are in ascending run order and rows in primary-key order (run_id, name) within each.
       const rows = await ctx.db
-        .selectFrom('metric_summaries as s')
-        .innerJoin('metric_keys as k', 'k.id', 's.key_id')
-        .select(['s.run_id', 'k.name', 's.last_value', 's.last_kind', 's.last_step', 's.last_logged_at', 's.min_value', 's.max_value', 's.count'])
-        .where((eb) => runIdIn(eb, chunk, 's.run_id'))
-        .orderBy('s.run_id')
-        .orderBy('k.name')
+        .selectFrom('metric_summaries')
+        .select(SUMMARY_COLUMNS)
+        .where((eb) => runIdIn(eb, chunk))
+        .orderBy('run_id')
+        .orderBy('name')
         .execute();
       // A loop, not push(...rows): spreading 100,000+ rows as arguments overflows the call stack.
       for (const row of rows) summaries.push(toMetricSummary(row));

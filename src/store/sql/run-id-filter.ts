@@ -5,6 +5,7 @@
  */
 import type { ExpressionBuilder } from 'kysely';
 import type { StoreContext } from './context.js';
+import type { Tables } from './tables.js';
 
 /** Parameters left for anything but the run ids of one statement. */
 const OTHER_PARAMETERS = 16;
@@ -32,10 +33,9 @@ function idRanges(sorted: readonly number[]): Array<[number, number]> {
 }
 
 /** `run_id` of a per-run table within one sorted chunk of `runIdChunks`. */
-export function runIdIn(eb: ExpressionBuilder<any, any>, chunk: readonly number[], column = 'run_id') {
+export function runIdIn(eb: ExpressionBuilder<Tables, 'metric_summaries' | 'hyperparameters'>, chunk: readonly number[]) {
   const ranges = idRanges(chunk);
-  const runId = eb.ref(column);
   return ranges.length > MAX_ID_RANGES
-    ? eb(runId, 'in', [...chunk])
-    : eb.or(ranges.map(([first, last]) => (first === last ? eb(runId, '=', first) : eb.between(runId, first, last))));
+    ? eb('run_id', 'in', [...chunk])
+    : eb.or(ranges.map(([first, last]) => (first === last ? eb('run_id', '=', first) : eb.between('run_id', first, last))));
 }

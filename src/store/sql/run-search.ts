@@ -172,8 +172,7 @@ class Compiler {
         return sql<SqlBool>`${col('id')} in (${rows} and ${this.onHyperparameter(condition)})`;
       }
       case 'metric': {
-        // The runs with a series of that name (the keys' name index), each with its summary.
-        const rows = sql`select s.run_id from metric_keys k join metric_summaries s on s.run_id = k.run_id and s.key_id = k.id where k.name = ${field.key}`;
+        const rows = sql`select s.run_id from metric_summaries s where s.name = ${field.key}`;
         if (condition.type === 'null') {
           return condition.negated ? sql<SqlBool>`${col('id')} in (${rows})` : sql<SqlBool>`${col('id')} not in (${rows})`;
         }
@@ -229,11 +228,7 @@ class Compiler {
         return flagged(backend.jsonStringAt(col('tags'), field.key), true);
       case 'metric': {
         const alias = `s${index}`;
-        const keyAlias = `k${index}`;
-        joins.push(
-          sql`left join metric_keys ${sql.ref(keyAlias)} on ${sql.ref(`${keyAlias}.run_id`)} = ${col('id')} and ${sql.ref(`${keyAlias}.name`)} = ${field.key}`,
-          sql`left join metric_summaries ${sql.ref(alias)} on ${sql.ref(`${alias}.run_id`)} = ${sql.ref(`${keyAlias}.run_id`)} and ${sql.ref(`${alias}.key_id`)} = ${sql.ref(`${keyAlias}.id`)}`,
-        );
+        joins.push(sql`left join metric_summaries ${sql.ref(alias)} on ${sql.ref(`${alias}.run_id`)} = ${col('id')} and ${sql.ref(`${alias}.name`)} = ${field.key}`);
         return flagged(sql.ref(`${alias}.${METRIC_COLUMNS[field.aggregate]}`), false);
       }
       case 'param': {

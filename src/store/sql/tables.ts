@@ -147,9 +147,10 @@ export interface MetricStepValuesTable extends MetricsTable {
   seq: Numeric;
 }
 
+/** One row per series, so it keeps the name (search walks an index on it, migration 0013). */
 export interface MetricSummariesTable {
   run_id: number;
-  key_id: number;
+  name: string;
   last_value: number | null;
   last_kind: ValueKind;
   last_step: Numeric;
