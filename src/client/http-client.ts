@@ -20,7 +20,7 @@ import {
   type LogArtifactOptions,
   type OpenArtifactOptions,
 } from '../core/artifacts.js';
-import { BLOB_CHUNK_BYTES, VerifyingStream, holdSourceErrors } from '../core/artifact-streams.js';
+import { BLOB_CHUNK_BYTES, ExpectedLengthStream, VerifyingStream, holdSourceErrors } from '../core/artifact-streams.js';
 import type {
   Dataset,
   Experiment,
@@ -530,8 +530,15 @@ class HttpAiDatabase implements AiDatabase {
     let shown: { start: number; end: number } | undefined;
     if (answer.status === 206 && contentRange !== undefined) {
       const [start, end] = contentRange.replace(/^bytes /, '').split('/')[0]!.split('-').map(Number) as [number, number];
+      // A proper part was verified block by block by the server (decision 1014), which cuts the
+      // reply off at a corrupted block: a short reply fails the stream instead of ending it.
+      if (start !== 0 || end !== total - 1) {
+        const counting = new ExpectedLengthStream(end - start + 1, `artifact '${path}'`);
+        answer.body.once('aborted', () => counting.destroy(new BackendError(`the server stopped sending artifact '${path}' before the range's end`)));
+        answer.body.once('error', (error) => counting.destroy(error));
+        return { info, stream: answer.body.pipe(counting), range: { start, end } };
+      }
       // A range that covers the whole file is checked like a whole read (decision 1010).
-      if (start !== 0 || end !== total - 1) return { info, stream: answer.body, range: { start, end } };
       shown = { start, end };
     }
     // The client checks the bytes itself too: a server cut off mid-answer (it found the stored

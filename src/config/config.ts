@@ -131,6 +131,11 @@ export const artifactsConfigSchema = z.strictObject({
   partSizeBytes: z.number().int().min(5 * 1024 * 1024).max(5 * 1024 * 1024 * 1024).optional(),
   /** Parts uploaded at once (memory held is about partSizeBytes × this; default 4). */
   uploadConcurrency: z.number().int().min(1).max(64).optional(),
+  /**
+   * Bytes per block of the block lists new uploads get (default 4 MiB): a range read reads and
+   * hashes the whole blocks it touches. Each list records its own size, so changing this is safe.
+   */
+  blockSizeBytes: z.number().int().min(64 * 1024).max(1024 * 1024 * 1024).optional(),
 });
 export type ArtifactsConfig = z.output<typeof artifactsConfigSchema>;
 const DURATION_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };

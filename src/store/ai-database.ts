@@ -289,7 +289,10 @@ export interface OpenedArtifact {
   info: ArtifactInfo;
   /**
    * The bytes. A whole-file read is verified against the SHA-256 as it streams: corrupted stored
-   * bytes make the stream fail with IntegrityError before it ends, never end normally.
+   * bytes make the stream fail with IntegrityError before it ends, never end normally. A range read
+   * of a part is verified block by block against the block list recorded at upload (decision 1014):
+   * a corrupted first block fails the open call, a later one fails the stream, both IntegrityError.
+   * (Blobs stored before block lists: parts are checked against the size only until a whole read.)
    */
   stream: Readable;
   /** For a range read: the bytes actually sent (ends inclusive, clipped to the file). */

@@ -1,7 +1,8 @@
 /**
  * Artifacts through a real server and the HTTP client: a 200 MB file streams up and down without
  * the process holding it, and stored bytes corrupted behind the server's back fail the client's
- * read instead of arriving as good data.
+ * read instead of arriving as good data, for whole files and for parts (checked block by block by
+ * the server, decision 1014).
  */
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
@@ -9,7 +10,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpAiDatabase } from '../../src/client/http-client.js';
-import type { AiDatabase } from '../../src/index.js';
+import { IntegrityError, type AiDatabase } from '../../src/index.js';
 import { blobKey } from '../../src/store/artifacts/blob-store.js';
 import { testBackends } from '../support/backends.js';
 import { temporaryArtifactsFolder } from '../support/fixtures.js';
@@ -92,5 +93,48 @@ describe('artifacts over HTTP', () => {
         for await (const chunk of covering.stream) void chunk;
       })(),
     ).rejects.toThrow();
+    // The server holds the last chunk back until the hash matched: a client that does not verify
+    // (curl, fetch) gets a reply short of its Content-Length, never the whole corrupted file.
+    const raw = await fetch(`${server.url}/api/v1/runs/${run}/artifacts/model.bin`);
+    expect(raw.status).toBe(200);
+    await expect(raw.arrayBuffer()).rejects.toThrow();
+    // And the client's next request (not retried: a POST) does not land on the dropped connection.
+    await expect(db.createTrainingRun({})).resolves.toMatchObject({ id: expect.any(Number) });
+  });
+
+  it('fails the client read of a part whose stored bytes were corrupted: 422 for the first block, a cut-off reply for a later one', async () => {
+    const run = (await db.createTrainingRun({})).id;
+    const MiB = 1024 * 1024;
+    const bytes = Buffer.alloc(10 * MiB);
+    for (let index = 0; index < bytes.length; index += 4) bytes.writeUInt32LE(index, index);
+    const info = await db.logArtifact(run, 'parts.bin', bytes);
+    const range = { start: MiB, end: 9 * MiB };
+    // Good bytes: exactly the part asked for.
+    const good = await db.openArtifact(run, 'parts.bin', { range });
+    expect(good.range).toEqual(range);
+    const chunks: Buffer[] = [];
+    for await (const chunk of good.stream) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).equals(bytes.subarray(MiB, 9 * MiB + 1))).toBe(true);
+
+    // A flipped byte in the third 4 MiB block: the server has sent the first blocks when it finds it.
+    const corrupted = Buffer.from(bytes);
+    corrupted[8 * MiB + 77] = corrupted[8 * MiB + 77]! ^ 1;
+    await writeFile(path.join(folder, blobKey(info.sha256)), corrupted);
+    const opened = await db.openArtifact(run, 'parts.bin', { range });
+    let received = 0;
+    const reading = (async () => {
+      for await (const chunk of opened.stream) received += (chunk as Buffer).length;
+    })();
+    await expect(reading).rejects.toThrow(/stopped sending|bytes of the range|aborted/);
+    expect(received).toBeLessThan(7 * MiB + 1);
+
+    // A flipped byte in the first block of the part: the server answers 422 before sending any byte.
+    corrupted[8 * MiB + 77] = bytes[8 * MiB + 77]!;
+    corrupted[MiB + 5] = corrupted[MiB + 5]! ^ 1;
+    await writeFile(path.join(folder, blobKey(info.sha256)), corrupted);
+    await expect(db.openArtifact(run, 'parts.bin', { range: { start: MiB, end: MiB + 255 } })).rejects.toBeInstanceOf(IntegrityError);
+    const raw = await fetch(`${server.url}/api/v1/runs/${run}/artifacts/parts.bin`, { headers: { range: `bytes=${MiB}-${MiB + 255}` } });
+    expect(raw.status).toBe(422);
+    expect(((await raw.json()) as { error: { code: string } }).error.code).toBe('integrity_failed');
   });
 });

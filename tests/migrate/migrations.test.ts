@@ -25,7 +25,7 @@ import * as interningMigration from '../../src/migrate/migrations/0011-metric-na
 import { testBackends, type ProvisionedDatabase } from '../support/backends.js';
 
 /** Every migration, oldest first. */
-const MIGRATION_NAMES = ['0001-initial', '0002-metric-rollups', '0003-query-language', '0004-lifecycle-aliases-step-values', '0005-artifacts', '0006-metric-batch-receipts', '0007-prediction-rollups', '0008-lifecycle', '0010-run-inputs', '0011-metric-name-interning'];
+const MIGRATION_NAMES = ['0001-initial', '0002-metric-rollups', '0003-query-language', '0004-lifecycle-aliases-step-values', '0005-artifacts', '0006-metric-batch-receipts', '0007-prediction-rollups', '0008-lifecycle', '0010-run-inputs', '0011-metric-name-interning', '0013-search-sort-index'];
 
 const TABLES = [
   'models',

@@ -171,8 +171,8 @@ describe.each(STORAGES)('artifact storage: $name', (storage) => {
     await expect(readAll(covering.stream)).rejects.toBeInstanceOf(IntegrityError);
     const coveringBeyond = await db.openArtifact(run, 'weights.bin', { range: { start: 0, end: bytes.length + 100 } });
     await expect(readAll(coveringBeyond.stream)).rejects.toBeInstanceOf(IntegrityError);
-    // …a part of it cannot be checked against the whole file's hash (only the blob's size is).
-    expect((await readAll((await db.openArtifact(run, 'weights.bin', { range: { start: 1, end: 2000 } })).stream)).length).toBe(2000);
+    // …and a part of it block by block against the block list stored at upload (decision 1014).
+    await expect(db.openArtifact(run, 'weights.bin', { range: { start: 1, end: 2000 } })).rejects.toBeInstanceOf(IntegrityError);
     await storage.corrupt(info.sha256, bytes.subarray(10));
     await expect(db.openArtifact(run, 'weights.bin')).rejects.toBeInstanceOf(IntegrityError);
     // Restored bytes read fine again.
@@ -219,9 +219,18 @@ describe.each(STORAGES)('artifact storage: $name', (storage) => {
       return { size, digest: hash.digest('hex') };
     });
     expect(download.result).toEqual({ size: storage.largeBytes, digest: upload.result.sha256 });
+    // A part of nearly all of it, verified block by block (decision 1014): one block held at a time.
+    const part = await peakRssGrowth(async () => {
+      let size = 0;
+      const opened = await db.openArtifact(run, 'big/model.bin', { range: { start: 1, end: storage.largeBytes - 2 } });
+      for await (const chunk of opened.stream) size += (chunk as Buffer).length;
+      return size;
+    });
+    expect(part.result).toBe(storage.largeBytes - 2);
     // Far below the file's size: nothing held it whole.
     expect(upload.growthBytes).toBeLessThan(100 * 1024 * 1024);
     expect(download.growthBytes).toBeLessThan(100 * 1024 * 1024);
+    expect(part.growthBytes).toBeLessThan(100 * 1024 * 1024);
   }, 300_000);
 
   it('collects unreferenced blobs, keeping referenced, young and pending ones, also during uploads', async () => {

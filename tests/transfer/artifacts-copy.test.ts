@@ -1,14 +1,15 @@
 /**
  * `copyDatabase` carries artifacts: their rows and the bytes they name, each blob checked by its
- * SHA-256 on arrival; `artifacts: false` leaves both out; a corrupted source blob stops the copy.
+ * SHA-256 on arrival, with its block list (rebuilt by the target while it verifies, decision 1014);
+ * `artifacts: false` leaves both out; a corrupted source blob stops the copy.
  */
 import { createHash } from 'node:crypto';
-import { rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { IntegrityError, copyDatabase, createAiDatabase, type AiDatabase } from '../../src/index.js';
-import { blobKey } from '../../src/store/artifacts/blob-store.js';
+import { blobKey, blockListKey } from '../../src/store/artifacts/blob-store.js';
 import { testBackends, type ProvisionedDatabase } from '../support/backends.js';
 import { temporaryArtifactsFolder } from '../support/fixtures.js';
 
@@ -59,6 +60,15 @@ describe.each(backends)('copy with artifacts from sqlite into $name', (backend) 
       expect((await readAll((await copied.openArtifact(from.runId, 'model/weights.bin')).stream)).equals(Buffer.alloc(2 * 1024 * 1024, 4))).toBe(true);
       expect((await readAll((await copied.openModelVersionArtifact(from.versionId, 'weights.bin')).stream)).length).toBe(2 * 1024 * 1024);
       expect(await copied.getArtifactInfo(from.runId, 'notes.txt')).toEqual(await from.db.getArtifactInfo(from.runId, 'notes.txt'));
+      // Each blob arrives with its block list, so parts of it are verified in the target too.
+      const weights = await copied.getArtifactInfo(from.runId, 'model/weights.bin');
+      for (const sha256 of [weights.sha256, (await copied.getArtifactInfo(from.runId, 'notes.txt')).sha256]) {
+        expect((await readFile(path.join(to.folder, blockListKey(sha256)))).equals(await readFile(path.join(from.folder, blockListKey(sha256))))).toBe(true);
+      }
+      const corrupted = Buffer.alloc(2 * 1024 * 1024, 4);
+      corrupted[1000] = 5;
+      await writeFile(path.join(to.folder, blobKey(weights.sha256)), corrupted);
+      await expect(copied.openArtifact(from.runId, 'model/weights.bin', { range: { start: 900, end: 1100 } })).rejects.toBeInstanceOf(IntegrityError);
     } finally {
       await copied.close();
     }
@@ -112,6 +122,10 @@ describe('export and import with artifacts', () => {
       expect(imported.verification?.ok).toBe(true);
       const back = await createAiDatabase({ url: target.url, artifacts: { url: folders[1]! } });
       expect((await readAll((await back.openArtifact(run, 'big.bin')).stream)).equals(big)).toBe(true);
+      // The importing store built the block lists while it verified the bytes.
+      const bigInfo = await back.getArtifactInfo(run, 'big.bin');
+      expect((await readFile(path.join(folders[1]!, blockListKey(bigInfo.sha256)))).equals(await readFile(path.join(folders[0]!, blockListKey(bigInfo.sha256))))).toBe(true);
+      expect((await readAll((await back.openArtifact(run, 'big.bin', { range: { start: 4 * 1024 * 1024 - 2, end: 4 * 1024 * 1024 + 1 } })).stream)).equals(big.subarray(4 * 1024 * 1024 - 2, 4 * 1024 * 1024 + 2))).toBe(true);
       await back.close();
 
       const without = path.join(folders[0]!, 'rows-only.aimdb');

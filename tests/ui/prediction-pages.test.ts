@@ -94,8 +94,8 @@ afterEach(async () => {
   expect(problems).toEqual([]);
 });
 
-async function open(pathname: string): Promise<Page> {
-  current = await openPage(browser);
+async function open(pathname: string, viewport?: { width: number; height: number }): Promise<Page> {
+  current = await openPage(browser, viewport);
   await current.page.goto(`${server.url}${pathname}`);
   return current.page;
 }
@@ -138,6 +138,22 @@ describe('prediction pages in Chromium', () => {
     await page.getByText('5 predictions · p50').waitFor();
     await eventually(() => pixelsOfColor(page, '[data-chart="latency-percentiles"]', '#d62728')).toBeGreaterThan(0);
     await screenshot(page, 'predictions-burst.png');
+  });
+
+  it('predictions table at 800 px: each time stays on one line', async () => {
+    const page = await open(`/predictions?modelVersion=${burst.id}`, { width: 800, height: 900 });
+    const times = page.locator('table.predictions-table td.when');
+    await eventually(() => times.count()).toBe(5);
+    // One line box per cell: the text's fragments all share one top edge.
+    const linesPerCell = await times.evaluateAll((cells) =>
+      cells.map((cell) => {
+        const range = document.createRange();
+        range.selectNodeContents(cell);
+        return new Set(Array.from(range.getClientRects(), (rect) => Math.round(rect.top))).size;
+      }),
+    );
+    expect(linesPerCell).toEqual([1, 1, 1, 1, 1]);
+    await screenshot(page, 'predictions-800.png');
   });
 
   it('overview: predictions per hour from the server, y axis from zero, the partial hour said', async () => {

@@ -149,8 +149,6 @@ export async function up(db: Kysely<any>, backend: Backend, options: RangeOption
     .addColumn('name', NAME, (c) => c.notNull())
     .addUniqueConstraint('metric_keys_run_name_unique', ['run_id', 'name'])
     .execute();
-  // `metrics.x > 0.5` asks which runs have a series named x: one index range, not a scan of every key.
-  await db.schema.createIndex('metric_keys_name_idx').on('metric_keys').columns(['name']).execute();
 
   for (const table of SERIES_TABLES) await createSeriesTable(db, backend, table, `${table.name}_by_key`, 'key_id', `${table.name}_key_pk`);
   await inRanges(db, 'interning metric names', options, async (range) => {

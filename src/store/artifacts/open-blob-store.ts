@@ -38,13 +38,15 @@ export async function openBlobStore(config: ArtifactsConfig, defaultFolder: stri
       forcePathStyle: config.forcePathStyle,
       partSize: config.partSizeBytes,
       queueSize: config.uploadConcurrency,
+      blockSizeBytes: config.blockSizeBytes,
     });
   }
-  if (url.startsWith('file://')) return new LocalBlobStore(fileURLToPath(url));
+  const local = { blockSizeBytes: config.blockSizeBytes };
+  if (url.startsWith('file://')) return new LocalBlobStore(fileURLToPath(url), local);
   if (/^[a-z][a-z0-9+.-]+:\/\//i.test(url)) {
     throw new ValidationError(`artifacts.url: use a folder, file:// or s3:// (got '${url.split('://')[0]}://…')`, { field: 'artifacts.url' });
   }
-  return new LocalBlobStore(url);
+  return new LocalBlobStore(url, local);
 }
 
 /** Opens the blob store on first use and keeps it. */

@@ -1,6 +1,6 @@
 /**
  * Blobs in an S3-compatible bucket, through `@aws-sdk/client-s3` (loaded only when configured).
- * Keys below the configured prefix: `blobs/ab/<sha256>`, staged uploads in `tmp/`, markers in
+ * Keys below the configured prefix: `blobs/ab/<sha256>`, block lists in `blocks/ab/<sha256>`, staged uploads in `tmp/`, markers in
  * `pending/`, garbage-collection trash in `trash/`. Uploads go to a staging key in parts
  * (`@aws-sdk/lib-storage`), hashed as they stream; the hash then names the blob by a server-side copy.
  * Credentials come from the SDK's default chain (the environment); they are never logged.
@@ -25,7 +25,16 @@ import { Upload } from '@aws-sdk/lib-storage';
 import type { ByteRange } from '../../core/artifacts.js';
 import { BackendError } from '../../core/errors.js';
 import { HashingStream } from '../../core/artifact-streams.js';
-import { blobKey, type BlobEntry, type BlobStore, type StagedBlob, type TrashedBlob } from './blob-store.js';
+import {
+  blobKey,
+  blockListKey,
+  TRASHED_BLOCK_LIST_SUFFIX,
+  type BlobEntry,
+  type BlobStore,
+  type StagedBlob,
+  type TrashedBlob,
+} from './blob-store.js';
+import { BlockHasher, checkBlockSize, DEFAULT_BLOCK_BYTES } from './block-list.js';
 
 export interface S3BlobStoreOptions {
   bucket: string;
@@ -39,6 +48,8 @@ export interface S3BlobStoreOptions {
   partSize?: number | undefined;
   /** Parts uploaded at once; memory held is about partSize × queueSize. */
   queueSize?: number | undefined;
+  /** Bytes per block of new block lists (default 4 MiB; small sizes are for tests). */
+  blockSizeBytes?: number | undefined;
 }
 
 /** S3's largest single CopyObject; larger blobs are copied in parts. */
@@ -61,8 +72,10 @@ export class S3BlobStore implements BlobStore {
   readonly #prefix: string;
   readonly #partSize: number;
   readonly #queueSize: number;
+  readonly blockSizeBytes: number;
 
   constructor(options: S3BlobStoreOptions) {
+    this.blockSizeBytes = checkBlockSize(options.blockSizeBytes ?? DEFAULT_BLOCK_BYTES);
     this.#bucket = options.bucket;
     this.#prefix = options.prefix === '' ? '' : `${options.prefix}/`;
     this.#partSize = options.partSize ?? 16 * 1024 * 1024;
@@ -97,7 +110,8 @@ export class S3BlobStore implements BlobStore {
 
   async stage(source: Readable): Promise<StagedBlob> {
     const tmpKey = this.#key(`tmp/${randomUUID()}`);
-    const hashing = new HashingStream();
+    const blocks = new BlockHasher(this.blockSizeBytes);
+    const hashing = new HashingStream(blocks);
     const upload = new Upload({
       client: this.#client,
       params: { Bucket: this.#bucket, Key: tmpKey, Body: hashing },
@@ -127,6 +141,8 @@ export class S3BlobStore implements BlobStore {
       sha256,
       size,
       commit: async () => {
+        // The list first: a visible blob always has its list. A blob stored before lists existed gets one now.
+        await this.writeBlockList(sha256, blocks.encode(sha256, size));
         const final = this.#key(blobKey(sha256));
         if ((await this.#head(final)) !== undefined) return;
         await this.#copy(tmpKey, final, size);
@@ -204,6 +220,39 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
+  async readBlockList(sha256: string, range?: ByteRange): Promise<Buffer | undefined> {
+    try {
+      const answer = await this.#client.send(
+        new GetObjectCommand({
+          Bucket: this.#bucket,
+          Key: this.#key(blockListKey(sha256)),
+          ...(range === undefined ? {} : { Range: `bytes=${range.start}-${range.end ?? ''}` }),
+        }),
+      );
+      return Buffer.from(await answer.Body!.transformToByteArray());
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      // A range beyond the end of a list that exists: it has none of those bytes.
+      if (statusOf(error) === 416) return Buffer.alloc(0);
+      throw this.#error('cannot read the block list of an artifact blob', error);
+    }
+  }
+
+  async hasBlockList(sha256: string): Promise<boolean> {
+    return (await this.#head(this.#key(blockListKey(sha256)))) !== undefined;
+  }
+
+  async writeBlockList(sha256: string, list: Buffer): Promise<void> {
+    const key = this.#key(blockListKey(sha256));
+    // Never replaced once there (a PUT is atomic; two writers of one hash at once write the same list).
+    if ((await this.#head(key)) !== undefined) return;
+    try {
+      await this.#client.send(new PutObjectCommand({ Bucket: this.#bucket, Key: key, Body: list }));
+    } catch (error) {
+      throw this.#error('cannot store the block list of an artifact blob', error);
+    }
+  }
+
   async stat(sha256: string): Promise<BlobEntry | undefined> {
     const head = await this.#head(this.#key(blobKey(sha256)));
     return head === undefined ? undefined : { sha256, ...head };
@@ -260,13 +309,28 @@ export class S3BlobStore implements BlobStore {
     const aside = this.#key(`trash/${sha256}.${randomUUID()}`);
     await this.#copy(from, aside, head.size);
     await this.#delete(from);
+    // The list after the blob, so a visible blob keeps its list; back in the opposite order.
+    const listFrom = this.#key(blockListKey(sha256));
+    const listAside = `${aside}${TRASHED_BLOCK_LIST_SUFFIX}`;
+    const listHead = await this.#head(listFrom);
+    if (listHead !== undefined) {
+      await this.#copy(listFrom, listAside, listHead.size);
+      await this.#delete(listFrom);
+    }
     return {
       sha256,
       restore: async () => {
+        if (listHead !== undefined) {
+          if ((await this.#head(listFrom)) === undefined) await this.#copy(listAside, listFrom, listHead.size);
+          await this.#delete(listAside);
+        }
         if ((await this.#head(from)) === undefined) await this.#copy(aside, from, head.size);
         await this.#delete(aside);
       },
-      purge: () => this.#delete(aside),
+      purge: async () => {
+        await this.#delete(aside);
+        if (listHead !== undefined) await this.#delete(listAside);
+      },
     };
   }
 
@@ -277,14 +341,24 @@ export class S3BlobStore implements BlobStore {
       for await (const item of this.#listKeys(folder)) {
         if (now - item.modifiedAt < maxAgeMs) continue;
         if (folder === 'trash/') {
+          // A collector that crashed between moving and deciding: put the blob (or list) back.
           const name = item.key.slice(item.key.lastIndexOf('/') + 1);
-          const final = this.#key(blobKey(name.slice(0, 64)));
+          const relative = name.endsWith(TRASHED_BLOCK_LIST_SUFFIX) ? blockListKey(name.slice(0, 64)) : blobKey(name.slice(0, 64));
+          const final = this.#key(relative);
           if ((await this.#head(final)) === undefined) await this.#copy(item.key, final, item.size);
         } else {
           removed += 1;
         }
         await this.#delete(item.key);
       }
+    }
+    // Block lists whose blob is gone (a crash between writing the list and committing the blob).
+    for await (const item of this.#listKeys('blocks/')) {
+      if (now - item.modifiedAt < maxAgeMs) continue;
+      const sha256 = item.key.slice(item.key.lastIndexOf('/') + 1);
+      if ((await this.stat(sha256)) !== undefined) continue;
+      await this.#delete(item.key);
+      removed += 1;
     }
     return removed;
   }

@@ -107,6 +107,12 @@ export interface Backend {
   /** Text as compared and sorted by code point (PostgreSQL's database collation may be linguistic). */
   orderedText(expression: Expression<unknown>): RawBuilder<string>;
   /**
+   * `table alias`, read along `index`: a page sorted by an indexed value walks the index and stops
+   * after a page. SQLite's and MySQL's planners otherwise start from a filter's list of matches and
+   * sort them all (PostgreSQL's weighs the LIMIT and needs no hint).
+   */
+  tableAlongIndex(table: string, alias: string, index: string): RawBuilder<unknown>;
+  /**
    * The index key of a long text column, when one can index it: MySQL only indexes a prefix of
    * MEDIUMTEXT; PostgreSQL's B-tree refuses rows over about 2.7 kB, so it gets none (undefined).
    */

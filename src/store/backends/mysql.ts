@@ -76,6 +76,7 @@ export function createMysqlBackend(spec: ServerConnection): Backend {
         : sql<boolean>`${expression} like ${likePatternText(parts)} escape '\\\\'`,
     numberParameter: (value) => sql<number>`${value}`,
     integerText: (expression) => sql<string>`cast(${expression} as char)`,
+    tableAlongIndex: (table, alias, index) => sql`${sql.table(table)} ${sql.ref(alias)} force index (${sql.ref(index)})`,
     orderedText: (expression) => sql<string>`${expression}`,
     // InnoDB indexes at most 3072 bytes of a key: 250 four-byte characters of the text and the name.
     textIndexKey: (column) => sql`${sql.ref(column)}(250)`,

@@ -87,6 +87,7 @@ export function createPostgresBackend(spec: ServerConnection): Backend {
     numberParameter: (value) => sql<number>`cast(${value} as double precision)`,
     // The cast types a bare parameter, which a COLLATE alone cannot.
     integerText: (expression) => sql<string>`cast(${expression} as text)`,
+    tableAlongIndex: (table, alias) => sql`${sql.table(table)} ${sql.ref(alias)}`,
     orderedText: (expression) => sql<string>`(cast(${expression} as text) collate "C")`,
     textIndexKey: () => undefined,
     // The 'simple' configuration: lower-cased words, no stemming or stop words, as on the others.

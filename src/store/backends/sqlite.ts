@@ -73,6 +73,7 @@ export function createSqliteBackend(spec: SqliteConnection): Backend {
           sql<boolean>`${expression} glob ${globPattern(parts)}`,
     numberParameter: (value) => sql<number>`${value}`,
     integerText: (expression) => sql<string>`cast(${expression} as text)`,
+    tableAlongIndex: (table, alias, index) => sql`${sql.table(table)} ${sql.ref(alias)} indexed by ${sql.ref(index)}`,
     orderedText: (expression) => sql<string>`${expression}`,
     textIndexKey: (column) => sql.ref(column),
     // An FTS5 index over search_documents (external content), kept current by triggers.

@@ -25,7 +25,8 @@ import {
 import { BackendError, IntegrityError, NotFoundError, ValidationError } from '../../core/errors.js';
 import type { ArtifactSource, OpenedArtifact } from '../ai-database.js';
 import { VerifyingStream, holdSourceErrors } from '../../core/artifact-streams.js';
-import type { BlobStore } from '../artifacts/blob-store.js';
+import { readArtifactBlob, type BlobStore } from '../artifacts/blob-store.js';
+import { BlockHasher, readVerifiedRange } from '../artifacts/block-list.js';
 import { assertExists, guarded, translateError, type StoreContext } from './context.js';
 
 interface OwnerTable {
@@ -210,20 +211,25 @@ export async function openArtifact(
   // A range that covers the whole file is read, and verified, as the whole file (decision 1010).
   const whole = range === undefined || (range.start === 0 && end! >= info.size - 1);
   const blobs = await blobsOf(ctx);
-  const read = await blobs.read(info.sha256, whole ? undefined : { start: range!.start, end: Math.max(end!, range!.start) });
   const what = `artifact '${path}' of ${spec.entity} #${owner.id}`;
-  if (read === undefined) {
-    throw new IntegrityError(`${what}: its blob ${info.sha256} is missing from the artifact store (${blobs.description})`);
-  }
-  if (read.totalSize !== info.size) {
-    read.stream.destroy();
-    throw new IntegrityError(`${what}: the stored blob has ${read.totalSize} bytes, the artifact ${info.size}; the blob store holds corrupted data`);
-  }
   if (!whole) {
-    // A part cannot be checked against the whole file's hash; its blob's size was checked above.
-    return { info, stream: read.stream, range: { start: range!.start, end: end! } };
+    const part = { start: range!.start, end: Math.max(end!, range!.start) };
+    // A part is verified block by block against the blob's block list (decision 1014).
+    const verified = await readVerifiedRange(blobs, info, part, what);
+    if (verified !== undefined) return { info, stream: verified, range: { start: part.start, end: end! } };
+    // A blob stored before block lists: its part is checked against the blob's size only.
+    const read = await readArtifactBlob(blobs, info, part, what);
+    return { info, stream: read.stream, range: { start: part.start, end: end! } };
   }
-  const verifying = new VerifyingStream(info.sha256, info.size, what);
+  const [read, listed] = await Promise.all([readArtifactBlob(blobs, info, undefined, what), blobs.hasBlockList(info.sha256).catch(() => true)]);
+  // A blob stored before block lists gets its list from its first verified whole read.
+  const blocks = listed ? undefined : new BlockHasher(blobs.blockSizeBytes);
+  const verifying = new VerifyingStream(
+    info.sha256,
+    info.size,
+    what,
+    blocks === undefined ? {} : { observer: blocks, onVerified: () => blobs.writeBlockList(info.sha256, blocks.encode(info.sha256, info.size)) },
+  );
   read.stream.once('error', (error) => verifying.destroy(error));
   return { info, stream: read.stream.pipe(verifying), ...(range === undefined ? {} : { range: { start: 0, end: end! } }) };
 }

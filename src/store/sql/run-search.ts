@@ -23,6 +23,39 @@ import { textMatch } from './text-search.js';
 type Sql = RawBuilder<unknown>;
 type Predicate = RawBuilder<SqlBool>;
 
+interface SortColumn {
+  expression: Sql;
+  descending: boolean;
+}
+
+/** A table a sort key reads, joined to the run `r` (a left join: the run may lack the value). */
+interface SortJoin {
+  table: 'metric_summaries' | 'hyperparameters';
+  alias: string;
+  name: string;
+}
+
+/**
+ * A leading sort key an index hands over in order: the runs that have a value for it, walked along
+ * `(name, value…)`, come first; a page of 100 then reads a few hundred index entries instead of
+ * sorting every matching run (docs/decisions/0803).
+ */
+interface IndexedLead {
+  /** Holds for the runs that have a value, joined to the key's table. */
+  present: Predicate;
+  /** Sorting `present` runs by this, then by the remaining columns, is the search's order. */
+  value: SortColumn;
+  /** How many of the key's columns `value` stands for (its flags and value). */
+  width: number;
+  /** The index that hands the key's rows over in `value` order (migration 0013). */
+  index: string;
+}
+
+function renderJoin(join: SortJoin): Sql {
+  const alias = sql.ref(join.alias);
+  return sql`left join ${sql.table(join.table)} ${alias} on ${sql.ref(`${join.alias}.run_id`)} = ${col('id')} and ${sql.ref(`${join.alias}.name`)} = ${join.name}`;
+}
+
 const RUN = sql.ref('r');
 const col = (name: string) => sql.ref(`r.${name}`);
 const TRUE: Predicate = sql<SqlBool>`(1 = 1)`;
@@ -209,7 +242,7 @@ class Compiler {
    * The non-null expressions one sort key sorts by, each with its direction: a "missing" flag
    * first (always ascending, so missing values come last), then the value.
    */
-  sortColumns(key: SortKey, index: number, joins: Sql[]): Array<{ expression: Sql; descending: boolean }> {
+  sortColumns(key: SortKey, index: number, joins: SortJoin[]): SortColumn[] {
     const { field } = key;
     const descending = key.direction === 'desc';
     const { backend } = this.ctx;
@@ -228,13 +261,13 @@ class Compiler {
         return flagged(backend.jsonStringAt(col('tags'), field.key), true);
       case 'metric': {
         const alias = `s${index}`;
-        joins.push(sql`left join metric_summaries ${sql.ref(alias)} on ${sql.ref(`${alias}.run_id`)} = ${col('id')} and ${sql.ref(`${alias}.name`)} = ${field.key}`);
+        joins.push({ table: 'metric_summaries', alias, name: field.key });
         return flagged(sql.ref(`${alias}.${METRIC_COLUMNS[field.aggregate]}`), false);
       }
       case 'param': {
         // Numbers first, in numeric order; then other values in text order; missing ones last.
         const alias = `h${index}`;
-        joins.push(sql`left join hyperparameters ${sql.ref(alias)} on ${sql.ref(`${alias}.run_id`)} = ${col('id')} and ${sql.ref(`${alias}.name`)} = ${field.key}`);
+        joins.push({ table: 'hyperparameters', alias, name: field.key });
         const number = sql.ref(`${alias}.value_number`);
         return [
           { expression: sql`case when ${sql.ref(`${alias}.run_id`)} is null then 1 else 0 end`, descending: false },
@@ -252,6 +285,25 @@ class Compiler {
       }
     }
   }
+}
+
+/**
+ * The leading key's index walk, when it has one: a metric's last value (index `(name, last_value,
+ * run_id)`) or a hyperparameter's numeric value (`(name, value_number)`). Other keys sort as a whole.
+ */
+function indexedLead(key: SortKey | undefined): IndexedLead | undefined {
+  if (key === undefined) return undefined;
+  const descending = key.direction === 'desc';
+  if (key.field.kind === 'metric' && key.field.aggregate === 'last') {
+    const value = sql.ref('s0.last_value');
+    return { present: sql<SqlBool>`${value} is not null`, value: { expression: value, descending }, width: 2, index: 'metric_summaries_name_last_idx' };
+  }
+  if (key.field.kind === 'param') {
+    // Numbers sort before text, so the numeric ones are the leading run of the order.
+    const value = sql.ref('h0.value_number');
+    return { present: sql<SqlBool>`${value} is not null`, value: { expression: value, descending }, width: 3, index: 'hyperparameters_name_number_run_idx' };
+  }
+  return undefined;
 }
 
 /** What a page token carries: the query it belongs to and the sort values of the page's last run. */
@@ -289,7 +341,7 @@ function decodeToken(cursor: string, signature: string, width: number): unknown[
 }
 
 /** Rows after the keyset position: lexicographically after `values` in the sort order. */
-function afterPosition(columns: Array<{ expression: Sql; descending: boolean }>, values: unknown[]): Predicate {
+function afterPosition(columns: SortColumn[], values: unknown[]): Predicate {
   const branches: Predicate[] = [];
   for (let index = 0; index < columns.length; index++) {
     const equal = columns.slice(0, index).map((column, position) => sql<SqlBool>`${column.expression} = ${values[position]}`);
@@ -310,28 +362,54 @@ export async function searchRuns(ctx: StoreContext, query: string, options: Sear
   const sortKeys = parseOrderBy(parsedOptions.orderBy);
   const limit = parsedOptions.limit ?? 100;
   const compiler = new Compiler(ctx, ctx.now());
-  const joins: Sql[] = [];
-  const columns = sortKeys.flatMap((key, index) => compiler.sortColumns(key, index, joins));
+  const joins: SortJoin[] = [];
+  const keyColumns = sortKeys.flatMap((key, index) => compiler.sortColumns(key, index, joins));
   // The run id breaks ties (newest first, or as text for MLflow), so the order is total and pages never overlap.
-  columns.push(
+  const tie = (runId: Expression<number>): SortColumn =>
     parsedOptions.ties === 'idText'
-      ? { expression: ctx.backend.orderedText(ctx.backend.integerText(col('id') as Expression<number>)), descending: false }
-      : { expression: sql`${col('id')}`, descending: true },
-  );
+      ? { expression: ctx.backend.orderedText(ctx.backend.integerText(runId)), descending: false }
+      : { expression: sql`${runId}`, descending: true };
+  const columns = [...keyColumns, tie(col('id') as Expression<number>)];
   const signature = signatureOf(query, parsedOptions.ties === 'idText' ? [parsedOptions.orderBy, 'idText'] : parsedOptions.orderBy);
   const conditions: Predicate[] = [];
   const view = parsedOptions.view ?? 'active';
   if (view !== 'all') conditions.push(sql`${col('deleted_at')} ${sql.raw(view === 'active' ? 'is null' : 'is not null')}`);
   if (parsed.where !== undefined) conditions.push(compiler.condition(parsed.where));
-  if (parsedOptions.cursor != null && parsedOptions.cursor !== '') {
-    conditions.push(afterPosition(columns, decodeToken(parsedOptions.cursor, signature, columns.length)));
-  }
-  const where = conditions.length === 0 ? TRUE : sql.join(conditions, sql` and `);
+  const after = parsedOptions.cursor != null && parsedOptions.cursor !== '' ? decodeToken(parsedOptions.cursor, signature, columns.length) : undefined;
+  if (after !== undefined) conditions.push(afterPosition(columns, after));
   const keys = columns.map((column, index) => sql`${column.expression} as ${sql.ref(`sort_${index}`)}`);
-  const order = columns.map((column, index) => sql`${sql.ref(`sort_${index}`)} ${sql.raw(column.descending ? 'desc' : 'asc')}`);
+  const ordered = (list: SortColumn[]) => sql.join(list.map((column) => sql`${column.expression} ${sql.raw(column.descending ? 'desc' : 'asc')}`));
+  const rendered = (list: SortJoin[]) => list.map(renderJoin);
+  const pageOf = (from: Sql, where: Predicate[], order: SortColumn[], rows: number) =>
+    sql<Record<string, unknown>>`select ${RUN}.*, ${sql.join(keys)} from ${from} where ${where.length === 0 ? TRUE : sql.join(where, sql` and `)} order by ${ordered(order)} limit ${rows}`;
+  const runsWith = (list: SortJoin[]) => sql`training_runs ${RUN} ${sql.join(rendered(list), sql` `)}`;
+
+  const lead = indexedLead(sortKeys[0]);
+  const statements: Array<(rows: number) => RawBuilder<Record<string, unknown>>> = [];
+  if (lead === undefined) {
+    statements.push((rows) => pageOf(runsWith(joins), conditions, columns, rows));
+  } else {
+    // Runs with a value for the leading key come first, read along its index (SQLite and MySQL are
+    // told to: they would sort every match); the others follow in the full order, read only when a
+    // page reaches them (docs/decisions/0803).
+    const [first, ...others] = joins as [SortJoin, ...SortJoin[]];
+    const joined = sql.ref(`${first.alias}.run_id`) as Expression<number>;
+    // A token past the valued runs (one of the key's "missing" flags set) leaves only the rest.
+    if (after === undefined || after.slice(0, lead.width - 1).every((flag) => Number(flag) === 0)) {
+      const from = sql`${ctx.backend.tableAlongIndex(first.table, first.alias, lead.index)} join training_runs ${RUN} on ${joined} = ${col('id')} and ${sql.ref(`${first.alias}.name`)} = ${first.name} ${sql.join(rendered(others), sql` `)}`;
+      // The joined row's run id is the run's: its index order gives the tie-break too.
+      const order = [lead.value, ...keyColumns.slice(lead.width), tie(joined)];
+      statements.push((rows) => pageOf(from, [lead.present, ...conditions], order, rows));
+    }
+    const unvalued = sql<SqlBool>`(${joined} is null or not (${lead.present}))`;
+    statements.push((rows) => pageOf(runsWith(joins), [unvalued, ...conditions], columns, rows));
+  }
   return guarded(ctx, async () => {
-    const statement = sql<Record<string, unknown>>`select ${RUN}.*, ${sql.join(keys)} from training_runs ${RUN} ${sql.join(joins, sql` `)} where ${where} order by ${sql.join(order)} limit ${limit + 1}`;
-    const rows = (await statement.execute(ctx.db)).rows;
+    const rows: Array<Record<string, unknown>> = [];
+    for (const statement of statements) {
+      if (rows.length > limit) break;
+      rows.push(...(await statement(limit + 1 - rows.length).execute(ctx.db)).rows);
+    }
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     return {

@@ -184,7 +184,7 @@ export function PredictionsPage({ query }: { query: URLSearchParams }) {
             <table className="predictions-table">
               <thead>
                 <tr>
-                  <th scope="col">Time</th>
+                  <th scope="col" className="when">Time</th>
                   <th scope="col">Model version</th>
                   <th scope="col">Input</th>
                   <th scope="col">Output</th>
@@ -200,7 +200,7 @@ export function PredictionsPage({ query }: { query: URLSearchParams }) {
               <tbody>
                 {rows.map((prediction) => (
                   <tr key={prediction.id}>
-                    <td>{formatDateTime(prediction.timestamp)}</td>
+                    <td className="when">{formatDateTime(prediction.timestamp)}</td>
                     <td>{versionLabel.get(prediction.modelVersionId) ?? `#${prediction.modelVersionId}`}</td>
                     <td className="mono preview" title={JSON.stringify(prediction.input)}>
                       {jsonPreview(prediction.input)}

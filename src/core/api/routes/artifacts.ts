@@ -77,7 +77,11 @@ function ownerRoutes<const Base extends string>(base: Base, owner: string) {
       status: 200,
       rawResponse: {
         description:
-          'the bytes (206 with Content-Range for a range); a whole file, or a range that covers it, is verified against its SHA-256 as it streams',
+          'the bytes (206 with Content-Range for a range), verified as they stream: a whole file, or a range that covers it, against its ' +
+          'SHA-256; a part of a file block by block against the SHA-256 of each 4 MiB block recorded at upload (the range is widened ' +
+          'to whole blocks to check them). Corruption found before the first byte answers 422 integrity_failed; found later, the ' +
+          'connection is cut before the announced Content-Length. Parts of files stored before block lists existed are checked ' +
+          "against the file's size only, until the file is first read whole",
       },
     },
     remove: {
