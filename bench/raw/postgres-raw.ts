@@ -3,29 +3,40 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { bucketSpan, METRIC_COLUMNS, PREDICTION_COLUMNS, toPercentiles, type RawDriver, type RawMetricRow } from './raw-driver.js';
+import { bucketSpan, METRIC_COLUMNS, PREDICTION_COLUMNS, RawKeyCache, toPercentiles, type RawDriver, type RawKeyedRow } from './raw-driver.js';
 
-/** COPY's text format: tab-separated, backslash escapes. Names in the benchmark need none. */
-function copyText(rows: RawMetricRow[]): string {
+/** COPY's text format: tab-separated, backslash escapes (integers and doubles need none). */
+function copyText(rows: RawKeyedRow[]): string {
   let text = '';
-  for (const row of rows) text += `${row.run_id}\t${row.name}\t${row.step}\t${row.value}\t0\t\\N\t${row.logged_at}\n`;
+  for (const row of rows) text += `${row.run_id}\t${row.key_id}\t${row.step}\t${row.value}\t0\t\\N\t${row.logged_at}\n`;
   return text;
 }
 
 export async function openPostgresRaw(url: string): Promise<RawDriver> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
+  const keys = new RawKeyCache(
+    async (runId, name) => {
+      const found = await client.query('select id from metric_keys where run_id = $1 and name = $2', [runId, name]);
+      return found.rows[0] === undefined ? undefined : Number(found.rows[0].id);
+    },
+    async (runId, name) => {
+      await client.query('insert into metric_keys (run_id, name) values ($1, $2) on conflict do nothing', [runId, name]);
+    },
+  );
   const unnestMetrics = `insert into metrics (${METRIC_COLUMNS})
-    select * from unnest($1::bigint[], $2::varchar[], $3::bigint[], $4::float8[], $5::smallint[], $6::int[], $7::bigint[])`;
+    select * from unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::float8[], $5::smallint[], $6::int[], $7::bigint[])`;
   return {
     bulkMethods: {
       'COPY FROM STDIN': async (rows) => {
-        await pipeline(Readable.from([copyText(rows)]), client.query(copyFrom(`copy metrics (${METRIC_COLUMNS}) from stdin`)));
+        const keyed = await keys.keyed(rows);
+        await pipeline(Readable.from([copyText(keyed)]), client.query(copyFrom(`copy metrics (${METRIC_COLUMNS}) from stdin`)));
       },
-      'unnest multi-row insert': async (rows) => {
+      'unnest multi-row insert': async (unkeyed) => {
+        const rows = await keys.keyed(unkeyed);
         await client.query(unnestMetrics, [
           rows.map((row) => row.run_id),
-          rows.map((row) => row.name),
+          rows.map((row) => row.key_id),
           rows.map((row) => row.step),
           rows.map((row) => row.value),
           rows.map(() => 0),
@@ -35,10 +46,11 @@ export async function openPostgresRaw(url: string): Promise<RawDriver> {
       },
     },
     insertOnePerTransaction: async (row) => {
+      const keyId = await keys.id(row.run_id, row.name);
       await client.query('begin');
       await client.query(`insert into metrics (${METRIC_COLUMNS}) values ($1, $2, $3, $4, 0, null, $5)`, [
         row.run_id,
-        row.name,
+        keyId,
         row.step,
         row.value,
         row.logged_at,
@@ -63,21 +75,22 @@ export async function openPostgresRaw(url: string): Promise<RawDriver> {
     },
     readHistory: async (runId, name) =>
       (
-        await client.query('select step, value, value_kind, epoch, logged_at from metrics where run_id = $1 and name = $2 order by step', [
+        await client.query('select step, value, value_kind, epoch, logged_at from metrics where run_id = $1 and key_id = $2 order by step', [
           runId,
-          name,
+          await keys.id(runId, name),
         ])
       ).rowCount ?? 0,
     bucketQuery: async (runId, name, n) => {
-      const range = await client.query('select min(step)::float8 as lo, max(step)::float8 as hi from metrics where run_id = $1 and name = $2', [runId, name]);
+      const key = await keys.id(runId, name);
+      const range = await client.query('select min(step)::float8 as lo, max(step)::float8 as hi from metrics where run_id = $1 and key_id = $2', [runId, key]);
       const { lo, hi } = range.rows[0] as { lo: number; hi: number };
       const { span, count } = bucketSpan(lo, hi, n);
       const result = await client.query(
         `with b as (
            select ((step - $3::bigint) * $4::bigint) / $5::bigint as bucket, min(step) as s0, max(step) as s1, min(value) as mn, max(value) as mx, count(*) as c
-           from metrics where run_id = $1 and name = $2 group by 1)
-         select b.*, m.value as last from b join metrics m on m.run_id = $1 and m.name = $2 and m.step = b.s1 order by b.bucket`,
-        [runId, name, lo, count, span],
+           from metrics where run_id = $1 and key_id = $2 group by 1)
+         select b.*, m.value as last from b join metrics m on m.run_id = $1 and m.key_id = $2 and m.step = b.s1 order by b.bucket`,
+        [runId, key, lo, count, span],
       );
       return result.rowCount ?? 0;
     },
@@ -96,7 +109,8 @@ export async function openPostgresRaw(url: string): Promise<RawDriver> {
     latestPerRun: async (lo, hi) =>
       (
         await client.query(
-          'select distinct on (run_id, name) run_id, name, value from metrics where run_id between $1 and $2 order by run_id, name, step desc',
+          `select distinct on (m.run_id, m.key_id) m.run_id, k.name, m.value from metrics m join metric_keys k on k.id = m.key_id
+           where m.run_id between $1 and $2 order by m.run_id, m.key_id, m.step desc`,
           [lo, hi],
         )
       ).rowCount ?? 0,

@@ -92,7 +92,41 @@ export interface RawDriver {
   close(): Promise<void>;
 }
 
-export const METRIC_COLUMNS = 'run_id, name, step, value, value_kind, epoch, logged_at';
+/** A point's stored columns: its series is the id of the run's key for the name (migration 0011, decision 1304). */
+export const METRIC_COLUMNS = 'run_id, key_id, step, value, value_kind, epoch, logged_at';
+
+/** A raw row with its series' key id. */
+export type RawKeyedRow = RawMetricRow & { key_id: number };
+
+/**
+ * Series key ids by (run, name), kept once known: a program written for this schema resolves a
+ * series' key once, not per point. `find` reads a key's id (undefined when missing); `make` stores
+ * the key, keeping one that exists.
+ */
+export class RawKeyCache {
+  private readonly ids = new Map<string, number>();
+  constructor(
+    private readonly find: (runId: number, name: string) => Promise<number | undefined>,
+    private readonly make: (runId: number, name: string) => Promise<void>,
+  ) {}
+
+  async id(runId: number, name: string): Promise<number> {
+    const key = `${runId}\u0000${name}`;
+    let id = this.ids.get(key) ?? (await this.find(runId, name));
+    if (id === undefined) {
+      await this.make(runId, name);
+      id = await this.find(runId, name);
+    }
+    this.ids.set(key, id!);
+    return id!;
+  }
+
+  async keyed(rows: readonly RawMetricRow[]): Promise<RawKeyedRow[]> {
+    const keyed: RawKeyedRow[] = new Array(rows.length);
+    for (let index = 0; index < rows.length; index++) keyed[index] = { ...rows[index]!, key_id: await this.id(rows[index]!.run_id, rows[index]!.name) };
+    return keyed;
+  }
+}
 export const PREDICTION_COLUMNS = 'model_version_id, input, output, ground_truth, confidence, latency_ms, predicted_at, metadata';
 
 /** Bucket bounds as aimdb computes them: equal step ranges over [lo, hi]. */

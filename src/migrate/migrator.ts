@@ -15,6 +15,7 @@ import * as metricBatchReceipts from './migrations/0006-metric-batch-receipts.js
 import * as predictionRollups from './migrations/0007-prediction-rollups.js';
 import * as lifecycle from './migrations/0008-lifecycle.js';
 import * as runInputs from './migrations/0010-run-inputs.js';
+import * as metricNameInterning from './migrations/0011-metric-name-interning.js';
 import * as searchSortIndex from './migrations/0013-search-sort-index.js';
 
 interface MigrationModule {
@@ -33,6 +34,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, MigrationModule]> = [
   ['0007-prediction-rollups', predictionRollups],
   ['0008-lifecycle', lifecycle],
   ['0010-run-inputs', runInputs],
+  ['0011-metric-name-interning', metricNameInterning],
   ['0013-search-sort-index', searchSortIndex],
 ];
 

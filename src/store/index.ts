@@ -11,6 +11,8 @@ export { translateError, type StoreContext } from './sql/context.js';
 export { TABLE_NAMES, type Tables } from './sql/tables.js';
 /** The one bulk-insert path (transfers write copied rows through it too). */
 export { insertRows, type BulkTarget, type OnConflict } from './sql/bulk-insert.js';
+/** Metric rows travel with their series' names; these turn names into key ids and back (decision 1304). */
+export { internMetricKeys, keyNames as metricKeyNames, seriesKey as metricSeriesKey } from './sql/metric-keys.js';
 /** For bulk loads that wrote metric points without their rollups (an import); see sql/metric-rollups/fill.ts. */
 export { fillMetricRollups } from './sql/metric-rollups/fill.js';
 /** For bulk loads that wrote predictions without their rollups (an import of an older archive). */

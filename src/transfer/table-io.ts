@@ -4,9 +4,9 @@
  * flat memory as a table of small metric points.
  */
 import { sql, type Expression, type Kysely, type SqlBool, type ExpressionBuilder } from 'kysely';
-import { insertRows as bulkInsertRows, type Backend } from '../store/index.js';
+import { insertRows as bulkInsertRows, internMetricKeys, metricKeyNames, metricSeriesKey, type Backend } from '../store/index.js';
 import { rowValues, type RowValues } from './row-values.js';
-import type { TableSpec } from './table-specs.js';
+import { storedColumns, storedKey, type TableSpec } from './table-specs.js';
 
 /** Rows per batch when nothing is known about their size yet. */
 export const DEFAULT_BATCH_ROWS = 5_000;
@@ -44,7 +44,7 @@ function keyAfter(eb: ExpressionBuilder<any, any>, key: readonly string[], value
 
 function applyFilter(eb: ExpressionBuilder<any, any>, spec: TableSpec, filter: RowFilter, rowValues = false): Expression<SqlBool> {
   const conditions: Expression<SqlBool>[] = [];
-  if (filter.after !== undefined) conditions.push(keyAfter(eb, spec.key, filter.after, rowValues));
+  if (filter.after !== undefined) conditions.push(keyAfter(eb, storedKey(spec), filter.after, rowValues));
   if (filter.firstKeyAtLeast !== undefined) conditions.push(eb(eb.ref(spec.key[0]!), '>=', filter.firstKeyAtLeast));
   if (filter.since !== undefined) {
     const since = spec.since;
@@ -104,28 +104,41 @@ export async function* readBatches(
   filter: RowFilter,
   sizing: BatchSizing,
 ): AsyncGenerator<RowValues[]> {
+  const key = storedKey(spec);
   const read = (after: readonly unknown[] | undefined, limit: number) => {
     let query = db
       .selectFrom(spec.name)
-      .select(spec.columns.map((column) => column.name))
+      .select(storedColumns(spec).map((column) => column.name))
       .where((eb) => applyFilter(eb, spec, { ...filter, after }, backend.capabilities.rowValueRangeScan));
-    for (const column of spec.key) query = query.orderBy(column);
-    const pending = query.limit(limit).execute().then((rows) => rows.map((row) => rowValues(spec, row)));
+    for (const column of key) query = query.orderBy(column);
+    const pending = query
+      .limit(limit)
+      .execute()
+      .then(async (stored): Promise<{ rows: RowValues[]; lastKey: unknown[] }> => {
+        // The next batch starts after the last stored key (a metric table's holds its key id, not the name).
+        const lastKey = stored.length === 0 ? [] : key.map((column) => stored[stored.length - 1]![column]);
+        const rows = spec.metricKey === true ? await withNames(db, backend, stored) : stored;
+        return { rows: rows.map((row) => rowValues(spec, row)), lastKey };
+      });
     pending.catch(() => undefined);
     return { pending, limit };
   };
-  const keyIndexes = spec.key.map((name) => spec.columns.findIndex((column) => column.name === name));
   // JSON documents may be megabytes each: start small and let the byte budget grow the batches.
   let limit = Math.min(sizing.rows, spec.columns.some((column) => column.kind === 'json') ? 20 : sizing.rows);
   let next: ReturnType<typeof read> | undefined = read(filter.after, limit);
   while (next !== undefined) {
-    const rows: RowValues[] = await next.pending;
+    const { rows, lastKey }: { rows: RowValues[]; lastKey: unknown[] } = await next.pending;
     if (rows.length === 0) return;
     limit = nextBatchRows(sizing, limit, rows);
-    const last = rows[rows.length - 1]!;
-    next = rows.length < next.limit ? undefined : read(keyIndexes.map((index) => last[index]), limit);
+    next = rows.length < next.limit ? undefined : read(lastKey, limit);
     yield rows;
   }
+}
+
+/** Metric rows with their series' names in place of key ids. */
+async function withNames(db: Kysely<any>, backend: Backend, rows: Array<Record<string, unknown>>): Promise<Array<Record<string, unknown>>> {
+  const names = await metricKeyNames({ db, backend }, rows.map((row) => Number(row.key_id)));
+  return rows.map((row) => ({ ...row, name: names.get(Number(row.key_id)) }));
 }
 
 /**
@@ -135,9 +148,16 @@ export async function* readBatches(
  */
 export async function insertRows(db: Kysely<any>, backend: Backend, spec: TableSpec, rows: RowValues[]): Promise<void> {
   const deferredIndex = spec.deferred === undefined ? -1 : spec.columns.findIndex((column) => column.name === spec.deferred!.column);
-  const values = deferredIndex < 0 ? rows : rows.map((row) => row.map((value, index) => (index === deferredIndex ? null : value)));
+  let values = deferredIndex < 0 ? rows : rows.map((row) => row.map((value, index) => (index === deferredIndex ? null : value)));
+  if (spec.metricKey === true) {
+    // Each series' name becomes its key in the target, made there when the run has none by that name.
+    const runIndex = spec.columns.findIndex((column) => column.name === 'run_id');
+    const nameIndex = spec.columns.findIndex((column) => column.name === 'name');
+    const keys = await internMetricKeys({ db, backend }, values.map((row) => [Number(row[runIndex]), String(row[nameIndex])] as const));
+    values = values.map((row) => row.map((value, index) => (index === nameIndex ? keys.get(metricSeriesKey(Number(row[runIndex]), String(value)))! : value)));
+  }
   // Table specs name columns as plain strings; they are checked against the tables by the transfer tests.
-  await bulkInsertRows({ db, backend }, spec.name, spec.columns as never, values);
+  await bulkInsertRows({ db, backend }, spec.name, storedColumns(spec) as never, values);
 }
 
 /** (row id, referenced id) pairs of a deferred reference. */

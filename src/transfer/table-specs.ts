@@ -2,6 +2,8 @@
  * What moving a table needs to know beyond its Kysely row type: the column kinds (to normalise
  * values read from any driver), the key (to read in keyset order and to resume), the time column
  * behind `--since`, and the one foreign key that closes a cycle and so is written after its target.
+ * Metric tables travel with their series' names, as they did before names were interned (decision
+ * 1304): archives of any version import, and checksums compare across versions.
  */
 import { TABLE_NAMES, type Tables } from '../store/index.js';
 
@@ -30,6 +32,11 @@ export interface TableSpec {
   readonly since: { column: string } | { column: string; parent: TableName; parentColumn: string };
   /** A nullable reference written only after the referenced table is complete (the version ↔ run cycle). */
   readonly deferred?: { column: string; references: TableName };
+  /**
+   * The `name` column is stored as `key_id`, the id of the run's metric key (metric_keys): read
+   * with the name looked up, written with the name interned in the target (table-io.ts).
+   */
+  readonly metricKey?: true;
 }
 
 type Named<N extends string> = ColumnSpec & { name: N };
@@ -42,7 +49,9 @@ const json = <N extends string>(name: N) => column(name, 'json');
 const jsonOrNull = <N extends string>(name: N) => column(name, 'json', true);
 const doubleOrNull = <N extends string>(name: N) => column(name, 'double', true);
 
-type Specs = { readonly [name in TableName]: Omit<TableSpec, 'name'> & { columns: readonly (ColumnSpec & { name: keyof Tables[name] & string })[] } };
+/** A column a table's rows travel with: a stored column, or `name` for a metric table's key id. */
+type TransferColumn<T extends TableName> = (keyof Tables[T] & string) | (Tables[T] extends { key_id: number } ? 'name' : never);
+type Specs = { readonly [name in TableName]: Omit<TableSpec, 'name'> & { columns: readonly (ColumnSpec & { name: TransferColumn<name> })[] } };
 
 const SPECS: Specs = {
   models: {
@@ -104,6 +113,7 @@ const SPECS: Specs = {
     key: ['run_id', 'name', 'step'],
     generatedId: false,
     since: { column: 'logged_at' },
+    metricKey: true,
   },
   metric_step_values: {
     columns: [
@@ -113,6 +123,7 @@ const SPECS: Specs = {
     key: ['run_id', 'name', 'step', 'seq'],
     generatedId: false,
     since: { column: 'logged_at' },
+    metricKey: true,
   },
   metric_summaries: {
     columns: [
@@ -132,6 +143,7 @@ const SPECS: Specs = {
     generatedId: false,
     // A block with any point logged since then is carried whole, like the points themselves.
     since: { column: 'max_logged_at' },
+    metricKey: true,
   },
   experiments: {
     columns: [
@@ -213,6 +225,23 @@ export const TABLE_SPECS: readonly TableSpec[] = TABLE_NAMES.map((name) => ({ na
 
 export function tableSpec(name: TableName): TableSpec {
   return TABLE_SPECS.find((spec) => spec.name === name)!;
+}
+
+/** The column a transfer column is stored in: a metric table's `name` is its key's id. */
+export function storedColumnName(spec: TableSpec, column: string): string {
+  return spec.metricKey === true && column === 'name' ? 'key_id' : column;
+}
+
+/** The table's stored columns, in the spec's order. */
+export function storedColumns(spec: TableSpec): ColumnSpec[] {
+  return spec.columns.map((column) =>
+    spec.metricKey === true && column.name === 'name' ? { name: 'key_id', kind: 'integer', nullable: false } : column,
+  );
+}
+
+/** The table's stored primary key (the order its rows are read in). */
+export function storedKey(spec: TableSpec): string[] {
+  return spec.key.map((column) => storedColumnName(spec, column));
 }
 
 export function isTableName(name: string): name is TableName {

@@ -21,10 +21,11 @@ import type { Backend } from '../../src/store/backends/backend.js';
 import * as artifactsMigration from '../../src/migrate/migrations/0005-artifacts.js';
 import * as predictionRollupsMigration from '../../src/migrate/migrations/0007-prediction-rollups.js';
 import * as lifecycleMigration from '../../src/migrate/migrations/0008-lifecycle.js';
+import * as interningMigration from '../../src/migrate/migrations/0011-metric-name-interning.js';
 import { testBackends, type ProvisionedDatabase } from '../support/backends.js';
 
 /** Every migration, oldest first. */
-const MIGRATION_NAMES = ['0001-initial', '0002-metric-rollups', '0003-query-language', '0004-lifecycle-aliases-step-values', '0005-artifacts', '0006-metric-batch-receipts', '0007-prediction-rollups', '0008-lifecycle', '0010-run-inputs', '0013-search-sort-index'];
+const MIGRATION_NAMES = ['0001-initial', '0002-metric-rollups', '0003-query-language', '0004-lifecycle-aliases-step-values', '0005-artifacts', '0006-metric-batch-receipts', '0007-prediction-rollups', '0008-lifecycle', '0010-run-inputs', '0011-metric-name-interning', '0013-search-sort-index'];
 
 const TABLES = [
   'models',
@@ -32,6 +33,7 @@ const TABLES = [
   'datasets',
   'training_runs',
   'hyperparameters',
+  'metric_keys',
   'metrics',
   'metric_summaries',
   'metric_rollups',
@@ -182,7 +184,19 @@ describe.each(testBackends())('$name: migrations', { timeout: 240_000 }, (testBa
     ]);
     await db.logMetrics(run.id, Array.from({ length: 70 }, (_unused, index) => ({ name: 'acc', value: index / 70 })));
     await db.logMetrics(other.id, [{ name: 'loss', step: 3, value: 1 }]);
-    const rollups = () => raw.selectFrom('metric_rollups').selectAll().orderBy('run_id').orderBy('name').orderBy('block').execute();
+    // With their series' names: the keys are made again, in another order, when the migrations run again.
+    const rollups = async () =>
+      (
+        await raw
+          .selectFrom('metric_rollups as r')
+          .innerJoin('metric_keys as k', 'k.id', 'r.key_id')
+          .selectAll('r')
+          .select('k.name')
+          .orderBy('r.run_id')
+          .orderBy('k.name')
+          .orderBy('r.block')
+          .execute()
+      ).map(({ key_id: _keyId, ...row }) => row);
     const keptOnWrite = await rollups();
     expect(keptOnWrite.length).toBeGreaterThan(30);
 
@@ -198,6 +212,59 @@ describe.each(testBackends())('$name: migrations', { timeout: 240_000 }, (testBa
     // The rollups go with their run.
     await db.deleteTrainingRun(run.id);
     expect((await rollups()).map((row) => Number(row.run_id))).toEqual([other.id]);
+  });
+
+  it('interns the metric names of data stored under schema 0010, range by range, and reads back the same series (decision 1304)', async () => {
+    if (testBackend.name === 'sqlite-memory') return;
+    const { provisioned, backend, raw } = await emptyDatabase();
+    const db = await open(provisioned.url);
+    const runs: Array<{ id: number }> = [];
+    for (let index = 0; index < 5; index++) runs.push(await db.createTrainingRun({ name: `r${index}` }));
+    // Four runs with two series each (one name shared by all, one by every other run), one run without any.
+    for (const [index, run] of runs.entries()) {
+      if (index === 2) continue;
+      await db.logMetrics(run.id, Array.from({ length: 150 }, (_unused, step) => ({ name: 'loss', step, value: Math.cos(step + index) })));
+      await db.logMetrics(
+        run.id,
+        Array.from({ length: 80 }, (_unused, step) => ({ name: `val/acc_${index % 2}`, step: step * 3, value: step === 7 ? Number.NaN : step / 80 })),
+      );
+    }
+    await db.logMetrics(runs[0]!.id, [{ name: 'loss', step: 5, value: 42, timestamp: 1 }], { sameStep: 'keep' });
+    const ids = runs.map((run) => run.id);
+    const read = async () => ({
+      points: await Promise.all(ids.map((id) => db.getMetrics(id, { allValues: true }))),
+      limited: await db.getMetrics(ids[1]!, { limit: 160 }),
+      summaries: await db.getMetricSummaries(ids),
+      latest: await db.getLatestMetrics(ids, { names: ['val/acc_1', 'loss'] }),
+      buckets: await db.getMetricBucketsBulk({ runIds: ids, namePrefix: 'val/', buckets: 5 }),
+      search: (await db.searchRuns('metrics.loss < 0.9', { orderBy: 'metrics.loss' })).items.map((run) => run.id),
+    });
+    const before = await read();
+    expect(before.points[0]).toHaveLength(231);
+    expect(before.search.length).toBeGreaterThan(1);
+
+    // Back to schema 0010 (a name in every row, no keys), then up again in ranges of about 200
+    // points: every run with metrics ends a range of its own.
+    await interningMigration.down(raw, backend, { rangePoints: 200 });
+    await raw.deleteFrom(MIGRATION_TABLE).where('name', '=', '0011-metric-name-interning').execute();
+    expect(await tableNames(raw)).not.toContain('metric_keys');
+    const stored = await raw.selectFrom('metric_rollups').select('name').distinct().orderBy('name').execute();
+    expect(stored.map((row) => row.name)).toEqual(['loss', 'val/acc_0', 'val/acc_1']);
+    await interningMigration.up(raw, backend, { rangePoints: 200 });
+    await raw.insertInto(MIGRATION_TABLE).values({ name: '0011-metric-name-interning', timestamp: new Date().toISOString() }).execute();
+
+    expect(await raw.selectFrom('metric_keys').select(['run_id', 'name']).orderBy('run_id').orderBy('name').execute()).toHaveLength(8);
+    expect(await read()).toEqual(before);
+    // Writes after the migration extend the same series, by the short path and the general one.
+    await db.logMetric(ids[0]!, 'loss', 0.25);
+    await db.logMetrics(ids[0]!, [{ name: 'loss', value: 0.125 }, { name: 'new', value: 1 }]);
+    const loss = await db.getMetrics(ids[0]!, { name: 'loss', minStep: 149 });
+    expect(loss.map((point) => [point.step, point.value])).toEqual([
+      [149, Math.cos(149)],
+      [150, 0.25],
+      [151, 0.125],
+    ]);
+    expect((await db.getMetricSummaries(ids[0]!)).map((summary) => summary.name)).toEqual(['loss', 'new', 'val/acc_0']);
   });
 
   it('fills in prediction rollups for predictions stored under schema 0006, giving the statistics kept on write', async () => {

@@ -12,7 +12,7 @@ import { TABLE_NAMES } from '../../src/store/sql/tables.js';
 import { testBackends, type ProvisionedDatabase } from '../support/backends.js';
 
 const DAY = 24 * 3_600_000;
-const TABLES = [...TABLE_NAMES, 'metric_batch_receipts'] as const;
+const TABLES = [...TABLE_NAMES, 'metric_batch_receipts', 'metric_keys'] as const;
 
 async function countAll(db: SqlAiDatabase): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};

@@ -10,6 +10,8 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { ConflictError, ValidationError } from '../../src/index.js';
 import { TABLE_NAMES } from '../../src/store/sql/tables.js';
 import { ARCHIVE_FORMAT_VERSION, exportDatabase, importDatabase } from '../../src/transfer/index.js';
+import { TableChecksum } from '../../src/transfer/row-values.js';
+import { tableSpec, type TableName } from '../../src/transfer/table-specs.js';
 import { seedSampleData, snapshot } from './sample-data.js';
 import { backendPairs, locationOf, type OpenedTestDatabase, useTestDatabases } from './transfer-fixtures.js';
 
@@ -45,6 +47,10 @@ describe.each(backendPairs())('archive %s', (_label, sourceBackend, targetBacken
     expect(manifest).toMatchObject({ format: 'aimdb-archive', formatVersion: ARCHIVE_FORMAT_VERSION, since: null });
     expect(manifest.tables).toEqual([...TABLE_NAMES]);
     expect(JSON.parse(lines.at(-1)!)).toEqual({ end: 'archive', tables: TABLE_NAMES.length });
+    // Metric rows travel with their series' names, as before names were interned (decision 1304).
+    const columnsOf = (table: string) => JSON.parse(lines.find((line) => line.startsWith(`{"table":"${table}"`))!).columns;
+    expect(columnsOf('metrics')).toEqual(['run_id', 'name', 'step', 'value', 'value_kind', 'epoch', 'logged_at']);
+    expect(columnsOf('metric_rollups').slice(0, 3)).toEqual(['run_id', 'name', 'block']);
 
     const imported = await importDatabase(file, locationOf(target));
     expect(imported.verification?.ok).toBe(true);
@@ -55,6 +61,62 @@ describe.each(backendPairs())('archive %s', (_label, sourceBackend, targetBacken
 
     // Importing into a database that already holds data needs --append.
     await expect(importDatabase(file, locationOf(target))).rejects.toThrow(ConflictError);
+  });
+
+  it('imports an archive written before metric names were interned (schema 0010), making keys and rollups', async () => {
+    const target = await open(targetBackend);
+    const file = archivePath();
+    // Written as aimdb 0010 wrote it: the name in every metric row, no metric_keys, no rollups.
+    const tables: Array<[TableName, Array<Record<string, unknown>>]> = [
+      ['training_runs', [1, 2].map((id) => ({ id, name: `old-${id}`, status: 'completed', config: '{}', tags: '{}', created_at: 1000, updated_at: 2000 }))],
+      [
+        'metrics',
+        [1, 2].flatMap((run) =>
+          ['loss', 'val/acc'].flatMap((name) =>
+            Array.from({ length: 100 }, (_unused, step) => ({ run_id: run, name, step, value: run + step / 100, value_kind: 0, epoch: null, logged_at: 1000 + step })),
+          ),
+        ),
+      ],
+      [
+        'metric_summaries',
+        [1, 2].flatMap((run) =>
+          ['loss', 'val/acc'].map((name) => ({
+            run_id: run, name, last_value: run + 0.99, last_kind: 0, last_step: 99, last_logged_at: 1099, min_value: run, max_value: run + 0.99, count: 100,
+          })),
+        ),
+      ],
+    ];
+    const lines = [
+      JSON.stringify({ format: 'aimdb-archive', formatVersion: 2, schemaVersion: '0010-run-inputs', createdAt: '2026-11-26T00:00:00.000Z', sourceBackend: 'sqlite', tables: tables.map(([name]) => name), since: null }),
+    ];
+    for (const [name, rows] of tables) {
+      const columns = tableSpec(name).columns.map((column) => column.name);
+      const checksum = new TableChecksum(tableSpec(name));
+      lines.push(JSON.stringify({ table: name, columns }));
+      for (const row of rows) {
+        const values = columns.map((column) => (row[column] ?? null) as string | number | null);
+        checksum.add(values);
+        lines.push(JSON.stringify(values));
+      }
+      lines.push(JSON.stringify({ end: name, rows: checksum.rows, checksum: checksum.hex }));
+    }
+    lines.push(JSON.stringify({ end: 'archive', tables: tables.length }));
+    writeFileSync(file, gzipSync(`${lines.join('\n')}\n`));
+
+    const imported = await importDatabase(file, locationOf(target));
+    expect(imported.verification?.ok).toBe(true);
+    const accuracy = await target.db.getMetrics(2, { name: 'val/acc', minStep: 98 });
+    expect(accuracy.map((point) => [point.step, point.value])).toEqual([[98, 2.98], [99, 2.99]]);
+    expect((await target.db.getMetricSummaries([1, 2])).map((summary) => `${summary.runId}:${summary.name}:${summary.count}`)).toEqual([
+      '1:loss:100', '1:val/acc:100', '2:loss:100', '2:val/acc:100',
+    ]);
+    // Rollups were built for the imported points (long-range charts read them): 2 runs × 2 series × 2 blocks.
+    const rollups = await target.db.kysely.selectFrom('metric_rollups').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    expect(Number(rollups.n)).toBe(8);
+    // New points extend the imported series.
+    expect((await target.db.getMetricBuckets(1, 'loss', { buckets: 2 })).map((bucket) => bucket.count)).toEqual([50, 50]);
+    await target.db.logMetric(1, 'loss', 5);
+    expect((await target.db.getLatestMetrics([1], { names: ['loss'] }))[0]).toMatchObject({ step: 100, value: 5 });
   });
 
   it('exports chosen tables and rows since a time, and imports them on top of their parents', async () => {

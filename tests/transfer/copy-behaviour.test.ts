@@ -83,7 +83,7 @@ describe.each(backendPairs())('copy %s', (_label, sourceBackend, targetBackend) 
     await target.db.kysely
       .updateTable('metrics')
       .set((eb) => ({ value: eb('value', '+', 1e-12) }))
-      .where('name', '=', 'loss')
+      .where('key_id', 'in', (eb) => eb.selectFrom('metric_keys').select('id').where('name', '=', 'loss'))
       .where('step', '=', 123)
       .execute();
     const report = await verifyDatabases(locationOf(source), locationOf(target));

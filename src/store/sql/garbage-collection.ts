@@ -130,7 +130,7 @@ async function inBatch(
   });
 }
 
-/** Deletes up to `batch` rows of one series table for a run, by (name, step) ranges; answers the rows deleted. */
+/** Deletes up to `batch` rows of one series table for a run, by (series key, step) ranges; answers the rows deleted. */
 async function deleteSeriesChunk(
   tx: StoreContext,
   table: 'metrics' | 'metric_step_values' | 'metric_rollups',
@@ -138,13 +138,13 @@ async function deleteSeriesChunk(
   batch: number,
 ): Promise<number> {
   const stepColumn = table === 'metric_rollups' ? 'block' : 'step';
-  const first = await tx.db.selectFrom(table).select('name').where('run_id', '=', runId).limit(1).executeTakeFirst();
+  const first = await tx.db.selectFrom(table).select('key_id').where('run_id', '=', runId).limit(1).executeTakeFirst();
   if (first === undefined) return 0;
   const steps = await tx.db
     .selectFrom(table)
     .select(stepColumn)
     .where('run_id', '=', runId)
-    .where('name', '=', first.name)
+    .where('key_id', '=', first.key_id)
     .orderBy(stepColumn, 'asc')
     .limit(batch)
     .execute();
@@ -152,7 +152,7 @@ async function deleteSeriesChunk(
   const result = await tx.db
     .deleteFrom(table)
     .where('run_id', '=', runId)
-    .where('name', '=', first.name)
+    .where('key_id', '=', first.key_id)
     .where(stepColumn, '<=', upTo)
     .executeTakeFirst();
   return Math.max(1, Number(result.numDeletedRows));
@@ -173,7 +173,7 @@ async function purgeRun(ctx: StoreContext, report: GcReport, runId: number, isDo
       }
     }
   }
-  // What is left is small (summaries, parameters, memberships, receipts): it goes with the row.
+  // What is left is small (summaries, metric keys, parameters, memberships, receipts): it goes with the row.
   const purged = await inBatch(ctx, report, 'training_runs', runId, isDoomed, async (tx) => {
     await releaseArtifacts(tx, { kind: 'run', id: runId });
     await tx.db.deleteFrom('training_runs').where('id', '=', runId).execute();

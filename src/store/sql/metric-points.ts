@@ -16,7 +16,7 @@ export type MetricRow = MetricsTable;
 /** The columns of a point, in the order of `pointValues`. */
 export const POINT_COLUMNS = [
   { name: 'run_id', kind: 'integer' },
-  { name: 'name', kind: 'text' },
+  { name: 'key_id', kind: 'integer' },
   { name: 'step', kind: 'integer' },
   { name: 'value', kind: 'double' },
   { name: 'value_kind', kind: 'integer' },
@@ -25,7 +25,7 @@ export const POINT_COLUMNS = [
 ] as const satisfies readonly (BulkColumn & { name: ColumnOf<'metrics'> })[];
 
 /** The key of a point, and what a rewrite of the same key replaces. */
-export const POINT_KEY = ['run_id', 'name', 'step'] as const;
+export const POINT_KEY = ['run_id', 'key_id', 'step'] as const;
 export const POINT_UPDATES = ['value', 'value_kind', 'epoch', 'logged_at'] as const;
 
 /** A further value of a step (decision 0901): a point's columns plus its rank `seq`, in the order of `stepValueValues`. */
@@ -35,19 +35,19 @@ export const STEP_VALUE_COLUMNS = [
   ...POINT_COLUMNS.slice(3),
 ] as const satisfies readonly (BulkColumn & { name: ColumnOf<'metric_step_values'> })[];
 
-/** A point as stored. */
-export function pointRow(runId: number, name: string, step: number, value: number, epoch: number | null, loggedAt: number): MetricRow {
+/** A point as stored, its series named by its key id (metric-keys.ts). */
+export function pointRow(runId: number, keyId: number, step: number, value: number, epoch: number | null, loggedAt: number): MetricRow {
   const encoded = encodeDouble(value);
-  return { run_id: runId, name, step, value: encoded.value, value_kind: encoded.kind, epoch, logged_at: loggedAt };
+  return { run_id: runId, key_id: keyId, step, value: encoded.value, value_kind: encoded.kind, epoch, logged_at: loggedAt };
 }
 
 /** A stored point's values in POINT_COLUMNS order. */
-export const pointValues = (row: MetricRow): unknown[] => [row.run_id, row.name, row.step, row.value, row.value_kind, row.epoch, row.logged_at];
+export const pointValues = (row: MetricRow): unknown[] => [row.run_id, row.key_id, row.step, row.value, row.value_kind, row.epoch, row.logged_at];
 
 /** A further value's values in STEP_VALUE_COLUMNS order. */
 export const stepValueValues = (row: MetricRow, seq: number): unknown[] => [
   row.run_id,
-  row.name,
+  row.key_id,
   row.step,
   seq,
   row.value,

@@ -16,7 +16,8 @@
  *   path decides.
  *
  * Only a plain append takes this path: a point whose step is past the series' last (or omitted),
- * with no batch id, no `sameStep: 'keep'`, and no heartbeat due. Anything else (a rewrite of a
+ * with no batch id, no `sameStep: 'keep'`, and no heartbeat due. The series' key (decision 1304) is
+ * found with the run, and made there when the series is new (PostgreSQL: in the same statement). Anything else (a rewrite of a
  * stored step, a run that does not exist, a heartbeat to refresh, a lost race on PostgreSQL) reports
  * `false` having written nothing, and `logMetrics` takes its general path, which decides and
  * reports exactly as before.
@@ -27,7 +28,9 @@ import { insertRows, withConflict, type NamedMerge } from './bulk-insert.js';
 import { withTransaction, type StoreContext } from './context.js';
 import { REFRESH_EVERY_MS } from './heartbeats.js';
 import { ROLLUP_BLOCK_STEPS, ROLLUP_COLUMNS, ROLLUP_KEY, rollupValues, rollupsOfPoints } from './metric-rollups/blocks.js';
-import { POINT_COLUMNS, POINT_KEY, SUMMARY_COLUMNS, SUMMARY_KEY, pointValues, type MetricRow } from './metric-points.js';
+import { encodeDouble } from './mappers.js';
+import { createKeys } from './metric-keys.js';
+import { POINT_COLUMNS, POINT_KEY, SUMMARY_COLUMNS, SUMMARY_KEY, pointRow, pointValues } from './metric-points.js';
 
 
 /** The smaller of two values where NULL means "none" (finite min/max: NaN and ±Infinity are stored as NULL). */
@@ -102,19 +105,30 @@ function prepared(ctx: StoreContext, id: string, names: readonly string[], build
 /** Steps at or past this would make an omitted step lose precision; the general path refuses them. */
 const LAST_SAFE_STEP = Number.MAX_SAFE_INTEGER - 1;
 
+/** One point to append: its step null when omitted. */
+export interface OnePoint {
+  readonly runId: number;
+  readonly name: string;
+  readonly step: number | null;
+  readonly value: number;
+  readonly epoch: number | null;
+  readonly loggedAt: number;
+}
+
 /**
- * Appends `point` (its step null when omitted) the short way. Returns false, having written
- * nothing, when the general path must decide.
+ * Appends `point` the short way. Returns false, having written nothing, when the general path must
+ * decide.
  */
-export async function appendOnePoint(ctx: StoreContext, point: Omit<MetricRow, 'step'> & { step: number | null }): Promise<boolean> {
+export async function appendOnePoint(ctx: StoreContext, point: OnePoint): Promise<boolean> {
+  const encoded = encodeDouble(point.value);
   const values: Values = {
-    runId: point.run_id,
+    runId: point.runId,
     name: point.name,
     step: point.step,
-    value: point.value,
-    kind: point.value_kind,
+    value: encoded.value,
+    kind: encoded.kind,
     epoch: point.epoch,
-    loggedAt: point.logged_at,
+    loggedAt: point.loggedAt,
     now: ctx.now(),
   };
   if (ctx.backend.capabilities.dataModifyingCtes) {
@@ -122,14 +136,18 @@ export async function appendOnePoint(ctx: StoreContext, point: Omit<MetricRow, '
     return Number(result.rows[0]?.written ?? 0) === 1;
   }
   return withTransaction(ctx, async (tx) => {
-    const found = await tx.db.executeQuery<{ status: string; heartbeat_at: unknown; heartbeat_timeout_ms: unknown; last_step: unknown }>(runAndLastStep(tx)(values));
+    const found = await tx.db.executeQuery<{ status: string; heartbeat_at: unknown; heartbeat_timeout_ms: unknown; key_id: unknown; last_step: unknown }>(
+      runAndLastStep(tx)(values),
+    );
     const run = found.rows[0];
     if (run === undefined || heartbeatDue(run, values.now as number)) return false;
+    // A new series (no key yet, so no last step either): its key made under the run's lock.
+    const keyId = run.key_id === null || run.key_id === undefined ? (await createKeys(tx, point.runId, [point.name])).get(point.name)! : Number(run.key_id);
     const lastStep = run.last_step === null || run.last_step === undefined ? undefined : Number(run.last_step);
     // An omitted step is one past the highest known, never below 0 (as the general path assigns it).
     const step = point.step ?? (lastStep === undefined ? 0 : Math.max(0, lastStep + 1));
     if (lastStep !== undefined && (step <= lastStep || lastStep >= LAST_SAFE_STEP)) return false;
-    const row: MetricRow = { ...point, step };
+    const row = pointRow(point.runId, keyId, step, point.value, point.epoch, point.loggedAt);
     // The series' last step may be a snapshot older than the run's lock (MySQL's consistent read):
     // a step taken meanwhile then fails this statement alone (not the transaction, on these
     // backends), nothing is written, and the general path decides.
@@ -139,9 +157,9 @@ export async function appendOnePoint(ctx: StoreContext, point: Omit<MetricRow, '
       if (tx.backend.classifyError(error) === 'unique-violation') return false;
       throw error;
     }
-    const summary = [row.run_id, row.name, row.value, row.value_kind, step, row.logged_at, row.value, row.value, 1];
+    const summary = [row.run_id, point.name, row.value, row.value_kind, step, row.logged_at, row.value, row.value, 1];
     await insertRows(tx, 'metric_summaries', SUMMARY_COLUMNS, [summary], { key: SUMMARY_KEY, merge: SUMMARY_MERGE });
-    const rollups = [...rollupsOfPoints(row.run_id, row.name, [row]).values()].map(rollupValues);
+    const rollups = [...rollupsOfPoints(row.run_id, row.key_id, [row]).values()].map(rollupValues);
     await insertRows(tx, 'metric_rollups', ROLLUP_COLUMNS, rollups, { key: ROLLUP_KEY, merge: ROLLUP_MERGE });
     return true;
   });
@@ -153,9 +171,14 @@ function heartbeatDue(run: { status: string; heartbeat_at: unknown; heartbeat_ti
   return run.heartbeat_at === null || now - Number(run.heartbeat_at) >= REFRESH_EVERY_MS;
 }
 
-/** The run's row (locked where the backend locks rows) with the series' last step beside it. */
+/** The run's row (locked where the backend locks rows) with the series' key and last step beside it. */
 function runAndLastStep(ctx: StoreContext) {
   return prepared(ctx, 'run-and-last-step', ['runId', 'name'], (p) => {
+    const key = ctx.db
+      .selectFrom('metric_keys')
+      .select('id')
+      .where('run_id', '=', p.runId as never)
+      .where('name', '=', p.name as never);
     const lastStep = ctx.db
       .selectFrom('metric_summaries')
       .select('last_step')
@@ -163,14 +186,14 @@ function runAndLastStep(ctx: StoreContext) {
       .where('name', '=', p.name as never);
     let select = ctx.db
       .selectFrom('training_runs')
-      .select(['status', 'heartbeat_at', 'heartbeat_timeout_ms', lastStep.as('last_step')])
+      .select(['status', 'heartbeat_at', 'heartbeat_timeout_ms', key.as('key_id'), lastStep.as('last_step')])
       .where('id', '=', p.runId as never);
     if (ctx.backend.capabilities.lockingReads) select = select.forUpdate();
     return select;
   });
 }
 
-/** PostgreSQL's form: the whole append as one statement. `written` is 1 when the point was stored. */
+/** PostgreSQL's form: the whole append, a new series' key included, as one statement. `written` is 1 when the point was stored. */
 function oneStatement(ctx: StoreContext) {
   return prepared(ctx, 'append-one-point', ['runId', 'name', 'step', 'value', 'kind', 'epoch', 'loggedAt', 'now'], (p) => {
     const db = ctx.db as unknown as Kysely<any>;
@@ -186,7 +209,7 @@ function oneStatement(ctx: StoreContext) {
         .columns(POINT_COLUMNS.map((column) => column.name))
         .expression(db.selectFrom('point').selectAll()),
       { key: POINT_KEY },
-    ).returning(['run_id', 'name', 'step', 'value', 'value_kind', 'logged_at']);
+    ).returning(['run_id', 'key_id', 'step', 'value', 'value_kind', 'logged_at']);
     const fold = withConflict(
       ctx.backend,
       'metric_summaries',
@@ -196,7 +219,7 @@ function oneStatement(ctx: StoreContext) {
         .expression(
           db.selectFrom('inserted').select([
             'run_id',
-            'name',
+            sql`cast(${p.name} as text)`.as('name'),
             'value as last_value',
             'value_kind as last_kind',
             'step as last_step',
@@ -217,7 +240,7 @@ function oneStatement(ctx: StoreContext) {
         .expression(
           db.selectFrom('inserted').select([
             'run_id',
-            'name',
+            'key_id',
             ctx.backend.integerDivide(sql.ref('step'), sql.lit(ROLLUP_BLOCK_STEPS)).as('block'),
             'step as first_step',
             'step as last_step',
@@ -231,15 +254,30 @@ function oneStatement(ctx: StoreContext) {
         ),
       { key: ROLLUP_KEY, merge: ROLLUP_MERGE },
     );
+    const name = sql`cast(${p.name} as text)`;
+    // A new series' key, made when the run exists and has none by that name (a concurrent maker wins; then nothing is written here).
+    const newKey = withConflict(
+      ctx.backend,
+      'metric_keys',
+      db
+        .insertInto('metric_keys')
+        .columns(['run_id', 'name'])
+        .expression(db.selectFrom('run').select([big(p.runId!).as('run_id'), name.as('name')]).where(sql<boolean>`not exists (select 1 from found_key)`)),
+      { key: ['run_id', 'name'] },
+    ).returning('id');
     return db
       .with('run', (qb) => qb.selectFrom('training_runs').select(['status', 'heartbeat_at', 'heartbeat_timeout_ms']).where('id', '=', big(p.runId!)).forUpdate())
-      .with('prev', (qb) => qb.selectFrom('metric_summaries').select('last_step').where('run_id', '=', big(p.runId!)).where('name', '=', sql`cast(${p.name} as text)`))
+      .with('found_key', (qb) => qb.selectFrom('metric_keys').select('id').where('run_id', '=', big(p.runId!)).where('name', '=', name))
+      .with('new_key', () => newKey)
+      .with('series_key', (qb) => qb.selectFrom('found_key').select('id').unionAll(qb.selectFrom('new_key').select('id')))
+      .with('prev', (qb) => qb.selectFrom('metric_summaries').select('last_step').where('run_id', '=', big(p.runId!)).where('name', '=', name))
       .with('point', (qb) =>
         qb
-          .selectFrom('run')
+          // No row when the run is missing (or a concurrent writer is making the key).
+          .selectFrom(['run', 'series_key'])
           .select([
             big(p.runId!).as('run_id'),
-            sql`cast(${p.name} as text)`.as('name'),
+            'series_key.id as key_id',
             step.as('step'),
             sql`cast(${p.value} as double precision)`.as('value'),
             sql`cast(${p.kind} as smallint)`.as('value_kind'),

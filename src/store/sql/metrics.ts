@@ -1,5 +1,6 @@
 /**
- * Metric time series keyed by (run, name, step), with a per-(run, name) summary kept in the same
+ * Metric time series keyed by (run, series key, step), the key standing for the series' name
+ * (metric-keys.ts, decision 1304), with a per-(run, name) summary kept in the same
  * transaction as the points. Appends (every step past the series' last) take the fast path: plain
  * inserts and a summary merged in memory. Rewrites of existing steps (a retried batch) upsert and
  * recompute that series' summary, so retries never duplicate or miscount. Block rollups
@@ -32,6 +33,7 @@ import { bucketsFromRollups, rollupsServe } from './metric-rollups/read.js';
 import { updateRollups, type SeriesWrite } from './metric-rollups/write.js';
 import { refreshHeartbeat } from './heartbeats.js';
 import { appendOnePoint } from './metric-single-point.js';
+import { createKeys, findKeys, keyIdOf } from './metric-keys.js';
 import type { MetricSummariesTable } from './tables.js';
 
 type SummaryRow = MetricSummariesTable;
@@ -62,18 +64,29 @@ async function lockRun(ctx: StoreContext, runId: number): Promise<void> {
   await refreshHeartbeat(ctx, runId, row);
 }
 
-async function loadSummaries(ctx: StoreContext, runId: number, names: string[]): Promise<Map<string, SummaryRow>> {
-  const found = new Map<string, SummaryRow>();
+/**
+ * The run's key and summary of each series of `names`, by name, in one query per chunk; the keys of
+ * new series are made (a new series has no summary yet).
+ */
+async function loadSeries(ctx: StoreContext, runId: number, names: string[]): Promise<{ keys: Map<string, number>; summaries: Map<string, SummaryRow> }> {
+  const keys = new Map<string, number>();
+  const summaries = new Map<string, SummaryRow>();
   for (const chunk of chunksFor(ctx, names, 1)) {
     const rows = await ctx.db
-      .selectFrom('metric_summaries')
-      .selectAll()
-      .where('run_id', '=', runId)
-      .where('name', 'in', chunk)
+      .selectFrom('metric_keys as k')
+      .leftJoin('metric_summaries as s', (join) => join.onRef('s.run_id', '=', 'k.run_id').onRef('s.name', '=', 'k.name'))
+      .select(['k.id', 'k.name', 's.last_value', 's.last_kind', 's.last_step', 's.last_logged_at', 's.min_value', 's.max_value', 's.count'])
+      .where('k.run_id', '=', runId)
+      .where('k.name', 'in', chunk)
       .execute();
-    for (const row of rows) found.set(row.name, row);
+    for (const { id, name, ...summary } of rows) {
+      keys.set(name, Number(id));
+      if (summary.last_step !== null) summaries.set(name, { ...summary, run_id: runId, name } as SummaryRow);
+    }
   }
-  return found;
+  const missing = names.filter((name) => !keys.has(name));
+  if (missing.length > 0) for (const [name, id] of await createKeys(ctx, runId, missing)) keys.set(name, id);
+  return { keys, summaries };
 }
 
 function mergeSummary(runId: number, name: string, previous: SummaryRow | undefined, points: MetricRow[]): SummaryRow {
@@ -100,7 +113,8 @@ function mergeSummary(runId: number, name: string, previous: SummaryRow | undefi
   };
 }
 
-async function recomputeSummary(ctx: StoreContext, runId: number, name: string): Promise<SummaryRow> {
+/** The summary of series `name` (key `keyId`) from its stored points. */
+async function recomputeSummary(ctx: StoreContext, runId: number, name: string, keyId: number): Promise<SummaryRow> {
   const aggregate = await ctx.db
     .selectFrom('metrics')
     .select((eb) => [
@@ -109,13 +123,13 @@ async function recomputeSummary(ctx: StoreContext, runId: number, name: string):
       eb.fn.max('value').as('max_value'),
     ])
     .where('run_id', '=', runId)
-    .where('name', '=', name)
+    .where('key_id', '=', keyId)
     .executeTakeFirstOrThrow();
   const last = await ctx.db
     .selectFrom('metrics')
     .select(['step', 'value', 'value_kind', 'logged_at'])
     .where('run_id', '=', runId)
-    .where('name', '=', name)
+    .where('key_id', '=', keyId)
     .orderBy('step', 'desc')
     .limit(1)
     .executeTakeFirstOrThrow();
@@ -171,8 +185,10 @@ export async function logMetrics(
     // One plain point: appended in one statement or one short transaction where it is an append
     // (metric-single-point.ts); anything else falls through to the general path below.
     const point = batch[0]!;
-    const row = { ...pointRow(runId, point.name, point.step ?? 0, point.value, point.epoch ?? null, point.loggedAt ?? now), step: point.step ?? null };
-    if (await guarded(ctx, () => appendOnePoint(ctx, row))) return { written: 1 };
+    const appended = await guarded(ctx, () =>
+      appendOnePoint(ctx, { runId, name: point.name, step: point.step ?? null, value: point.value, epoch: point.epoch ?? null, loggedAt: point.loggedAt ?? now }),
+    );
+    if (appended) return { written: 1 };
   }
   return guarded(ctx, () =>
     withTransaction(ctx, async (tx) => {
@@ -182,7 +198,7 @@ export async function logMetrics(
         if (receipt !== undefined) return receipt;
       }
       const names = [...new Set(batch.map((point) => point.name))];
-      const summaries = await loadSummaries(tx, runId, names);
+      const { keys, summaries } = await loadSeries(tx, runId, names);
 
       // Assign omitted steps (one past the highest known, never below 0: only a given step is negative)
       // and group points by series.
@@ -208,13 +224,13 @@ export async function logMetrics(
         const list = seriesPoints.get(point.name);
         if (list !== undefined && step <= Number(list[list.length - 1]!.step)) rising = false;
         nextStep.set(point.name, Math.max(next, step + 1));
-        const row = pointRow(runId, point.name, step, point.value, point.epoch ?? null, point.loggedAt ?? now);
+        const row = pointRow(runId, keys.get(point.name)!, step, point.value, point.epoch ?? null, point.loggedAt ?? now);
         if (list === undefined) seriesPoints.set(point.name, [row]);
         else list.push(row);
       }
       let written = 0;
       if (keepSameStep) {
-        const kept = await keepStepValues(tx, runId, seriesPoints, summaries);
+        const kept = await keepStepValues(tx, runId, seriesPoints, summaries, keys);
         seriesPoints = kept.current;
         written += kept.further;
       } else if (!rising) {
@@ -238,15 +254,16 @@ export async function logMetrics(
       const rollupWrites: SeriesWrite[] = [];
       const newSummaries: unknown[][] = [];
       for (const [name, rows] of seriesPoints) {
+        const keyId = keys.get(name)!;
         const previousLastStep = summaries.get(name)?.last_step;
         rollupWrites.push({
-          name,
+          keyId,
           points: rows,
           rewrite: rewrittenNames.has(name),
           previousLastStep: previousLastStep === undefined ? undefined : Number(previousLastStep),
         });
         const summary = rewrittenNames.has(name)
-          ? await recomputeSummary(tx, runId, name)
+          ? await recomputeSummary(tx, runId, name, keyId)
           : mergeSummary(runId, name, summaries.get(name), rows);
         newSummaries.push(summaryValues(summary));
       }
@@ -284,6 +301,7 @@ async function keepStepValues(
   runId: number,
   seriesPoints: Map<string, MetricRow[]>,
   summaries: Map<string, SummaryRow>,
+  keys: ReadonlyMap<string, number>,
 ): Promise<{ current: Map<string, MetricRow[]>; further: number }> {
   const current = new Map<string, MetricRow[]>();
   const furtherRows: unknown[][] = [];
@@ -301,7 +319,7 @@ async function keepStepValues(
     for (const chunk of chunksFor(tx, maybeStored, 1)) {
       if (chunk.length === 0) continue;
       const base = (table: 'metrics' | 'metric_step_values') =>
-        tx.db.selectFrom(table).selectAll().where('run_id', '=', runId).where('name', '=', name).where('step', 'in', chunk);
+        tx.db.selectFrom(table).selectAll().where('run_id', '=', runId).where('key_id', '=', keys.get(name)!).where('step', 'in', chunk);
       for (const row of await base('metrics').execute()) stored.set(Number(row.step), row);
       for (const row of await base('metric_step_values').execute()) {
         const list = further.get(Number(row.step));
@@ -350,58 +368,96 @@ export async function getMetrics(ctx: StoreContext, runId: number, query: Metric
   const filter = parseInput(metricQuerySchema, query, 'query');
   return guarded(ctx, async () => {
     await assertRun(ctx, runId);
-    // Only the columns a point needs: run_id is known, and one named series needs no name column.
-    let select = ctx.db
-      .selectFrom('metrics')
-      .select(['step', 'value', 'value_kind', 'epoch', 'logged_at'])
-      .$if(filter.name === undefined, (q) => q.select('name'))
-      .where('run_id', '=', runId)
-      .orderBy('name')
-      .orderBy('step');
-    if (filter.name !== undefined) select = select.where('name', '=', filter.name);
-    if (filter.names !== undefined) select = select.where('name', 'in', filter.names.length === 0 ? [''] : filter.names);
-    if (filter.minStep !== undefined) select = select.where('step', '>=', filter.minStep);
-    if (filter.maxStep !== undefined) select = select.where('step', '<=', filter.maxStep);
-    if (filter.limit !== undefined && filter.allValues !== true) select = select.limit(filter.limit);
-    let rows = await select.execute();
-    if (filter.allValues === true) rows = await withFurtherValues(ctx, runId, filter, rows);
-    const points: MetricPoint[] = new Array(rows.length);
-    for (let index = 0; index < rows.length; index++) {
-      const row = rows[index]! as (typeof rows)[number] & { name?: string };
-      points[index] = toSeriesPoint(runId, row.name ?? filter.name!, row);
+    if (filter.name !== undefined) {
+      if (filter.names !== undefined && !filter.names.includes(filter.name)) return [];
+      // One series: its key looked up inside the statement, one round trip.
+      const series: SeriesFilter = { key: keyIdOf(ctx, runId, filter.name) };
+      let rows = await seriesPoints(ctx, runId, series, filter, filter.allValues === true ? undefined : filter.limit);
+      if (filter.allValues === true) rows = await withFurtherValues(ctx, runId, series, filter, rows);
+      const points: MetricPoint[] = new Array(rows.length);
+      for (let index = 0; index < rows.length; index++) points[index] = toSeriesPoint(runId, filter.name, rows[index]!);
+      return points;
+    }
+    // Several series, in name order as the keys sort (the database's order of names, as before interning).
+    let keySelect = ctx.db.selectFrom('metric_keys').select(['id', 'name']).where('run_id', '=', runId).orderBy('name');
+    if (filter.names !== undefined) keySelect = keySelect.where('name', 'in', filter.names.length === 0 ? [''] : filter.names);
+    const keys = await keySelect.execute();
+    const names = new Map(keys.map((key) => [Number(key.id), key.name]));
+    const points: MetricPoint[] = [];
+    if (filter.limit !== undefined && filter.allValues !== true) {
+      // A limit across series: series by series in name order until it is reached.
+      for (const [keyId, name] of names) {
+        const left = filter.limit - points.length;
+        if (left <= 0) break;
+        for (const row of await seriesPoints(ctx, runId, { key: keyId }, filter, left)) points.push(toSeriesPoint(runId, name, row));
+      }
+      return points;
+    }
+    // Everything: read in key order (the index's), then put the series in name order.
+    const byKey = new Map<number, PointRow[]>();
+    for (const chunk of chunksFor(ctx, [...names.keys()], 1)) {
+      const series: SeriesFilter = { keys: chunk };
+      let rows = await seriesPoints(ctx, runId, series, filter, undefined);
+      if (filter.allValues === true) rows = await withFurtherValues(ctx, runId, series, filter, rows);
+      for (const row of rows) {
+        const keyId = Number(row.key_id);
+        const list = byKey.get(keyId);
+        if (list === undefined) byKey.set(keyId, [row]);
+        else list.push(row);
+      }
+    }
+    for (const [keyId, name] of names) {
+      // A loop, not push(...rows): spreading 100,000+ rows as arguments overflows the call stack.
+      for (const row of byKey.get(keyId) ?? []) {
+        if (filter.limit !== undefined && points.length >= filter.limit) return points;
+        points.push(toSeriesPoint(runId, name, row));
+      }
     }
     return points;
   });
 }
 
-type PointRow = Pick<MetricRow, 'step' | 'value' | 'value_kind' | 'epoch' | 'logged_at'> & { name?: string };
+type PointRow = Pick<MetricRow, 'step' | 'value' | 'value_kind' | 'epoch' | 'logged_at'> & { key_id?: number };
+
+/** Which series of a run a read takes: one key (an id, or the subquery finding it), or several ids. */
+type SeriesFilter = { key: number | ReturnType<typeof keyIdOf> } | { keys: number[] };
+
+type PointFilter = ReturnType<typeof metricQuerySchema.parse>;
+
+/** The points of the series, in key then step order; rows carry their key id when several series are read. */
+async function seriesPoints(ctx: StoreContext, runId: number, series: SeriesFilter, filter: PointFilter, limit: number | undefined): Promise<PointRow[]> {
+  let select = ctx.db
+    .selectFrom('metrics')
+    .select(['step', 'value', 'value_kind', 'epoch', 'logged_at'])
+    .where('run_id', '=', runId);
+  select = 'key' in series ? select.where('key_id', '=', series.key) : select.select('key_id').where('key_id', 'in', series.keys).orderBy('key_id');
+  if (filter.minStep !== undefined) select = select.where('step', '>=', filter.minStep);
+  if (filter.maxStep !== undefined) select = select.where('step', '<=', filter.maxStep);
+  select = select.orderBy('step');
+  if (limit !== undefined) select = select.limit(limit);
+  return select.execute();
+}
 
 /** Merges the further values of each step (decision 0901) into rows read from `metrics`, in order. */
-async function withFurtherValues(
-  ctx: StoreContext,
-  runId: number,
-  filter: ReturnType<typeof metricQuerySchema.parse>,
-  rows: PointRow[],
-): Promise<PointRow[]> {
+async function withFurtherValues(ctx: StoreContext, runId: number, series: SeriesFilter, filter: PointFilter, rows: PointRow[]): Promise<PointRow[]> {
   let select = ctx.db
     .selectFrom('metric_step_values')
-    .select(['name', 'step', 'value', 'value_kind', 'epoch', 'logged_at'])
+    .select(['key_id', 'step', 'value', 'value_kind', 'epoch', 'logged_at'])
     .where('run_id', '=', runId);
-  if (filter.name !== undefined) select = select.where('name', '=', filter.name);
-  if (filter.names !== undefined) select = select.where('name', 'in', filter.names.length === 0 ? [''] : filter.names);
+  select = 'key' in series ? select.where('key_id', '=', series.key) : select.where('key_id', 'in', series.keys);
   if (filter.minStep !== undefined) select = select.where('step', '>=', filter.minStep);
   if (filter.maxStep !== undefined) select = select.where('step', '<=', filter.maxStep);
   const further = await select.execute();
   if (further.length === 0) return filter.limit === undefined ? rows : rows.slice(0, filter.limit);
   const all: PointRow[] = [...rows, ...further];
+  // Rows of one series (key_id absent) or of several: key, then step, then MLflow's order of a step's values.
   all.sort(
     (a, b) =>
-      (a.name === undefined || b.name === undefined ? 0 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0) ||
+      ('keys' in series ? Number(a.key_id) - Number(b.key_id) : 0) ||
       Number(a.step) - Number(b.step) ||
       compareStepValues(a as MetricRow, b as MetricRow),
   );
-  if (filter.name !== undefined) for (const row of all) delete row.name;
-  return filter.limit === undefined ? all : all.slice(0, filter.limit);
+  return filter.limit === undefined || 'keys' in series ? all : all.slice(0, filter.limit);
 }
 
 async function assertRun(ctx: StoreContext, runId: number): Promise<void> {
@@ -418,15 +474,16 @@ export async function getMetricBuckets(
   const filter = parseInput(metricBucketQuerySchema, query, 'query');
   return guarded(ctx, async () => {
     await assertRun(ctx, runId);
-    return seriesBuckets(ctx, runId, name, filter);
+    const keyId = (await findKeys(ctx, runId, [name])).get(name);
+    return keyId === undefined ? [] : seriesBuckets(ctx, runId, keyId, filter);
   });
 }
 
 type BucketFilter = z.output<typeof metricBucketQuerySchema>;
 
 /** The buckets of one series whose run is known to exist. */
-async function seriesBuckets(ctx: StoreContext, runId: number, name: string, filter: BucketFilter): Promise<MetricBucket[]> {
-  const series = ctx.db.selectFrom('metrics').where('run_id', '=', runId).where('name', '=', name);
+async function seriesBuckets(ctx: StoreContext, runId: number, keyId: number, filter: BucketFilter): Promise<MetricBucket[]> {
+  const series = ctx.db.selectFrom('metrics').where('run_id', '=', runId).where('key_id', '=', keyId);
   // The first and last stored step in range as two index seeks: SQLite scans the whole range for
   // min() and max() in one query.
   const inRange = series
@@ -442,7 +499,7 @@ async function seriesBuckets(ctx: StoreContext, runId: number, name: string, fil
   const hi = Number(range.hi);
   if (rollupsServe(lo, hi, filter.buckets)) {
     const bounds = { lo, hi, cutLow: filter.minStep !== undefined, cutHigh: filter.maxStep !== undefined };
-    return bucketsFromRollups(ctx, runId, name, bounds, filter.buckets);
+    return bucketsFromRollups(ctx, runId, keyId, bounds, filter.buckets);
   }
   const span = hi - lo + 1;
   // Equal ranges of a whole number of steps (the last may be shorter), so at most `buckets` of them.
@@ -484,6 +541,7 @@ async function seriesBuckets(ctx: StoreContext, runId: number, name: string, fil
 
 /** A summary row's facts that decide whether a series can be answered point by point. */
 interface SeriesExtent {
+  keyId: number;
   count: number;
   lastStep: number;
 }
@@ -517,16 +575,19 @@ export async function getMetricBucketsBulk(ctx: StoreContext, query: MetricBucke
     const wanted: Array<{ runId: number; name: string }> = [];
     for (const runId of runIds) {
       let summaries = ctx.db
-        .selectFrom('metric_summaries')
-        .select(['name', 'count', 'last_step'])
-        .where('run_id', '=', runId)
-        .orderBy('name');
+        .selectFrom('metric_keys as k')
+        .innerJoin('metric_summaries as s', (join) => join.onRef('s.run_id', '=', 'k.run_id').onRef('s.name', '=', 'k.name'))
+        .select(['k.id', 'k.name', 's.count', 's.last_step'])
+        .where('k.run_id', '=', runId)
+        .orderBy('k.name');
       summaries =
         request.names !== undefined
-          ? summaries.where('name', 'in', request.names)
-          : summaries.where('name', '>=', request.namePrefix!).where(sql<boolean>`${sql.ref('name')} like ${likePrefix(request.namePrefix!)} escape '!'`);
+          ? summaries.where('k.name', 'in', request.names)
+          : summaries.where('k.name', '>=', request.namePrefix!).where(sql<boolean>`${sql.ref('k.name')} like ${likePrefix(request.namePrefix!)} escape '!'`);
       const rows = await summaries.execute();
-      for (const row of rows) extents.set(seriesKey(runId, row.name), { count: Number(row.count), lastStep: Number(row.last_step) });
+      for (const row of rows) {
+        extents.set(seriesKey(runId, row.name), { keyId: Number(row.id), count: Number(row.count), lastStep: Number(row.last_step) });
+      }
       for (const name of request.names ?? rows.map((row) => row.name)) wanted.push({ runId, name });
     }
     if (wanted.length > LIMITS.bulkSeries) {
@@ -540,19 +601,21 @@ export async function getMetricBucketsBulk(ctx: StoreContext, query: MetricBucke
     for (const runId of runIds) {
       const names = wanted.filter((series) => series.runId === runId && answeredByPoints(extents.get(seriesKey(runId, series.name)), filter));
       for (const chunk of chunksFor(ctx, names.map((series) => series.name), 1)) {
+        const nameOfKey = new Map(chunk.map((name) => [extents.get(seriesKey(runId, name))!.keyId, name]));
         const points = await ctx.db
           .selectFrom('metrics')
-          .select(['name', 'step', 'value', 'value_kind'])
+          .select(['key_id', 'step', 'value', 'value_kind'])
           .where('run_id', '=', runId)
-          .where('name', 'in', chunk)
+          .where('key_id', 'in', [...nameOfKey.keys()])
           .$if(filter.minStep !== undefined, (q) => q.where('step', '>=', filter.minStep!))
           .$if(filter.maxStep !== undefined, (q) => q.where('step', '<=', filter.maxStep!))
-          .orderBy('name')
+          .orderBy('key_id')
           .orderBy('step')
           .execute();
         for (const name of chunk) byPoints.set(seriesKey(runId, name), []);
         for (const point of points) {
-          byPoints.get(seriesKey(runId, point.name))!.push(bucketOfPoint(Number(point.step), decodeDouble(point.value, point.value_kind)));
+          const name = nameOfKey.get(Number(point.key_id))!;
+          byPoints.get(seriesKey(runId, name))!.push(bucketOfPoint(Number(point.step), decodeDouble(point.value, point.value_kind)));
         }
         // A series with negative steps may pass answeredByPoints yet span more steps than buckets:
         // seriesBuckets then groups its points, so it answers that series.
@@ -568,7 +631,8 @@ export async function getMetricBucketsBulk(ctx: StoreContext, query: MetricBucke
     const answer: MetricSeriesBuckets[] = [];
     for (const { runId, name } of wanted) {
       const key = seriesKey(runId, name);
-      const buckets = extents.has(key) ? (byPoints.get(key) ?? (await seriesBuckets(ctx, runId, name, filter))) : [];
+      const extent = extents.get(key);
+      const buckets = extent !== undefined ? (byPoints.get(key) ?? (await seriesBuckets(ctx, runId, extent.keyId, filter))) : [];
       answer.push({ runId, name, buckets });
     }
     return answer;

@@ -120,9 +120,20 @@ export interface HyperparametersTable {
 /** How a metric value is stored: `value` holds finite numbers; the others are flagged, value NULL. */
 export type ValueKind = 0 | 1 | 2 | 3;
 
-export interface MetricsTable {
+/**
+ * The metric names of a run, each once (migration 0011, decision 1304): the metric tables hold the
+ * key's id, not the name, in every row. Keys belong to their run and go with it.
+ */
+export interface MetricKeysTable {
+  id: Generated<number>;
   run_id: number;
   name: string;
+}
+
+export interface MetricsTable {
+  run_id: number;
+  /** metric_keys.id of the series' name. */
+  key_id: number;
   step: Numeric;
   value: number | null;
   value_kind: ValueKind;
@@ -136,6 +147,7 @@ export interface MetricStepValuesTable extends MetricsTable {
   seq: Numeric;
 }
 
+/** One row per series, so it keeps the name (search walks an index on it, migration 0013). */
 export interface MetricSummariesTable {
   run_id: number;
   name: string;
@@ -155,7 +167,7 @@ export interface MetricSummariesTable {
  */
 export interface MetricRollupsTable {
   run_id: number;
-  name: string;
+  key_id: number;
   block: Numeric;
   first_step: Numeric;
   last_step: Numeric;
@@ -278,6 +290,7 @@ export interface Tables {
   datasets: DatasetsTable;
   training_runs: TrainingRunsTable;
   hyperparameters: HyperparametersTable;
+  metric_keys: MetricKeysTable;
   metrics: MetricsTable;
   metric_step_values: MetricStepValuesTable;
   metric_summaries: MetricSummariesTable;

@@ -1,5 +1,5 @@
 /**
- * Block rollups of metric series: for every (run, name, block of ROLLUP_BLOCK_STEPS steps) the first
+ * Block rollups of metric series: for every (run, series key, block of ROLLUP_BLOCK_STEPS steps) the first
  * and last step, finite min and max, last value, count and latest logging time, kept in the same
  * transaction as the points. Downsampled reads of long series merge these rows instead of grouping
  * every point (docs/decisions/0503-metric-rollups.md). This file: the rows and how points become
@@ -28,7 +28,7 @@ export type { MetricRow };
 
 export const ROLLUP_COLUMNS = [
   'run_id',
-  'name',
+  'key_id',
   'block',
   'first_step',
   'last_step',
@@ -39,12 +39,12 @@ export const ROLLUP_COLUMNS = [
   'count',
   'max_logged_at',
 ] as const;
-export const ROLLUP_KEY = ['run_id', 'name', 'block'] as const;
+export const ROLLUP_KEY = ['run_id', 'key_id', 'block'] as const;
 export const ROLLUP_UPDATES = ROLLUP_COLUMNS.slice(3);
 
 export const rollupValues = (row: RollupRow): unknown[] => [
   row.run_id,
-  row.name,
+  row.key_id,
   row.block,
   row.first_step,
   row.last_step,
@@ -62,7 +62,7 @@ export const blockOf = (step: number): number => Math.floor(step / ROLLUP_BLOCK_
 export const numOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
 
 /** Rollup rows of some points of one series, keyed by block. */
-export function rollupsOfPoints(runId: number, name: string, points: readonly MetricRow[]): Map<number, RollupRow> {
+export function rollupsOfPoints(runId: number, keyId: number, points: readonly MetricRow[]): Map<number, RollupRow> {
   const blocks = new Map<number, RollupRow>();
   for (const point of points) {
     const step = Number(point.step);
@@ -74,7 +74,7 @@ export function rollupsOfPoints(runId: number, name: string, points: readonly Me
     if (row === undefined) {
       blocks.set(block, {
         run_id: runId,
-        name,
+        key_id: keyId,
         block,
         first_step: step,
         last_step: step,
@@ -120,7 +120,7 @@ export function mergeAppended(stored: RollupRow, added: RollupRow): RollupRow {
 export function toRollupRow(row: Record<string, unknown>): RollupRow {
   return {
     run_id: Number(row.run_id),
-    name: String(row.name),
+    key_id: Number(row.key_id),
     block: Number(row.block),
     first_step: Number(row.first_step),
     last_step: Number(row.last_step),

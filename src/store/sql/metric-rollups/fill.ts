@@ -16,7 +16,7 @@ export async function fillMetricRollups(db: Kysely<any>, backend: Backend, optio
     .selectFrom('metrics')
     .select((eb) => [
       'run_id',
-      'name',
+      'key_id',
       block.as('block'),
       ...blockAggregates(eb),
     ])
@@ -27,7 +27,7 @@ export async function fillMetricRollups(db: Kysely<any>, backend: Backend, optio
             selectFrom('metric_rollups as r')
               .select(sql.lit(1).as('one'))
               .whereRef('r.run_id', '=', 'metrics.run_id')
-              .whereRef('r.name', '=', 'metrics.name'),
+              .whereRef('r.key_id', '=', 'metrics.key_id'),
           ),
         ),
       ),
@@ -35,16 +35,16 @@ export async function fillMetricRollups(db: Kysely<any>, backend: Backend, optio
     .groupBy([sql`1`, sql`2`, sql`3`]);
   await db
     .insertInto('metric_rollups')
-    .columns(['run_id', 'name', 'block', 'first_step', 'last_step', 'min_value', 'max_value', 'last_value', 'last_kind', 'count', 'max_logged_at'])
+    .columns(['run_id', 'key_id', 'block', 'first_step', 'last_step', 'min_value', 'max_value', 'last_value', 'last_kind', 'count', 'max_logged_at'])
     .expression(
       db
         .selectFrom(blocks.as('b'))
         .innerJoin('metrics as m', (join) =>
-          join.onRef('m.run_id', '=', 'b.run_id').onRef('m.name', '=', 'b.name').onRef('m.step', '=', 'b.last_step'),
+          join.onRef('m.run_id', '=', 'b.run_id').onRef('m.key_id', '=', 'b.key_id').onRef('m.step', '=', 'b.last_step'),
         )
         .select([
           'b.run_id',
-          'b.name',
+          'b.key_id',
           'b.block',
           'b.first_step',
           'b.last_step',

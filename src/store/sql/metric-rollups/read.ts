@@ -29,7 +29,7 @@ export interface BucketRange {
 export async function bucketsFromRollups(
   ctx: StoreContext,
   runId: number,
-  name: string,
+  keyId: number,
   range: BucketRange,
   buckets: number,
 ): Promise<MetricBucket[]> {
@@ -38,18 +38,18 @@ export async function bucketsFromRollups(
   const blocks = lastBlock - firstBlock + 1;
   // Block numbers times `buckets` must stay exact in doubles and BIGINTs; only the far-apart steps of
   // a sparse series (microsecond timestamps, say) break that, and those have few rows.
-  if (!Number.isSafeInteger(blocks * buckets)) return bucketsOfRows(await rollupRows(ctx, runId, name, range), firstBlock, blocks, buckets);
+  if (!Number.isSafeInteger(blocks * buckets)) return bucketsOfRows(await rollupRows(ctx, runId, keyId, range), firstBlock, blocks, buckets);
   const bucketOf = (block: number): number => Math.floor(((block - firstBlock) * buckets) / blocks);
 
   const edges: RollupRow[] = [];
   let innerFirst = firstBlock;
   let innerLast = lastBlock;
   if (range.cutLow && range.lo % ROLLUP_BLOCK_STEPS !== 0) {
-    edges.push(await rollupOfRange(ctx, runId, name, range.lo, Math.min(range.hi, (firstBlock + 1) * ROLLUP_BLOCK_STEPS - 1)));
+    edges.push(await rollupOfRange(ctx, runId, keyId, range.lo, Math.min(range.hi, (firstBlock + 1) * ROLLUP_BLOCK_STEPS - 1)));
     innerFirst += 1;
   }
   if (range.cutHigh && (range.hi + 1) % ROLLUP_BLOCK_STEPS !== 0 && innerFirst <= lastBlock) {
-    edges.push(await rollupOfRange(ctx, runId, name, Math.max(range.lo, lastBlock * ROLLUP_BLOCK_STEPS), range.hi));
+    edges.push(await rollupOfRange(ctx, runId, keyId, Math.max(range.lo, lastBlock * ROLLUP_BLOCK_STEPS), range.hi));
     innerLast -= 1;
   }
 
@@ -71,7 +71,7 @@ export async function bucketsFromRollups(
         eb.fn.max('block').as('last_block'),
       ])
       .where('run_id', '=', runId)
-      .where('name', '=', name)
+      .where('key_id', '=', keyId)
       .where('block', '>=', innerFirst)
       .where('block', '<=', innerLast)
       .groupBy(sql`1`)
@@ -82,7 +82,7 @@ export async function bucketsFromRollups(
         .selectFrom('metric_rollups')
         .select(['block', 'last_value', 'last_kind'])
         .where('run_id', '=', runId)
-        .where('name', '=', name)
+        .where('key_id', '=', keyId)
         .where('block', 'in', chunk)
         .execute();
       for (const row of found) lastValues.set(Number(row.block), decodeDouble(row.last_value, row.last_kind));
@@ -139,7 +139,7 @@ function mergeBuckets(bucket: MetricBucket, row: RollupRow): MetricBucket {
 }
 
 /** Every rollup row of [lo, hi], the blocks cut by the range replaced by sums of their points. */
-async function rollupRows(ctx: StoreContext, runId: number, name: string, range: BucketRange): Promise<RollupRow[]> {
+async function rollupRows(ctx: StoreContext, runId: number, keyId: number, range: BucketRange): Promise<RollupRow[]> {
   const firstBlock = blockOf(range.lo);
   const lastBlock = blockOf(range.hi);
   const rows = (
@@ -147,18 +147,18 @@ async function rollupRows(ctx: StoreContext, runId: number, name: string, range:
       .selectFrom('metric_rollups')
       .select(['block', 'first_step', 'last_step', 'min_value', 'max_value', 'last_value', 'last_kind', 'count'])
       .where('run_id', '=', runId)
-      .where('name', '=', name)
+      .where('key_id', '=', keyId)
       .where('block', '>=', firstBlock)
       .where('block', '<=', lastBlock)
       .orderBy('block')
       .execute()
-  ).map((row) => toRollupRow({ ...row, run_id: runId, name }));
+  ).map((row) => toRollupRow({ ...row, run_id: runId, key_id: keyId }));
   if (rows.length === 0) return rows;
   if (rows[0]!.first_step < range.lo) {
-    rows[0] = await rollupOfRange(ctx, runId, name, range.lo, Math.min(range.hi, (firstBlock + 1) * ROLLUP_BLOCK_STEPS - 1));
+    rows[0] = await rollupOfRange(ctx, runId, keyId, range.lo, Math.min(range.hi, (firstBlock + 1) * ROLLUP_BLOCK_STEPS - 1));
   }
   if (rows.at(-1)!.last_step > range.hi) {
-    rows[rows.length - 1] = await rollupOfRange(ctx, runId, name, Math.max(range.lo, lastBlock * ROLLUP_BLOCK_STEPS), range.hi);
+    rows[rows.length - 1] = await rollupOfRange(ctx, runId, keyId, Math.max(range.lo, lastBlock * ROLLUP_BLOCK_STEPS), range.hi);
   }
   return rows;
 }
@@ -177,16 +177,16 @@ function bucketsOfRows(rows: readonly RollupRow[], firstBlock: number, blocks: n
 }
 
 /** The rollup of the stored points of one series in [from, to], a part of one block. */
-async function rollupOfRange(ctx: StoreContext, runId: number, name: string, from: number, to: number): Promise<RollupRow> {
+async function rollupOfRange(ctx: StoreContext, runId: number, keyId: number, from: number, to: number): Promise<RollupRow> {
   const points = await ctx.db
     .selectFrom('metrics')
     .select(['step', 'value', 'value_kind', 'logged_at'])
     .where('run_id', '=', runId)
-    .where('name', '=', name)
+    .where('key_id', '=', keyId)
     .where('step', '>=', from)
     .where('step', '<=', to)
     .execute();
-  const rows = rollupsOfPoints(runId, name, points.map((point) => ({ ...point, run_id: runId, name, epoch: null }) as MetricRow));
+  const rows = rollupsOfPoints(runId, keyId, points.map((point) => ({ ...point, run_id: runId, key_id: keyId, epoch: null }) as MetricRow));
   return rows.values().next().value!;
 }
 

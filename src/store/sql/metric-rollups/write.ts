@@ -6,7 +6,8 @@ import { ROLLUP_BLOCK_STEPS, ROLLUP_COLUMNS, ROLLUP_KEY, ROLLUP_UPDATES, rollupV
 
 /** What logMetrics wrote to one series. */
 export interface SeriesWrite {
-  readonly name: string;
+  /** The series' key (metric_keys.id). */
+  readonly keyId: number;
   readonly points: readonly MetricRow[];
   /** True when the batch rewrote existing steps (or may have); false for a pure append. */
   readonly rewrite: boolean;
@@ -21,24 +22,24 @@ export interface SeriesWrite {
  */
 export async function updateRollups(ctx: StoreContext, runId: number, writes: readonly SeriesWrite[]): Promise<void> {
   const result: RollupRow[] = [];
-  const extended: Array<{ name: string; block: number; added: RollupRow }> = [];
-  const rewritten: Array<{ name: string; blocks: number[] }> = [];
+  const extended: Array<{ keyId: number; block: number; added: RollupRow }> = [];
+  const rewritten: Array<{ keyId: number; blocks: number[] }> = [];
   for (const write of writes) {
     if (write.rewrite) {
-      rewritten.push({ name: write.name, blocks: [...new Set(write.points.map((point) => blockOf(Number(point.step))))] });
+      rewritten.push({ keyId: write.keyId, blocks: [...new Set(write.points.map((point) => blockOf(Number(point.step))))] });
       continue;
     }
-    const blocks = rollupsOfPoints(runId, write.name, write.points);
+    const blocks = rollupsOfPoints(runId, write.keyId, write.points);
     const openBlock = write.previousLastStep === undefined ? undefined : blockOf(write.previousLastStep);
     for (const row of blocks.values()) {
-      if (row.block === openBlock) extended.push({ name: write.name, block: row.block, added: row });
+      if (row.block === openBlock) extended.push({ keyId: write.keyId, block: row.block, added: row });
       else result.push(row);
     }
   }
 
   const stored = await loadRollups(ctx, runId, extended);
-  for (const { name, block, added } of extended) {
-    const previous = stored.get(rollupKey(name, block));
+  for (const { keyId, block, added } of extended) {
+    const previous = stored.get(rollupKey(keyId, block));
     result.push(previous === undefined ? added : mergeAppended(previous, added));
   }
   if (rewritten.length > 0) result.push(...(await recomputeRollups(ctx, runId, rewritten)));
@@ -46,33 +47,33 @@ export async function updateRollups(ctx: StoreContext, runId: number, writes: re
   await insertRows(ctx, 'metric_rollups', ROLLUP_COLUMNS, result.map(rollupValues), { key: ROLLUP_KEY, update: ROLLUP_UPDATES });
 }
 
-const rollupKey = (name: string, block: number): string => `${block}\u0000${name}`;
+const rollupKey = (keyId: number, block: number): string => `${block}:${keyId}`;
 
 async function loadRollups(
   ctx: StoreContext,
   runId: number,
-  wanted: ReadonlyArray<{ name: string; block: number }>,
+  wanted: ReadonlyArray<{ keyId: number; block: number }>,
 ): Promise<Map<string, RollupRow>> {
   const found = new Map<string, RollupRow>();
-  const keys = new Set(wanted.map(({ name, block }) => rollupKey(name, block)));
+  const keys = new Set(wanted.map(({ keyId, block }) => rollupKey(keyId, block)));
   for (const chunk of chunksFor(ctx, [...wanted], 2)) {
-    const names = [...new Set(chunk.map(({ name }) => name))];
+    const keyIds = [...new Set(chunk.map(({ keyId }) => keyId))];
     const blocks = [...new Set(chunk.map(({ block }) => block))];
     // Usually every series of a batch ends in the same block: two IN lists are then a plain index
     // lookup on every backend and cheaper to build than one OR term per series (rows of the cross
     // product that were not asked for are dropped below). Scattered blocks get the OR terms.
-    const crossProduct = names.length * blocks.length <= 2 * chunk.length;
+    const crossProduct = keyIds.length * blocks.length <= 2 * chunk.length;
     const rows = await ctx.db
       .selectFrom('metric_rollups')
       .selectAll()
       .where('run_id', '=', runId)
-      .$if(crossProduct, (q) => q.where('name', 'in', names).where('block', 'in', blocks))
+      .$if(crossProduct, (q) => q.where('key_id', 'in', keyIds).where('block', 'in', blocks))
       .$if(!crossProduct, (q) =>
-        q.where((eb) => eb.or(chunk.map(({ name, block }) => eb.and([eb('name', '=', name), eb('block', '=', block)])))),
+        q.where((eb) => eb.or(chunk.map(({ keyId, block }) => eb.and([eb('key_id', '=', keyId), eb('block', '=', block)])))),
       )
       .execute();
     for (const row of rows) {
-      const key = rollupKey(row.name, Number(row.block));
+      const key = rollupKey(Number(row.key_id), Number(row.block));
       if (keys.has(key)) found.set(key, toRollupRow(row));
     }
   }
@@ -97,30 +98,30 @@ function stepRanges(blocks: number[]): Array<[number, number]> {
 async function recomputeRollups(
   ctx: StoreContext,
   runId: number,
-  series: ReadonlyArray<{ name: string; blocks: number[] }>,
+  series: ReadonlyArray<{ keyId: number; blocks: number[] }>,
 ): Promise<RollupRow[]> {
-  const ranges = series.flatMap(({ name, blocks }) => stepRanges(blocks).map(([from, to]) => ({ name, from, to })));
+  const ranges = series.flatMap(({ keyId, blocks }) => stepRanges(blocks).map(([from, to]) => ({ keyId, from, to })));
   const blockExpression = ctx.backend.integerDivide(sql.ref('step'), sql.lit(ROLLUP_BLOCK_STEPS));
   const rows: RollupRow[] = [];
   for (const chunk of chunksFor(ctx, ranges, 3)) {
     const grouped = await ctx.db
       .selectFrom('metrics')
       .select((eb) => [
-        'name',
+        'key_id',
         blockExpression.as('block'),
         ...blockAggregates(eb),
       ])
       .where('run_id', '=', runId)
       .where((eb) =>
-        eb.or(chunk.map(({ name, from, to }) => eb.and([eb('name', '=', name), eb('step', '>=', from), eb('step', '<=', to)]))),
+        eb.or(chunk.map(({ keyId, from, to }) => eb.and([eb('key_id', '=', keyId), eb('step', '>=', from), eb('step', '<=', to)]))),
       )
       .groupBy([sql`1`, sql`2`])
       .execute();
     for (const row of grouped) rows.push(toRollupRow({ ...row, run_id: runId, last_value: null, last_kind: 0 }));
   }
-  const lasts = await pointsAt(ctx, runId, rows.map((row) => ({ name: row.name, step: row.last_step })));
+  const lasts = await pointsAt(ctx, runId, rows.map((row) => ({ keyId: row.key_id, step: row.last_step })));
   for (const row of rows) {
-    const last = lasts.get(rollupKey(row.name, row.last_step))!;
+    const last = lasts.get(rollupKey(row.key_id, row.last_step))!;
     row.last_value = last.value;
     row.last_kind = last.kind;
   }
@@ -130,18 +131,18 @@ async function recomputeRollups(
 async function pointsAt(
   ctx: StoreContext,
   runId: number,
-  keys: ReadonlyArray<{ name: string; step: number }>,
+  keys: ReadonlyArray<{ keyId: number; step: number }>,
 ): Promise<Map<string, { value: number | null; kind: RollupRow['last_kind'] }>> {
   const found = new Map<string, { value: number | null; kind: RollupRow['last_kind'] }>();
   for (const chunk of chunksFor(ctx, [...keys], 2)) {
     const rows = await ctx.db
       .selectFrom('metrics')
-      .select(['name', 'step', 'value', 'value_kind'])
+      .select(['key_id', 'step', 'value', 'value_kind'])
       .where('run_id', '=', runId)
-      .where((eb) => eb.or(chunk.map(({ name, step }) => eb.and([eb('name', '=', name), eb('step', '=', step)]))))
+      .where((eb) => eb.or(chunk.map(({ keyId, step }) => eb.and([eb('key_id', '=', keyId), eb('step', '=', step)]))))
       .execute();
     for (const row of rows) {
-      found.set(rollupKey(row.name, Number(row.step)), {
+      found.set(rollupKey(Number(row.key_id), Number(row.step)), {
         value: numOrNull(row.value),
         kind: Number(row.value_kind) as RollupRow['last_kind'],
       });
