@@ -202,15 +202,20 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
+  /** GetObject of a store key, a byte range of it when given (blobs and block lists alike). */
+  #get(key: string, range: ByteRange | undefined) {
+    return this.#client.send(
+      new GetObjectCommand({
+        Bucket: this.#bucket,
+        Key: this.#key(key),
+        ...(range === undefined ? {} : { Range: `bytes=${range.start}-${range.end ?? ''}` }),
+      }),
+    );
+  }
+
   async read(sha256: string, range?: ByteRange): Promise<{ stream: Readable; totalSize: number } | undefined> {
     try {
-      const answer = await this.#client.send(
-        new GetObjectCommand({
-          Bucket: this.#bucket,
-          Key: this.#key(blobKey(sha256)),
-          ...(range === undefined ? {} : { Range: `bytes=${range.start}-${range.end ?? ''}` }),
-        }),
-      );
+      const answer = await this.#get(blobKey(sha256), range);
       const total = answer.ContentRange === undefined ? answer.ContentLength : Number(answer.ContentRange.split('/')[1]);
       return { stream: answer.Body as Readable, totalSize: total ?? 0 };
     } catch (error) {
@@ -222,13 +227,7 @@ export class S3BlobStore implements BlobStore {
 
   async readBlockList(sha256: string, range?: ByteRange): Promise<Buffer | undefined> {
     try {
-      const answer = await this.#client.send(
-        new GetObjectCommand({
-          Bucket: this.#bucket,
-          Key: this.#key(blockListKey(sha256)),
-          ...(range === undefined ? {} : { Range: `bytes=${range.start}-${range.end ?? ''}` }),
-        }),
-      );
+      const answer = await this.#get(blockListKey(sha256), range);
       return Buffer.from(await answer.Body!.transformToByteArray());
     } catch (error) {
       if (isNotFound(error)) return undefined;
