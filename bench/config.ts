@@ -42,6 +42,8 @@ export interface BenchSizes {
   peerSingleCalls: number;
   peerRunCreates: number;
   peerHistoryPoints: number;
+  /** One series read whole through the HTTP client (columnar histories). */
+  httpHistoryPoints: number;
   /** Prediction statistics: predictions of one version spread over `statsDays` days, read as hourly percentiles. */
   statsPredictions: number;
   statsDays: number;
@@ -73,6 +75,7 @@ export const FULL_SIZES: BenchSizes = {
   peerSingleCalls: 2_000,
   peerRunCreates: 1_000,
   peerHistoryPoints: 100_000,
+  httpHistoryPoints: 100_000,
   statsPredictions: 10_000_000,
   statsDays: 30,
   artifactBytes: 512 * 1024 * 1024,
@@ -102,6 +105,7 @@ export const QUICK_SIZES: BenchSizes = {
   peerSingleCalls: 200,
   peerRunCreates: 100,
   peerHistoryPoints: 10_000,
+  httpHistoryPoints: 10_000,
   statsPredictions: 100_000,
   statsDays: 30,
   artifactBytes: 64 * 1024 * 1024,

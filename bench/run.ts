@@ -14,6 +14,7 @@ import { printTable, saveReport, writeDocs, type BenchReport } from './report.js
 import { artifactScenarios } from './scenarios/artifacts.js';
 import { growth } from './scenarios/growth.js';
 import { httpScenarios } from './scenarios/http.js';
+import { httpHistory } from './scenarios/http-history.js';
 import { logMetricsBatches, predictions, trainingLoop } from './scenarios/ingest.js';
 import { histories, runsTable } from './scenarios/reads.js';
 import { search } from './scenarios/search.js';
@@ -37,6 +38,7 @@ const SCENARIOS: Scenario[] = [
   { id: 'http', run: httpScenarios },
   { id: 'predictions', run: predictions },
   { id: 'history', run: histories },
+  { id: 'http-history', run: httpHistory },
   { id: 'runs-table', run: runsTable },
   { id: 'growth', run: growth },
   { id: 'search', run: search },

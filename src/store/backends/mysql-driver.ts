@@ -9,6 +9,8 @@
  *   stored bits (docs/decisions/0110-exact-doubles.md); binary rows are also about twice as fast to
  *   decode for large reads (decision 0509). The statement is closed right after, so server-side
  *   statements never pile up (`max_prepared_stmt_count`) whatever the SQL text. Writes go through `query`.
+ * - kept statements (kept-statements.ts), reads or writes, run with `execute` and stay prepared on
+ *   the session (mysql2 caches them by text), so a hot call pays no prepare round trip.
  */
 import {
   CompiledQuery,
@@ -26,6 +28,7 @@ import {
   type TransactionSettings,
 } from 'kysely';
 import type { Pool, PoolConnection } from 'mysql2';
+import { keptStatementName } from './kept-statements.js';
 
 /** A statement that returns rows: Kysely writes SELECT (and WITH … SELECT) in lower case first. */
 const READ_STATEMENT = /^\s*(?:select|with)\b/i;
@@ -130,7 +133,9 @@ class MysqlSession implements DatabaseConnection {
 
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
     const parameters = compiled.parameters as unknown[];
-    const result = READ_STATEMENT.test(compiled.sql)
+    const result = keptStatementName(compiled.sql) !== undefined
+      ? await run<unknown>((callback) => this.#raw.execute(compiled.sql, parameters as never, callback as never))
+      : READ_STATEMENT.test(compiled.sql)
       ? await run<unknown>((callback) =>
           this.#raw.execute(compiled.sql, parameters as never, (error: unknown, rows: unknown) => {
             this.#raw.unprepare(compiled.sql);

@@ -13,6 +13,7 @@ import {
   type BulkColumn,
   type FailureKind,
 } from './backend.js';
+import { keptStatementName } from './kept-statements.js';
 
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
@@ -63,6 +64,7 @@ export function createPostgresBackend(spec: ServerConnection): Backend {
         });
         // An idle client that loses its server emits here; the pool drops it and opens a new one.
         pool.on('error', () => undefined);
+        pool.on('connect', nameKeptStatements);
         return pool;
       },
     }),
@@ -115,6 +117,19 @@ export function createPostgresBackend(spec: ServerConnection): Backend {
     resetIdSequence: async (db: Kysely<any>, table: string, column: string) => {
       await sql`select setval(pg_get_serial_sequence(${table}, ${column}), coalesce(max(${sql.ref(column)}), 0) + 1, false) from ${sql.table(table)}`.execute(db);
     },
+  };
+}
+
+/**
+ * Runs the kept statements (kept-statements.ts) of `client` as named ones, which pg prepares on the
+ * client's first use and then only binds and executes. Kysely passes SQL text and values; everything
+ * else goes through unchanged.
+ */
+function nameKeptStatements(client: { query: (...args: any[]) => unknown }): void {
+  const query = client.query.bind(client);
+  client.query = (config: unknown, values?: unknown, callback?: unknown) => {
+    const name = typeof config === 'string' ? keptStatementName(config) : undefined;
+    return name === undefined ? query(config, values, callback) : query({ name, text: config, values }, callback);
   };
 }
 

@@ -15,8 +15,12 @@
  *   may predate the run's lock) can only make the insert find its step taken, and then the general
  *   path decides.
  *
+ * Every statement of this path is compiled once per backend and kept prepared on each connection
+ * (kept-statements.ts, decision 1306): PostgreSQL plans the one statement once per connection, and
+ * MySQL skips a prepare round trip per call.
+ *
  * Only a plain append takes this path: a point whose step is past the series' last (or omitted),
- * with no batch id, no `sameStep: 'keep'`, and no heartbeat due. The series' key (decision 1304) is
+ * with no batch id and no heartbeat due (`sameStep: 'keep'` changes nothing for an append). The series' key (decision 1304) is
  * found with the run, and made there when the series is new (PostgreSQL: in the same statement). Anything else (a rewrite of a
  * stored step, a run that does not exist, a heartbeat to refresh, a lost race on PostgreSQL) reports
  * `false` having written nothing, and `logMetrics` takes its general path, which decides and
@@ -24,7 +28,8 @@
  */
 import { CompiledQuery, sql, type Compilable, type Kysely, type RawBuilder } from 'kysely';
 import type { Backend } from '../backends/backend.js';
-import { insertRows, withConflict, type NamedMerge } from './bulk-insert.js';
+import { withConflict, type NamedMerge, type OnConflict } from './bulk-insert.js';
+import { keepPrepared } from '../backends/kept-statements.js';
 import { withTransaction, type StoreContext } from './context.js';
 import { REFRESH_EVERY_MS } from './heartbeats.js';
 import { ROLLUP_BLOCK_STEPS, ROLLUP_COLUMNS, ROLLUP_KEY, rollupValues, rollupsOfPoints } from './metric-rollups/blocks.js';
@@ -75,16 +80,17 @@ export const ROLLUP_MERGE: NamedMerge = {
 type Values = Record<string, unknown>;
 interface Prepared {
   readonly sql: string;
+  /** The parameters' names in the order the statement binds them. */
   readonly order: readonly string[];
 }
 const MARKER = '\u0001aimdb-parameter:';
 const preparedCache = new WeakMap<Backend, Map<string, Prepared>>();
 
 /**
- * A statement built once per backend by Kysely with a marker in place of each named parameter, then
- * run as SQL text with the call's values in the order the markers were bound.
+ * A statement built once per backend by Kysely with a marker in place of each named parameter. Its
+ * text is kept prepared on each connection (kept-statements.ts): these run on every single call.
  */
-function prepared(ctx: StoreContext, id: string, names: readonly string[], build: (p: Record<string, RawBuilder<unknown>>) => Compilable): (values: Values) => CompiledQuery {
+function compileOnce(ctx: StoreContext, id: string, names: readonly string[], build: (p: Record<string, RawBuilder<unknown>>) => Compilable): Prepared {
   let cache = preparedCache.get(ctx.backend);
   if (cache === undefined) preparedCache.set(ctx.backend, (cache = new Map()));
   let statement = cache.get(id);
@@ -96,11 +102,31 @@ function prepared(ctx: StoreContext, id: string, names: readonly string[], build
       return parameter.slice(MARKER.length);
     });
     statement = { sql: compiled.sql, order };
+    keepPrepared(statement.sql);
     cache.set(id, statement);
   }
-  const { sql: text, order } = statement;
+  return statement;
+}
+
+/** A statement compiled once (compileOnce), run with the call's values by name. */
+function prepared(ctx: StoreContext, id: string, names: readonly string[], build: (p: Record<string, RawBuilder<unknown>>) => Compilable): (values: Values) => CompiledQuery {
+  const { sql: text, order } = compileOnce(ctx, id, names, build);
   return (values) => CompiledQuery.raw(text, order.map((name) => values[name]));
 }
+
+/**
+ * A one-row INSERT into `table` with its conflict clause, compiled once (compileOnce), run with a
+ * row's values in `columns` order: the single-row form of what insertRows writes.
+ */
+function preparedRow(ctx: StoreContext, table: string, columns: readonly string[], conflict?: OnConflict): (row: readonly unknown[]) => CompiledQuery {
+  const statement = compileOnce(ctx, `row:${table}:${conflict?.merge?.name ?? 'plain'}`, columns, (p) =>
+    withConflict(ctx.backend, table, (ctx.db as unknown as Kysely<any>).insertInto(table).values(Object.fromEntries(columns.map((column) => [column, p[column]]))), conflict),
+  );
+  const positions = statement.order.map((name) => columns.indexOf(name));
+  return (row) => CompiledQuery.raw(statement.sql, positions.map((position) => row[position]));
+}
+
+const POINT_NAMES = POINT_COLUMNS.map((column) => column.name);
 
 /** Steps at or past this would make an omitted step lose precision; the general path refuses them. */
 const LAST_SAFE_STEP = Number.MAX_SAFE_INTEGER - 1;
@@ -152,15 +178,16 @@ export async function appendOnePoint(ctx: StoreContext, point: OnePoint): Promis
     // a step taken meanwhile then fails this statement alone (not the transaction, on these
     // backends), nothing is written, and the general path decides.
     try {
-      await insertRows(tx, 'metrics', POINT_COLUMNS, [pointValues(row)]);
+      await tx.db.executeQuery(preparedRow(tx, 'metrics', POINT_NAMES)(pointValues(row)));
     } catch (error) {
       if (tx.backend.classifyError(error) === 'unique-violation') return false;
       throw error;
     }
     const summary = [row.run_id, point.name, row.value, row.value_kind, step, row.logged_at, row.value, row.value, 1];
-    await insertRows(tx, 'metric_summaries', SUMMARY_COLUMNS, [summary], { key: SUMMARY_KEY, merge: SUMMARY_MERGE });
-    const rollups = [...rollupsOfPoints(row.run_id, row.key_id, [row]).values()].map(rollupValues);
-    await insertRows(tx, 'metric_rollups', ROLLUP_COLUMNS, rollups, { key: ROLLUP_KEY, merge: ROLLUP_MERGE });
+    await tx.db.executeQuery(preparedRow(tx, 'metric_summaries', SUMMARY_COLUMNS, { key: SUMMARY_KEY, merge: SUMMARY_MERGE })(summary));
+    for (const rollup of rollupsOfPoints(row.run_id, row.key_id, [row]).values()) {
+      await tx.db.executeQuery(preparedRow(tx, 'metric_rollups', ROLLUP_COLUMNS, { key: ROLLUP_KEY, merge: ROLLUP_MERGE })(rollupValues(rollup)));
+    }
     return true;
   });
 }

@@ -181,9 +181,11 @@ export async function logMetrics(
   const keepSameStep = sameStep === 'keep';
   if (batch.length === 0) return { written: 0 };
   const now = ctx.now();
-  if (batch.length === 1 && batchId === undefined && !keepSameStep) {
+  if (batch.length === 1 && batchId === undefined) {
     // One plain point: appended in one statement or one short transaction where it is an append
-    // (metric-single-point.ts); anything else falls through to the general path below.
+    // (metric-single-point.ts); anything else falls through to the general path below. An append
+    // stores the same with or without `sameStep: 'keep'` (no value is stored at a step past the
+    // last), so MLflow's log-metric, which keeps same-step values, takes this path too.
     const point = batch[0]!;
     const appended = await guarded(ctx, () =>
       appendOnePoint(ctx, { runId, name: point.name, step: point.step ?? null, value: point.value, epoch: point.epoch ?? null, loggedAt: point.loggedAt ?? now }),
