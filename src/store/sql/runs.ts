@@ -87,8 +87,9 @@ export async function createTrainingRun(ctx: StoreContext, input: CreateTraining
       if (data.experimentId !== undefined) {
         await tx.db.insertInto('experiment_runs').values({ experiment_id: data.experimentId, run_id: id, added_at: now }).execute();
       }
-      await refreshSearchDocument(tx, 'run', id);
-      return getTrainingRun(tx, id);
+      const row = await tx.db.selectFrom('training_runs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      await refreshSearchDocument(tx, 'run', id, row);
+      return toTrainingRun(row);
     }),
   );
 }

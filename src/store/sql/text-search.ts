@@ -29,11 +29,14 @@ function documentOf(entity: TextSearchEntity, row: Record<string, unknown>): { t
   return { title, body: parts.join('\n').toLowerCase() };
 }
 
-/** Rewrites the search document of one entity from its stored row (or removes it when the row is gone). */
-export async function refreshSearchDocument(ctx: StoreContext, entity: TextSearchEntity, id: number): Promise<void> {
+/**
+ * Rewrites the search document of one entity from its stored row (or removes it when the row is
+ * gone). A caller that has just read the row passes it as `stored`, saving the read.
+ */
+export async function refreshSearchDocument(ctx: StoreContext, entity: TextSearchEntity, id: number, stored?: Record<string, unknown>): Promise<void> {
   const db = ctx.db as unknown as Kysely<any>;
   const source = SOURCES[entity];
-  const row = await db.selectFrom(source.table).selectAll().where('id', '=', id).executeTakeFirst();
+  const row = stored ?? (await db.selectFrom(source.table).selectAll().where('id', '=', id).executeTakeFirst());
   // A soft-deleted entity is out of search until it is restored.
   if (row === undefined || row.deleted_at != null) {
     await removeSearchDocument(ctx, entity, id);
