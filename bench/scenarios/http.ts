@@ -133,6 +133,16 @@ function procStatusMb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
   return Number(match[1]) / 1024;
 }
 
+/**
+ * The CPU time a process has used (user and system, from /proc/<pid>/stat), in seconds: on a shared
+ * machine the server's cost per point, which wall time is not (heap settings trade CPU for memory).
+ */
+function cpuSeconds(pid: number): number {
+  // The fields after the command name (which may hold spaces) start after its closing parenthesis.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** A process's peak resident memory (the kernel's high-water mark), in MB. */
 export function peakRssMb(pid: number): number {
   return procStatusMb(pid, 'VmHWM');
@@ -248,7 +258,8 @@ export async function httpScenarios(ctx: BenchContext, skipped: string[]): Promi
     log(`  raw ${fastestLabel} on the same points, between the HTTP rounds: ${Math.round(fastestRate)} points/s`);
     await stream(ctx, url, ctx.sizes.httpClients, Math.max(0, ctx.sizes.memoryPoints - ctx.sizes.httpPoints), batchSize);
     const peak = peakRssMb(child.pid!);
-    log(`  server peak RSS after ${ctx.sizes.memoryPoints.toLocaleString('en')} points: ${peak.toFixed(0)} MB`);
+    const cpu = cpuSeconds(child.pid!);
+    log(`  server peak RSS after ${ctx.sizes.memoryPoints.toLocaleString('en')} points: ${peak.toFixed(0)} MB (server CPU ${cpu.toFixed(1)} s)`);
     return [
       rateResult({
         backend: ctx.backend,
@@ -284,6 +295,7 @@ export async function httpScenarios(ctx: BenchContext, skipped: string[]): Promi
         target: 150,
         targetText: '≤ 150 MB',
         met: peak <= 150,
+        details: { serverCpuSeconds: Number(cpu.toFixed(1)) },
       },
     ];
   } finally {
