@@ -137,20 +137,38 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     }
   });
 
-  const document = buildOpenApiDocument(
-    API_ROUTES.filter((route) => route.protocol === undefined),
-    {
-      title: 'aimdb',
-      version: packageVersion(),
-      description:
-        'The aimdb REST API: models, versions, datasets, training runs, hyperparameters, metrics, experiments and ' +
-        'predictions. Errors answer { "error": { "code", "message", "field"?, "entity"? } }.',
-    },
-    checkToken !== undefined,
-  );
+  // The OpenAPI document is built on its first request (/openapi.json, /docs/json, /docs/yaml): it holds
+  // 2–3 MB of heap for the life of the process, and most servers are never asked for it (decision 1305).
+  // @fastify/swagger keeps the object it is given and the docs routes read it through
+  // transformSpecification, so the one object is filled in place and every reader sees the same document.
+  const document: Record<string, unknown> = {};
+  const openApiDocument = () => {
+    if (Object.keys(document).length === 0) {
+      Object.assign(
+        document,
+        buildOpenApiDocument(
+          API_ROUTES.filter((route) => route.protocol === undefined),
+          {
+            title: 'aimdb',
+            version: packageVersion(),
+            description:
+              'The aimdb REST API: models, versions, datasets, training runs, hyperparameters, metrics, experiments and ' +
+              'predictions. Errors answer { "error": { "code", "message", "field"?, "entity"? } }.',
+          },
+          checkToken !== undefined,
+        ),
+      );
+    }
+    return document;
+  };
   await app.register(fastifySwagger, { mode: 'static', specification: { document: document as never } });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs', transformStaticCSP: docsContentSecurityPolicy });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => document);
+  await app.register(fastifySwaggerUi, {
+    routePrefix: '/docs',
+    transformStaticCSP: docsContentSecurityPolicy,
+    transformSpecification: () => openApiDocument(),
+    transformSpecificationClone: false,
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => openApiDocument());
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (request, reply) => {

@@ -97,4 +97,20 @@ describe.each(testBackends({ sqliteFile: false }))('OpenAPI document served over
     expect(page.status).toBe(200);
     expect(page.text).toMatch(/swagger/i);
   });
+
+  it('the docs page reads the same document as /openapi.json, as YAML and as JSON, asked for first', async () => {
+    // The document is built on its first request (decision 1305): a server whose docs routes are
+    // asked before /openapi.json must still serve all of it there.
+    const fresh = await startTestServer(backend);
+    try {
+      const yaml = await call(fresh.url, 'GET', '/docs/yaml');
+      expect(yaml.status).toBe(200);
+      expect(yaml.text).toContain('/api/v1/runs/{id}/metrics:');
+      const json = await call(fresh.url, 'GET', '/docs/json');
+      expect(json.status).toBe(200);
+      expect(json.body).toEqual(document);
+    } finally {
+      await fresh.close();
+    }
+  });
 });

@@ -7,7 +7,7 @@ import cliProgress from 'cli-progress';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { AiDatabaseOptions } from '../../database/open.js';
 import { TABLE_NAMES } from '../../store/index.js';
-import { copyDatabase, type ProgressListener, type TableTransferReport, type TransferProgress } from '../../transfer/index.js';
+import type { ProgressListener, TableTransferReport, TransferProgress } from '../../transfer/index.js';
 import { CliError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
 import { EXIT_CODES } from '../exit-codes.js';
@@ -173,6 +173,8 @@ export function register(program: Command, context: CliContext): void {
     .action(async (flags: CopyFlags, command: Command) => {
       const output = context.output(command);
       const source = flags.from ?? (await configuredDatabase(context, command));
+      // Loaded when the command runs: `aimdb serve` and the other commands never need it (decision 1305).
+      const { copyDatabase } = await import('../../transfer/index.js');
       const display = startTransferDisplay(output, 'batches copied so far are kept; rerun the same command with --resume to continue');
       let report;
       try {

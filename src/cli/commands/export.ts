@@ -1,6 +1,5 @@
 /** `aimdb export --to FILE`: the database, or part of it, as a portable gzip NDJSON archive. */
 import { InvalidArgumentError, type Command } from 'commander';
-import { exportDatabase } from '../../transfer/index.js';
 import type { CliContext } from '../context.js';
 import { formatDuration } from '../output.js';
 import { configuredDatabase, startTransferDisplay } from './copy.js';
@@ -50,6 +49,8 @@ export function register(program: Command, context: CliContext): void {
       const output = context.output(command);
       const toStdout = flags.to === '-';
       const source = flags.from ?? (await configuredDatabase(context, command));
+      // Loaded when the command runs: `aimdb serve` and the other commands never need it (decision 1305).
+      const { exportDatabase } = await import('../../transfer/index.js');
       const display = startTransferDisplay(output, 'no archive was written; run the export again');
       let report;
       try {

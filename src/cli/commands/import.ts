@@ -1,6 +1,5 @@
 /** `aimdb import FILE`: loads an archive written by `aimdb export` into a database. */
 import type { Command } from 'commander';
-import { importDatabase } from '../../transfer/index.js';
 import type { CliContext } from '../context.js';
 import { configuredDatabase, printTransferSummary, startTransferDisplay } from './copy.js';
 
@@ -26,6 +25,8 @@ export function register(program: Command, context: CliContext): void {
     .action(async (file: string, flags: ImportFlags, command: Command) => {
       const output = context.output(command);
       const target = flags.to ?? (await configuredDatabase(context, command));
+      // Loaded when the command runs: `aimdb serve` and the other commands never need it (decision 1305).
+      const { importDatabase } = await import('../../transfer/index.js');
       const display = startTransferDisplay(output, 'the tables imported so far stay; import again into an empty database');
       let report;
       try {

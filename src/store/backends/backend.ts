@@ -16,6 +16,25 @@ import type {
 import type { BackendName } from '../../core/entities.js';
 import type { LikePart } from '../../core/query/values.js';
 import { sql } from 'kysely';
+import { BackendError } from '../../core/errors.js';
+
+/**
+ * Loads a backend's driver package when its first connection opens, so a process loads (and keeps in
+ * memory) only the driver of the backend it uses (decision 1305). A driver that is not installed
+ * becomes a BackendError naming the package to install, instead of Node's module-resolution error.
+ */
+export async function loadDriver<T>(packageName: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    const code = errorProperty(error, 'code');
+    const message = error instanceof Error ? error.message : '';
+    if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && message.includes(`'${packageName}'`)) {
+      throw new BackendError(`the database driver ${packageName} is not installed; install it with 'npm install ${packageName}'`, { cause: error });
+    }
+    throw error;
+  }
+}
 
 /** What a driver error means, independent of the driver. */
 export type FailureKind =

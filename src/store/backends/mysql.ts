@@ -2,7 +2,7 @@
 import { sql, type Expression, type Kysely } from 'kysely';
 import type { ServerConnection } from '../../config/connection.js';
 import { AimdbMysqlDialect } from './mysql-driver.js';
-import { classifySocketError, errorProperty, escapeLike, likePatternText, type Backend, type FailureKind } from './backend.js';
+import { classifySocketError, errorProperty, escapeLike, likePatternText, loadDriver, type Backend, type FailureKind } from './backend.js';
 
 /** InnoDB's default innodb_ft_min_token_size. */
 const MIN_TOKEN_LENGTH = 3;
@@ -21,7 +21,7 @@ export function createMysqlBackend(spec: ServerConnection): Backend {
       tableScopedIndexNames: true,
     },
     dialect: new AimdbMysqlDialect(async () => {
-      const mysql = await import('mysql2');
+      const mysql = await loadDriver('mysql2', () => import('mysql2'));
       return mysql.createPool({
         host: spec.host,
         port: spec.port,

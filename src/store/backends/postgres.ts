@@ -1,4 +1,4 @@
-/** PostgreSQL through pg: a pooled, lazily loaded driver; JSONB; BIGINTs parsed to numbers. */
+/** PostgreSQL through pg: a pooled driver, loaded with the first connection; JSONB; BIGINTs parsed to numbers. */
 import { PostgresDialect, sql, type Expression, type Kysely } from 'kysely';
 import type { ServerConnection } from '../../config/connection.js';
 import {
@@ -6,6 +6,7 @@ import {
   errorProperty,
   escapeLike,
   likePatternText,
+  loadDriver,
   onConflictKeep,
   onConflictMerge,
   onConflictUpdate,
@@ -37,7 +38,7 @@ export function createPostgresBackend(spec: ServerConnection): Backend {
     },
     dialect: new PostgresDialect({
       pool: async () => {
-        const { default: pg } = await import('pg');
+        const { default: pg } = await loadDriver('pg', () => import('pg'));
         const pool = new pg.Pool({
           host: spec.host,
           port: spec.port,

@@ -1,8 +1,10 @@
-/** SQLite through better-sqlite3: one connection (one writer), WAL, busy retries, foreign keys on. */
-import Database from 'better-sqlite3';
+/**
+ * SQLite through better-sqlite3 (loaded with the first connection): one connection (one writer), WAL,
+ * busy retries, foreign keys on.
+ */
 import { sql, type Expression, type Kysely } from 'kysely';
 import type { SqliteConnection } from '../../config/connection.js';
-import { errorProperty, escapeLike, likePatternText, onConflictKeep, onConflictMerge, onConflictUpdate, type Backend, type FailureKind } from './backend.js';
+import { errorProperty, escapeLike, likePatternText, loadDriver, onConflictKeep, onConflictMerge, onConflictUpdate, type Backend, type FailureKind } from './backend.js';
 import { ImmediateSqliteDialect } from './sqlite-dialect.js';
 import type { LikePart } from '../../core/query/values.js';
 
@@ -34,6 +36,7 @@ export function createSqliteBackend(spec: SqliteConnection): Backend {
     dialect: new ImmediateSqliteDialect(
       {
         database: async () => {
+          const { default: Database } = await loadDriver('better-sqlite3', () => import('better-sqlite3'));
           const database = new Database(spec.filename);
           // Waiting for a lock is done by the dialect, asynchronously; SQLite itself must not block.
           database.pragma('busy_timeout = 0');
