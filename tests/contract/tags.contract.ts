@@ -70,6 +70,17 @@ export function defineTagsContract(target: ContractTarget): void {
         expect((await kind.read(db(), id)).tags).toEqual({ keep: 'me', '..': 'dots' });
       });
 
+      it('deletes keys that begin with a minus sign or hold LIKE wildcards (MariaDB reads a path key "-1" as an array index)', async () => {
+        const id = await kind.create(db());
+        for (const key of ['-1', '-lr', '-8e-323', '-%_\\']) await kind.set(db(), id, key, `v${key}`);
+        await kind.set(db(), id, '-lr_', 'near miss');
+        await kind.remove(db(), id, '-lr');
+        await kind.remove(db(), id, '-%_\\');
+        expect((await kind.read(db(), id)).tags).toEqual({ keep: 'me', team: 'a', '-1': 'v-1', '-8e-323': 'v-8e-323', '-lr_': 'near miss' });
+        await expectRejection(kind.remove(db(), id, '-lr'), NotFoundError, { message: /tag '-lr'/ });
+        await expectRejection(kind.remove(db(), id, '-2'), NotFoundError, { message: /tag '-2'/ });
+      });
+
       it('keeps every key when many writers set different keys at once', async () => {
         const id = await kind.create(db());
         const keys = Array.from({ length: 12 }, (_, index) => `k${index}`);
@@ -94,6 +105,13 @@ export function defineTagsContract(target: ContractTarget): void {
       expect((await db().searchRuns(`tags.marker = '${marker}' and tags.other = 'x'`)).items.map((item) => item.id)).toEqual([run.id]);
       await db().deleteTrainingRunTag(run.id, 'marker');
       expect((await db().searchRuns(`tags.marker = '${marker}'`)).items).toEqual([]);
+    });
+
+    it('finds runs by a tag whose key begins with a minus sign', async () => {
+      const marker = uniqueName('minus');
+      const run = await db().createTrainingRun({ tags: { '-lr': marker, other: 'x' } });
+      await db().createTrainingRun({ tags: { '-lr_': marker } });
+      expect((await db().searchRuns(`tags.\`-lr\` = '${marker}'`)).items.map((item) => item.id)).toEqual([run.id]);
     });
   });
 }

@@ -68,7 +68,12 @@ export function createMysqlBackend(spec: ServerConnection): Backend {
     containsInsensitive: (column, text) =>
       sql<boolean>`lower(${sql.ref(column)}) like ${`%${escapeLike(text.toLowerCase())}%`} escape '\\\\'`,
     jsonStringAt: (column, key) =>
-      sql<string | null>`json_unquote(json_extract(${column}, ${`$."${key.replace(/["\\]/g, (special) => `\\${special}`)}"`}))`,
+      // MariaDB's JSON paths cannot name a key that starts with '-' (read as a negative array index:
+      // a syntax error when bound, NULL when inlined). Such a key is found in JSON_KEYS instead, and
+      // its value taken at the same position of the object's values (both in document order).
+      key.startsWith('-')
+        ? sql<string | null>`json_unquote(json_extract(json_extract(${column}, '$.*'), json_unquote(json_search(json_keys(${column}), 'one', ${key.replace(/[%_\\]/g, (special) => `\\${special}`)}))))`
+        : sql<string | null>`json_unquote(json_extract(${column}, ${`$."${key.replace(/["\\]/g, (special) => `\\${special}`)}"`}))`,
     jsonWithKey: (column, key, value) => sql<string>`json_merge_patch(${column}, json_object(${key}, ${value}))`,
     likeMatch: (expression, parts, caseInsensitive) =>
       caseInsensitive
