@@ -57,7 +57,7 @@ async function kill(served: Served): Promise<void> {
 
 /** Runs the training child; `onLine` sees each JSON line it prints. */
 function trainingChild(args: string[], onLine: (line: Record<string, unknown>, child: ChildProcess) => void) {
-  const child = spawn(process.execPath, ['--import', 'tsx', outageChild, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', outageChild, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   let buffered = '';
   const lines: Array<Record<string, unknown>> = [];
@@ -209,10 +209,11 @@ describe.each(backends)('run logger through server outages on $name', (backend) 
     const run = await store.createTrainingRun({ name: 'killed-trainer' });
     const spillFile = spillFilePath(spillDir, run.id);
 
-    // 1. Logs 0..599 with omitted steps; the server dies at 200; the trainer is killed once all is sealed.
+    // 1. Logs 0..599 with omitted steps; the server dies at 200 (the trainer waits for it there); the
+    //    trainer is killed once all is sealed.
     let serverKilled: Promise<void> | undefined;
-    const first = trainingChild([url, String(run.id), '0', '600', spillDir, 'keep'], (line, child) => {
-      if (line.logged === 200 && serverKilled === undefined) serverKilled = kill(server!);
+    const first = trainingChild([url, String(run.id), '0', '600', spillDir, 'keep', '200'], (line, child) => {
+      if (line.logged === 200 && serverKilled === undefined) serverKilled = kill(server!).then(() => void child.stdin!.write('go\n'));
       if (line.sealed === true) child.kill('SIGKILL');
     });
     expect(await first.ended).toMatchObject({ signal: 'SIGKILL' });

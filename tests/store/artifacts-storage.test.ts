@@ -8,6 +8,8 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { PassThrough, Readable } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,16 +52,37 @@ function generated(total: number): { stream: Readable; digest: () => string } {
   return { stream, digest: () => hash.digest('hex') };
 }
 
-/** Peak RSS growth over a baseline while `fn` runs, sampled every 25 ms. */
-async function peakRssGrowth<T>(fn: () => Promise<T>): Promise<{ result: T; growthBytes: number }> {
-  const baseline = process.memoryUsage().rss;
+// A full garbage collection on demand, for measuring live memory (the flag must be set before the
+// first gc-able context is made: a fresh context picks `gc` up).
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
+
+/** JS heap plus Buffers and other memory V8 counts for objects still alive after a full collection. */
+function liveBytes(): number {
+  // Twice: V8 frees dead Buffers' memory after a collection, in the background, and counts it freed
+  // only when that is done; the next collection waits for it first.
+  collectGarbage();
+  collectGarbage();
+  const { heapUsed, external } = process.memoryUsage();
+  return heapUsed + external;
+}
+
+/**
+ * Peak growth of live memory over a baseline while `fn` runs, sampled every 250 ms right after a
+ * full garbage collection: what the transfer holds (parts in flight are held for seconds, so the
+ * sparse sampling sees them; a collection every 50 ms made the S3 test time out on a loaded machine). Not RSS: V8 lets tens of MB of dropped Buffers
+ * wait for its next collection, and how many wait depends on when that runs (later on a loaded
+ * machine), not on what aimdb holds; RSS counted them (108 MB once under load, where the live peak
+ * of the S3 upload, its parts in flight, is 32-39 MB).
+ */
+async function peakLiveGrowth<T>(fn: () => Promise<T>): Promise<{ result: T; growthBytes: number }> {
+  const baseline = liveBytes();
   let peak = baseline;
   const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 25);
+    peak = Math.max(peak, liveBytes());
+  }, 250);
   try {
     const result = await fn();
-    peak = Math.max(peak, process.memoryUsage().rss);
     return { result, growthBytes: peak - baseline };
   } finally {
     clearInterval(timer);
@@ -200,9 +223,9 @@ describe.each(STORAGES)('artifact storage: $name', (storage) => {
   it('streams a large file in and out with flat memory', async () => {
     const run = (await db.createTrainingRun({})).id;
     const source = generated(storage.largeBytes);
-    const upload = await peakRssGrowth(() => db.logArtifact(run, 'big/model.bin', source.stream));
+    const upload = await peakLiveGrowth(() => db.logArtifact(run, 'big/model.bin', source.stream));
     expect(upload.result).toMatchObject({ size: storage.largeBytes, sha256: source.digest() });
-    const download = await peakRssGrowth(async () => {
+    const download = await peakLiveGrowth(async () => {
       const hash = createHash('sha256');
       let size = 0;
       for await (const chunk of (await db.openArtifact(run, 'big/model.bin')).stream) {
@@ -213,7 +236,7 @@ describe.each(STORAGES)('artifact storage: $name', (storage) => {
     });
     expect(download.result).toEqual({ size: storage.largeBytes, digest: upload.result.sha256 });
     // A part of nearly all of it, verified block by block (decision 1014): one block held at a time.
-    const part = await peakRssGrowth(async () => {
+    const part = await peakLiveGrowth(async () => {
       let size = 0;
       const opened = await db.openArtifact(run, 'big/model.bin', { range: { start: 1, end: storage.largeBytes - 2 } });
       for await (const chunk of opened.stream) size += (chunk as Buffer).length;

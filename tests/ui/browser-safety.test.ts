@@ -83,7 +83,8 @@ async function watchedPage(): Promise<WatchedPage & { violations(): Promise<stri
 }
 
 const eventually = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 20_000, interval: 100 });
-const heading = (page: Page | Frame) => page.getByRole('heading', { level: 1 });
+/** The level-1 headings' texts, read at once (`textContent()` would auto-wait up to 30 s inside a poll). */
+const headings = (scope: Page | Frame) => scope.getByRole('heading', { level: 1 }).allTextContents();
 
 describe('dashboard under the server CSP', () => {
   it('loads and draws charts from every allowed host with no CSP violation and no console error', async () => {
@@ -93,7 +94,7 @@ describe('dashboard under the server CSP', () => {
       const { page } = watched;
       const response = await page.goto(`http://${host}:${port}/`);
       expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
-      await eventually(() => heading(page).textContent()).toBe('Overview');
+      await eventually(() => headings(page)).toEqual(['Overview']);
       await page.locator('.stat-card').first().waitFor();
       await page.goto(`http://${host}:${port}/runs/${runId}`);
       const figure = 'figure[data-metric="loss"]';
@@ -114,18 +115,27 @@ describe('dashboard under the server CSP', () => {
   });
 });
 
-/** How many dashboard roots a frame shows; a frame that is gone or was detached shows none. */
-async function dashboardRootsIn(frame: Frame | null): Promise<number> {
-  if (frame === null || frame.isDetached()) return 0;
-  try {
-    return await frame.locator('#root').count();
-  } catch (error) {
-    if (frame.isDetached()) return 0;
-    throw error;
-  }
+/**
+ * What the attacker's only frame shows, read from what Playwright already recorded (no wait in the
+ * page): `none` when there is no frame (not yet attached, or dropped by Chromium), `error page` when
+ * Chromium committed its own error page instead of the framed document, else the frame's URL
+ * (`about:blank` until its first navigation commits). By frame tree, not by name: Playwright learns a
+ * frame's name only when a navigation commits in it.
+ */
+function victimFrame(page: Page): Frame | undefined {
+  return page.mainFrame().childFrames()[0];
+}
+function victimShows(page: Page): string {
+  const frame = victimFrame(page);
+  if (frame === undefined || frame.isDetached()) return 'none';
+  return frame.url().startsWith('chrome-error:') ? 'error page' : frame.url();
 }
 
 describe('another origin', () => {
+  // Waits only for what each assertion needs, never for the attacker page's `load`: that fires only
+  // once the refused frame has committed Chromium's error page, on Chromium's schedule, and `goto`
+  // would wait up to 30 s for it. Every read polled here returns at once: a Playwright auto-wait
+  // inside a poll (up to 30 s per read) outlasts the poll's own 20 s and adds up past the test's 60 s.
   it('cannot frame the dashboard; an origin named in frameAncestors can', async () => {
     const embeddable = await startDashboardServer(db, ui.dir, { frameAncestors: [attacker.url] });
     try {
@@ -135,18 +145,18 @@ describe('another origin', () => {
       ] as const) {
         attackerPage = `<!doctype html><title>attacker</title><iframe name="victim" src="${target}/" width="800" height="600"></iframe>`;
         const watched = await watchedPage();
-        await watched.page.goto(`${attacker.url}/`);
-        await watched.page.waitForLoadState('load');
+        const attached = watched.page.waitForEvent('frameattached');
+        await watched.page.goto(`${attacker.url}/`, { waitUntil: 'commit' });
+        await attached;
         if (framed) {
-          const frame = watched.page.frame({ name: 'victim' })!;
-          await eventually(() => heading(frame).textContent()).toBe('Overview');
+          await eventually(() => victimShows(watched.page)).toBe(`${target}/`);
+          await eventually(() => headings(victimFrame(watched.page)!)).toEqual(['Overview']);
           expect(watched.problems).toEqual([]);
         } else {
           await eventually(() => watched.problems.some((problem) => /frame-ancestors|Refused to (display|frame)/.test(problem))).toBe(true);
-          // Chromium puts its own error page into the refused frame or drops the frame (which one, and
-          // when, varies with load: a frame looked up before the refusal was sometimes gone). Either way
-          // the dashboard must not be what the frame shows.
-          expect(await dashboardRootsIn(watched.page.frame({ name: 'victim' }))).toBe(0);
+          // The frame exists (attached above); Chromium commits its own error page into it or drops it
+          // (which one varies with load). Either way the dashboard must not be what the frame shows.
+          await eventually(() => victimShows(watched.page)).toMatch(/^(none|error page)$/);
           await screenshot(watched.page, 'framed-by-other-origin.png');
         }
       }
@@ -227,7 +237,7 @@ describe('the dashboard token', () => {
         { token: TOKEN, origin: guarded.url },
       );
       await page.goto(`${guarded.url}/`);
-      await eventually(() => heading(page).textContent()).toBe('Overview');
+      await eventually(() => headings(page)).toEqual(['Overview']);
       await page.locator('.stat-card').first().waitFor();
       expect(await page.evaluate(() => [sessionStorage.getItem('aimdb.token'), localStorage.getItem('aimdb.token')])).toEqual([TOKEN, null]);
       await page.reload();
