@@ -9,8 +9,11 @@ import { toConnectionSpec } from '../../../src/config/connection.js';
 import { keepPrepared } from '../../../src/store/backends/kept-statements.js';
 import { createBackend } from '../../../src/store/index.js';
 import { serverBackends, type ProvisionedDatabase } from '../../support/backends.js';
+import { explainWhenNoServerBackends } from '../../support/fixtures.js';
 
 const CALLS = 5;
+
+explainWhenNoServerBackends(serverBackends(), 'kept statements');
 
 describe.each(serverBackends())('$name: kept statements', (testBackend) => {
   const cleanups: Array<() => Promise<void>> = [];
