@@ -20,9 +20,10 @@
  * MySQL skips a prepare round trip per call.
  *
  * Only a plain append takes this path: a point whose step is past the series' last (or omitted),
- * with no batch id and no heartbeat due (`sameStep: 'keep'` changes nothing for an append). The series' key (decision 1304) is
- * found with the run, and made there when the series is new (PostgreSQL: in the same statement). Anything else (a rewrite of a
- * stored step, a run that does not exist, a heartbeat to refresh, a lost race on PostgreSQL) reports
+ * with no batch id and no heartbeat due (`sameStep: 'keep'` changes nothing for an append). The
+ * series' key (decision 1304) is found with the run, and made there when the series is new
+ * (PostgreSQL: in the same statement). Anything else (a rewrite of a stored step, a run that does
+ * not exist, a heartbeat to refresh, a lost race on PostgreSQL) reports
  * `false` having written nothing, and `logMetrics` takes its general path, which decides and
  * reports exactly as before.
  */
