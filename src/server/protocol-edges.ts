@@ -98,26 +98,55 @@ function describeClientError(error: ClientError): ClientErrorAnswer {
 }
 
 /**
+ * How long, and for how many bytes, a refused connection is still read after its answer. Closing a
+ * socket while request bytes it never read wait in the kernel's buffer makes the kernel reset the
+ * connection, and a client may then lose the answer before it reads it (ECONNRESET instead of 431
+ * for a 70 KB request line). Reading and discarding for a bounded while, as web servers' "lingering
+ * close" does, lets the answer arrive; a client that keeps sending is cut off at either bound.
+ */
+const LINGER_MS = 2_000;
+const LINGER_MAX_BYTES = 1024 * 1024;
+
+/**
  * Answers on the raw socket (no request object exists yet) and closes it. A HEAD gets the headers
  * only; the method is read from the bytes Node was parsing, which start with the request line for
  * any request that arrived in one piece.
  */
 function answerClientError(error: ClientError, socket: Socket, log: FastifyBaseLogger): void {
-  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  // Node's parser reports the same error again for bytes read while the answer lingers.
+  if (error.code === 'ECONNRESET' || socket.destroyed || socket.writableEnded) return;
   const { status, body } = describeClientError(error);
   log.info({ code: error.code, status }, body.error.message);
   // Once an answer to an earlier request on this connection has started, bytes written now would
-  // corrupt it: the connection is only closed.
+  // corrupt it, and ending the socket would cut that answer short: the connection is only closed.
   const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
-  if (socket.writable && inFlight?.headersSent !== true) {
-    const text = JSON.stringify(body);
-    const head = error.rawPacket?.subarray(0, 5).toString('latin1') === 'HEAD ';
-    socket.write(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-        `Content-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${head ? '' : text}`,
-    );
+  if (!socket.writable || inFlight?.headersSent === true) {
+    socket.destroy();
+    return;
   }
-  socket.destroy();
+  const text = JSON.stringify(body);
+  const head = error.rawPacket?.subarray(0, 5).toString('latin1') === 'HEAD ';
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${head ? '' : text}`,
+  );
+  closeLingering(socket);
+}
+
+/** Reads and discards what the client still sends, then closes (see LINGER_MS). */
+function closeLingering(socket: Socket): void {
+  // The HTTP server's own reader would hand every further byte to its failed parser.
+  socket.removeAllListeners('data');
+  let discarded = 0;
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+  socket.once('end', () => socket.destroy());
+  socket.on('data', (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > LINGER_MAX_BYTES) socket.destroy();
+  });
+  socket.resume();
 }
 
 /** Query parameters whose values are secrets by their name: never written to the log. */

@@ -52,6 +52,23 @@ function rawExchange(baseUrl: string, chunks: string[], options: { gapMs?: numbe
   });
 }
 
+/**
+ * Writes a whole request, as a blocking client does, and reads the answer only after the last byte
+ * is sent and a pause: what a client that is not reading while it sends receives.
+ */
+function sendThenRead(baseUrl: string, request: string): Promise<{ text: string; error?: string }> {
+  const { port } = new URL(baseUrl);
+  return new Promise((resolve) => {
+    const socket = net.connect(Number(port), '127.0.0.1');
+    socket.pause();
+    let text = '';
+    socket.on('data', (data) => (text += data.toString('latin1')));
+    socket.on('error', (error: NodeJS.ErrnoException) => resolve({ text, error: error.code ?? error.message }));
+    socket.on('close', () => resolve({ text }));
+    socket.on('connect', () => socket.write(request, () => setTimeout(() => socket.resume(), 300)));
+  });
+}
+
 /** Splits a raw HTTP answer into status, headers and body. */
 function parseRaw(text: string): { status: number; headers: string; body: string } {
   const end = text.indexOf('\r\n\r\n');
@@ -109,6 +126,17 @@ describe.each(testBackends({ sqliteFile: false }))('protocol edges on $name', (b
     expect(headAnswer.status).toBe(431);
     expect(headAnswer.body).toBe('');
     expect(head.closed).toBe(true);
+  });
+
+  it('delivers its 431 to a client that reads only after sending its whole request, instead of resetting the connection', async () => {
+    // Far over the limit, so most of it is still unread when the server answers. Closing at once
+    // would make the kernel reset the connection and discard the answer the client has not read yet.
+    const longUrl = `/api/v1/runs/search?cursor=${'x'.repeat(300_000)}`;
+    for (const method of ['GET', 'HEAD']) {
+      const answer = await sendThenRead(server.url, `${method} ${longUrl} HTTP/1.1\r\nHost: localhost\r\n\r\n`);
+      expect(answer.error, method).toBeUndefined();
+      expect(parseRaw(answer.text).status, method).toBe(431);
+    }
   });
 
   it('answers a request that is not HTTP with a 400 in the error shape', async () => {
