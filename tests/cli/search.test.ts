@@ -35,7 +35,7 @@ describe.each(testBackends().filter((backend) => isPersistent(backend.name)))('a
 
   it('filters and sorts, as a table and as JSON pages', async () => {
     const table = await cli('runs', 'search', 'params.lr < 1e-3', '--order-by', 'metrics.val_acc DESC');
-    expect(table.code).toBe(0);
+    expect(table.code, table.stderr).toBe(0);
     const rows = table.stdout.trimEnd().split('\n').slice(2);
     expect(rows.map((row) => /\b(\w+-lr)\b/.exec(row)?.[1])).toEqual(['tiny-lr', 'slow-lr']);
     expect(rows[0]).toMatch(/val_acc=0\.97/);
@@ -49,17 +49,17 @@ describe.each(testBackends().filter((backend) => isPersistent(backend.name)))('a
 
   it('points at the column of a query error and exits with the usage code', async () => {
     const answer = await cli('runs', 'search', 'params.lr < 1e-3 and');
-    expect(answer.code).toBe(EXIT_CODES.usage);
+    expect(answer.code, answer.stderr).toBe(EXIT_CODES.usage);
     expect(answer.stderr).toContain(`  params.lr < 1e-3 and\n${' '.repeat(22)}^\n`);
     expect(answer.stderr).toMatch(/aimdb: query: at 21: expected a field name, found the end of the query — the grammar: docs\/query-language\.md/);
     const order = await cli('runs', 'search', '', '--order-by', 'params.lr upward');
-    expect(order.code).toBe(EXIT_CODES.usage);
+    expect(order.code, order.stderr).toBe(EXIT_CODES.usage);
     expect(order.stderr).toMatch(/--order-by: at 11: expected ASC, DESC/);
   });
 
   it('aimdb search finds entities by words, ranked, with the matching text', async () => {
     const table = await cli('search', 'baseline', 'TINY');
-    expect(table.code).toBe(0);
+    expect(table.code, table.stderr).toBe(0);
     expect(table.stdout).toMatch(/^KIND\s+ID\s+NAME\s+SCORE\s+MATCH/);
     expect(table.stdout).toMatch(/run\s+\d+\s+tiny-lr\s+[\d.e-]+\s+tiny-lr\s+tiny-lr baseline run/);
     const hits = jsonOf(await cli('search', 'baseline', '--json', '--only', 'run', '-n', '2'));
