@@ -55,25 +55,25 @@ function ephemeralLow(): number {
 }
 
 /**
- * Marks `port` as this process's for as long as it lives, in a lock file every test process on the
- * machine (any worktree, any run) checks before claiming a port; false when a live process holds it.
+ * Marks `port` as this process's in a lock file every test process on the machine (any worktree, any
+ * run) checks before claiming a port, until the returned function or the process's death releases
+ * it; undefined when a live process holds it.
  */
-function reserve(port: number): boolean {
+function reserve(port: number): (() => void) | undefined {
   const lock = path.join(tmpdir(), `aimdb-test-port-${port}.lock`);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       writeFileSync(lock, String(process.pid), { flag: 'wx' });
-      process.once('exit', () => rmSync(lock, { force: true }));
-      return true;
+      return () => rmSync(lock, { force: true });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const holder = Number(readFileSync(lock, 'utf8'));
-    if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) return false;
-    // Left by a process that died without cleaning up.
+    if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) return undefined;
+    // Left by a process that died without releasing it.
     rmSync(lock, { force: true });
   }
-  return false;
+  return undefined;
 }
 
 function isAlive(pid: number): boolean {
@@ -97,16 +97,20 @@ function isAlive(pid: number): boolean {
 export async function startOnClaimedPort<T>(
   start: (port: number) => Promise<T>,
   isTaken: (error: unknown) => boolean,
-): Promise<{ port: number; started: T }> {
+): Promise<{ port: number; started: T; /** Call once the child is stopped for good. */ release(): void }> {
   const low = 10_000;
   const high = ephemeralLow();
   if (high - low < 1000) throw new Error(`the ephemeral port range starts at ${high}: no room below it for a claimed test port`);
   for (let attempt = 1; ; attempt++) {
     const port = low + Math.floor(Math.random() * (high - low));
-    try {
-      if (reserve(port)) return { port, started: await start(port) };
-    } catch (error) {
-      if (!isTaken(error)) throw error;
+    const release = reserve(port);
+    if (release !== undefined) {
+      try {
+        return { port, started: await start(port), release };
+      } catch (error) {
+        release();
+        if (!isTaken(error)) throw error;
+      }
     }
     if (attempt >= 20) throw new Error(`no free port for a test server after ${attempt} tries below ${high}`);
   }
