@@ -45,6 +45,8 @@ describe('aimdb errors without a database server', () => {
 
   it('rejects a port that is not one, and a limit of 0', async () => {
     expectOneLineError(await runCli(['demo', '--backend', 'postgresql', '--port', 'abc'], { cwd: workdir.dir }), EXIT_CODES.usage, /--port/, /1 to 65535/);
+    // serve listens: 0 (any free port) is one, 65536 is not.
+    expectOneLineError(await runCli(['serve', '--port', '65536'], { cwd: workdir.dir }), EXIT_CODES.usage, /--port/, /0 to 65535/);
     expectOneLineError(await runCli(['runs', 'list', '--limit', '0'], { cwd: workdir.dir }), EXIT_CODES.usage, /--limit/, /positive integer/);
   });
 
