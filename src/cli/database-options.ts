@@ -39,11 +39,20 @@ function parseBackend(value: string): ConfigBackend {
   return backend;
 }
 
-/** Parses a TCP port, naming the range when it is not one. */
+/** Parses a TCP port to connect to, naming the range when it is not one. */
 export function parsePort(value: string): number {
+  return parsePortFrom(value, 1, 'e.g. --port 5432');
+}
+
+/** Parses a TCP port to listen on: 0 asks the system for any free one (the URL printed at start names it). */
+export function parseListenPort(value: string): number {
+  return parsePortFrom(value, 0, 'e.g. --port 8765, or 0 for any free port');
+}
+
+function parsePortFrom(value: string, lowest: number, example: string): number {
   const port = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(port) || port < 1 || port > 65_535) {
-    throw new InvalidArgumentError('expected an integer from 1 to 65535, e.g. --port 5432');
+  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(port) || port < lowest || port > 65_535) {
+    throw new InvalidArgumentError(`expected an integer from ${lowest} to 65535, ${example}`);
   }
   return port;
 }

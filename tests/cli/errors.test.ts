@@ -10,7 +10,8 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { EXIT_CODES } from '../../src/cli/exit-codes.js';
 import { serverBackends, type ProvisionedDatabase } from '../support/backends.js';
-import { closedPort, runCli, tempWorkdir, type CliResult } from './run-cli.js';
+import { runCli, tempWorkdir, type CliResult } from './run-cli.js';
+import { refusedPort } from '../support/ports.js';
 
 /** Exactly one line on stderr, no stack frames, nothing on stdout. */
 function expectOneLineError(result: CliResult, code: number, ...fragments: Array<string | RegExp>): void {
@@ -44,6 +45,8 @@ describe('aimdb errors without a database server', () => {
 
   it('rejects a port that is not one, and a limit of 0', async () => {
     expectOneLineError(await runCli(['demo', '--backend', 'postgresql', '--port', 'abc'], { cwd: workdir.dir }), EXIT_CODES.usage, /--port/, /1 to 65535/);
+    // serve listens: 0 (any free port) is one, 65536 is not.
+    expectOneLineError(await runCli(['serve', '--port', '65536'], { cwd: workdir.dir }), EXIT_CODES.usage, /--port/, /0 to 65535/);
     expectOneLineError(await runCli(['runs', 'list', '--limit', '0'], { cwd: workdir.dir }), EXIT_CODES.usage, /--limit/, /positive integer/);
   });
 
@@ -53,7 +56,7 @@ describe('aimdb errors without a database server', () => {
   });
 
   it('an aimdb server that cannot be reached: exit 4, one line naming the url', async () => {
-    for (const url of ['http://127.0.0.1:1', `http://127.0.0.1:${await closedPort()}`]) {
+    for (const url of ['http://127.0.0.1:1', `http://127.0.0.1:${await refusedPort()}`]) {
       expectOneLineError(await runCli(['--url', url, 'stats'], { cwd: workdir.dir }), EXIT_CODES.connection, /cannot connect/, /could not be reached/, /--url/);
     }
   });
@@ -123,7 +126,7 @@ describe.each(serverBackends())('aimdb connection failures on $name', (backend) 
   });
 
   it('a closed port on 127.0.0.1: exit 4, one line naming --host/--port; the stack only with --debug', async () => {
-    const port = await closedPort();
+    const port = await refusedPort();
     const args = ['stats', '--backend', backend.family, '--host', '127.0.0.1', '--port', String(port), '--database', 'aimdb'];
     const result = await runCli(args, { cwd: workdir.dir });
     expectOneLineError(result, EXIT_CODES.connection, /cannot connect/, /unreachable/, new RegExp(`127\\.0\\.0\\.1:${port}`), /--host and --port/);

@@ -10,7 +10,8 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { LATEST_SCHEMA_VERSION, MIGRATION_NAMES } from '../../src/migrate/migrator.js';
 import { testBackends, type ProvisionedDatabase, type TestBackend } from '../support/backends.js';
-import { closedPort, isPersistent, jsonOf, runCli, tempWorkdir } from './run-cli.js';
+import { refusedPort } from '../support/ports.js';
+import { isPersistent, jsonOf, runCli, tempWorkdir } from './run-cli.js';
 
 /** Runs statements the way a DBA's client would, one by one. */
 async function applyByHand(backend: TestBackend, url: string, statements: string[]): Promise<void> {
@@ -71,7 +72,7 @@ describe.each(testBackends().filter((backend) => isPersistent(backend.name)))('a
 
   it('sql prints the DDL without connecting, and a DBA can apply it by hand', async () => {
     const unreachable =
-      backend.family === 'sqlite' ? 'sqlite:////nonexistent-folder/never-opened.sqlite' : `${backend.family}://aimdb@127.0.0.1:${await closedPort()}/aimdb`;
+      backend.family === 'sqlite' ? 'sqlite:////nonexistent-folder/never-opened.sqlite' : `${backend.family}://aimdb@127.0.0.1:${await refusedPort()}/aimdb`;
     const offline = await runCli(['migrate', 'sql', '--url', unreachable], { cwd: workdir.dir });
     expect(offline.code).toBe(0);
     expect(offline.stdout).toMatch(new RegExp(`^-- aimdb schema from scratch up to ${LATEST_SCHEMA_VERSION}, for ${backend.family}`));

@@ -7,7 +7,6 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import net from 'node:net';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const AIMDB_BIN = path.join(REPO_ROOT, 'bin/aimdb.js');
@@ -66,19 +65,6 @@ export function jsonOf<T = any>(result: CliResult): T {
 export function tempWorkdir(): { dir: string; remove(): void } {
   const dir = mkdtempSync(path.join(tmpdir(), 'aimdb-cli-'));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
-/** A TCP port on 127.0.0.1 that nothing listens on (bound, then released). */
-export function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** The database options a URL stands for, as separate flags (as the seed's demo takes them). */

@@ -11,7 +11,7 @@ import { rawRequest } from '../server/support/raw-http.js';
 import { createAiDatabase } from '../../src/index.js';
 import { EXIT_CODES } from '../../src/cli/exit-codes.js';
 import { testBackends, type ProvisionedDatabase, type TestBackend } from '../support/backends.js';
-import { AIMDB_BIN, closedPort, isPersistent, jsonOf, runCli, tempWorkdir } from './run-cli.js';
+import { AIMDB_BIN, isPersistent, jsonOf, runCli, tempWorkdir } from './run-cli.js';
 
 interface Served {
   child: ChildProcess;
@@ -62,10 +62,11 @@ describe.each(testBackends().filter((backend) => isPersistent(backend.name)))('a
   const fixture = serveFixture(backend);
 
   it('serves the database; the CLI works through it over HTTP; SIGINT stops it with exit code 0', async () => {
-    const port = await closedPort();
-    const served = await serve(['--port', String(port), '--url', fixture.database.url], fixture.workdir.dir);
+    // Port 0: the server takes any free port and the URL it prints names it (a port picked here and
+    // passed in could be taken by another test file before the server binds it).
+    const served = await serve(['--port', '0', '--url', fixture.database.url], fixture.workdir.dir);
     fixture.served = served;
-    expect(served.url).toBe(`http://127.0.0.1:${port}`);
+    expect(served.url).toMatch(/^http:\/\/127\.0\.0\.1:[1-9]\d*$/);
 
     const demo = await runCli(['demo', '--quiet', '--url', served.url], { cwd: fixture.workdir.dir });
     expect(demo.stderr).toBe('');
@@ -108,13 +109,13 @@ describe.each(testBackends().filter((backend) => isPersistent(backend.name)).sli
       path.join(fixture.workdir.dir, 'aimdb.config.yaml'),
       `database:\n  url: ${fixture.database.url}\nserver:\n  allowedHosts: [file.test]\n  xFrameOptions: NONE\n  corsAllowedOrigins: [https://file.example]\n`,
     );
-    const port = await closedPort();
     const served = await serve(
-      ['--port', String(port), '--allowed-hosts', 'flag.test', '--allowed-hosts', '*.flag.example', '--x-frame-options', 'DENY'],
+      ['--port', '0', '--allowed-hosts', 'flag.test', '--allowed-hosts', '*.flag.example', '--x-frame-options', 'DENY'],
       fixture.workdir.dir,
       { AIMDB_SERVER_CORS_ALLOWED_ORIGINS: 'https://env.example' },
     );
     fixture.served = served;
+    const { port } = new URL(served.url);
     const get = (host: string) => rawRequest(served.url, { path: '/api/v1/models', headers: { host } });
     expect((await get('flag.test')).status).toBe(200);
     expect((await get(`a.flag.example:${port}`)).status).toBe(200);

@@ -4,7 +4,6 @@
  * interactive transactions, and the retry rule (connection failures before sending are always
  * retried; after sending only for idempotent calls such as metric batches).
  */
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpAiDatabase } from '../../src/client/http-client.js';
 import {
@@ -17,6 +16,7 @@ import {
 } from '../../src/core/errors.js';
 import { createAiDatabase } from '../../src/database/open.js';
 import { testBackends } from '../support/backends.js';
+import { refusedPort } from '../support/ports.js';
 import { startTestServer, type TestServer } from '../server/support/test-server.js';
 
 /** A fetch that fails the first `failures` calls with a connection error of the given code. */
@@ -28,15 +28,6 @@ function flakyFetch(code: string, failures: number) {
     return fetch(input, init);
   };
   return Object.assign(wrapped as typeof fetch, { calls: () => calls });
-}
-
-/** A loopback port with nothing listening on it. */
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
 }
 
 describe.each(testBackends())('HTTP client over $name', (backend) => {
@@ -124,7 +115,7 @@ describe.each(testBackends())('HTTP client over $name', (backend) => {
   });
 
   it('gives up with a BackendError naming the cause when nothing listens', async () => {
-    const port = await closedPort();
+    const port = await refusedPort();
     const db = createHttpAiDatabase({ url: `http://127.0.0.1:${port}`, retries: 2 });
     const error = await db.listModels().catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(BackendError);

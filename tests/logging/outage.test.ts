@@ -18,7 +18,8 @@ import { spillFilePath } from '../../src/logging/spill-file.js';
 import { openSqlDatabase } from '../../src/database/open.js';
 import type { SqlAiDatabase } from '../../src/store/sql/sql-ai-database.js';
 import { testBackends, type ProvisionedDatabase } from '../support/backends.js';
-import { AIMDB_BIN, closedPort } from '../cli/run-cli.js';
+import { AIMDB_BIN } from '../cli/run-cli.js';
+import { startOnClaimedPort } from '../support/ports.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const outageChild = path.join(here, 'fixtures', 'outage-child.ts');
@@ -29,7 +30,16 @@ interface Served {
   exited: Promise<unknown>;
 }
 
-/** Starts `aimdb serve` on a fixed port and resolves once it listens. */
+/** `aimdb serve` could not start because its port was in use. */
+class PortTaken extends Error {}
+
+/**
+ * Starts `aimdb serve` on a fixed port and resolves once it listens. The clients under test keep one
+ * URL through the outages, so every restart must come back on the port the first start claimed
+ * (startOnClaimedPort: below the ephemeral range, so no bind of port 0 and no outgoing connection
+ * takes it while the server is down, and reserved against the other test processes); a restart
+ * that still finds it taken fails with PortTaken rather than trying elsewhere.
+ */
 function serve(port: number, databaseUrl: string): Promise<Served> {
   const child = spawn(process.execPath, [AIMDB_BIN, 'serve', '--port', String(port), '--url', databaseUrl, '--log-level', 'warn'], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -46,7 +56,10 @@ function serve(port: number, databaseUrl: string): Promise<Served> {
       }
     });
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    void exited.then(() => reject(new Error(`aimdb serve exited: ${output}`)));
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(output.includes('(EADDRINUSE)') ? new PortTaken(`port ${port} is taken: ${output}`) : new Error(`aimdb serve exited: ${output}`));
+    });
   });
 }
 
@@ -94,23 +107,27 @@ describe.each(backends)('run logger through server outages on $name', (backend) 
   let store: SqlAiDatabase;
   let spillDir: string;
   let port: number;
+  let releasePort: (() => void) | undefined;
   let server: Served | undefined;
 
   beforeAll(async () => {
     provisioned = await backend.provision();
     store = await openSqlDatabase({ url: provisioned.url });
     spillDir = mkdtempSync(path.join(tmpdir(), 'aimdb-spill-'));
-    port = await closedPort();
+    ({ port, started: server, release: releasePort } = await startOnClaimedPort(
+      (candidate) => serve(candidate, provisioned.url),
+      (error) => error instanceof PortTaken,
+    ));
   });
   afterAll(async () => {
     if (server !== undefined) await kill(server);
+    releasePort?.();
     await store?.close();
     await provisioned?.drop();
     rmSync(spillDir, { recursive: true, force: true });
   });
 
   it('keeps a training loop running through three SIGKILLs of the server and stores every point once', async () => {
-    server = await serve(port, provisioned.url);
     const url = `http://127.0.0.1:${port}`;
     const run = await store.createTrainingRun({ name: 'through-outages' });
     const db = createHttpAiDatabase({ url, retries: 1 });

@@ -98,38 +98,21 @@ const running = new Map();
 const stoppingAll = new Set();
 let ready = [];
 
-/** A loopback port nobody listens on (aimdb's config takes ports 1-65535, not 0). */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = http.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-/** A fresh server: its own database, artifact folder and port (a given one, or a free one). */
+/** A fresh server: its own database, artifact folder and port (a given one, or any free one). */
 async function startOne(port) {
   const name = `aimdb_mlflow_${randomBytes(6).toString('hex')}`;
   const url = await store.create(name);
   const artifacts = path.join(root, `${name}-artifacts`);
   try {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const server = await startServer({
-          database: { url, artifacts: { url: artifacts } },
-          server: { host: '127.0.0.1', port: port ?? (await freePort()), logLevel },
-          handleSignals: false,
-          env: {},
-        });
-        return { id: name, url: server.url, close: server.close, artifacts };
-      } catch (error) {
-        // Another process took the port between the probe and the listen.
-        if (error?.code !== 'EADDRINUSE' || port !== undefined || attempt >= 5) throw error;
-      }
-    }
+    // Port 0 unless MLflow's test asked for one: the server takes a free port and its URL names it
+    // (a port probed free here could be taken before the server binds it).
+    const server = await startServer({
+      database: { url, artifacts: { url: artifacts } },
+      server: { host: '127.0.0.1', port: port ?? 0, logLevel },
+      handleSignals: false,
+      env: {},
+    });
+    return { id: name, url: server.url, close: server.close, artifacts };
   } catch (error) {
     await store.drop(name).catch(() => undefined);
     throw error;

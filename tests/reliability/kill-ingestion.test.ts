@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAiDatabase, type AiDatabase } from '../../src/index.js';
 import { testBackends, type ProvisionedDatabase } from '../support/backends.js';
-import { AIMDB_BIN, closedPort, REPO_ROOT } from '../cli/run-cli.js';
+import { AIMDB_BIN, REPO_ROOT } from '../cli/run-cli.js';
 import { checkIngestion, SERIES, type IngestionFigures } from './support/ingestion-check.js';
 import { scaled, timeoutFor } from './support/scale.js';
 
@@ -114,12 +114,13 @@ describe.each(testBackends().filter((backend) => backend.name !== 'sqlite-memory
     const acknowledged = new Set<number>();
     let nextTag = 0;
     for (let kill = 0; kill < KILLS; kill++) {
-      const port = await closedPort();
-      let listening = false;
-      const started = startChild([AIMDB_BIN, 'serve', '--url', provisioned.url, '--host', '127.0.0.1', '--port', String(port), '--log-level', 'info'], (line) => {
-        if (line.includes('aimdb server listening')) listening = true;
+      // Port 0: each server takes a free port and prints its URL (a port picked here could be taken
+      // by another test file before the server binds it).
+      let serverUrl: string | undefined;
+      const started = startChild([AIMDB_BIN, 'serve', '--url', provisioned.url, '--host', '127.0.0.1', '--port', '0', '--log-level', 'info'], (line) => {
+        serverUrl ??= /^aimdb serving (http:\/\/\S+)/.exec(line)?.[1];
       });
-      await until(() => listening, 60_000, 'server start', started.output);
+      await until(() => serverUrl !== undefined, 60_000, 'server start', started.output);
       let acksThisRound = 0;
       let stopped = false;
       const client = async () => {
@@ -127,7 +128,7 @@ describe.each(testBackends().filter((backend) => backend.name !== 'sqlite-memory
           const tag = nextTag++;
           const points = Array.from({ length: PER_SERIES }, (_unused, index) => SERIES.map((name, series) => ({ name, value: (series === 0 ? 1 : -1) * (tag * 1000 + index) }))).flat();
           try {
-            const response = await fetch(`http://127.0.0.1:${port}/api/v1/runs/${run.id}/metrics`, {
+            const response = await fetch(`${serverUrl}/api/v1/runs/${run.id}/metrics`, {
               method: 'POST',
               headers: { 'content-type': 'application/json' },
               body: JSON.stringify({ points }),

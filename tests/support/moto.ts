@@ -1,10 +1,9 @@
 /**
- * A real S3-compatible server for tests: Python's moto (`moto_server`) on a spare loopback port,
- * started here and stopped by its process id. When moto is not installed the set-up fails with a
+ * A real S3-compatible server for tests: Python's moto (`moto_server`) on a loopback port it picks
+ * itself (port 0; it prints the URL it runs on), started here and stopped by its process id. When moto is not installed the set-up fails with a
  * message saying so: S3 tests must never be skipped silently.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 
 export interface MotoServer {
@@ -13,17 +12,6 @@ export interface MotoServer {
   client: S3Client;
   createBucket(name: string): Promise<void>;
   stop(): Promise<void>;
-}
-
-async function sparePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
 }
 
 /** The command that starts moto: `moto_server` on the PATH, else `python3 -m moto.server`. */
@@ -47,25 +35,29 @@ export function setFakeAwsEnvironment(): void {
 
 export async function startMoto(): Promise<MotoServer> {
   const [command, args] = motoCommand();
-  const port = await sparePort();
-  const child: ChildProcess = spawn(command, [...args, '-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Port 0, read back from werkzeug's " * Running on http://127.0.0.1:PORT" line: a port picked here
+  // and passed in could be taken by another test file before moto binds it.
+  const child: ChildProcess = spawn(command, [...args, '-H', '127.0.0.1', '-p', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
+  let endpoint: string | undefined;
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
+    endpoint ??= /Running on (http:\/\/127\.0\.0\.1:[1-9]\d*)/.exec(stderr)?.[1];
   });
-  const endpoint = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`moto_server exited with ${child.exitCode} before answering: ${stderr}`);
-    try {
-      const response = await fetch(`${endpoint}/moto-api/`);
-      if (response.status < 500) break;
-    } catch {
-      // not listening yet
+    if (endpoint !== undefined) {
+      try {
+        const response = await fetch(`${endpoint}/moto-api/`);
+        if (response.status < 500) break;
+      } catch {
+        // not answering yet
+      }
     }
     if (Date.now() > deadline) {
       child.kill('SIGTERM');
-      throw new Error(`moto_server did not answer on ${endpoint} within 30 s: ${stderr}`);
+      throw new Error(`moto_server did not answer${endpoint === undefined ? ' (it printed no URL)' : ` on ${endpoint}`} within 30 s: ${stderr}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }

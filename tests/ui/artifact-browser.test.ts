@@ -10,7 +10,7 @@ import { deflateSync } from 'node:zlib';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAiDatabase, type AiDatabase } from '../../src/index.js';
-import { ARTIFACT_DIR, buildDashboard, launchChromium, openPage, startDashboardServer, type WatchedPage } from './support/dashboard-harness.js';
+import { ARTIFACT_DIR, buildDashboard, launchChromium, openPage, startDashboardServer, textNow, type WatchedPage } from './support/dashboard-harness.js';
 
 /** A valid 2×2 red PNG, built here so the test needs no binary fixture. */
 function tinyPng(): Buffer {
@@ -103,9 +103,9 @@ describe('artifact browser', () => {
     expect(text).toContain('2.0 KiB');
 
     await browserPanel.getByRole('button', { name: 'config.json' }).click();
-    await eventually(async () => (await page.getByTestId('artifact-text').textContent()) ?? '').toContain('"layers": [');
+    await eventually(() => textNow(page.getByTestId('artifact-text'))).toContain('"layers": [');
     await browserPanel.getByRole('button', { name: 'notes.txt' }).click();
-    await eventually(async () => (await page.getByTestId('artifact-text').textContent()) ?? '').toBe('trained on the small split');
+    await eventually(() => textNow(page.getByTestId('artifact-text'))).toBe('trained on the small split');
 
     await browserPanel.getByRole('button', { name: 'eval/' }).click();
     await browserPanel.getByRole('button', { name: 'metrics.csv' }).click();
@@ -114,13 +114,14 @@ describe('artifact browser', () => {
     await browserPanel.getByRole('button', { name: '..' }).click();
     await browserPanel.getByRole('button', { name: 'plots/' }).click();
     await browserPanel.getByRole('button', { name: 'loss.png' }).click();
-    await eventually(() => page.locator('img.artifact-image').evaluate((image: HTMLImageElement) => image.complete && image.naturalWidth)).toBe(2);
+    // evaluateAll, not evaluate: it reads at once instead of waiting up to 30 s for the image to appear.
+    await eventually(() => page.locator('img.artifact-image').evaluateAll((images) => images.map((image) => (image as HTMLImageElement).complete && (image as HTMLImageElement).naturalWidth))).toEqual([2]);
   }, 60_000);
 
   it('shows a model version\'s files on the model page', async () => {
     const page = await open(`/models/${modelName}`);
     await eventually(() => page.getByTestId('artifact-browser').getByRole('button', { name: 'weights/' }).count()).toBe(1);
     await page.getByTestId('artifact-browser').getByRole('button', { name: 'weights/' }).click();
-    await eventually(async () => (await page.getByTestId('artifact-browser').textContent()) ?? '').toContain('4.0 KiB');
+    await eventually(() => textNow(page.getByTestId('artifact-browser'))).toContain('4.0 KiB');
   }, 60_000);
 });

@@ -14,6 +14,7 @@ import { createAiDatabase, type AiDatabase, type TrainingRun } from '../../src/i
 import { RUN_COLORS } from '../../src/ui/charts/palette.js';
 import {
   ARTIFACT_DIR,
+  attributeNow,
   buildDashboard,
   launchChromium,
   openPage,
@@ -21,6 +22,7 @@ import {
   pixelsOfColor,
   screenshot,
   startDashboardServer,
+  textNow,
   unnamedControls,
   type WatchedPage,
 } from './support/dashboard-harness.js';
@@ -156,7 +158,7 @@ describe('compare and zoom in Chromium', () => {
   it('counts the runs of an experiment exactly beyond 100', async () => {
     const page = await open('/experiments');
     const row = page.locator('tr', { hasText: 'hundred-and-one' });
-    await eventually(() => row.locator('td').nth(2).textContent()).toBe('101');
+    await eventually(() => textNow(row.locator('td').nth(2))).toBe('101');
   });
 
   it('zooming a long history reads the visible step range at the chart width, and the spike shows at both levels', async () => {
@@ -173,12 +175,12 @@ describe('compare and zoom in Chromium', () => {
     });
     const figure = page.locator('figure[data-metric="signal"]');
     await figure.scrollIntoViewIfNeeded();
-    await eventually(() => figure.getAttribute('data-drawn')).toBe('true');
+    await eventually(() => attributeNow(figure, 'data-drawn')).toBe('true');
     await eventually(() => reads.length).toBeGreaterThan(0);
     const overview = reads[reads.length - 1]!;
     expect(overview.minStep).toBeUndefined();
     // The spike (100 among values near 1) is drawn: the band's top reaches it.
-    const yTop = async () => Number(await figure.getAttribute('data-y-max'));
+    const yTop = async () => Number(await attributeNow(figure, 'data-y-max'));
     await eventually(yTop).toBe(100);
     await screenshot(page, 'zoom-overview.png');
 
@@ -198,14 +200,14 @@ describe('compare and zoom in Chromium', () => {
     // Finer data: the zoomed buckets span far fewer steps than the overview's.
     expect(Math.max(...zoomed.widths)).toBeLessThan(Math.min(...overview.widths) / 4);
     await figure.getByRole('group', { name: 'Zoom of signal' }).waitFor();
-    await eventually(() => figure.getAttribute('data-zoom')).toBe(`${zoomed.minStep}-${zoomed.maxStep}`);
+    await eventually(() => attributeNow(figure, 'data-zoom')).toBe(`${zoomed.minStep}-${zoomed.maxStep}`);
     await eventually(yTop).toBe(100);
     await screenshot(page, 'zoom-detail.png');
 
     await figure.getByRole('button', { name: 'Pan signal right' }).click();
     await eventually(() => reads.filter((read) => read.minStep !== undefined).length).toBe(2);
     await figure.getByRole('button', { name: 'Reset zoom' }).click();
-    await eventually(() => figure.getAttribute('data-zoom')).toBe(null);
+    await eventually(() => attributeNow(figure, 'data-zoom')).toBe(null);
   });
 
   it('shows the zoomed run chart and the experiments page at 1400 and 800 px in light and dark themes', async () => {
@@ -214,19 +216,19 @@ describe('compare and zoom in Chromium', () => {
         const page = await open(`/runs/${spiky.id}`, { width, height: 1000 }, colorScheme);
         const figure = page.locator('figure[data-metric="signal"]');
         await figure.scrollIntoViewIfNeeded();
-        await eventually(() => figure.getAttribute('data-drawn')).toBe('true');
+        await eventually(() => attributeNow(figure, 'data-drawn')).toBe('true');
         const box = (await figure.locator('.u-over').boundingBox())!;
         await page.mouse.move(box.x + box.width * 0.55, box.y + box.height / 2);
         await page.mouse.down();
         await page.mouse.move(box.x + box.width * 0.68, box.y + box.height / 2, { steps: 4 });
         await page.mouse.up();
         await figure.getByRole('group', { name: 'Zoom of signal' }).waitFor();
-        await eventually(() => figure.getAttribute('data-y-max')).toBe('100');
+        await eventually(() => attributeNow(figure, 'data-y-max')).toBe('100');
         expect(await overflowsHorizontally(page)).toBe(false);
         await page.evaluate(() => window.scrollTo(0, 0));
         await screenshot(page, `run-zoom-${width}-${colorScheme}.png`);
         const experiments = await open('/experiments', { width, height: 800 }, colorScheme);
-        await eventually(() => experiments.locator('tr', { hasText: 'hundred-and-one' }).locator('td').nth(2).textContent()).toBe('101');
+        await eventually(() => textNow(experiments.locator('tr', { hasText: 'hundred-and-one' }).locator('td').nth(2))).toBe('101');
         expect(await overflowsHorizontally(experiments)).toBe(false);
         await screenshot(experiments, `experiments-${width}-${colorScheme}.png`);
       }

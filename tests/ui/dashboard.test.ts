@@ -29,6 +29,7 @@ import {
 } from './support/dashboard-data.js';
 import {
   ARTIFACT_DIR,
+  attributeNow,
   buildDashboard,
   closeWatched,
   launchChromium,
@@ -37,6 +38,7 @@ import {
   pixelsOfColor,
   screenshot,
   startDashboardServer,
+  textNow,
   unnamedControls,
   type WatchedPage,
 } from './support/dashboard-harness.js';
@@ -109,10 +111,10 @@ async function expectChartDrawn(page: Page, metric: string, color: string = RUN_
 describe('dashboard in Chromium', () => {
   it('overview shows the statistics, recent runs and versions, and predictions per hour', async () => {
     const page = await open('/');
-    await eventually(() => heading(page).textContent()).toBe('Overview');
+    await eventually(() => textNow(heading(page))).toBe('Overview');
     const statistics = await db.getStatistics();
     const runsCard = page.locator('.stat-card', { hasText: 'Training runs' });
-    await eventually(() => runsCard.locator('.stat-value').textContent()).toBe(statistics.counts.trainingRuns.toLocaleString('en-US'));
+    await eventually(() => textNow(runsCard.locator('.stat-value'))).toBe(statistics.counts.trainingRuns.toLocaleString('en-US'));
     await page.getByRole('link', { name: FAILED_RUN_NAME }).waitFor();
     await page.locator('.panel', { hasText: 'Recent model versions' }).getByRole('link', { name: 'VisionTransformer-CAD' }).first().waitFor();
     const hourly = page.locator('.panel', { hasText: 'Predictions per hour' });
@@ -136,14 +138,14 @@ describe('dashboard in Chromium', () => {
     for (const [link, pathname, title] of pages) {
       await nav.getByRole('link', { name: link, exact: true }).click();
       await eventually(() => new URL(page.url()).pathname).toBe(pathname);
-      await eventually(() => heading(page).textContent()).toBe(title);
-      await eventually(() => nav.getByRole('link', { name: link, exact: true }).getAttribute('aria-current')).toBe('page');
+      await eventually(() => textNow(heading(page))).toBe(title);
+      await eventually(() => attributeNow(nav.getByRole('link', { name: link, exact: true }), 'aria-current')).toBe('page');
     }
     await page.goBack();
-    await eventually(() => heading(page).textContent()).toBe('Predictions');
+    await eventually(() => textNow(heading(page))).toBe('Predictions');
     // A deep link loads directly (the server answers index.html for page paths).
     await page.goto(`${server.url}/runs/${data.longRun.id}`);
-    await eventually(() => heading(page).textContent()).toContain(LONG_RUN_NAME);
+    await eventually(() => textNow(heading(page))).toContain(LONG_RUN_NAME);
     // A path that is no dashboard page is a JSON 404, not the dashboard (decision 0216), so health checks
     // probing it cannot pass by mistake.
     const missing = await fetch(`${server.url}/no/such/page`);
@@ -157,7 +159,7 @@ describe('dashboard in Chromium', () => {
     expect(await unnamedControls(page)).toEqual([]);
     await screenshot(page, 'experiments.png');
     await page.getByRole('link', { name: SWEEP_EXPERIMENT }).first().click();
-    await eventually(() => heading(page).textContent()).toBe(`Runs of experiment ${SWEEP_EXPERIMENT}`);
+    await eventually(() => textNow(heading(page))).toBe(`Runs of experiment ${SWEEP_EXPERIMENT}`);
     const rows = page.locator('table.runs-table tbody tr');
     await eventually(() => rows.count()).toBe(SWEEP_LEARNING_RATES.length);
     // Hyperparameters and latest metrics appear as columns once loaded.
@@ -165,7 +167,7 @@ describe('dashboard in Chromium', () => {
     await page.getByRole('button', { name: 'Sort by loss' }).waitFor();
 
     await page.getByRole('button', { name: 'Sort by learning_rate' }).click();
-    const firstName = () => rows.first().locator('td').nth(2).textContent();
+    const firstName = () => textNow(rows.first().locator('td').nth(2));
     await eventually(firstName).toBe(`sweep-lr-${Math.max(...SWEEP_LEARNING_RATES)}`);
     await page.getByRole('button', { name: 'Sort by learning_rate' }).click();
     await eventually(firstName).toBe(`sweep-lr-${Math.min(...SWEEP_LEARNING_RATES)}`);
@@ -178,7 +180,7 @@ describe('dashboard in Chromium', () => {
     const best = [...lastLoss.entries()].sort((a, b) => a[1] - b[1])[0]![0];
     await page.getByRole('button', { name: 'Sort by loss' }).click();
     await page.getByRole('button', { name: 'Sort by loss' }).click();
-    await eventually(() => page.getByRole('columnheader', { name: 'Sort by loss' }).getAttribute('aria-sort')).toBe('ascending');
+    await eventually(() => attributeNow(page.getByRole('columnheader', { name: 'Sort by loss' }), 'aria-sort')).toBe('ascending');
     await eventually(firstName).toBe(best);
 
     const queryBox = page.getByRole('combobox', { name: 'Run query' });
@@ -216,7 +218,7 @@ describe('dashboard in Chromium', () => {
       for (const metric of body.names) bucketRequests.push({ metric, buckets: body.buckets });
     });
     await page.goto(`${server.url}/runs/${data.longRun.id}`);
-    await eventually(() => heading(page).textContent()).toContain(LONG_RUN_NAME);
+    await eventually(() => textNow(heading(page))).toContain(LONG_RUN_NAME);
     for (const metric of LONG_RUN_METRICS) await expectChartDrawn(page, metric);
     // The chart asked for about as many buckets as it is wide, far fewer than the 5,000 points.
     const canvasWidth = await page.locator('figure[data-metric="train/loss"] .chart-area').evaluate((element) => element.clientWidth);
@@ -247,10 +249,10 @@ describe('dashboard in Chromium', () => {
     await page.getByText('1 NaN/infinite value not drawn.').waitFor();
     const dataset = data.demo.datasets[0]!;
     await page.getByRole('link', { name: `${dataset.name} @ ${dataset.version}` }).click();
-    await eventually(() => heading(page).textContent()).toContain(dataset.name);
+    await eventually(() => textNow(heading(page))).toContain(dataset.name);
     await page.goBack();
     await page.locator('.panel', { hasText: 'Lineage' }).getByRole('link', { name: 'VisionTransformer-CAD' }).click();
-    await eventually(() => heading(page).textContent()).toBe('VisionTransformer-CAD');
+    await eventually(() => textNow(heading(page))).toBe('VisionTransformer-CAD');
     await screenshot(page, 'run-failed.png');
   });
 
@@ -259,12 +261,12 @@ describe('dashboard in Chromium', () => {
     await page.getByText(/Live: refreshing every/).waitFor();
     await expectChartDrawn(page, 'loss');
     const facts = page.locator('.metric-facts');
-    await eventually(() => facts.textContent()).toContain('10 points');
+    await eventually(() => textNow(facts)).toContain('10 points');
     await db.logMetrics(data.runningRun.id, [
       { name: 'loss', value: 0.05, step: 10 },
       { name: 'loss', value: 0.04, step: 11 },
     ]);
-    await eventually(() => facts.textContent(), { timeout: 20_000 }).toContain('12 points');
+    await eventually(() => textNow(facts), { timeout: 20_000 }).toContain('12 points');
     expect(await facts.textContent()).toContain('last 0.04 at step 11');
     await screenshot(page, 'run-live.png');
   });
@@ -276,10 +278,10 @@ describe('dashboard in Chromium', () => {
     const chosen = data.sweep.runs.slice(0, 3);
     for (const run of chosen) await page.getByRole('checkbox', { name: `Select ${run.name} to compare` }).check();
     await page.getByRole('button', { name: 'Compare 3 selected' }).click();
-    await eventually(() => heading(page).textContent()).toBe('Compare 3 runs');
+    await eventually(() => textNow(heading(page))).toBe('Compare 3 runs');
     expect(new URL(page.url()).searchParams.get('runs')?.split(',').map(Number).sort()).toEqual(chosen.map((run) => run.id).sort());
     for (const metric of ['loss', 'accuracy']) {
-      await eventually(() => page.locator(`figure[data-metric="${metric}"]`).getAttribute('data-runs')).toBe('3');
+      await eventually(() => attributeNow(page.locator(`figure[data-metric="${metric}"]`), 'data-runs')).toBe('3');
       for (const color of RUN_COLORS.slice(0, 3)) await expectChartDrawn(page, metric, color);
     }
     const differing = page.locator('table.compare-table tr.differs th');
@@ -295,7 +297,7 @@ describe('dashboard in Chromium', () => {
     for (const model of data.demo.models) await page.getByRole('link', { name: model.name }).waitFor();
     await screenshot(page, 'models.png');
     await page.getByRole('link', { name: 'VisionTransformer-CAD' }).click();
-    await eventually(() => heading(page).textContent()).toBe('VisionTransformer-CAD');
+    await eventually(() => textNow(heading(page))).toBe('VisionTransformer-CAD');
     const version = data.servedVersion;
     const row = page.locator(`tr#version-${version.version}`);
     await row.waitFor();
@@ -318,7 +320,7 @@ describe('dashboard in Chromium', () => {
     const page = await open('/datasets');
     const dataset = data.demo.datasets[0]!;
     await page.getByRole('link', { name: dataset.name }).click();
-    await eventually(() => heading(page).textContent()).toContain(dataset.name);
+    await eventually(() => textNow(heading(page))).toContain(dataset.name);
     const splits = page.locator('.panel', { hasText: 'Splits' });
     for (const [name, count] of Object.entries(dataset.splits)) {
       expect(await splits.locator('tr', { hasText: name }).first().textContent()).toContain((count as number).toLocaleString('en-US'));
@@ -357,7 +359,7 @@ describe('dashboard in Chromium', () => {
 
   it('a narrow window keeps pages readable without sideways scrolling', async () => {
     const page = await open('/', { width: 390, height: 844 });
-    await eventually(() => heading(page).textContent()).toBe('Overview');
+    await eventually(() => textNow(heading(page))).toBe('Overview');
     await page.locator('.stat-card').first().waitFor();
     expect(await overflowsHorizontally(page)).toBe(false);
     await screenshot(page, 'narrow-overview.png');
@@ -413,7 +415,7 @@ describe('dashboard edge cases in Chromium', () => {
       await screenshot(page, 'token-required.png');
       await page.getByLabel('API token').first().fill(token);
       await page.getByRole('button', { name: 'Save token' }).first().click();
-      await eventually(() => heading(page).textContent()).toBe('Overview');
+      await eventually(() => textNow(heading(page))).toBe('Overview');
       await page.locator('.stat-card').first().waitFor();
       expect(await page.evaluate(() => sessionStorage.getItem('aimdb.token'))).toBe(token);
       expect(await page.evaluate(() => localStorage.getItem('aimdb.token'))).toBeNull();
@@ -434,7 +436,7 @@ describe('dashboard edge cases in Chromium', () => {
       current = await openPage(browser);
       const page = current.page;
       await page.goto(`${productionServer.url}/compare?runs=${data.sweep.runs.map((run) => run.id).join(',')}`);
-      await eventually(() => heading(page).textContent()).toBe(`Compare ${data.sweep.runs.length} runs`);
+      await eventually(() => textNow(heading(page))).toBe(`Compare ${data.sweep.runs.length} runs`);
       for (const color of RUN_COLORS.slice(0, data.sweep.runs.length)) await expectChartDrawn(page, 'loss', color);
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Overview', exact: true }).click();
       await page.locator('.stat-card').first().waitFor();
@@ -462,7 +464,7 @@ describe('dashboard edge cases in Chromium', () => {
         await page.getByRole('button', { name: 'Sort by score' }).waitFor({ timeout: 60_000 });
         await page.getByRole('button', { name: 'Sort by score' }).click();
         const highest = Math.max(...Array.from({ length: 10_000 }, (_, index) => (index * 7919) % 10_007));
-        await eventually(() => rows.first().locator('td.mono').last().textContent()).toBe(highest.toLocaleString('en-US'));
+        await eventually(() => textNow(rows.first().locator('td.mono').last())).toBe(highest.toLocaleString('en-US'));
         await page.getByRole('button', { name: 'Last page' }).click();
         await page.getByText('Page 200 of 200').waitFor();
         const queryBox = page.getByRole('combobox', { name: 'Run query' });

@@ -20,6 +20,7 @@ import {
   openPage,
   pixelsOfColor,
   startDashboardServer,
+  textNow,
   unnamedControls,
   type WatchedPage,
 } from './support/dashboard-harness.js';
@@ -115,7 +116,7 @@ describe('runs with thousands of metric names', () => {
     const started = Date.now();
     const { page, apiRequests } = await open(`/runs/${wideRunId}`);
     const bucketReads = () => apiRequests.filter((request) => request.includes('/metric-buckets')).length;
-    await eventually(() => page.getByRole('status').filter({ hasText: 'metrics' }).first().textContent()).toContain('5,000 metrics in 3 sections');
+    await eventually(() => textNow(page.getByRole('status').filter({ hasText: 'metrics' }).first())).toContain('5,000 metrics in 3 sections');
     // With more than a screenful of names, sections start closed: open the per-layer one.
     const layers = page.locator('details[data-section="layers"]');
     expect(await layers.getAttribute('open')).toBeNull();
@@ -164,11 +165,11 @@ describe('runs with thousands of metric names', () => {
   it('filters metric names by substring or regular expression, keeps it in the URL, and pins charts first', async () => {
     const { page } = await open(`/runs/${wideRunId}?metrics=recall&open=class`);
     const status = page.getByRole('status').filter({ hasText: 'metrics' }).first();
-    await eventually(() => status.textContent()).toContain('1,997 of 5,000 metrics');
+    await eventually(() => textNow(status)).toContain('1,997 of 5,000 metrics');
     await page.getByLabel('regular expression').check();
     const box = page.getByRole('searchbox', { name: /Filter metrics/ });
     await box.fill('^layers\\.1[0-9]\\.grad');
-    await eventually(() => status.textContent()).toContain('10 of 5,000 metrics');
+    await eventually(() => textNow(status)).toContain('10 of 5,000 metrics');
     await eventually(() => page.locator('figure.chart-card').count()).toBe(10);
     await eventually(() => drawnCharts(page)).toBeGreaterThan(0);
     expect(new URL(page.url()).searchParams.get('regex')).toBe('1');
@@ -188,7 +189,7 @@ describe('runs with thousands of metric names', () => {
 
   it('compares ten runs with 1,000 metric names each in a handful of requests', async () => {
     const { page, apiRequests } = await open(`/compare?runs=${compareIds.join(',')}`);
-    await eventually(() => page.getByRole('status').filter({ hasText: 'metrics' }).first().textContent()).toContain('1,000 metrics in 2 sections');
+    await eventually(() => textNow(page.getByRole('status').filter({ hasText: 'metrics' }).first())).toContain('1,000 metrics in 2 sections');
     await page.locator('details[data-section="layers"] summary').click();
     await eventually(() => pixelsOfColor(page, 'figure[data-metric="layers.0.grad_norm"]', RUN_COLORS[9]!)).toBeGreaterThan(50);
     const bucketReads = apiRequests.filter((request) => request.includes('/metric-buckets'));

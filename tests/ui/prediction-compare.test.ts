@@ -14,6 +14,7 @@ import { formatCount, formatMetric } from '../../src/ui/lib/format.js';
 import { formatChange } from '../../src/ui/lib/prediction-compare.js';
 import {
   ARTIFACT_DIR,
+  attributeNow,
   buildDashboard,
   closeWatched,
   launchChromium,
@@ -21,6 +22,7 @@ import {
   pixelsOfColor,
   screenshot,
   startDashboardServer,
+  textNow,
   unnamedControls,
   type WatchedPage,
 } from './support/dashboard-harness.js';
@@ -113,10 +115,10 @@ describe('version comparison in Chromium', () => {
     // The canary is the slower one: a comparison that could not tell them apart would fail here.
     expect(canaryTotal.latency.p95!).toBeGreaterThan(2 * baselineTotal.latency.p95!);
 
-    await eventually(() => page.locator('[data-panel="version-comparison"] [data-window]').textContent()).toMatch(
+    await eventually(() => textNow(page.locator('[data-panel="version-comparison"] [data-window]'))).toMatch(
       /in buckets of 15 minutes, the same for every version\. Computed by the server/,
     );
-    await eventually(() => cell(page, 'count', canary).locator('[data-value]').textContent()).toBe(formatCount(canaryTotal.count));
+    await eventually(() => textNow(cell(page, 'count', canary).locator('[data-value]'))).toBe(formatCount(canaryTotal.count));
     expect(await cell(page, 'count', baseline).locator('[data-value]').textContent()).toBe(formatCount(baselineTotal.count));
     for (const key of ['p50', 'p95', 'p99'] as const) {
       expect(await cell(page, key, canary).locator('[data-value]').textContent()).toBe(`${formatMetric(canaryTotal.latency[key])} ms`);
@@ -155,10 +157,10 @@ describe('version comparison in Chromium', () => {
   it('from the predictions page: a link to the comparison of the chosen version\'s model', async () => {
     const page = await open(`/predictions?modelVersion=${baseline.id}`);
     const link = page.getByRole('link', { name: 'Compare versions' });
-    await eventually(() => link.getAttribute('href')).toBe(`/predictions/compare?model=${model.id}`);
+    await eventually(() => attributeNow(link, 'href')).toBe(`/predictions/compare?model=${model.id}`);
     await link.click();
     // No versions named: the two newest.
-    await eventually(() => cell(page, 'count', canary).locator('[data-value]').textContent()).toBe('600');
+    await eventually(() => textNow(cell(page, 'count', canary).locator('[data-value]'))).toBe('600');
     expect(await cell(page, 'count', baseline).locator('[data-value]').textContent()).toBe('5,400');
   });
 });

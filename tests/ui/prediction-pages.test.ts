@@ -13,6 +13,7 @@ import { createAiDatabase, type AiDatabase, type ModelVersion } from '../../src/
 import { formatMetric } from '../../src/ui/lib/format.js';
 import {
   ARTIFACT_DIR,
+  attributeNow,
   buildDashboard,
   closeWatched,
   launchChromium,
@@ -20,6 +21,7 @@ import {
   pixelsOfColor,
   screenshot,
   startDashboardServer,
+  textNow,
   unnamedControls,
   type WatchedPage,
 } from './support/dashboard-harness.js';
@@ -107,7 +109,7 @@ describe('prediction pages in Chromium', () => {
   it('predictions: the server\'s percentiles for the stated window and bucket', async () => {
     const page = await open(`/predictions?modelVersion=${steady.id}`);
     const window = page.locator('[data-panel="prediction-stats"] [data-window]');
-    await eventually(() => window.textContent()).toMatch(/in buckets of 15 minutes\. Computed by the server from every prediction of the window; latency percentiles within 1 %/);
+    await eventually(() => textNow(window)).toMatch(/in buckets of 15 minutes\. Computed by the server from every prediction of the window; latency percentiles within 1 %/);
     // The default window: the 24 hours up to the newest prediction, on the 15-minute grid.
     const stats = await db.getPredictionStats({ modelVersionId: steady.id, since: new Date(NEWEST + 1 - 24 * HOUR), until: new Date(NEWEST + 1), buckets: 120 });
     const total = stats.series[0]!.total;
@@ -123,13 +125,13 @@ describe('prediction pages in Chromium', () => {
 
     await page.getByRole('combobox', { name: 'Window' }).selectOption('7d');
     await eventually(() => new URL(page.url()).searchParams.get('range')).toBe('7d');
-    await eventually(() => window.textContent()).toMatch(/in buckets of 2 hours/);
+    await eventually(() => textNow(window)).toMatch(/in buckets of 2 hours/);
     expect(await unnamedControls(page)).toEqual([]);
   });
 
   it('five predictions within one second: the time axis spans the window, not years', async () => {
     const page = await open(`/predictions?modelVersion=${burst.id}&range=1h&until=${new Date(BURST + 1000).toISOString()}`);
-    await eventually(() => page.locator('[data-chart="latency-percentiles"]').getAttribute('data-x-max')).not.toBeNull();
+    await eventually(() => attributeNow(page.locator('[data-chart="latency-percentiles"]'), 'data-x-max')).not.toBeNull();
     const min = await scale(page, 'latency-percentiles', 'x-min');
     const max = await scale(page, 'latency-percentiles', 'x-max');
     expect(max - min).toBeLessThanOrEqual(2 * 3600);
@@ -159,8 +161,8 @@ describe('prediction pages in Chromium', () => {
   it('overview: predictions per hour from the server, y axis from zero, the partial hour said', async () => {
     const page = await open('/');
     const hourly = page.locator('.panel', { hasText: 'Predictions per hour' });
-    await eventually(() => hourly.locator('[data-window]').textContent()).toMatch(/per hour: all 9,245 predictions of the window, counted by the server\. The last hour ends at the newest prediction/);
-    await eventually(() => page.locator('[data-chart="predictions-per-hour"]').getAttribute('data-y-min')).toBe('0');
+    await eventually(() => textNow(hourly.locator('[data-window]'))).toMatch(/per hour: all 9,245 predictions of the window, counted by the server\. The last hour ends at the newest prediction/);
+    await eventually(() => attributeNow(page.locator('[data-chart="predictions-per-hour"]'), 'data-y-min')).toBe('0');
     await eventually(() => pixelsOfColor(page, '[data-chart="predictions-per-hour"]', '#1f77b4')).toBeGreaterThan(50);
     expect(await scale(page, 'predictions-per-hour', 'x-max')).toBe((Math.floor(NEWEST / HOUR) * HOUR + HOUR) / 1000);
     await screenshot(page, 'overview-per-hour.png');
@@ -170,7 +172,7 @@ describe('prediction pages in Chromium', () => {
     const page = await open('/experiments');
     // The experiment's name links there too; the count is the link that holds a number.
     const count = page.locator(`a[href="/runs?experiment=${experimentId}"]`, { hasText: /^[\d,…+]+$/ });
-    await eventually(() => count.textContent()).toBe('101');
+    await eventually(() => textNow(count)).toBe('101');
     await screenshot(page, 'experiments-101.png');
   });
 });

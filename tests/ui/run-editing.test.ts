@@ -6,7 +6,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAiDatabase, type AiDatabase } from '../../src/index.js';
-import { buildDashboard, launchChromium, openPage, screenshot, startDashboardServer } from './support/dashboard-harness.js';
+import { buildDashboard, launchChromium, openPage, screenshot, startDashboardServer, valueNow } from './support/dashboard-harness.js';
 
 const TOKEN = 'dashboard-write-token-0123456789';
 
@@ -81,7 +81,7 @@ describe('editing a run in the dashboard', () => {
     await screenshot(page, 'run-edit-conflict.png');
     expect((await db.getTrainingRun(run.id)).notes).toBe('changed elsewhere');
     await editor.getByRole('button', { name: 'Reload' }).click();
-    await expect.poll(() => page.locator('.run-editor textarea').inputValue()).toBe('changed elsewhere');
+    await expect.poll(() => valueNow(page.locator('.run-editor textarea'))).toBe('changed elsewhere');
     // The 401s before the token was entered, and the refused save, are the point of this test.
     expect(problems.filter((problem) => !problem.includes('401') && !problem.includes('409'))).toEqual([]);
   }, 120_000);

@@ -14,6 +14,7 @@ import { RUN_COLORS } from '../../src/ui/charts/palette.js';
 import { COLOR_STOPS } from '../../src/ui/lib/run-plots.js';
 import {
   ARTIFACT_DIR,
+  attributeNow,
   buildDashboard,
   launchChromium,
   openPage,
@@ -21,6 +22,7 @@ import {
   pixelsOfColor,
   screenshot,
   startDashboardServer,
+  textNow,
   translucentPixelsOfColor,
   unnamedControls,
   type WatchedPage,
@@ -117,7 +119,7 @@ describe('runs page in Chromium', () => {
     expectedProblems = [/status of 422/];
     await runQuery(page, 'params.lr < and status = 1');
     const alert = page.getByRole('alert');
-    await eventually(() => alert.textContent()).toContain("at 13: expected a value after '<'");
+    await eventually(() => textNow(alert)).toContain("at 13: expected a value after '<'");
     expect(await alert.locator('mark').textContent()).toBe('and');
     expect(await queryBox(page).getAttribute('aria-invalid')).toBe('true');
     // The last good answer stays listed while the query is wrong.
@@ -132,7 +134,7 @@ describe('runs page in Chromium', () => {
     await queryBox(page).press('Tab');
     expect(await queryBox(page).inputValue()).toBe('params.batch_size ');
     // After a field come operators; after a value, and/or.
-    await eventually(() => listbox.getByRole('option').first().textContent()).toContain('=');
+    await eventually(() => textNow(listbox.getByRole('option').first())).toContain('=');
     await queryBox(page).pressSequentially('= 64 ');
     await eventually(() => listbox.getByRole('option').allTextContents()).toEqual([expect.stringContaining('and'), expect.stringContaining('or')]);
     await queryBox(page).pressSequentially('and metrics.');
@@ -149,7 +151,7 @@ describe('runs page in Chromium', () => {
 
     // An empty box offers the queries run before, newest first.
     await queryBox(page).fill('');
-    await eventually(() => listbox.getByRole('option').first().textContent()).toContain('params.batch_size = 64 and metrics.val_accuracy.max > 0.8');
+    await eventually(() => textNow(listbox.getByRole('option').first())).toContain('params.batch_size = 64 and metrics.val_accuracy.max > 0.8');
     await listbox.getByRole('option').nth(1).click();
     await page.getByText('2 of 2 runs').waitFor();
     expect(await unnamedControls(page)).toEqual([]);
@@ -162,7 +164,7 @@ describe('runs page in Chromium', () => {
     await page.getByText('5 of 5 runs').waitFor();
     await page.getByRole('button', { name: 'Sort by val_accuracy' }).click();
     await page.getByRole('button', { name: 'Sort by val_accuracy' }).click();
-    await eventually(() => page.getByRole('columnheader', { name: 'Sort by val_accuracy' }).getAttribute('aria-sort')).toBe('ascending');
+    await eventually(() => attributeNow(page.getByRole('columnheader', { name: 'Sort by val_accuracy' }), 'aria-sort')).toBe('ascending');
     await page.getByText('Metric columns').click();
     await page.getByRole('group', { name: 'Metric columns' }).getByRole('checkbox', { name: 'loss' }).uncheck();
     await page.getByRole('combobox', { name: 'Rows per page' }).selectOption('25');
@@ -208,9 +210,9 @@ describe('runs page in Chromium', () => {
     const headers = await page.locator('table.runs-table thead th').allTextContents();
     expect(headers.slice(6)).toEqual(['batch_size', 'lr', 'optimizer', 'loss', 'val_accuracy', 'rare_metric']);
     await page.getByRole('button', { name: 'Sort by lr' }).click();
-    await eventually(() => rows(page).first().locator('td.param-col').nth(1).textContent()).toBe('0.1');
+    await eventually(() => textNow(rows(page).first().locator('td.param-col').nth(1))).toBe('0.1');
     await page.getByRole('button', { name: 'Sort by lr' }).click();
-    await eventually(() => rows(page).first().locator('td.param-col').nth(1).textContent()).toBe('1.000e-5');
+    await eventually(() => textNow(rows(page).first().locator('td.param-col').nth(1))).toBe('1.000e-5');
     const precise = rows(page).locator('td.param-col', { hasText: '5.674e-4' });
     expect(await precise.getAttribute('title')).toBe('0.000567350112749');
     expect(perRun).toEqual([]);
@@ -232,7 +234,7 @@ describe('runs page in Chromium', () => {
     await page.getByRole('combobox', { name: 'Colour by metric' }).selectOption('val_accuracy');
     await page.getByRole('combobox', { name: 'Scatter x' }).selectOption('param:lr');
     await page.getByRole('combobox', { name: 'y', exact: true }).selectOption('metric:val_accuracy');
-    await eventually(() => page.locator('.scatter-plot canvas').getAttribute('aria-label')).toBe('Scatter plot of val_accuracy against lr');
+    await eventually(() => attributeNow(page.locator('.scatter-plot canvas'), 'aria-label')).toBe('Scatter plot of val_accuracy against lr');
     expect(await page.getByRole('combobox', { name: 'Scatter x' }).inputValue()).toBe('param:lr');
     await eventually(() => pixelsOfColor(page, '.scatter-plot', COLOR_STOPS[4])).toBeGreaterThan(10);
     await screenshot(page, 'runs-plots.png');

@@ -4,7 +4,7 @@ import { X_FRAME_OPTIONS, type ServerConfig } from '../../config/config.js';
 import { atStage, CliError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
 import { EXIT_CODES } from '../exit-codes.js';
-import { parsePort } from '../database-options.js';
+import { parseListenPort } from '../database-options.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -30,7 +30,7 @@ export function register(program: Command, context: CliContext): void {
     .command('serve')
     .description('serve the REST API over the database chosen by --url / --config (see aimdb doctor)')
     .option('--host <host>', 'interface to listen on (default: server.host of the config, else 127.0.0.1)')
-    .option('--port <number>', 'port to listen on (default: server.port of the config, else 8765)', parsePort)
+    .option('--port <number>', 'port to listen on, 0 for any free one (default: server.port of the config, else 8765)', parseListenPort)
     .addOption(new Option('--log-level <level>', 'request log level').choices(LOG_LEVELS))
     .option('--ui-dir <dir>', 'serve the dashboard from this folder (default: the built one, when present)')
     .option(

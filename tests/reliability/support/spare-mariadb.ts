@@ -1,6 +1,6 @@
 /**
- * A second MariaDB server for one test file: its own temporary data folder, a free loopback port and
- * the sql_mode the test asks for, started by PID and stopped by PID. It never reads the machine's
+ * A second MariaDB server for one test file: its own temporary data folder, a loopback port of its
+ * own and the sql_mode the test asks for, started by PID and stopped by PID. It never reads the machine's
  * my.cnf (`--no-defaults`), so it cannot touch the shared server's files. Starting it either works or
  * throws with the server's own log: a test that needs it is never skipped.
  */
@@ -11,7 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
 import { provisionMysql, type TestBackend } from '../../support/backends.js';
-import { closedPort } from '../../cli/run-cli.js';
+import { startOnClaimedPort } from '../../support/ports.js';
 
 const run = promisify(execFile);
 const START_TIMEOUT_MS = 90_000;
@@ -24,6 +24,13 @@ export interface SpareMariadb {
   stop(): Promise<void>;
 }
 
+/** The port was in use: mariadbd could not bind it, or another server answers on it. */
+class PortTaken extends Error {
+  constructor(port: number) {
+    super(`port ${port} is taken`);
+  }
+}
+
 function exited(child: ChildProcess): Promise<void> {
   return child.exitCode !== null || child.signalCode !== null
     ? Promise.resolve()
@@ -34,9 +41,7 @@ function exited(child: ChildProcess): Promise<void> {
 export async function startSpareMariadb(sqlMode: string): Promise<SpareMariadb> {
   const folder = mkdtempSync(path.join(tmpdir(), 'aimdb-spare-mariadb-'));
   const datadir = path.join(folder, 'data');
-  const logFile = path.join(folder, 'error.log');
   const runAsRoot = process.getuid?.() === 0 ? ['--user=root'] : [];
-  const log = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-20).join('\n') : '(no log)');
   try {
     await run('mariadb-install-db', [
       '--no-defaults',
@@ -49,61 +54,85 @@ export async function startSpareMariadb(sqlMode: string): Promise<SpareMariadb> 
     rmSync(folder, { recursive: true, force: true });
     throw new Error(`mariadb-install-db failed, so the NO_BACKSLASH_ESCAPES server cannot start: ${(error as Error).message}`);
   }
-  const port = await closedPort();
-  const child = spawn(
-    'mariadbd',
-    [
-      '--no-defaults',
-      `--datadir=${datadir}`,
-      `--port=${port}`,
-      '--bind-address=127.0.0.1',
-      `--socket=${path.join(folder, 'mariadb.sock')}`,
-      `--pid-file=${path.join(folder, 'mariadb.pid')}`,
-      `--log-error=${logFile}`,
-      `--sql-mode=${sqlMode}`,
-      '--skip-log-bin',
-      '--innodb-buffer-pool-size=32M',
-      ...runAsRoot,
-    ],
-    { stdio: 'ignore' },
-  );
-  const adminUrl = `mysql://root@127.0.0.1:${port}/mysql`;
-  const stop = async () => {
+  const killChild = async (child: ChildProcess) => {
     if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
       const killLater = setTimeout(() => child.kill('SIGKILL'), 20_000);
       await exited(child);
       clearTimeout(killLater);
     }
-    rmSync(folder, { recursive: true, force: true });
   };
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      const text = log();
-      await stop();
-      throw new Error(`mariadbd exited at start (code ${child.exitCode}):\n${text}`);
-    }
-    try {
-      const connection = await mysql.createConnection({ uri: adminUrl, connectTimeout: 2000 });
-      const [rows] = await connection.query('select @@global.sql_mode as mode');
-      await connection.end();
-      const mode = String((rows as Array<{ mode: string }>)[0]?.mode);
+  // mariadbd cannot be told to take any free port (--port=0 means its default, 3306), so the port is
+  // claimed by starting on one and starting again on another only when that one was taken.
+  const launch = async (port: number) => {
+    const logFile = path.join(folder, `error-${port}.log`);
+    const log = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-20).join('\n') : '(no log)');
+    const child = spawn(
+      'mariadbd',
+      [
+        '--no-defaults',
+        `--datadir=${datadir}`,
+        `--port=${port}`,
+        '--bind-address=127.0.0.1',
+        `--socket=${path.join(folder, 'mariadb.sock')}`,
+        `--pid-file=${path.join(folder, 'mariadb.pid')}`,
+        `--log-error=${logFile}`,
+        `--sql-mode=${sqlMode}`,
+        '--skip-log-bin',
+        '--innodb-buffer-pool-size=32M',
+        ...runAsRoot,
+      ],
+      { stdio: 'ignore' },
+    );
+    const adminUrl = `mysql://root@127.0.0.1:${port}/mysql`;
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    for (;;) {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        const text = log();
+        if (/Address already in use|Bind on TCP\/IP port/i.test(text)) throw new PortTaken(port);
+        throw new Error(`mariadbd exited at start (code ${child.exitCode}):\n${text}`);
+      }
+      let answer: { mode: string; datadir: string } | undefined;
+      try {
+        const connection = await mysql.createConnection({ uri: adminUrl, connectTimeout: 2000 });
+        const [rows] = await connection.query('select @@global.sql_mode as mode, @@datadir as datadir');
+        await connection.end();
+        answer = (rows as Array<{ mode: string; datadir: string }>)[0];
+      } catch (error) {
+        if (Date.now() > deadline) {
+          const text = log();
+          await killChild(child);
+          throw new Error(`mariadbd did not accept connections within ${START_TIMEOUT_MS} ms (${(error as Error).message}):\n${text}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        continue;
+      }
+      // Another server answering on the port (it took it first) is not this one.
+      if (path.resolve(String(answer?.datadir)) !== path.resolve(datadir)) {
+        await killChild(child);
+        throw new PortTaken(port);
+      }
+      const mode = String(answer?.mode);
       if (!sqlMode.split(',').every((item) => mode.split(',').includes(item))) {
-        await stop();
+        await killChild(child);
         throw new Error(`the spare mariadbd runs with sql_mode '${mode}', not '${sqlMode}'`);
       }
-      break;
-    } catch (error) {
-      if (error instanceof Error && error.message.startsWith('the spare mariadbd')) throw error;
-      if (Date.now() > deadline) {
-        const text = log();
-        await stop();
-        throw new Error(`mariadbd did not accept connections within ${START_TIMEOUT_MS} ms:\n${text}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      return { child, adminUrl };
     }
+  };
+  let claimed: Awaited<ReturnType<typeof startOnClaimedPort<Awaited<ReturnType<typeof launch>>>>>;
+  try {
+    claimed = await startOnClaimedPort(launch, (error) => error instanceof PortTaken);
+  } catch (error) {
+    rmSync(folder, { recursive: true, force: true });
+    throw error;
   }
+  const { child, adminUrl } = claimed.started;
+  const stop = async () => {
+    await killChild(child);
+    claimed.release();
+    rmSync(folder, { recursive: true, force: true });
+  };
   return {
     adminUrl,
     backend: { name: 'mysql', family: 'mysql', provision: () => provisionMysql(adminUrl) },

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { buildApp } from '../../../src/server/app.js';
 import type { ServerConfig } from '../../../src/config/config.js';
@@ -98,6 +98,33 @@ export async function closeWatched(watched: WatchedPage | undefined): Promise<st
   if (watched === undefined) return [];
   await watched.page.context().close();
   return watched.problems;
+}
+
+/*
+ * Reads for expect.poll. Playwright's locator.textContent(), getAttribute(), inputValue() and
+ * evaluate() first wait for the locator to match, up to 30 s, so one read in a poll round can
+ * outlast the whole poll on a loaded machine. These read what the page shows at once (evaluateAll
+ * never waits) and throw at once unless exactly one element matches, as Playwright's strict reads
+ * would, so the poll just tries again.
+ */
+function theOne<T>(locator: Locator, values: T[]): T {
+  if (values.length !== 1) throw new Error(`${values.length} elements match ${String(locator)}, not one`);
+  return values[0]!;
+}
+
+/** The text of the one element `locator` matches now (as locator.textContent(), without waiting). */
+export async function textNow(locator: Locator): Promise<string> {
+  return theOne(locator, await locator.evaluateAll((elements) => elements.map((element) => element.textContent ?? '')));
+}
+
+/** An attribute of the one element `locator` matches now, null when it has none (as locator.getAttribute(), without waiting). */
+export async function attributeNow(locator: Locator, name: string): Promise<string | null> {
+  return theOne(locator, await locator.evaluateAll((elements, attribute) => elements.map((element) => element.getAttribute(attribute)), name));
+}
+
+/** The value of the one form field `locator` matches now (as locator.inputValue(), without waiting). */
+export async function valueNow(locator: Locator): Promise<string> {
+  return theOne(locator, await locator.evaluateAll((elements) => elements.map((element) => (element as HTMLInputElement).value)));
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {
