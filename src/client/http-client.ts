@@ -346,7 +346,10 @@ class HttpAiDatabase implements AiDatabase {
     return (await this.#send(API.logMetrics, {
       params: { id: checkId(runId, 'runId') },
       body,
-      ...(options.sameStep === undefined ? {} : { query: { sameStep: options.sameStep } }),
+      query: {
+        ...(options.sameStep === undefined ? {} : { sameStep: options.sameStep }),
+        ...(options.activeRunOnly === undefined ? {} : { activeRunOnly: options.activeRunOnly }),
+      },
       // Built above from finite numbers only (non-finite values are strings by then).
       finiteNumbersChecked: columns !== undefined,
     })) as WriteResult;

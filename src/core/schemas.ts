@@ -290,10 +290,14 @@ export const metricBatchIdSchema = z
  *   step. With 'keep', the step's value (what summaries, charts and `getMetrics` show) is the one with
  *   the latest timestamp (then the larger value); the others stay readable with
  *   `getMetrics({ allValues: true })`.
+ * - `activeRunOnly`: true refuses the batch (ConflictError, nothing stored) when the run is deleted,
+ *   checked under the same lock as the write (MLflow refuses writes to a deleted run; by default a
+ *   deleted run still takes metrics, as it may be restored).
  */
 export const metricWriteOptionsSchema = z.strictObject({
   batchId: metricBatchIdSchema.optional(),
   sameStep: z.enum(['replace', 'keep']).optional(),
+  activeRunOnly: z.boolean().optional(),
 });
 
 export const createExperimentSchema = z.strictObject({

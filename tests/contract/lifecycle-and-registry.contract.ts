@@ -310,5 +310,41 @@ export function defineLifecycleAndRegistryContract(target: ContractTarget): void
       expect((await db().getMetrics(run.id, { name: 'acc' })).map((point) => point.value)).toEqual([10, 1]);
       await expectRejection(db().logMetrics(run.id, [], { sameStep: 'merge' as never }), ValidationError, { field: 'options.sameStep' });
     });
+
+    it("keeps a rising batch with sameStep 'keep' as the series' values, and later values of its steps beside them", async () => {
+      const run = await db().createTrainingRun();
+      const batch = (value: number) => [0, 1, 2].flatMap((step) => [{ name: 'a', value: value + step, step, timestamp: value }, { name: 'b', value, step, timestamp: value }]);
+      expect(await db().logMetrics(run.id, batch(10), { sameStep: 'keep' })).toEqual({ written: 6 });
+      await db().logMetrics(run.id, batch(20), { sameStep: 'keep' });
+      expect((await db().getMetrics(run.id, { name: 'a' })).map((point) => point.value)).toEqual([20, 21, 22]);
+      const all = await db().getMetrics(run.id, { name: 'a', allValues: true });
+      expect(all.map(({ step, value }) => [step, value])).toEqual([[0, 10], [0, 20], [1, 11], [1, 21], [2, 12], [2, 22]]);
+      expect((await db().getMetricSummaries(run.id)).map(({ name, count, lastValue }) => ({ name, count, lastValue }))).toEqual([
+        { name: 'a', count: 3, lastValue: 22 },
+        { name: 'b', count: 3, lastValue: 20 },
+      ]);
+    });
+
+    it('refuses metrics for a deleted run with activeRunOnly, storing nothing; by default a deleted run still takes them', async () => {
+      const run = await db().createTrainingRun();
+      await db().logMetrics(run.id, [{ name: 'loss', value: 1, step: 0 }]);
+      await db().updateTrainingRun(run.id, { deleted: true });
+      const refused = { activeRunOnly: true, sameStep: 'keep' } as const;
+      // One appended point (the short path) and a batch (the general path) alike.
+      await expectRejection(db().logMetrics(run.id, [{ name: 'loss', value: 2, step: 1 }], refused), ConflictError, { field: 'runId' });
+      await expectRejection(db().logMetrics(run.id, [{ name: 'new', value: 2, step: 0 }], { activeRunOnly: true }), ConflictError, { field: 'runId' });
+      await expectRejection(
+        db().logMetrics(run.id, [{ name: 'loss', value: 2, step: 1 }, { name: 'loss', value: 3, step: 2 }], refused),
+        ConflictError,
+        { field: 'runId' },
+      );
+      expect((await db().getMetrics(run.id, { allValues: true })).map((point) => point.value)).toEqual([1]);
+      await expectRejection(db().logMetrics(run.id + 1_000_000, [{ name: 'loss', value: 2, step: 1 }], refused), NotFoundError);
+      await db().logMetrics(run.id, [{ name: 'loss', value: 2, step: 1 }]);
+      await db().updateTrainingRun(run.id, { deleted: false });
+      await db().logMetrics(run.id, [{ name: 'loss', value: 3, step: 2 }], refused);
+      expect((await db().getMetrics(run.id)).map((point) => point.value)).toEqual([1, 2, 3]);
+      expect((await db().getMetricSummaries(run.id))[0]).toMatchObject({ count: 3, lastValue: 3 });
+    });
   });
 }

@@ -241,8 +241,33 @@ describe.each(testBackends())('MLflow REST API on $name', (backend) => {
     expect((await authed('GET', `${API}/runs/get?run_id=${runId}`)).body.run.info.lifecycle_stage).toBe('deleted');
     const refused = await authed('POST', `${API}/runs/set-tag`, { run_id: runId, key: 'k', value: 'v' });
     expect(refused.body.message).toContain("must be in the 'active' state");
+    // Metric writes check the run inside the store's write; the answers are MLflow's all the same.
+    const inactive = { error_code: 'INVALID_PARAMETER_VALUE', message: `The run ${runId} must be in the 'active' state. Current state is deleted.` };
+    const metric = { key: 'loss', value: 1, timestamp: 5, step: 0 };
+    for (const [endpoint, body] of [
+      ['runs/log-metric', { run_id: runId, ...metric }],
+      ['runs/log-batch', { run_id: runId, metrics: [metric, { ...metric, step: 1 }] }],
+    ] as const) {
+      expect(await authed('POST', `${API}/${endpoint}`, body)).toMatchObject({ status: 400, body: inactive });
+      for (const missing of ['987654', 'abc']) {
+        const answer = await authed('POST', `${API}/${endpoint}`, { ...body, run_id: missing });
+        expect(answer).toMatchObject({ status: 404, body: { error_code: 'RESOURCE_DOES_NOT_EXIST', message: `Run with id=${missing} not found` } });
+      }
+    }
     await authed('POST', `${API}/experiments/restore`, { experiment_id: experimentId });
     expect((await authed('GET', `${API}/runs/get?run_id=${runId}`)).body.run.info.lifecycle_stage).toBe('active');
+    expect((await authed('POST', `${API}/runs/log-metric`, { run_id: runId, ...metric })).status).toBe(200);
+    expect((await authed('GET', `${API}/metrics/get-history?run_id=${runId}&metric_key=loss`)).body.metrics).toEqual([metric]);
+  });
+
+  it('quotes a whole number sent as a float as Python prints it, at any depth', async () => {
+    const raw = (path: string, text: string) => call(server.url, 'POST', `${API}/${path}`, { token: 'writer-token-0123456789', raw: text });
+    const hint = ' See the API docs for more information about request parameters.';
+    expect((await raw('experiments/create', '{"name": 2.0}')).body.message).toBe(`Invalid value 2.0 for parameter 'name' supplied. Hint: Value was of type 'float'.${hint}`);
+    expect((await raw('experiments/create', '{"name": 2e0}')).body.message).toBe(`Invalid value 2.0 for parameter 'name' supplied. Hint: Value was of type 'float'.${hint}`);
+    expect((await raw('experiments/create', '{"name": 2}')).body.message).toBe(`Invalid value 2 for parameter 'name' supplied. Hint: Value was of type 'int'.${hint}`);
+    const nested = await raw('runs/log-batch', '{"run_id": "1", "metrics": [{"key": "a", "step": 0.5, "timestamp": 5.0}]}');
+    expect(nested.body.message).toBe(`Invalid value [{'key': 'a', 'step': 0.5, 'timestamp': 5.0}] for parameter 'metrics' supplied. Hint: Value was of type 'list'.${hint}`);
   });
 
   it('runs the registry: versions, aliases, and stages that archive the previous holder', async () => {

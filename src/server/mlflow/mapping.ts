@@ -112,6 +112,9 @@ export function toMlflowExperiment(experiment: Experiment) {
   };
 }
 
+/** MLflow's error for a run id that names no run. */
+export const runNotFound = (id: string) => new MlflowError('RESOURCE_DOES_NOT_EXIST', `Run with id=${id} not found`);
+
 /** The run an MLflow run id names; RESOURCE_DOES_NOT_EXIST (MLflow's wording) otherwise. */
 export async function runById(db: AiDatabase, id: string): Promise<TrainingRun> {
   const numeric = aimdbId(id);
@@ -122,14 +125,15 @@ export async function runById(db: AiDatabase, id: string): Promise<TrainingRun> 
       if (!(error instanceof NotFoundError)) throw error;
     }
   }
-  throw new MlflowError('RESOURCE_DOES_NOT_EXIST', `Run with id=${id} not found`);
+  throw runNotFound(id);
 }
+
+/** MLflow's error for a write to a deleted run. */
+export const inactiveRun = (id: number) => invalidParameter(`The run ${id} must be in the 'active' state. Current state is deleted.`);
 
 /** MLflow refuses writes to a deleted run with this error. */
 export function assertActive(run: TrainingRun): void {
-  if (run.deletedAt !== null) {
-    throw invalidParameter(`The run ${run.id} must be in the 'active' state. Current state is deleted.`);
-  }
+  if (run.deletedAt !== null) throw inactiveRun(run.id);
 }
 
 /** A parameter's value as MLflow's text: strings as they are, other JSON values serialised. */

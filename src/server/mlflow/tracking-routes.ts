@@ -5,6 +5,7 @@
 import path from 'node:path';
 import type { Experiment, MetricPoint, TrainingRun } from '../../core/entities.js';
 import { ConflictError, NotFoundError } from '../../core/errors.js';
+import type { MetricPointInput, MetricWriteOptions } from '../../core/schemas.js';
 import type { AiDatabase } from '../../store/index.js';
 import { entityFilter, readOrderBy, sortEntities, type Filterable } from './entity-filter.js';
 import {
@@ -16,8 +17,10 @@ import {
   defaultExperiment,
   experimentById,
   experimentIdOf,
+  inactiveRun,
   randomRunName,
   runById,
+  runNotFound,
   runStatusOf,
   toMlflowExperiment,
   toMlflowRun,
@@ -99,6 +102,30 @@ async function activeRun(db: AiDatabase, request: MlflowRequest): Promise<Traini
   const run = await runById(db, id);
   assertActive(run);
   return run;
+}
+
+/**
+ * Metrics as MLflow stores them: every distinct value of a step kept, and a deleted run refused by
+ * the store under the write's own lock (so the run needs no read of its own first).
+ */
+const MLFLOW_METRIC_WRITE: MetricWriteOptions = { sameStep: 'keep', activeRunOnly: true };
+
+/**
+ * A metric write to the run the request names, answering MLflow's errors for a run that does not
+ * exist or is deleted: the store checks both inside the write (MLFLOW_METRIC_WRITE).
+ */
+async function writeMetrics(db: AiDatabase, request: MlflowRequest, points: MetricPointInput[]): Promise<void> {
+  const text = runIdOf(request);
+  if (text === undefined) throw new MlflowError('INVALID_PARAMETER_VALUE', "Missing value for required parameter 'run_id'.");
+  const id = aimdbId(text);
+  if (id === undefined) throw runNotFound(text);
+  try {
+    await db.logMetrics(id, points, MLFLOW_METRIC_WRITE);
+  } catch (error) {
+    if (error instanceof NotFoundError && error.field === 'runId') throw runNotFound(text);
+    if (error instanceof ConflictError && error.field === 'runId') throw inactiveRun(id);
+    throw error;
+  }
 }
 
 /** One metric of a request as an aimdb point; MLflow's step defaults to 0. */
@@ -297,8 +324,7 @@ const logMetric: MlflowHandler = async ({ db, request }) => {
     timestamp: { type: 'int', required: true },
     step: { type: 'int' },
   });
-  const run = await activeRun(db, request);
-  await db.logMetrics(run.id, [metricPoint(request.fields)], { sameStep: 'keep' });
+  await writeMetrics(db, request, [metricPoint(request.fields)]);
   return {};
 };
 
@@ -335,12 +361,17 @@ const logBatch: MlflowHandler = async ({ db, request }) => {
   if (tags.length > LOG_BATCH_LIMITS.tags) throw tooMany('tags', tags.length, LOG_BATCH_LIMITS.tags);
   const total = metrics.length + params.length + tags.length;
   if (total > LOG_BATCH_LIMITS.total) throw tooMany('metrics, params, and tags', total, LOG_BATCH_LIMITS.total);
+  if (metrics.length > 0 && params.length === 0 && tags.length === 0) {
+    // Metrics alone (what a training loop sends): one store call, which is atomic by itself.
+    await writeMetrics(db, request, metrics.map(metricPoint));
+    return {};
+  }
   const run = await activeRun(db, request);
   const points = metrics.map(metricPoint);
   // Atomic in aimdb (MLflow's own server is not): all of it is stored, or none.
   await db.transaction(async (tx) => {
     await logParams(tx, run, params.map((param) => ({ key: String(param.key), value: String(param.value ?? '') })));
-    if (points.length > 0) await tx.logMetrics(run.id, points, { sameStep: 'keep' });
+    if (points.length > 0) await tx.logMetrics(run.id, points, MLFLOW_METRIC_WRITE);
     if (tags.length > 0) {
       const values = Object.fromEntries(tags.map((tag) => [String(tag.key), String(tag.value ?? '')]));
       await setRunTags(tx, run.id, values);

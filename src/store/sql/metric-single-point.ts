@@ -23,7 +23,7 @@
  * with no batch id and no heartbeat due (`sameStep: 'keep'` changes nothing for an append). The
  * series' key (decision 1304) is found with the run, and made there when the series is new
  * (PostgreSQL: in the same statement). Anything else (a rewrite of a stored step, a run that does
- * not exist, a heartbeat to refresh, a lost race on PostgreSQL) reports
+ * not exist or is deleted under `activeRunOnly`, a heartbeat to refresh, a lost race on PostgreSQL) reports
  * `false` having written nothing, and `logMetrics` takes its general path, which decides and
  * reports exactly as before.
  */
@@ -140,6 +140,8 @@ export interface OnePoint {
   readonly value: number;
   readonly epoch: number | null;
   readonly loggedAt: number;
+  /** True: a deleted run takes nothing here (the general path refuses it). */
+  readonly activeRunOnly: boolean;
 }
 
 /**
@@ -157,6 +159,7 @@ export async function appendOnePoint(ctx: StoreContext, point: OnePoint): Promis
     epoch: point.epoch,
     loggedAt: point.loggedAt,
     now: ctx.now(),
+    activeRunOnly: point.activeRunOnly ? 1 : 0,
   };
   if (ctx.backend.capabilities.dataModifyingCtes) {
     const result = await ctx.db.executeQuery<{ written: unknown }>(oneStatement(ctx)(values));
@@ -167,6 +170,7 @@ export async function appendOnePoint(ctx: StoreContext, point: OnePoint): Promis
       runAndLastStep(tx)(values),
     );
     const run = found.rows[0];
+    // No row: the run is missing, or deleted with activeRunOnly.
     if (run === undefined || heartbeatDue(run, values.now as number)) return false;
     // A new series (no key yet, so no last step either): its key made under the run's lock.
     const keyId = run.key_id === null || run.key_id === undefined ? (await createKeys(tx, point.runId, [point.name])).get(point.name)! : Number(run.key_id);
@@ -199,9 +203,15 @@ function heartbeatDue(run: { status: string; heartbeat_at: unknown; heartbeat_ti
   return run.heartbeat_at === null || now - Number(run.heartbeat_at) >= REFRESH_EVERY_MS;
 }
 
+/**
+ * The run's row unless it is deleted and `activeRunOnly` is 1: one statement text for both, so each
+ * stays a single kept statement.
+ */
+const writableRun = (p: Record<string, RawBuilder<unknown>>) => sql<boolean>`(cast(${p.activeRunOnly} as integer) = 0 or deleted_at is null)`;
+
 /** The run's row (locked where the backend locks rows) with the series' key and last step beside it. */
 function runAndLastStep(ctx: StoreContext) {
-  return prepared(ctx, 'run-and-last-step', ['runId', 'name'], (p) => {
+  return prepared(ctx, 'run-and-last-step', ['runId', 'name', 'activeRunOnly'], (p) => {
     const key = ctx.db
       .selectFrom('metric_keys')
       .select('id')
@@ -215,7 +225,8 @@ function runAndLastStep(ctx: StoreContext) {
     let select = ctx.db
       .selectFrom('training_runs')
       .select(['status', 'heartbeat_at', 'heartbeat_timeout_ms', key.as('key_id'), lastStep.as('last_step')])
-      .where('id', '=', p.runId as never);
+      .where('id', '=', p.runId as never)
+      .where(writableRun(p));
     if (ctx.backend.capabilities.lockingReads) select = select.forUpdate();
     return select;
   });
@@ -223,7 +234,7 @@ function runAndLastStep(ctx: StoreContext) {
 
 /** PostgreSQL's form: the whole append, a new series' key included, as one statement. `written` is 1 when the point was stored. */
 function oneStatement(ctx: StoreContext) {
-  return prepared(ctx, 'append-one-point', ['runId', 'name', 'step', 'value', 'kind', 'epoch', 'loggedAt', 'now'], (p) => {
+  return prepared(ctx, 'append-one-point', ['runId', 'name', 'step', 'value', 'kind', 'epoch', 'loggedAt', 'now', 'activeRunOnly'], (p) => {
     const db = ctx.db as unknown as Kysely<any>;
     const big = (value: RawBuilder<unknown>) => sql`cast(${value} as bigint)`;
     const lastStep = sql`(select last_step from prev)`;
@@ -294,7 +305,7 @@ function oneStatement(ctx: StoreContext) {
       { key: ['run_id', 'name'] },
     ).returning('id');
     return db
-      .with('run', (qb) => qb.selectFrom('training_runs').select(['status', 'heartbeat_at', 'heartbeat_timeout_ms']).where('id', '=', big(p.runId!)).forUpdate())
+      .with('run', (qb) => qb.selectFrom('training_runs').select(['status', 'heartbeat_at', 'heartbeat_timeout_ms']).where('id', '=', big(p.runId!)).where(writableRun(p)).forUpdate())
       .with('found_key', (qb) => qb.selectFrom('metric_keys').select('id').where('run_id', '=', big(p.runId!)).where('name', '=', name))
       .with('new_key', () => newKey)
       .with('series_key', (qb) => qb.selectFrom('found_key').select('id').unionAll(qb.selectFrom('new_key').select('id')))

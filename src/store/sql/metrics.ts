@@ -9,7 +9,7 @@
 import { sql } from 'kysely';
 import type { z } from 'zod';
 import type { MetricBucket, MetricPoint, MetricSeriesBuckets, MetricSummary, WriteResult } from '../../core/entities.js';
-import { NotFoundError, ValidationError } from '../../core/errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../core/errors.js';
 import {
   LIMITS,
   metricBucketQuerySchema,
@@ -51,16 +51,19 @@ const summaryValues = (row: SummaryRow): unknown[] => [
   row.count,
 ];
 
-/** Locks the run row (serialising writers of one run's metrics) and fails if it does not exist. */
-/** Locks the run's row for the batch, and counts the batch as the run's sign of life. */
-async function lockRun(ctx: StoreContext, runId: number): Promise<void> {
+/**
+ * Locks the run's row for the batch (serialising writers of one run's metrics), fails if it does not
+ * exist (or, with `activeOnly`, is deleted), and counts the batch as the run's sign of life.
+ */
+async function lockRun(ctx: StoreContext, runId: number, activeOnly: boolean): Promise<void> {
   let select = ctx.db
     .selectFrom('training_runs')
-    .select(['id', 'status', 'heartbeat_at', 'heartbeat_timeout_ms'])
+    .select(['id', 'status', 'heartbeat_at', 'heartbeat_timeout_ms', 'deleted_at'])
     .where('id', '=', runId);
   if (ctx.backend.capabilities.lockingReads) select = select.forUpdate();
   const row = await select.executeTakeFirst();
   if (row === undefined) throw new NotFoundError('training run', runId, { field: 'runId' });
+  if (activeOnly && row.deleted_at !== null) throw new ConflictError(`training run #${runId} is deleted`, { field: 'runId' });
   await refreshHeartbeat(ctx, runId, row);
 }
 
@@ -177,7 +180,7 @@ export async function logMetrics(
   options: MetricWriteOptions = {},
 ): Promise<WriteResult> {
   const batch = validateMetricBatch(points, 'points');
-  const { batchId, sameStep } = parseInput(metricWriteOptionsSchema, options, 'options');
+  const { batchId, sameStep, activeRunOnly = false } = parseInput(metricWriteOptionsSchema, options, 'options');
   const keepSameStep = sameStep === 'keep';
   if (batch.length === 0) return { written: 0 };
   const now = ctx.now();
@@ -188,13 +191,21 @@ export async function logMetrics(
     // last), so MLflow's log-metric, which keeps same-step values, takes this path too.
     const point = batch[0]!;
     const appended = await guarded(ctx, () =>
-      appendOnePoint(ctx, { runId, name: point.name, step: point.step ?? null, value: point.value, epoch: point.epoch ?? null, loggedAt: point.loggedAt ?? now }),
+      appendOnePoint(ctx, {
+        runId,
+        name: point.name,
+        step: point.step ?? null,
+        value: point.value,
+        epoch: point.epoch ?? null,
+        loggedAt: point.loggedAt ?? now,
+        activeRunOnly,
+      }),
     );
     if (appended) return { written: 1 };
   }
   return guarded(ctx, () =>
     withTransaction(ctx, async (tx) => {
-      await lockRun(tx, runId);
+      await lockRun(tx, runId, activeRunOnly);
       if (batchId !== undefined) {
         const receipt = await findBatchReceipt(tx, runId, batchId);
         if (receipt !== undefined) return receipt;
@@ -231,7 +242,10 @@ export async function logMetrics(
         else list.push(row);
       }
       let written = 0;
-      if (keepSameStep) {
+      // With 'keep', a batch that only appends (steps rising within each series, all past its last
+      // step) stores what 'replace' would: none of its steps holds a value yet, so nothing is kept
+      // aside and nothing need be read (MLflow's log-batch from a training loop).
+      if (keepSameStep && !(rising && appendsOnly(seriesPoints, summaries))) {
         const kept = await keepStepValues(tx, runId, seriesPoints, summaries, keys);
         seriesPoints = kept.current;
         written += kept.further;
@@ -353,6 +367,15 @@ async function keepStepValues(
   }
   await insertRows(tx, 'metric_step_values', STEP_VALUE_COLUMNS, furtherRows);
   return { current, further: furtherRows.length };
+}
+
+/** True when each series' points (rising) all come after the series' last stored step. */
+function appendsOnly(seriesPoints: ReadonlyMap<string, MetricRow[]>, summaries: ReadonlyMap<string, SummaryRow>): boolean {
+  for (const [name, rows] of seriesPoints) {
+    const summary = summaries.get(name);
+    if (summary !== undefined && Number(rows[0]!.step) <= Number(summary.last_step)) return false;
+  }
+  return true;
 }
 
 /** Keeps the last point sent for each (name, step), as re-sending a point replaces it. */

@@ -174,8 +174,8 @@ export const runRoutes = routeGroup({
     tag: 'metrics',
     params: { id: runId },
     // The store validates the options, naming them as the embedded store does.
-    // sameStep travels in the query; batchId in the body, beside the points it names.
-    query: metricWriteOptionsSchema.pick({ sameStep: true }),
+    // sameStep and activeRunOnly travel in the query; batchId in the body, beside the points it names.
+    query: metricWriteOptionsSchema.pick({ sameStep: true, activeRunOnly: true }),
     body: metricBatchBodySchema,
     bodyRequired: true,
     // A re-sent point replaces itself; a batch with omitted steps carries a batchId.
