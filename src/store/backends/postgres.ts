@@ -14,6 +14,7 @@ import {
   type BulkColumn,
   type FailureKind,
 } from './backend.js';
+import { wantsArrayRows } from './array-rows.js';
 import { keptStatementName } from './kept-statements.js';
 
 const INT8_OID = 20;
@@ -65,7 +66,7 @@ export function createPostgresBackend(spec: ServerConnection): Backend {
         });
         // An idle client that loses its server emits here; the pool drops it and opens a new one.
         pool.on('error', () => undefined);
-        pool.on('connect', nameKeptStatements);
+        pool.on('connect', withStatementOptions);
         return pool;
       },
     }),
@@ -123,14 +124,18 @@ export function createPostgresBackend(spec: ServerConnection): Backend {
 
 /**
  * Runs the kept statements (kept-statements.ts) of `client` as named ones, which pg prepares on the
- * client's first use and then only binds and executes. Kysely passes SQL text and values; everything
- * else goes through unchanged.
+ * client's first use and then only binds and executes, and the reads marked by `arrayRows`
+ * (array-rows.ts) with `rowMode: 'array'`. Kysely passes SQL text and values; everything else goes
+ * through unchanged.
  */
-function nameKeptStatements(client: { query: (...args: any[]) => unknown }): void {
+function withStatementOptions(client: { query: (...args: any[]) => unknown }): void {
   const query = client.query.bind(client);
   client.query = (config: unknown, values?: unknown, callback?: unknown) => {
-    const name = typeof config === 'string' ? keptStatementName(config) : undefined;
-    return name === undefined ? query(config, values, callback) : query({ name, text: config, values }, callback);
+    if (typeof config !== 'string') return query(config, values, callback);
+    const name = keptStatementName(config);
+    const rowMode = wantsArrayRows(config) ? 'array' : undefined;
+    if (name === undefined && rowMode === undefined) return query(config, values, callback);
+    return query({ text: config, values, ...(name === undefined ? {} : { name }), ...(rowMode === undefined ? {} : { rowMode }) }, callback);
   };
 }
 
