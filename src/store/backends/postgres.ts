@@ -13,6 +13,7 @@ import {
   type Backend,
   type BulkColumn,
   type FailureKind,
+  type PackedSeriesRow,
 } from './backend.js';
 import { wantsArrayRows } from './array-rows.js';
 import { keptStatementName } from './kept-statements.js';
@@ -115,6 +116,15 @@ export function createPostgresBackend(spec: ServerConnection): Backend {
       const arrays = columns.map((column, index) => sql`${rows.map((row) => row[index] ?? null)}::${sql.raw(ARRAY_TYPES[column.kind])}`);
       return sql`insert into ${sql.table(table)} (${sql.join(columns.map((column) => sql.ref(column.name)))}) select * from unnest(${sql.join(arrays)})`;
     },
+    // Aggregated from the ordered subquery without an ORDER BY of their own: PostgreSQL 15 would sort
+    // the points again for one. Nothing guarantees that order, so the store checks the steps.
+    packedSeries: (points) => sql<PackedSeriesRow>`select count(*) as count,
+      string_agg(int8send(p.step), ''::bytea) as step,
+      string_agg(float8send(case p.value_kind when 0 then p.value when 1 then 'NaN' when 2 then 'Infinity' else '-Infinity' end), ''::bytea) as value,
+      case when count(p.epoch) > 0 then string_agg(int4send(coalesce(p.epoch, 0)), ''::bytea) end as epoch,
+      case when count(p.epoch) > 0 then string_agg(case when p.epoch is null then '\\x01'::bytea else '\\x00'::bytea end, ''::bytea) end as epoch_null,
+      string_agg(int8send(p.logged_at), ''::bytea) as logged_at
+      from (${points}) p`,
     // Identity columns do not advance when ids are given explicitly; point the sequence past the maximum.
     resetIdSequence: async (db: Kysely<any>, table: string, column: string) => {
       await sql`select setval(pg_get_serial_sequence(${table}, ${column}), coalesce(max(${sql.ref(column)}), 0) + 1, false) from ${sql.table(table)}`.execute(db);
