@@ -3,12 +3,13 @@
  * up to HISTORY_PAGE_POINTS points; beyond that the answer is streamed: points are read one series at
  * a time in keyset pages (the next step after the last one sent) and written as they come, so the
  * server holds one page whatever the run's size. The JSON is the same either way: an array of
- * points, or with `format: 'columns'` the columnar answer (decision 1300) whose segments are pages.
+ * points, or with `format: 'columns'` the columnar answer (decision 1300) whose segments are pages,
+ * read as columns without an object per point where the store can (decision 1308).
  */
 import { Readable } from 'node:stream';
 import type { MetricPoint } from '../core/entities.js';
 import { metricQuerySchema, parseInput, type MetricQuery } from '../core/schemas.js';
-import type { AiDatabase } from '../store/index.js';
+import { readMetricColumns, type AiDatabase, type MetricSeriesColumns } from '../store/index.js';
 import { encodeMetricHistorySegments, encodeMetricPoints } from './wire-encoding.js';
 
 /** How a history travels: an array of point objects, or columns (decision 1300). */
@@ -26,47 +27,75 @@ export async function metricHistoryAnswer(
   format: HistoryFormat = 'points',
 ): Promise<unknown> {
   const query = parseInput(metricQuerySchema, input, 'query');
-  const whole = (points: MetricPoint[]) =>
-    format === 'columns' ? { runId, segments: encodeMetricHistorySegments(points) } : encodeMetricPoints(points);
-  // Further values of a step do not fit the step-keyset pages below: read in one piece.
-  if (query.allValues === true) return whole(await db.getMetrics(runId, query));
-  const limit = query.limit ?? Number.POSITIVE_INFINITY;
-  // The first page is read before answering, so an unknown run or a bad query is a 404/422, not a cut-off stream.
-  const first = await db.getMetrics(runId, { ...query, limit: Math.min(limit, pagePoints) });
-  if (first.length < pagePoints || limit <= pagePoints) return whole(first);
-  const framing = format === 'columns' ? COLUMNS_FRAMING(runId) : POINTS_FRAMING;
-  return Readable.from(streamPages(db, runId, query, first, limit, pagePoints, framing), { objectMode: false });
+  return format === 'columns' ? answer(db, runId, query, pagePoints, COLUMNS(runId)) : answer(db, runId, query, pagePoints, POINTS);
 }
 
-/** How pages are written into one JSON document: its opening, one page's items, its closing. */
-interface Framing {
+/**
+ * How one format reads a page and writes it: the read, what the paging needs of a page, and the
+ * JSON of a whole answer and of a streamed one (its opening, one page's items, its closing).
+ */
+interface Format<Page> {
+  read(db: AiDatabase, runId: number, query: MetricQuery): Promise<Page>;
+  count(page: Page): number;
+  /** The series and step of the page's last point (the page is not empty). */
+  last(page: Page): { name: string; step: number };
+  whole(page: Page): unknown;
   open: string;
-  items: (points: MetricPoint[]) => string;
+  items(page: Page): string;
   close: string;
 }
+
 /** Items of a JSON array written without its brackets. */
 const inner = (items: unknown[]): string => JSON.stringify(items).slice(1, -1);
-const POINTS_FRAMING: Framing = { open: '[', items: (points) => inner(encodeMetricPoints(points)), close: ']' };
-const COLUMNS_FRAMING = (runId: number): Framing => ({
+
+const POINTS: Format<MetricPoint[]> = {
+  read: (db, runId, query) => db.getMetrics(runId, query),
+  count: (points) => points.length,
+  last: (points) => points[points.length - 1]!,
+  whole: encodeMetricPoints,
+  open: '[',
+  items: (points) => inner(encodeMetricPoints(points)),
+  close: ']',
+};
+
+/** Columns (decision 1300), read as columns where the store can (decision 1308). */
+const COLUMNS = (runId: number): Format<MetricSeriesColumns[]> => ({
+  read: readMetricColumns,
+  count: (series) => series.reduce((sum, columns) => sum + columns.step.length, 0),
+  last: (series) => {
+    const columns = series[series.length - 1]!;
+    return { name: columns.name, step: columns.step[columns.step.length - 1]! };
+  },
+  whole: (series) => ({ runId, segments: encodeMetricHistorySegments(series) }),
   open: `{"runId":${runId},"segments":[`,
-  items: (points) => inner(encodeMetricHistorySegments(points)),
+  items: (series) => inner(encodeMetricHistorySegments(series)),
   close: ']}',
 });
 
-async function* streamPages(
+async function answer<Page>(db: AiDatabase, runId: number, query: MetricQuery, pagePoints: number, format: Format<Page>): Promise<unknown> {
+  // Further values of a step do not fit the step-keyset pages below: read in one piece.
+  if (query.allValues === true) return format.whole(await format.read(db, runId, query));
+  const limit = query.limit ?? Number.POSITIVE_INFINITY;
+  // The first page is read before answering, so an unknown run or a bad query is a 404/422, not a cut-off stream.
+  const first = await format.read(db, runId, { ...query, limit: Math.min(limit, pagePoints) });
+  if (format.count(first) < pagePoints || limit <= pagePoints) return format.whole(first);
+  return Readable.from(streamPages(db, runId, query, first, limit, pagePoints, format), { objectMode: false });
+}
+
+async function* streamPages<Page>(
   db: AiDatabase,
   runId: number,
   query: MetricQuery,
-  first: MetricPoint[],
+  first: Page,
   limit: number,
   pagePoints: number,
-  framing: Framing,
+  format: Format<Page>,
 ): AsyncGenerator<string> {
   let sent = 0;
-  let separator = framing.open;
-  const emit = (points: MetricPoint[]): string => {
-    sent += points.length;
-    const chunk = separator + framing.items(points);
+  let separator = format.open;
+  const emit = (page: Page): string => {
+    sent += format.count(page);
+    const chunk = separator + format.items(page);
     separator = ',';
     return chunk;
   };
@@ -74,8 +103,8 @@ async function* streamPages(
   // The series still to send, in the store's name order, starting with the one the first page ended in.
   const names = (await db.getLatestMetrics(runId, query.name !== undefined ? { names: [query.name] } : { names: query.names }))
     .map((series) => series.name);
-  const lastName = first[first.length - 1]!.name;
-  let lastStep: number | undefined = first[first.length - 1]!.step;
+  const { name: lastName, step: firstLastStep } = format.last(first);
+  let lastStep: number | undefined = firstLastStep;
   // A series deleted since the first page (its run was deleted) leaves nothing more to send.
   const start = names.indexOf(lastName);
   for (const name of start < 0 ? [] : names.slice(start)) {
@@ -84,18 +113,19 @@ async function* streamPages(
       const remaining = limit - sent;
       if (remaining <= 0) break;
       const minStep = lastStep === undefined ? query.minStep : Math.max(lastStep + 1, query.minStep ?? Number.MIN_SAFE_INTEGER);
-      const page = await db.getMetrics(runId, {
+      const page = await format.read(db, runId, {
         name,
         ...(minStep === undefined ? {} : { minStep }),
         ...(query.maxStep === undefined ? {} : { maxStep: query.maxStep }),
         limit: Math.min(remaining, pagePoints),
       });
-      if (page.length > 0) {
+      const count = format.count(page);
+      if (count > 0) {
         yield emit(page);
-        lastStep = page[page.length - 1]!.step;
+        lastStep = format.last(page).step;
       }
-      if (page.length < Math.min(remaining, pagePoints)) break;
+      if (count < Math.min(remaining, pagePoints)) break;
     }
   }
-  yield separator === framing.open ? framing.open + framing.close : framing.close;
+  yield separator === format.open ? format.open + format.close : format.close;
 }

@@ -5,6 +5,7 @@
  */
 import type { LatestMetric, MetricBucket, MetricPoint, MetricSeriesBuckets, MetricSummary } from '../core/entities.js';
 import type { WireMetricHistorySegment, WireMetricSeriesBuckets } from '../core/wire-decoding.js';
+import type { MetricSeriesColumns } from '../store/index.js';
 
 type Encoded<T, K extends keyof T> = Omit<T, K> & { [P in K]: number | string };
 
@@ -47,39 +48,39 @@ export function encodeMetricSeriesBuckets(series: MetricSeriesBuckets[]): WireMe
   };
 }
 
-/**
- * Points (in name then step order) as columnar history segments, one per run of consecutive points
- * of a series (decision 1300; decoded by decodeMetricHistoryColumns in core/wire-decoding.ts).
- */
-export function encodeMetricHistorySegments(points: MetricPoint[]): WireMetricHistorySegment[] {
-  const segments: WireMetricHistorySegment[] = [];
-  let start = 0;
-  while (start < points.length) {
-    const name = points[start]!.name;
-    let end = start + 1;
-    while (end < points.length && points[end]!.name === name) end++;
-    const count = end - start;
-    const step: number[] = new Array(count);
-    const timestamp: number[] = new Array(count);
-    const bytes = Buffer.allocUnsafe(count * 8);
-    let epoch: Array<number | null> | null = null;
-    let previousStep = 0;
-    let previousTime = 0;
-    for (let index = 0; index < count; index++) {
-      const point = points[start + index]!;
-      step[index] = point.step - previousStep;
-      previousStep = point.step;
-      const time = point.timestamp.getTime();
-      timestamp[index] = time - previousTime;
-      previousTime = time;
-      bytes.writeDoubleLE(point.value, index * 8);
-      if (point.epoch !== null) {
-        epoch ??= new Array<number | null>(count).fill(null);
-        epoch[index] = point.epoch;
-      }
-    }
-    segments.push({ name, step, value: bytes.toString('base64'), epoch, timestamp });
-    start = end;
+/** Whether this machine stores a Float64Array's doubles little-endian, as the wire carries them. */
+const LITTLE_ENDIAN = new Uint8Array(new Float64Array([1]).buffer)[7] === 0x3f;
+
+/** Doubles as base64 of their IEEE-754 bits, little-endian. */
+function doublesBase64(values: Float64Array): string {
+  if (LITTLE_ENDIAN) return Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64');
+  const bytes = Buffer.allocUnsafe(values.length * 8);
+  for (let index = 0; index < values.length; index++) bytes.writeDoubleLE(values[index]!, index * 8);
+  return bytes.toString('base64');
+}
+
+/** The first entry, then each entry's difference from the one before. */
+function deltas(values: number[]): number[] {
+  const coded: number[] = new Array(values.length);
+  let previous = 0;
+  for (let index = 0; index < values.length; index++) {
+    coded[index] = values[index]! - previous;
+    previous = values[index]!;
   }
-  return segments;
+  return coded;
+}
+
+/**
+ * Series columns (in name then step order) as columnar history segments, one per run of
+ * consecutive points of a series (decision 1300; decoded by decodeMetricHistoryColumns in
+ * core/wire-decoding.ts).
+ */
+export function encodeMetricHistorySegments(series: MetricSeriesColumns[]): WireMetricHistorySegment[] {
+  return series.map(({ name, step, value, epoch, timestamp }) => ({
+    name,
+    step: deltas(step),
+    value: doublesBase64(value),
+    epoch,
+    timestamp: deltas(timestamp),
+  }));
 }

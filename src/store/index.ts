@@ -5,6 +5,8 @@
  */
 export type * from './ai-database.js';
 export { SqlAiDatabase, type SchemaInfo } from './sql/sql-ai-database.js';
+/** Histories as columns for the server's columnar answers (decision 1308). */
+export { readMetricColumns, type MetricColumnStore, type MetricSeriesColumns } from './metric-columns.js';
 export type { Backend } from './backends/backend.js';
 export { checkSqlitePath, createBackend } from './backends/index.js';
 export { translateError, type StoreContext } from './sql/context.js';

@@ -160,6 +160,28 @@ export interface Backend {
    * src/store/sql/bulk-insert.ts, the one bulk-insert path, calls it.
    */
   readonly columnarInsert?: (table: string, columns: readonly BulkColumn[], rows: readonly BulkRow[]) => RawBuilder<unknown>;
+  /**
+   * One series' points as one row of packed columns, where the backend can pack them (PostgreSQL's
+   * bytea): the driver then decodes a few byte strings instead of a text row per point (decision
+   * 1308). `points` selects step, value, value_kind, epoch, logged_at in step order. Absent
+   * elsewhere, where the points are read as array rows. Only the store's `getMetricColumns` calls it.
+   */
+  readonly packedSeries?: (points: Expression<unknown>) => RawBuilder<PackedSeriesRow>;
+}
+
+/**
+ * A series packed by `Backend.packedSeries`: `count` points; `step` and `logged_at` 8-byte
+ * big-endian integers, `value` 8-byte big-endian doubles (NaN and ±Infinity included), `epoch`
+ * 4-byte big-endian integers with `epoch_null` one byte a point (1: no epoch), both null when no
+ * point has an epoch. The columns are null when there is no point.
+ */
+export interface PackedSeriesRow {
+  count: number | string;
+  step: Uint8Array | null;
+  value: Uint8Array | null;
+  epoch: Uint8Array | null;
+  epoch_null: Uint8Array | null;
+  logged_at: Uint8Array | null;
 }
 
 /** How an upsert combines a stored row with an incoming one, column by column. */

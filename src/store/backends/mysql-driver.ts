@@ -11,6 +11,7 @@
  *   statements never pile up (`max_prepared_stmt_count`) whatever the SQL text. Writes go through `query`.
  * - kept statements (kept-statements.ts), reads or writes, run with `execute` and stay prepared on
  *   the session (mysql2 caches them by text), so a hot call pays no prepare round trip.
+ * - reads marked by `arrayRows` (array-rows.ts) return arrays of column values (`rowsAsArray`).
  */
 import {
   CompiledQuery,
@@ -28,6 +29,7 @@ import {
   type TransactionSettings,
 } from 'kysely';
 import type { Pool, PoolConnection } from 'mysql2';
+import { wantsArrayRows } from './array-rows.js';
 import { keptStatementName } from './kept-statements.js';
 
 /** A statement that returns rows: Kysely writes SELECT (and WITH … SELECT) in lower case first. */
@@ -136,12 +138,14 @@ class MysqlSession implements DatabaseConnection {
     const result = keptStatementName(compiled.sql) !== undefined
       ? await run<unknown>((callback) => this.#raw.execute(compiled.sql, parameters as never, callback as never))
       : READ_STATEMENT.test(compiled.sql)
-      ? await run<unknown>((callback) =>
-          this.#raw.execute(compiled.sql, parameters as never, (error: unknown, rows: unknown) => {
-            this.#raw.unprepare(compiled.sql);
+      ? await run<unknown>((callback) => {
+          // mysql2 keys its prepared statements by these options, so the same object closes it.
+          const statement = wantsArrayRows(compiled.sql) ? { sql: compiled.sql, rowsAsArray: true } : compiled.sql;
+          this.#raw.execute(statement as never, parameters as never, (error: unknown, rows: unknown) => {
+            this.#raw.unprepare(statement as never);
             callback(error, rows);
-          }),
-        )
+          });
+        })
       : await run<unknown>((callback) => this.#raw.query(compiled.sql, parameters, callback as never));
     if (!isOkPacket(result)) return { rows: (Array.isArray(result) ? result : []) as R[] };
     const { insertId, affectedRows, changedRows } = result;

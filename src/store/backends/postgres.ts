@@ -13,7 +13,9 @@ import {
   type Backend,
   type BulkColumn,
   type FailureKind,
+  type PackedSeriesRow,
 } from './backend.js';
+import { wantsArrayRows } from './array-rows.js';
 import { keptStatementName } from './kept-statements.js';
 
 const INT8_OID = 20;
@@ -65,7 +67,7 @@ export function createPostgresBackend(spec: ServerConnection): Backend {
         });
         // An idle client that loses its server emits here; the pool drops it and opens a new one.
         pool.on('error', () => undefined);
-        pool.on('connect', nameKeptStatements);
+        pool.on('connect', withStatementOptions);
         return pool;
       },
     }),
@@ -114,6 +116,15 @@ export function createPostgresBackend(spec: ServerConnection): Backend {
       const arrays = columns.map((column, index) => sql`${rows.map((row) => row[index] ?? null)}::${sql.raw(ARRAY_TYPES[column.kind])}`);
       return sql`insert into ${sql.table(table)} (${sql.join(columns.map((column) => sql.ref(column.name)))}) select * from unnest(${sql.join(arrays)})`;
     },
+    // Aggregated from the ordered subquery without an ORDER BY of their own: PostgreSQL 15 would sort
+    // the points again for one. Nothing guarantees that order, so the store checks the steps.
+    packedSeries: (points) => sql<PackedSeriesRow>`select count(*) as count,
+      string_agg(int8send(p.step), ''::bytea) as step,
+      string_agg(float8send(case p.value_kind when 0 then p.value when 1 then 'NaN' when 2 then 'Infinity' else '-Infinity' end), ''::bytea) as value,
+      case when count(p.epoch) > 0 then string_agg(int4send(coalesce(p.epoch, 0)), ''::bytea) end as epoch,
+      case when count(p.epoch) > 0 then string_agg(case when p.epoch is null then '\\x01'::bytea else '\\x00'::bytea end, ''::bytea) end as epoch_null,
+      string_agg(int8send(p.logged_at), ''::bytea) as logged_at
+      from (${points}) p`,
     // Identity columns do not advance when ids are given explicitly; point the sequence past the maximum.
     resetIdSequence: async (db: Kysely<any>, table: string, column: string) => {
       await sql`select setval(pg_get_serial_sequence(${table}, ${column}), coalesce(max(${sql.ref(column)}), 0) + 1, false) from ${sql.table(table)}`.execute(db);
@@ -123,14 +134,18 @@ export function createPostgresBackend(spec: ServerConnection): Backend {
 
 /**
  * Runs the kept statements (kept-statements.ts) of `client` as named ones, which pg prepares on the
- * client's first use and then only binds and executes. Kysely passes SQL text and values; everything
- * else goes through unchanged.
+ * client's first use and then only binds and executes, and the reads marked by `arrayRows`
+ * (array-rows.ts) with `rowMode: 'array'`. Kysely passes SQL text and values; everything else goes
+ * through unchanged.
  */
-function nameKeptStatements(client: { query: (...args: any[]) => unknown }): void {
+function withStatementOptions(client: { query: (...args: any[]) => unknown }): void {
   const query = client.query.bind(client);
   client.query = (config: unknown, values?: unknown, callback?: unknown) => {
-    const name = typeof config === 'string' ? keptStatementName(config) : undefined;
-    return name === undefined ? query(config, values, callback) : query({ name, text: config, values }, callback);
+    if (typeof config !== 'string') return query(config, values, callback);
+    const name = keptStatementName(config);
+    const rowMode = wantsArrayRows(config) ? 'array' : undefined;
+    if (name === undefined && rowMode === undefined) return query(config, values, callback);
+    return query({ text: config, values, ...(name === undefined ? {} : { name }), ...(rowMode === undefined ? {} : { rowMode }) }, callback);
   };
 }
 

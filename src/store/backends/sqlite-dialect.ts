@@ -13,7 +13,8 @@
  *   `busyTimeoutMs`), then finds every migration applied and does nothing;
  * - prepared statements are kept and reused by SQL text. Kysely's SQLite driver prepares every
  *   statement it runs; for a 1,024-row INSERT, parsing and planning cost about as much as storing
- *   the rows, and aimdb's statements have few distinct shapes (bulk inserts are compiled once).
+ *   the rows, and aimdb's statements have few distinct shapes (bulk inserts are compiled once);
+ * - reads marked by `arrayRows` (array-rows.ts) return arrays of column values (`raw` statements).
  */
 import {
   CompiledQuery,
@@ -29,6 +30,7 @@ import {
   type SqliteDialectConfig,
   type SqliteStatement,
 } from 'kysely';
+import { wantsArrayRows } from './array-rows.js';
 import { errorProperty } from './backend.js';
 
 const isBusy = (error: unknown) => /^SQLITE_BUSY/.test(String(errorProperty(error, 'code') ?? ''));
@@ -108,6 +110,11 @@ const STATEMENT_CACHE_SIZE = 200;
  */
 export function withStatementCache(database: SqliteDatabase, capacity = STATEMENT_CACHE_SIZE): SqliteDatabase {
   const statements = new Map<string, SqliteStatement & { busy?: boolean }>();
+  const prepare = (sqlText: string): SqliteStatement => {
+    const statement = database.prepare(sqlText);
+    // better-sqlite3's statements have raw(); Kysely's type of a statement does not name it.
+    return wantsArrayRows(sqlText) ? (statement as SqliteStatement & { raw(on: boolean): SqliteStatement }).raw(true) : statement;
+  };
   return {
     close: () => {
       statements.clear();
@@ -116,13 +123,13 @@ export function withStatementCache(database: SqliteDatabase, capacity = STATEMEN
     prepare: (sqlText: string) => {
       const cached = statements.get(sqlText);
       if (cached !== undefined) {
-        if (cached.busy === true) return database.prepare(sqlText);
+        if (cached.busy === true) return prepare(sqlText);
         // Map order is insertion order: re-inserting marks the statement as the most recently used.
         statements.delete(sqlText);
         statements.set(sqlText, cached);
         return cached;
       }
-      const statement = database.prepare(sqlText);
+      const statement = prepare(sqlText);
       statements.set(sqlText, statement);
       if (statements.size > capacity) statements.delete(statements.keys().next().value!);
       return statement;

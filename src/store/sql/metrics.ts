@@ -34,6 +34,9 @@ import { updateRollups, type SeriesWrite } from './metric-rollups/write.js';
 import { refreshHeartbeat } from './heartbeats.js';
 import { appendOnePoint } from './metric-single-point.js';
 import { createKeys, findKeys, keyIdOf } from './metric-keys.js';
+import { arrayRows } from '../backends/array-rows.js';
+import { unpackSeries } from './packed-series.js';
+import { seriesColumnsOf, type MetricSeriesColumns } from '../metric-columns.js';
 import type { MetricSummariesTable } from './tables.js';
 
 type SummaryRow = MetricSummariesTable;
@@ -451,17 +454,59 @@ type PointFilter = ReturnType<typeof metricQuerySchema.parse>;
 
 /** The points of the series, in key then step order; rows carry their key id when several series are read. */
 async function seriesPoints(ctx: StoreContext, runId: number, series: SeriesFilter, filter: PointFilter, limit: number | undefined): Promise<PointRow[]> {
-  let select = ctx.db
-    .selectFrom('metrics')
-    .select(['step', 'value', 'value_kind', 'epoch', 'logged_at'])
-    .where('run_id', '=', runId);
+  let select = seriesSelect(ctx, runId, filter, limit);
   select = 'key' in series ? select.where('key_id', '=', series.key) : select.select('key_id').where('key_id', 'in', series.keys).orderBy('key_id');
+  return select.orderBy('step').execute();
+}
+
+/** The columns of a point, in the order `seriesColumns` reads them from array rows. */
+const SERIES_POINT_COLUMNS = ['step', 'value', 'value_kind', 'epoch', 'logged_at'] as const;
+
+function seriesSelect(ctx: StoreContext, runId: number, filter: PointFilter, limit: number | undefined) {
+  let select = ctx.db.selectFrom('metrics').select(SERIES_POINT_COLUMNS).where('run_id', '=', runId);
   if (filter.minStep !== undefined) select = select.where('step', '>=', filter.minStep);
   if (filter.maxStep !== undefined) select = select.where('step', '<=', filter.maxStep);
-  select = select.orderBy('step');
   if (limit !== undefined) select = select.limit(limit);
-  return select.execute();
+  return select;
 }
+
+/**
+ * The points `getMetrics` answers, as columns (decision 1308). One series without further values
+ * (a whole history, or a page of the server's stream) is read as array rows straight into columns:
+ * no row object, MetricPoint or Date per point. Other queries are read as points and regrouped.
+ */
+export async function getMetricColumns(ctx: StoreContext, runId: number, query: MetricQuery = {}): Promise<MetricSeriesColumns[]> {
+  const filter = parseInput(metricQuerySchema, query, 'query');
+  const name = filter.name;
+  if (name === undefined || filter.allValues === true || (filter.names !== undefined && !filter.names.includes(name))) {
+    return seriesColumnsOf(await getMetrics(ctx, runId, filter));
+  }
+  return guarded(ctx, async () => {
+    await assertRun(ctx, runId);
+    const select = seriesSelect(ctx, runId, filter, filter.limit).where('key_id', '=', keyIdOf(ctx, runId, name)).orderBy('step');
+    if (ctx.backend.packedSeries !== undefined) {
+      const packed = (await ctx.backend.packedSeries(select).execute(ctx.db)).rows[0];
+      const columns = packed === undefined ? undefined : unpackSeries(runId, name, packed);
+      if (columns !== undefined) return columns.step.length === 0 ? [] : [columns];
+    }
+    const rows = (await arrayRows(select).execute()) as unknown as ArrayRow[];
+    const count = rows.length;
+    if (count === 0) return [];
+    const columns: MetricSeriesColumns = { runId, name, step: new Array(count), value: new Float64Array(count), epoch: null, timestamp: new Array(count) };
+    for (let index = 0; index < count; index++) {
+      const [step, value, kind, epoch, loggedAt] = rows[index]!;
+      // Decoded as toSeriesPoint decodes a row object, so both reads answer the same points.
+      columns.step[index] = Number(step);
+      columns.value[index] = decodeDouble(value, kind);
+      if (epoch !== null && epoch !== undefined) (columns.epoch ??= new Array<number | null>(count).fill(null))[index] = Number(epoch);
+      columns.timestamp[index] = Number(loggedAt);
+    }
+    return [columns];
+  });
+}
+
+/** A row of SERIES_POINT_COLUMNS as an array. */
+type ArrayRow = [step: unknown, value: unknown, kind: unknown, epoch: unknown, loggedAt: unknown];
 
 /** Merges the further values of each step (decision 0901) into rows read from `metrics`, in order. */
 async function withFurtherValues(ctx: StoreContext, runId: number, series: SeriesFilter, filter: PointFilter, rows: PointRow[]): Promise<PointRow[]> {

@@ -6,6 +6,7 @@ import { LIMITS, idSchema, isStorableText, parseInput, predictionExportQuerySche
 import { predictionExportText } from '../../core/prediction-export.js';
 import { ValidationError } from '../../core/errors.js';
 import type { AiDatabase } from '../ai-database.js';
+import type { MetricColumnStore } from '../metric-columns.js';
 import { guarded, translateError, type StoreContext } from './context.js';
 import * as artifacts from './artifacts.js';
 import * as datasets from './datasets.js';
@@ -57,7 +58,7 @@ export interface SchemaInfo {
 
 type Rest<F> = F extends (ctx: StoreContext, ...args: infer A) => infer R ? (...args: A) => R : never;
 
-export class SqlAiDatabase implements AiDatabase {
+export class SqlAiDatabase implements AiDatabase, MetricColumnStore {
   readonly #ctx: StoreContext;
   readonly #onClose: () => Promise<void>;
   readonly #schema: SchemaInfo;
@@ -157,6 +158,9 @@ export class SqlAiDatabase implements AiDatabase {
   logMetrics: Rest<typeof metrics.logMetrics> = async (runId, points, options) =>
     metrics.logMetrics(this.#ctx, checkId(runId, 'runId'), points, options);
   getMetrics: Rest<typeof metrics.getMetrics> = async (runId, query) => metrics.getMetrics(this.#ctx, checkId(runId, 'runId'), query);
+  /** `getMetrics` as columns, for the server's columnar answers (MetricColumnStore, decision 1308). */
+  getMetricColumns: Rest<typeof metrics.getMetricColumns> = async (runId, query) =>
+    metrics.getMetricColumns(this.#ctx, checkId(runId, 'runId'), query);
   getMetricBuckets: Rest<typeof metrics.getMetricBuckets> = async (runId, name, query) =>
     metrics.getMetricBuckets(this.#ctx, checkId(runId, 'runId'), checkLookupText(name, 'name'), query);
   getMetricBucketsBulk: Rest<typeof metrics.getMetricBucketsBulk> = async (query) => metrics.getMetricBucketsBulk(this.#ctx, query);
