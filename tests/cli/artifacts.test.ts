@@ -41,7 +41,7 @@ describe('aimdb artifacts', () => {
     expect((await cli('artifacts', 'put', '--run', String(runId), 'metrics.csv')).code).toBe(0);
 
     const listed = await cli('artifacts', 'ls', '--run', String(runId));
-    expect(listed.code).toBe(0);
+    expect(listed.code, listed.stderr).toBe(0);
     expect(listed.stdout).toMatch(/model\/\s+folder/);
     expect(listed.stdout).toMatch(/metrics\.csv\s+\d+ B\s+[0-9a-f]{16}\s+text\/csv/);
     expect(jsonOf(await cli('artifacts', 'ls', '--run', String(runId), 'model/', '--json')).files).toHaveLength(1);
@@ -52,16 +52,16 @@ describe('aimdb artifacts', () => {
     expect(readFileSync(path.join(workdir.dir, 'copy.bin')).equals(Buffer.alloc(3 * 1024 * 1024, 9))).toBe(true);
 
     const wrong = await cli('artifacts', 'put', '--run', String(runId), 'metrics.csv', 'x.csv', '--sha256', '0'.repeat(64));
-    expect(wrong.code).not.toBe(0);
+    expect(wrong.code, wrong.stderr).not.toBe(0);
     expect(wrong.stderr).toMatch(/sha256/);
     const bad = await cli('artifacts', 'put', '--run', String(runId), 'metrics.csv', '../escape.csv');
-    expect(bad.code).toBe(EXIT_CODES.usage);
+    expect(bad.code, bad.stderr).toBe(EXIT_CODES.usage);
     expect(bad.stderr).toMatch(/path/);
     expect((await cli('artifacts', 'ls')).code).toBe(EXIT_CODES.usage);
 
     expect((await cli('artifacts', 'rm', '--run', String(runId), 'model/weights.bin')).code).toBe(0);
     const missing = await cli('artifacts', 'get', '--run', String(runId), 'model/weights.bin', 'again.bin');
-    expect(missing.code).not.toBe(0);
+    expect(missing.code, missing.stderr).not.toBe(0);
     expect(existsSync(path.join(workdir.dir, 'again.bin'))).toBe(false);
     const gc = await cli('artifacts', 'gc', '--grace', '0', '--json');
     expect(gc.code, gc.stderr).toBe(0);

@@ -29,7 +29,7 @@ describe('aimdb init and the configuration template', () => {
 
   it('writes aimdb.config.yaml from the template, and the result works as is (SQLite next to it)', async () => {
     const result = await runCli(['init'], { cwd: workdir.dir });
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
     expect(readFileSync(target(), 'utf8')).toBe(TEMPLATE);
     const doctor = jsonOf(await runCli(['doctor', '--json'], { cwd: workdir.dir }));
     expect(doctor).toMatchObject({ backend: 'sqlite', source: 'config-file', configFile: target(), ok: true });
@@ -37,7 +37,7 @@ describe('aimdb init and the configuration template', () => {
     expect(existsSync(path.join(workdir.dir, 'aimdb.sqlite'))).toBe(false);
     // Reading commands never create the database; a writing one does, and then reading works.
     const stats = await runCli(['stats'], { cwd: workdir.dir });
-    expect(stats.code).toBe(EXIT_CODES.connection);
+    expect(stats.code, stats.stderr).toBe(EXIT_CODES.connection);
     expect(stats.stderr).toContain(path.join(workdir.dir, 'aimdb.sqlite'));
     expect(existsSync(path.join(workdir.dir, 'aimdb.sqlite'))).toBe(false);
     expect((await runCli(['migrate', 'up'], { cwd: workdir.dir })).code).toBe(0);
@@ -48,11 +48,11 @@ describe('aimdb init and the configuration template', () => {
   it('never overwrites an existing file without --force', async () => {
     writeFileSync(target(), '# my edits\n');
     const refused = await runCli(['init'], { cwd: workdir.dir });
-    expect(refused.code).toBe(EXIT_CODES.usage);
+    expect(refused.code, refused.stderr).toBe(EXIT_CODES.usage);
     expect(refused.stderr).toMatch(/^aimdb: aimdb\.config\.yaml already exists; not overwriting it — pass --force/);
     expect(readFileSync(target(), 'utf8')).toBe('# my edits\n');
     const forced = await runCli(['init', '--force'], { cwd: workdir.dir });
-    expect(forced.code).toBe(0);
+    expect(forced.code, forced.stderr).toBe(0);
     expect(readFileSync(target(), 'utf8')).toBe(TEMPLATE);
   });
 
@@ -126,7 +126,7 @@ describe.each(serverBackends())('a config file with ${ENV} secrets on $name', (b
     const env = { AIMDB_CLI_TEST_URL: database.url };
     const doctor = await runCli(['doctor', '--config', config], { cwd: workdir.dir, env });
     expect(doctor.stderr).toBe('');
-    expect(doctor.code).toBe(0);
+    expect(doctor.code, doctor.stderr).toBe(0);
     expect(doctor.stdout).toMatch(new RegExp(`backend\\s+${backend.family}`));
     expect(doctor.stdout).toMatch(/pool\s+size 3, max overflow 2/);
     expect(doctor.stdout).toMatch(/ok\s+connection\s+connected \(/);

@@ -48,7 +48,7 @@ describe.each(testBackends().filter((backend) => isPersistent(backend.name)))('a
   it('prints every section of the scenario and exits 0, with nothing on stderr when piped', async () => {
     const result = await runCli(['demo', ...connection], { cwd: workdir.dir });
     expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
     for (const heading of ['1. Models', '2. Model versions', '3. Datasets', '4. Training runs', '5. Predictions', '6. Experiment', '7. Statistics', '8. Example queries']) {
       expect(result.stdout).toContain(heading);
     }
@@ -106,7 +106,7 @@ describe.each(testBackends().filter((backend) => isPersistent(backend.name)))('a
 
   it('runs again on the same database, reusing models, datasets and the experiment by name', async () => {
     const result = await runCli(['demo', ...connection], { cwd: workdir.dir });
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/reused +model +#\d+ VisionTransformer-CAD/);
     expect(result.stdout).toContain('Re-run: existing models, datasets and the experiment were reused by name');
     await withDb(async (db) => {
@@ -123,7 +123,7 @@ describe.each(testBackends().filter((backend) => isPersistent(backend.name)))('a
   it('runs show presents hyperparameters and the latest value of each metric', async () => {
     const runId = await withDb(async (db) => (await db.listTrainingRuns({ nameContains: 'vit-cad' })).items[0]!.id);
     const table = await runCli(['runs', 'show', String(runId), ...connection], { cwd: workdir.dir });
-    expect(table.code).toBe(0);
+    expect(table.code, table.stderr).toBe(0);
     expect(table.stdout).toContain(`Training run #${runId} vit-cad-training`);
     expect(table.stdout).toMatch(/status\s+completed/);
     expect(table.stdout).toContain('Hyperparameters (7)');
@@ -132,7 +132,7 @@ describe.each(testBackends().filter((backend) => isPersistent(backend.name)))('a
     expect(table.stdout).toMatch(/loss\s+0\.3899\s+5\s/);
 
     const byName = await runCli(['runs', 'show', 'vit-cad-training', '--json', ...connection], { cwd: workdir.dir });
-    expect(byName.code).toBe(0);
+    expect(byName.code, byName.stderr).toBe(0);
     const details = jsonOf(byName);
     expect(details.run).toMatchObject({ id: runId, name: 'vit-cad-training', status: 'completed' });
     expect(typeof details.run.startedAt).toBe('string');
@@ -149,7 +149,7 @@ describe.each(testBackends().filter((backend) => isPersistent(backend.name)))('a
         resolve({ code: error === null ? 0 : Number(error.code), output: stdout });
       });
     });
-    expect(result.code).toBe(0);
+    expect(result.code, result.output).toBe(0);
     expect(result.output).toMatch(/demo \[[█░]+\] \d+\/28/);
     expect(result.output).toContain('28/28');
     expect(result.output).toContain('8. Example queries');
@@ -157,7 +157,7 @@ describe.each(testBackends().filter((backend) => isPersistent(backend.name)))('a
 
   it('prints a JSON summary with --json and nothing else', async () => {
     const result = await runCli(['demo', '--json', ...connection], { cwd: workdir.dir });
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
     const summary = jsonOf(result);
     expect(summary.reused).toBe(true);
     expect(summary.models.map((model: { name: string }) => model.name)).toEqual(MODEL_NAMES);

@@ -35,19 +35,19 @@ describe.each(testBackends().filter((backend) => isPersistent(backend.name)))('a
     await cli('runs', 'note', 'baseline', 'first try');
     expect(jsonOf(await cli('runs', 'note', 'baseline', 'lr too high', '--append', '--json')).notes).toBe('first try\n\nlr too high');
     const deleted = await cli('runs', 'delete', 'baseline');
-    expect(deleted.code).toBe(0);
+    expect(deleted.code, deleted.stderr).toBe(0);
     expect(deleted.stdout).toMatch(/deleted \(restore with: aimdb runs restore \d+\)/);
     expect(jsonOf(await cli('runs', 'list', '--json')).items).toEqual([]);
     expect((await cli('runs', 'restore', 'baseline')).code).toBe(0);
     expect(jsonOf(await cli('runs', 'list', '--json')).items.map((run: { name: string }) => run.name)).toEqual(['baseline']);
     const bad = await cli('runs', 'tag', 'baseline', 'novalue');
-    expect(bad.code).toBe(2);
+    expect(bad.code, bad.stderr).toBe(2);
   });
 
   it('promotes versions (refusing a second production holder unless told) and moves aliases, all in the history', async () => {
     expect((await cli('versions', 'promote', 'detector@1', 'production')).stdout).toContain('none → production');
     const refused = await cli('versions', 'promote', 'detector@2', 'Production');
-    expect(refused.code).not.toBe(0);
+    expect(refused.code, refused.stderr).not.toBe(0);
     expect(refused.stderr).toMatch(/v1 is already in production; pass archiveOthers/);
     expect((await cli('versions', 'promote', 'detector@2', 'production', '--archive-others')).code).toBe(0);
     expect((await cli('versions', 'alias', 'detector', 'champion', '2')).stdout).toContain('detector@champion → v2');
@@ -77,7 +77,7 @@ describe.each(testBackends().filter((backend) => isPersistent(backend.name)))('a
     const configPath = path.join(workdir.dir, 'retention.yaml');
     writeFileSync(configPath, `database:\n  url: ${JSON.stringify(database.url)}\nretention:\n  deleted: 0d\n  predictions: 90d\n`);
     const configured = await runCli(['gc', '--config', configPath], { cwd: workdir.dir });
-    expect(configured.code).toBe(0);
+    expect(configured.code, configured.stderr).toBe(0);
     expect(configured.stdout).toMatch(/training runs\s+1/);
     expect(configured.stdout).toMatch(/complete\s+yes/);
     expect((await cli('gc', '--older-than', 'soon')).code).toBe(2);

@@ -30,7 +30,7 @@ describe('aimdb errors without a database server', () => {
 
   it('documents every exit code in --help', async () => {
     const result = await runCli(['--help']);
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('Exit codes:');
     for (const code of Object.values(EXIT_CODES)) expect(result.stdout).toMatch(new RegExp(`^  ${code} +\\w`, 'm'));
   });
@@ -131,7 +131,7 @@ describe.each(serverBackends())('aimdb connection failures on $name', (backend) 
     const result = await runCli(args, { cwd: workdir.dir });
     expectOneLineError(result, EXIT_CODES.connection, /cannot connect/, /unreachable/, new RegExp(`127\\.0\\.0\\.1:${port}`), /--host and --port/);
     const debug = await runCli([...args, '--debug'], { cwd: workdir.dir });
-    expect(debug.code).toBe(EXIT_CODES.connection);
+    expect(debug.code, debug.stderr).toBe(EXIT_CODES.connection);
     expect(debug.stderr).toMatch(/\n\s+at /);
     expect(debug.stderr).toContain('caused by:');
   });
@@ -180,7 +180,7 @@ describe.each(serverBackends())('aimdb connection failures on $name', (backend) 
       it('takes the password from AIMDB_PASSWORD and connects', async () => {
         const result = await runCli(['stats', '--json', ...flags()], { cwd: workdir.dir, env: { AIMDB_PASSWORD: password } });
         expect(result.stderr).toBe('');
-        expect(result.code).toBe(0);
+        expect(result.code, result.stderr).toBe(0);
         expect(JSON.parse(result.stdout).counts.models).toBe(0);
       });
 
@@ -192,7 +192,7 @@ describe.each(serverBackends())('aimdb connection failures on $name', (backend) 
 
       it('the flag wins over the environment', async () => {
         const result = await runCli(['stats', ...flags(), '--password', 'wrong-password'], { cwd: workdir.dir, env: { AIMDB_PASSWORD: password } });
-        expect(result.code).toBe(EXIT_CODES.connection);
+        expect(result.code, result.stderr).toBe(EXIT_CODES.connection);
       });
     });
   }

@@ -33,7 +33,7 @@ describe.each(testBackends().filter((backend) => isPersistent(backend.name)))('a
 
   it('models list: a table, and {items, nextCursor} pages that cover every model once', async () => {
     const table = await cli('models', 'list');
-    expect(table.code).toBe(0);
+    expect(table.code, table.stderr).toBe(0);
     const lines = table.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^ID\s+NAME\s+FRAMEWORK\s+TASK/);
     expect(lines[1]).toMatch(/^─+$/);
@@ -60,7 +60,7 @@ describe.each(testBackends().filter((backend) => isPersistent(backend.name)))('a
     expect(model.versions[0]).toMatchObject({ version: 1, status: 'staging', config: { patch_size: 16 } });
 
     const version = await cli('versions', 'show', 'VisionTransformer-CAD@1');
-    expect(version.code).toBe(0);
+    expect(version.code, version.stderr).toBe(0);
     expect(version.stdout).toContain(`Model version #${demo.versions[0]!.id}: VisionTransformer-CAD v1`);
     expect(version.stdout).toMatch(/config\s+\{.*"patch_size": 16/);
 
@@ -70,12 +70,12 @@ describe.each(testBackends().filter((backend) => isPersistent(backend.name)))('a
 
   it('datasets show: splits; experiments show: both runs with their latest metrics', async () => {
     const dataset = await cli('datasets', 'show', 'CAD-Drawings-10K@1.0');
-    expect(dataset.code).toBe(0);
+    expect(dataset.code, dataset.stderr).toBe(0);
     expect(dataset.stdout).toMatch(/train\s+8000/);
     expect(dataset.stdout).toMatch(/test\s+1000/);
 
     const experiment = await cli('experiments', 'show', demo.experiment.name);
-    expect(experiment.code).toBe(0);
+    expect(experiment.code, experiment.stderr).toBe(0);
     expect(experiment.stdout).toContain('Runs (2)');
     expect(experiment.stdout).toMatch(/vit-cad-training\s+completed.*accuracy=0\.9189 loss=0\.3899/);
     const json = jsonOf(await cli('experiments', 'show', String(demo.experiment.id), '--json'));
@@ -88,7 +88,7 @@ describe.each(testBackends().filter((backend) => isPersistent(backend.name)))('a
     expect(runs.items).toHaveLength(1);
     expect(runs.items[0]).toMatchObject({ name: 'vae-3d-training', status: 'completed', latestMetrics: { reconstruction_loss: expect.any(Number), kl_loss: expect.any(Number) } });
     const none = await cli('runs', 'list', '--status', 'failed');
-    expect(none.code).toBe(0);
+    expect(none.code, none.stderr).toBe(0);
     expect(none.stdout).toBe('');
     expect(none.stderr).toContain('no training runs yet');
   });
@@ -96,7 +96,7 @@ describe.each(testBackends().filter((backend) => isPersistent(backend.name)))('a
   it('metrics: the history of one metric with a sparkline, and summaries as JSON', async () => {
     const vitRun = demo.runs[0]!;
     const history = await cli('metrics', String(vitRun.id), 'loss');
-    expect(history.code).toBe(0);
+    expect(history.code, history.stderr).toBe(0);
     const [chart, header] = history.stdout.split('\n');
     expect(chart).toMatch(/^loss +[▁▂▃▄▅▆▇█]{5} /);
     expect(chart!.match(/[▁▂▃▄▅▆▇█]{5}/)![0]).toBe('█▅▃▂▁');
@@ -116,7 +116,7 @@ describe.each(testBackends().filter((backend) => isPersistent(backend.name)))('a
     const shown = jsonOf(await cli('predictions', 'show', String(id), '--json'));
     expect(shown).toEqual(listed.items[1]);
     const missing = await cli('predictions', 'show', String(demo.predictions.at(-1)!.id + 100));
-    expect(missing.code).toBe(EXIT_CODES.notFound);
+    expect(missing.code, missing.stderr).toBe(EXIT_CODES.notFound);
 
     const stats = jsonOf(await cli('stats', '--json'));
     expect(stats.counts).toMatchObject({ models: 3, modelVersions: 2, datasets: 2, trainingRuns: 2, metricPoints: 20, experiments: 1, predictions: 5 });

@@ -80,7 +80,7 @@ describe.each(testBackends().filter((backend) => isPersistent(backend.name)))('a
   it('prints the whole history as an aligned table with its sparkline and range', async () => {
     const result = await runStreaming(['metrics', String(runId), 'loss', '--url', database.url], workdir.dir);
     expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
     expect(result.lines).toBe(POINTS + 3);
     const last = String(Number((1 / POINTS).toPrecision(6)));
     expect(result.head[0]).toBe(`loss  ${result.head[0]!.slice(6, 66)}  first 1, last ${last}, min ${last}, max 1`);
@@ -100,7 +100,7 @@ describe.each(testBackends().filter((backend) => isPersistent(backend.name)))('a
     expect(jsonOf(json)).toEqual({ runId, name: 'loss', points: firstPoints });
 
     const limited = await runStreaming(['metrics', String(runId), 'loss', '--limit', '25001', '--url', database.url], workdir.dir);
-    expect(limited.code).toBe(0);
+    expect(limited.code, limited.stderr).toBe(0);
     expect(limited.lines).toBe(25_001 + 3);
     expect(limited.tail.at(-1)).toMatch(/^25000 +25 /);
   }, 300_000);

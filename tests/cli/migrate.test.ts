@@ -65,7 +65,7 @@ describe.each(testBackends().filter((backend) => isPersistent(backend.name)))('a
       expect(status).toMatchObject({ current: null, latest: LATEST_SCHEMA_VERSION, applied: [], pending: [...MIGRATION_NAMES], upToDate: false });
     }
     const table = await cli(byHand.url, 'migrate', 'status');
-    expect(table.code).toBe(0);
+    expect(table.code, table.stderr).toBe(0);
     expect(table.stdout).toMatch(/schema version\s+\(empty database\)/);
     expect(table.stderr).toContain("aimdb migrate up");
   });
@@ -74,7 +74,7 @@ describe.each(testBackends().filter((backend) => isPersistent(backend.name)))('a
     const unreachable =
       backend.family === 'sqlite' ? 'sqlite:////nonexistent-folder/never-opened.sqlite' : `${backend.family}://aimdb@127.0.0.1:${await refusedPort()}/aimdb`;
     const offline = await runCli(['migrate', 'sql', '--url', unreachable], { cwd: workdir.dir });
-    expect(offline.code).toBe(0);
+    expect(offline.code, offline.stderr).toBe(0);
     expect(offline.stdout).toMatch(new RegExp(`^-- aimdb schema from scratch up to ${LATEST_SCHEMA_VERSION}, for ${backend.family}`));
     expect(offline.stdout).toMatch(/create table .*models/);
 
@@ -86,7 +86,7 @@ describe.each(testBackends().filter((backend) => isPersistent(backend.name)))('a
     expect(status).toMatchObject({ current: LATEST_SCHEMA_VERSION, pending: [], upToDate: true });
     expect(jsonOf(await cli(byHand.url, 'migrate', 'up', '--json')).applied).toEqual([]);
     const stats = await cli(byHand.url, 'stats', '--json');
-    expect(stats.code).toBe(0);
+    expect(stats.code, stats.stderr).toBe(0);
     expect(jsonOf(stats).counts.models).toBe(0);
   });
 
@@ -96,7 +96,7 @@ describe.each(testBackends().filter((backend) => isPersistent(backend.name)))('a
     // An empty SQLite database (reading commands never create the file).
     if (backend.family === 'sqlite') writeFileSync(new URL(byCommand.url).pathname, '');
     const refused = await runCli(['stats', '--config', config], { cwd: workdir.dir });
-    expect(refused.code).toBe(6);
+    expect(refused.code, refused.stderr).toBe(6);
     expect(refused.stderr).toMatch(/^aimdb: the database schema is at nothing, this aimdb needs .*'aimdb migrate up'/);
     expect(jsonOf(await runCli(['migrate', 'status', '--json', '--config', config], { cwd: workdir.dir })).upToDate).toBe(false);
   });
@@ -105,10 +105,10 @@ describe.each(testBackends().filter((backend) => isPersistent(backend.name)))('a
     const first = jsonOf(await cli(byCommand.url, 'migrate', 'up', '--json'));
     expect(first).toMatchObject({ before: null, after: LATEST_SCHEMA_VERSION, applied: [...MIGRATION_NAMES] });
     const again = await cli(byCommand.url, 'migrate', 'up');
-    expect(again.code).toBe(0);
+    expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain(`already up to date at ${LATEST_SCHEMA_VERSION}`);
     const pending = await cli(byCommand.url, 'migrate', 'sql', '--pending');
-    expect(pending.code).toBe(0);
+    expect(pending.code, pending.stderr).toBe(0);
     expect(pending.stdout.trim()).toBe(`-- nothing to apply: the schema is at ${LATEST_SCHEMA_VERSION} already`);
   });
 });

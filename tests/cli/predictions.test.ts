@@ -56,20 +56,20 @@ describe.each(testBackends().filter((backend) => isPersistent(backend.name)))('a
     expect(compared.series.map((series: { total: { count: number } }) => series.total.count)).toEqual([40 + 1, 20]);
 
     const human = await cli('predictions', 'stats', '--model', 'ranker', '--buckets', '12');
-    expect(human.code).toBe(0);
+    expect(human.code, human.stderr).toBe(0);
     expect(human.stdout).toMatch(/per 2h \(quantiles within 1 %\)/);
     expect(human.stdout).toMatch(/count\s+[▁▂▃▄▅▆▇█]+/);
     expect(human.stdout).toMatch(/BUCKET START\s+COUNT\s+ERRORS\s+P50 MS/);
     expect(human.stdout).toMatch(/accuracy\s+100\.0 % of 15 labelled/);
 
     const bad = await cli('predictions', 'stats', '--since', 'yesterday-ish');
-    expect(bad.code).toBe(EXIT_CODES.usage);
+    expect(bad.code, bad.stderr).toBe(EXIT_CODES.usage);
     expect(bad.stderr).toMatch(/--since: expected a duration before now such as 24h/);
   });
 
   it('export: every prediction of the window as CSV or NDJSON, quoting what needs it', async () => {
     const csv = await cli('predictions', 'export', '--model', 'ranker', '--since', '24h', '--format', 'csv');
-    expect(csv.code).toBe(0);
+    expect(csv.code, csv.stderr).toBe(0);
     expect(csv.stdout.startsWith('id,modelVersionId,timestamp,key,latencyMs,confidence,input,output,groundTruth,metadata\n')).toBe(true);
     expect(csv.stdout).toContain('"{""text"":""a \\""quoted\\"", multi\\nline text""}"');
     const ndjson = await cli('predictions', 'export', '--model-version', 'ranker@2', '--format', 'ndjson');

@@ -70,7 +70,7 @@ describe.each(testBackends().filter((backend) => isPersistent(backend.name)))('a
 
     const demo = await runCli(['demo', '--quiet', '--url', served.url], { cwd: fixture.workdir.dir });
     expect(demo.stderr).toBe('');
-    expect(demo.code).toBe(0);
+    expect(demo.code, demo.stderr).toBe(0);
     const runs = jsonOf(await runCli(['runs', 'list', '--json', '--url', served.url], { cwd: fixture.workdir.dir }));
     expect(runs.items.map((run: { name: string }) => run.name).sort()).toEqual(['vae-3d-training', 'vit-cad-training']);
 
@@ -92,7 +92,7 @@ describe.each(testBackends().filter((backend) => isPersistent(backend.name)))('a
     const port = typeof address === 'object' && address !== null ? address.port : 0;
     try {
       const result = await runCli(['serve', '--port', String(port), '--log-level', 'silent', '--url', fixture.database.url], { cwd: fixture.workdir.dir });
-      expect(result.code).toBe(EXIT_CODES.usage);
+      expect(result.code, result.stderr).toBe(EXIT_CODES.usage);
       expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
       expect(result.stderr).toMatch(new RegExp(`^aimdb: --port: cannot listen on 127\\.0\\.0\\.1:${port} \\(EADDRINUSE\\)`));
     } finally {
@@ -142,12 +142,12 @@ describe.each(testBackends().filter((backend) => isPersistent(backend.name)).sli
 
   it('a malformed --allowed-hosts or --cors-allowed-origins stops serve with a message naming it', async () => {
     const hosts = await runCli(['serve', '--allowed-hosts', 'http://evil.example/', '--log-level', 'silent', '--url', fixture.database.url], { cwd: fixture.workdir.dir });
-    expect(hosts.code).not.toBe(0);
+    expect(hosts.code, hosts.stderr).not.toBe(0);
     expect(hosts.stderr).toMatch(/server\.allowedHosts\.0: 'http:\/\/evil\.example\/' is not a host pattern/);
     const origins = await runCli(['serve', '--cors-allowed-origins', 'app.example.com', '--log-level', 'silent', '--url', fixture.database.url], {
       cwd: fixture.workdir.dir,
     });
-    expect(origins.code).not.toBe(0);
+    expect(origins.code, origins.stderr).not.toBe(0);
     expect(origins.stderr).toMatch(/server\.corsAllowedOrigins\.0: 'app\.example\.com' is not an origin/);
   });
 });

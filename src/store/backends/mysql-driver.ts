@@ -1,6 +1,7 @@
 /**
- * aimdb's Kysely driver for mysql2: Kysely's MySQL adapter, query compiler and introspector, with a
- * driver of our own in place of a patched pool. It sets every new session up before its first use:
+ * aimdb's Kysely driver for mysql2: Kysely's MySQL adapter and query compiler, an introspector that
+ * reads only the current database (mysql-introspector.ts), and a driver of our own in place of a
+ * patched pool. It sets every new session up before its first use:
  * - the sql_mode pin (`PIN_SQL_MODE`): no statement ever runs on an unpinned session, and a session
  *   that cannot be pinned is dropped;
  * - every read as a prepared statement (`execute`), whose rows come in MySQL's binary format: a DOUBLE
@@ -16,7 +17,6 @@
 import {
   CompiledQuery,
   MysqlAdapter,
-  MysqlIntrospector,
   MysqlQueryCompiler,
   type DatabaseConnection,
   type DatabaseIntrospector,
@@ -31,6 +31,7 @@ import {
 import type { Pool, PoolConnection } from 'mysql2';
 import { wantsArrayRows } from './array-rows.js';
 import { keptStatementName } from './kept-statements.js';
+import { CurrentDatabaseMysqlIntrospector } from './mysql-introspector.js';
 
 /** A statement that returns rows: Kysely writes SELECT (and WITH … SELECT) in lower case first. */
 const READ_STATEMENT = /^\s*(?:select|with)\b/i;
@@ -55,7 +56,7 @@ export class AimdbMysqlDialect implements Dialect {
     return new MysqlAdapter();
   }
   createIntrospector(db: Kysely<any>): DatabaseIntrospector {
-    return new MysqlIntrospector(db);
+    return new CurrentDatabaseMysqlIntrospector(db);
   }
 }
 
