@@ -2,9 +2,10 @@
  * GET /runs/:id/metrics without holding a whole history in memory. A history fits in one store read
  * up to HISTORY_PAGE_POINTS points (COLUMN_PAGE_POINTS as columns); beyond that the answer is
  * streamed: points are read one series at a time in keyset pages (the next step after the last one
- * sent) and written as they come, so the server holds one page whatever the run's size. The JSON is the same either way: an array of
- * points, or with `format: 'columns'` the columnar answer (decision 1300) whose segments are pages,
- * read as columns without an object per point where the store can (decision 1308).
+ * sent) and written as they come, so the server holds one page whatever the run's size. The JSON is
+ * the same either way: an array of points, or with `format: 'columns'` the columnar answer
+ * (decision 1300) whose segments are pages, read as columns without an object per point where the
+ * store can (decision 1308).
  */
 import { Readable } from 'node:stream';
 import type { MetricPoint } from '../core/entities.js';
