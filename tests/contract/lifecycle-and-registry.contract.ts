@@ -130,7 +130,11 @@ export function defineLifecycleAndRegistryContract(target: ContractTarget): void
       ]);
       expectDate(memberships[0]!.addedAt);
       expect(await db().getExperimentMemberships([])).toEqual([]);
-      await expectRejection(db().createTrainingRun({ experimentId: 987_654 }), NotFoundError, { field: 'experimentId' });
+      expect(await db().getTrainingRun(run.id)).toEqual(run);
+      const orphan = uniqueName('orphan');
+      await expectRejection(db().createTrainingRun({ name: orphan, experimentId: 987_654 }), NotFoundError, { field: 'experimentId' });
+      // The run row is written before the membership that fails: it must roll back with it.
+      expect((await db().listTrainingRuns({ nameContains: orphan })).items).toEqual([]);
     });
 
     it('points aliases at versions, moves them, and drops them with their version', async () => {

@@ -61,11 +61,10 @@ export async function createTrainingRun(ctx: StoreContext, input: CreateTraining
   return guarded(ctx, () =>
     withTransaction(ctx, async (tx) => {
       await assertLinksExist(tx, data);
-      if (data.experimentId !== undefined) await assertExists(tx, 'experiments', data.experimentId, 'experiment', 'experimentId');
       const now = tx.now();
       const status = data.status ?? 'running';
       const timeoutMs = data.heartbeatTimeoutMs === undefined ? heartbeatTimeout(tx) : data.heartbeatTimeoutMs;
-      const id = await insertReturningId(tx, 'training_runs', {
+      const values = {
         name: data.name ?? null,
         model_id: data.modelId ?? null,
         model_version_id: data.modelVersionId ?? null,
@@ -83,15 +82,31 @@ export async function createTrainingRun(ctx: StoreContext, input: CreateTraining
         ...(status === 'running' ? heartbeatStart(timeoutMs, now) : { heartbeat_at: null, lost_after: null }),
         created_at: now,
         updated_at: now,
-      });
-      if (data.experimentId !== undefined) {
-        await tx.db.insertInto('experiment_runs').values({ experiment_id: data.experimentId, run_id: id, added_at: now }).execute();
-      }
-      const row = await tx.db.selectFrom('training_runs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      };
+      const id = await insertReturningId(tx, 'training_runs', values);
+      if (data.experimentId !== undefined) await joinNewRunToExperiment(tx, data.experimentId, id, now);
+      // Every column was written just now, so the row is known without reading it back.
+      const row = { id, ...values };
       await refreshSearchDocument(tx, 'run', id, row);
       return toTrainingRun(row);
     }),
   );
+}
+
+/**
+ * Adds a run created in this transaction to its experiment. The foreign key checks that the
+ * experiment exists, in the same statement and without a race against its deletion; the new run
+ * cannot be the missing side.
+ */
+async function joinNewRunToExperiment(tx: StoreContext, experimentId: number, runId: number, now: number): Promise<void> {
+  try {
+    await tx.db.insertInto('experiment_runs').values({ experiment_id: experimentId, run_id: runId, added_at: now }).execute();
+  } catch (error) {
+    if (tx.backend.classifyError(error) === 'foreign-key-violation') {
+      throw new NotFoundError('experiment', experimentId, { field: 'experimentId' });
+    }
+    throw error;
+  }
 }
 
 export async function getTrainingRun(ctx: StoreContext, id: number): Promise<TrainingRun> {
