@@ -4,6 +4,10 @@
  * and change the statement. Every value must reach the server as data: names with quotes and
  * backslashes are stored and found exactly, and a crafted name never reads another row.
  */
+import { randomUUID } from 'node:crypto';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAiDatabase, NotFoundError, type AiDatabase } from '../../src/index.js';
 import { createHttpAiDatabase } from '../../src/client/http-client.js';
@@ -26,7 +30,10 @@ describe('MariaDB with NO_BACKSLASH_ESCAPES', () => {
   let spare: SpareMariadb;
   let provisioned: ProvisionedDatabase;
   let db: AiDatabase;
+  // Named like a temporary table of the shared MariaDB server, in the shared temporary folder.
+  const sharedTemporaryTable = path.join(tmpdir(), `#sql-temptable-aimdb-canary-${process.pid}-${randomUUID()}.MAI`);
   beforeAll(async () => {
+    writeFileSync(sharedTemporaryTable, '');
     spare = await startSpareMariadb('NO_BACKSLASH_ESCAPES,STRICT_TRANS_TABLES');
     provisioned = await spare.backend.provision();
     db = await createAiDatabase({ url: provisioned.url });
@@ -35,7 +42,13 @@ describe('MariaDB with NO_BACKSLASH_ESCAPES', () => {
     await db?.close();
     await provisioned?.drop();
     await spare?.stop();
+    rmSync(sharedTemporaryTable, { force: true });
   }, 60_000);
+
+  it("leaves the shared server's temporary tables alone while it starts", () => {
+    // Its start-up clean-up once deleted them, failing the shared server's queries (and crashing it).
+    expect(existsSync(sharedTemporaryTable)).toBe(true);
+  });
 
   it('stores and finds names with quotes and backslashes exactly, and a crafted name reads nothing else', async () => {
     const victim = await db.createModel({ name: 'victim', description: 'must stay private' });

@@ -1,11 +1,12 @@
 /**
  * A second MariaDB server for one test file: its own temporary data folder, a loopback port of its
  * own and the sql_mode the test asks for, started by PID and stopped by PID. It never reads the machine's
- * my.cnf (`--no-defaults`), so it cannot touch the shared server's files. Starting it either works or
- * throws with the server's own log: a test that needs it is never skipped.
+ * my.cnf (`--no-defaults`) and keeps its temporary files in its own folder, so it cannot touch the
+ * shared server's files. Starting it either works or throws with the server's own log: a test that
+ * needs it is never skipped.
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -41,11 +42,17 @@ function exited(child: ChildProcess): Promise<void> {
 export async function startSpareMariadb(sqlMode: string): Promise<SpareMariadb> {
   const folder = mkdtempSync(path.join(tmpdir(), 'aimdb-spare-mariadb-'));
   const datadir = path.join(folder, 'data');
+  // A MariaDB server deletes every '#sql*' file in its tmpdir when it starts (install-db's bootstrap
+  // too), taking them for its own leftovers. In the shared /tmp those are the shared server's temporary
+  // tables in use: its queries then fail with "Error on delete of '/tmp/#sql-temptable-…'", or it crashes.
+  const ownTmpdir = path.join(folder, 'tmp');
+  mkdirSync(ownTmpdir);
   const runAsRoot = process.getuid?.() === 0 ? ['--user=root'] : [];
   try {
     await run('mariadb-install-db', [
       '--no-defaults',
       `--datadir=${datadir}`,
+      `--tmpdir=${ownTmpdir}`,
       '--auth-root-authentication-method=normal',
       '--skip-test-db',
       ...runAsRoot,
@@ -72,6 +79,7 @@ export async function startSpareMariadb(sqlMode: string): Promise<SpareMariadb> 
       [
         '--no-defaults',
         `--datadir=${datadir}`,
+        `--tmpdir=${ownTmpdir}`,
         `--port=${port}`,
         '--bind-address=127.0.0.1',
         `--socket=${path.join(folder, 'mariadb.sock')}`,
