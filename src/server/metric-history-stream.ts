@@ -109,8 +109,10 @@ async function* streamPages<Page>(
   };
   yield emit(first);
   // The series still to send, in the store's name order, starting with the one the first page ended in.
-  const names = (await db.getLatestMetrics(runId, query.name !== undefined ? { names: [query.name] } : { names: query.names }))
-    .map((series) => series.name);
+  const latest = await db.getLatestMetrics(runId, query.name !== undefined ? { names: [query.name] } : { names: query.names });
+  const names = latest.map((series) => series.name);
+  // A page that ends at its series' highest step (as of this read) ends the series: no empty read after it.
+  const highestStep = new Map(latest.map((series) => [series.name, Math.min(series.step, query.maxStep ?? Number.POSITIVE_INFINITY)]));
   const { name: lastName, step: firstLastStep } = format.last(first);
   let lastStep: number | undefined = firstLastStep;
   // A series deleted since the first page (its run was deleted) leaves nothing more to send.
@@ -120,6 +122,7 @@ async function* streamPages<Page>(
     for (;;) {
       const remaining = limit - sent;
       if (remaining <= 0) break;
+      if (lastStep !== undefined && lastStep >= highestStep.get(name)!) break;
       const minStep = lastStep === undefined ? query.minStep : Math.max(lastStep + 1, query.minStep ?? Number.MIN_SAFE_INTEGER);
       const page = await format.read(db, runId, {
         name,

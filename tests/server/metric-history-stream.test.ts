@@ -61,6 +61,32 @@ describe.each(testBackends())('metric history stream on $name', (backend) => {
     expect(decodeMetricHistoryColumns(await readAnswer(await metricHistoryAnswer(server.db, runId, query, 1_000, 'columns')))).toEqual(points);
   });
 
+  it('reads no empty page after a series that fills its last page exactly', async () => {
+    const exactRun = (await server.db.createTrainingRun({ name: 'exact pages' })).id;
+    await server.db.logMetrics(exactRun, [
+      ...Array.from({ length: 100 }, (_, step) => ({ name: 'x', value: step, step })),
+      ...Array.from({ length: 50 }, (_, step) => ({ name: 'y', value: -step, step: step * 3 })),
+    ]);
+    const reads: string[] = [];
+    const counted = new Proxy(server.db, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver) as unknown;
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          if (property === 'getMetrics' || property === 'getMetricColumns') reads.push(String(property));
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    const expected = await server.db.getMetrics(exactRun);
+    expect(await readAnswer(await metricHistoryAnswer(counted, exactRun, {}, 50))).toEqual(wire(expected));
+    // x in two pages, y in one; a read past either series' highest step would find nothing.
+    expect(reads).toHaveLength(3);
+    reads.length = 0;
+    expect(decodeMetricHistoryColumns(await readAnswer(await metricHistoryAnswer(counted, exactRun, {}, 50, 'columns')))).toEqual(expected);
+    expect(reads).toHaveLength(3);
+  });
+
   it('streams through the route once a history is longer than a page, with a JSON content type', async () => {
     const longRun = (await server.db.createTrainingRun({ name: 'longer than a page' })).id;
     const points = Array.from({ length: 60_000 }, (_, index) => ({ name: index % 2 === 0 ? 'x' : 'y', value: index, step: Math.floor(index / 2) }));
