@@ -21,6 +21,7 @@ import type { AiDatabase } from '../store/index.js';
 import { createTokenCheck, rememberCaller } from './auth.js';
 import { docsContentSecurityPolicy, registerBrowserSafety } from './browser-safety.js';
 import { createErrorHandler, toWireError } from './error-handler.js';
+import { registerGracefulClose } from './graceful-close.js';
 import { buildOpenApiDocument, toJsonSchema } from './openapi.js';
 import { protocolOptions, registerRequestTimeout, serializeRequest, servesDashboardPage } from './protocol-edges.js';
 import { coerceQuery, queryShapes, readPathParam, type RouteProtocol, type RouteSpec } from './route-spec.js';
@@ -96,17 +97,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await registerBrowserSafety(app, config);
   registerRequestTimeout(app, config);
 
-  // A request still in flight when the server starts closing is answered with `connection: close`.
-  // Otherwise its keep-alive connection turns idle only after Fastify closed the idle ones, and
-  // holds the process open for the whole keep-alive timeout (72 s) after the last answer.
-  let closing = false;
-  app.addHook('preClose', async () => {
-    closing = true;
-  });
-  app.addHook('onSend', async (_request, reply, payload) => {
-    if (closing) void reply.header('connection', 'close');
-    return payload;
-  });
+  registerGracefulClose(app);
 
   // JSON bodies of a protocol's routes are parsed its way (MLflow's messages need to know that 9.0
   // was written as a float); every other route keeps Fastify's parser.

@@ -6,12 +6,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import http from 'node:http';
+import net from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createHttpAiDatabase } from '../../src/client/http-client.js';
 import { openSqlDatabase } from '../../src/database/open.js';
 import { testBackends } from '../support/backends.js';
+import { call } from './support/http.js';
 import { startTestServer } from './support/test-server.js';
 
 const SERVE_PROCESS = fileURLToPath(new URL('./support/serve-process.ts', import.meta.url));
@@ -126,4 +128,49 @@ describe.each(testBackends())('closing with a request in flight on $name', (back
       agent.destroy();
     }
   });
+  it('closes the connection of a streamed answer that began before closing, once the answer ends', async () => {
+    const server = await startTestServer(backend);
+    const agent = new http.Agent({ keepAlive: true });
+    try {
+      const run = await server.db.createTrainingRun();
+      const points = Array.from({ length: 120_000 }, (_unused, step) => ({ name: 'loss', value: step / 7, step }));
+      for (let start = 0; start < points.length; start += 20_000) await server.db.logMetrics(run.id, points.slice(start, start + 20_000));
+      // Longer than one page of points, so the answer is streamed; unread, it cannot end yet.
+      const request = http.get(`${server.url}/api/v1/runs/${run.id}/metrics`, { agent });
+      const [response] = (await once(request, 'response')) as [http.IncomingMessage];
+      response.pause();
+      expect(response.headers.connection).not.toBe('close');
+      const closed = server.close();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const socketClosed = once(response.socket, 'close');
+      const chunks: Buffer[] = [];
+      for await (const chunk of response) chunks.push(chunk as Buffer);
+      expect(JSON.parse(Buffer.concat(chunks).toString('utf8'))).toHaveLength(120_000);
+      // Fastify keeps an idle keep-alive connection for 72 s: far longer than this bound, which a
+      // server that closes the connection when the answer ends meets at once.
+      const outcome = await Promise.race([
+        Promise.all([closed, socketClosed]).then(() => 'closed'),
+        new Promise((resolve) => setTimeout(() => resolve('held open'), 30_000)),
+      ]);
+      expect(outcome).toBe('closed');
+    } finally {
+      agent.destroy();
+    }
+  }, 120_000);
+  it('closes a connection that never sent a request (a browser opens spare ones), so it cannot hold closing open', async () => {
+    const server = await startTestServer(backend);
+    const { port } = new URL(server.url);
+    const spare = net.connect(Number(port), '127.0.0.1');
+    await once(spare, 'connect');
+    // The server has accepted it (it answers a request on another connection only afterwards).
+    await call(server.url, 'GET', '/healthz');
+    const spareClosed = once(spare, 'close');
+    // Node ends such a connection after its headers timeout only while listening; after that, only
+    // the connection's idle timeout (120 s) would.
+    const outcome = await Promise.race([
+      Promise.all([server.close(), spareClosed]).then(() => 'closed'),
+      new Promise((resolve) => setTimeout(() => resolve('held open'), 30_000)),
+    ]);
+    expect(outcome).toBe('closed');
+  }, 120_000);
 });
