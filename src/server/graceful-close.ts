@@ -12,7 +12,8 @@ export function registerGracefulClose(app: FastifyInstance): void {
   const connections = new Set<Socket>();
   // A connection that has not sent a byte yet (a browser opens spare ones ahead of need): Node counts
   // it as busy until its first request ends, so the sweep skips it, and server.close() also stops the
-  // headers-timeout check that would otherwise end it. It has no request to lose.
+  // headers-timeout check that would otherwise end it (nodejs/node#63470, merged May 2026; Node 24.22.3
+  // still keeps such a connection). It has no request to lose.
   const dropUnused = () => {
     for (const socket of connections) if (socket.bytesRead === 0) socket.destroy();
   };
@@ -33,8 +34,9 @@ export function registerGracefulClose(app: FastifyInstance): void {
   });
   // An answer whose headers went out before closing began (a streamed history, a static file) was
   // still being written during the sweep, which skips such a connection; it turns idle only when the
-  // answer ends, so sweep again then.
-  app.addHook('onResponse', async () => {
-    if (closing) app.server.closeIdleConnections();
+  // answer ends, so end it then. Only this one: another sweep would also cut connections whose
+  // answer is ended but not yet flushed (Node counts them idle).
+  app.addHook('onResponse', async (request) => {
+    if (closing) request.raw.socket?.end();
   });
 }
